@@ -1,0 +1,8 @@
+//! API tokens and the roles they carry. Tokens are random, shown once, stored as a
+//! SHA-256 digest; every admin route names the access it needs as an extractor.
+
+mod extract;
+pub mod tokens;
+
+pub use extract::{Auth, CampaignWrite, FinanceAccess, ReadAccess};
+pub use tokens::Role;

@@ -1,0 +1,37 @@
+//! The `fission` command line: serve, migrate, token create, demo.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "fission", version, about = "Self-hosted referral (裂变) campaign server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API and pages (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Serve with a ready demo campaign on the configured database; prints its URLs.
+    Demo,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once; only its digest is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, marketer, finance or viewer
+        #[arg(long)]
+        role: String,
+    },
+}

@@ -1,0 +1,137 @@
+//! One storage layer over two backends: SQLite (embedded default) and PostgreSQL
+//! (several servers). Queries are written once with `$n` placeholders and run on either
+//! pool through [`with_db!`]; statements that differ are written twice side by side.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::config::DatabaseUrl;
+
+pub enum Db {
+    /// Reads use a small pool; every write goes through one connection, so SQLite never
+    /// answers "database is locked" to a transaction that reads before it writes.
+    Sqlite { reader: SqlitePool, writer: SqlitePool },
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to the pool of the active backend. The body is
+/// compiled once per backend, so it must use only SQL both understand.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, read |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite { reader, .. } => {
+                let $pool = reader;
+                $body
+            }
+            $crate::db::Db::Postgres(pg) => {
+                let $pool = pg;
+                $body
+            }
+        }
+    };
+    ($db:expr, write |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite { writer, .. } => {
+                let $pool = writer;
+                $body
+            }
+            $crate::db::Db::Postgres(pg) => {
+                let $pool = pg;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
+        match url {
+            DatabaseUrl::Sqlite(raw) => {
+                let options = SqliteConnectOptions::from_str(raw)
+                    .context("parsing the SQLite database URL")?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await
+                    .context("opening the SQLite database")?;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .connect_with(options.read_only(false))
+                    .await
+                    .context("opening the SQLite database for reading")?;
+                Ok(Db::Sqlite { reader, writer })
+            }
+            DatabaseUrl::Postgres(raw) => {
+                let options =
+                    PgConnectOptions::from_str(raw).context("parsing the PostgreSQL URL")?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    /// Applies pending migrations. PostgreSQL migrations hold an advisory lock, so servers
+    /// starting together take turns.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite")
+                .run(writer)
+                .await
+                .context("migrating the SQLite database")?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres")
+                .run(pool)
+                .await
+                .context("migrating the PostgreSQL database")?,
+        }
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        with_db!(self, read |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { reader, writer } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// True when the error is a violation of a UNIQUE constraint (both backends).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+pub mod time;

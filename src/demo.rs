@@ -1,0 +1,88 @@
+//! `fission demo`: a ready campaign with a poster background, Chinese page content and
+//! a few seed participants, so a newcomer sees the whole loop in a minute.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::assets::{inspect, store as assets};
+use crate::campaigns::model::{self, CampaignInput};
+use crate::campaigns::store as campaigns;
+use crate::participants::leads;
+use crate::participants::Channel;
+use crate::startup::AppState;
+
+const SLUG: &str = "spring-tea";
+const BACKGROUND: &[u8] = include_bytes!("../static/demo/poster-bg.jpg");
+
+pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
+    let base = &state.settings.public_url;
+    let now = Utc::now();
+    let campaign = match campaigns::by_slug(&state.db, SLUG).await? {
+        Some(existing) => existing,
+        None => {
+            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
+            let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
+            let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
+            let slug = model::validate(&input).map_err(anyhow::Error::msg)?;
+            campaigns::insert(&state.db, &slug, &input, now).await?
+        }
+    };
+    let channel = Channel::parse("staff").expect("a valid channel");
+    let names = ["店长小王".to_owned(), "茶艺师阿梅".to_owned(), "KOC-林同学".to_owned()];
+    let seeds = leads::create_seeds(&state.db, &campaign, &channel, &names, now, state.settings.report_utc_offset_minutes).await?;
+    let token = crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
+    let mut out = format!(
+        "\nfission demo is running.\n\n  Landing page:   {base}/c/{SLUG}\n  Admin token:    {token}\n  Stats:          curl -H 'Authorization: Bearer {token}' {base}/api/v1/campaigns/{SLUG}/stats\n  OpenAPI:        {base}/api/v1/openapi.json\n\n  Seed participants (their invite links and posters):\n"
+    );
+    for seed in &seeds {
+        out.push_str(&format!(
+            "    {:<12} {base}/c/{SLUG}?ref={}\n                 {base}/c/{SLUG}/p/{}.png\n",
+            seed.name.clone().unwrap_or_default(),
+            seed.code,
+            seed.code
+        ));
+    }
+    out.push_str("\nPress Ctrl-C to stop.\n");
+    Ok(out)
+}
+
+fn body(background: &str) -> serde_json::Value {
+    json!({
+        "slug": SLUG,
+        "title": "春茶上新 · 邀友品鉴",
+        "status": "active",
+        "page": {
+            "hero": {
+                "headline": "春茶上新，邀好友一起品鉴",
+                "subtitle": "明前龙井 · 产地直发 · 限量500份",
+                "incentive": "邀请3位好友入群得5元红包，邀请5位得新茶礼盒",
+                "badge": "限时活动",
+                "cta": "免费领取试饮装"
+            },
+            "proof": {
+                "title": "为什么选择我们",
+                "certifications": ["SC食品生产许可", "有机产品认证", "原产地地理标志"],
+                "experts": [{"name": "王师傅", "title": "国家一级评茶师，从业二十年"}],
+                "testimonials": [
+                    {"name": "李女士", "quote": "茶很香，群里每天都有品茶知识分享。"},
+                    {"name": "陈先生", "quote": "第一次喝到这么新鲜的明前茶，已经推荐给同事。"}
+                ],
+                "items": [{"title": "48小时发货", "text": "采摘后真空锁鲜，产地直发。"}]
+            },
+            "closing": {
+                "title": "还没领取？现在加入",
+                "text": "留下手机号，入群即可领取试饮装，每天有茶艺师答疑。",
+                "cta": "立即领取",
+                "follow_text": "入群后回复“春茶”领取品鉴指南"
+            }
+        },
+        "poster": {"background_asset": background, "qr": {"x": 470, "y": 1030, "size": 220}},
+        "qualification": {"require_group_join": false, "hold_hours": 0},
+        "budget": {"amount": 100000, "currency": "CNY"},
+        "rules": [
+            {"id": "m3", "kind": "milestone", "invites": 3, "reward": {"type": "cash", "amount": 500}},
+            {"id": "m5", "kind": "milestone", "invites": 5, "reward": {"type": "physical", "sku": "tea-gift", "stock": 100, "name": "新茶礼盒"}},
+            {"id": "lb", "kind": "leaderboard", "top": 3, "reward": {"type": "physical", "sku": "tea-set", "stock": 3, "name": "紫砂茶具"}}
+        ]
+    })
+}

@@ -1,0 +1,77 @@
+//! Fraud rules (防刷). Each rule gives a flag with a reason a marketer can read; a
+//! flagged referral is held, not paid, until someone looks at it. Shared IPs are normal
+//! (offices, campuses, carrier NAT), so nothing here blocks a person outright.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FraudSettings {
+    /// More leads than this from one IP within `ip_burst_minutes` flags the next ones.
+    pub ip_burst_leads: u32,
+    pub ip_burst_minutes: u32,
+    /// Leaving the group within this many minutes of joining flags the invitee.
+    pub quick_leave_minutes: u32,
+}
+
+impl Default for FraudSettings {
+    fn default() -> Self {
+        FraudSettings { ip_burst_leads: 5, ip_burst_minutes: 10, quick_leave_minutes: 30 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub rule: &'static str,
+    pub reason: String,
+}
+
+/// What is known about a new lead when it is captured.
+pub struct LeadSignals<'a> {
+    pub visitor_hash: Option<&'a str>,
+    pub inviter_visitor_hash: Option<&'a str>,
+    /// Leads from the same IP in this campaign within the burst window, this one excluded.
+    pub recent_from_same_ip: i64,
+}
+
+pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if let (Some(mine), Some(theirs)) = (signals.visitor_hash, signals.inviter_visitor_hash) {
+        if mine == theirs {
+            flags.push(Flag {
+                rule: "same_device_as_inviter",
+                reason: "同一设备和网络提交了邀请人和被邀请人 (invitee used the inviter's device and network)".into(),
+            });
+        }
+    }
+    if signals.recent_from_same_ip >= i64::from(settings.ip_burst_leads) {
+        flags.push(Flag {
+            rule: "ip_burst",
+            reason: format!(
+                "{}分钟内同一IP已有{}个报名 ({} leads from one IP within {} minutes)",
+                settings.ip_burst_minutes, signals.recent_from_same_ip, signals.recent_from_same_ip, settings.ip_burst_minutes
+            ),
+        });
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inviters_own_device_is_flagged() {
+        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("a"), recent_from_same_ip: 0 };
+        assert_eq!(lead_flags(&s, &FraudSettings::default())[0].rule, "same_device_as_inviter");
+        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("b"), recent_from_same_ip: 0 };
+        assert!(lead_flags(&s, &FraudSettings::default()).is_empty());
+    }
+
+    #[test]
+    fn bursts_from_one_ip_are_flagged_past_the_threshold() {
+        let s = |n| LeadSignals { visitor_hash: None, inviter_visitor_hash: None, recent_from_same_ip: n };
+        assert!(lead_flags(&s(4), &FraudSettings::default()).is_empty());
+        assert_eq!(lead_flags(&s(5), &FraudSettings::default())[0].rule, "ip_burst");
+    }
+}

@@ -1,0 +1,68 @@
+//! Who is asking: the client IP (forwarded headers trusted only from configured
+//! proxies) and the user agent, cropped before anything stores it.
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+
+pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    // Walk X-Forwarded-For from the right, skipping our own proxies.
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    forwarded
+        .rsplit(',')
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted_proxies.contains(ip))
+        .or(Some(peer))
+}
+
+pub fn user_agent(req: &HttpRequest) -> &str {
+    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    crop(ua, 256)
+}
+
+pub fn crop(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Link-preview crawlers and bots: their views are kept but flagged, never counted.
+pub fn is_bot(user_agent: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "bot", "spider", "crawl", "slurp", "preview", "facebookexternalhit", "whatsapp", "telegram",
+        "slack", "discord", "curl/", "wget/", "python-requests", "python-urllib", "go-http-client",
+        "headlesschrome", "lighthouse", "okhttp", "java/", "libwww", "httpclient", "scrapy",
+        "bytespider", "yisouspider", "mediapartners",
+    ];
+    if user_agent.is_empty() {
+        return true;
+    }
+    let lower = user_agent.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_count_and_crawlers_do_not() {
+        let wechat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47";
+        assert!(!is_bot(wechat));
+        assert!(is_bot("facebookexternalhit/1.1"));
+        assert!(is_bot("Mozilla/5.0 (compatible; Googlebot/2.1)"));
+        assert!(is_bot("TelegramBot (like TwitterBot)"));
+        assert!(is_bot(""));
+    }
+
+    #[test]
+    fn crop_respects_character_boundaries() {
+        assert_eq!(crop("春茶上新", 2), "春茶");
+        assert_eq!(crop("ab", 5), "ab");
+    }
+}

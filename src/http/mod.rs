@@ -1,0 +1,62 @@
+//! Routing, errors, auth glue, client identity and the operational endpoints.
+
+pub mod client;
+pub mod error;
+pub mod metrics;
+pub mod rate_limit;
+pub mod signing;
+
+use actix_web::{web, HttpResponse};
+
+use crate::startup::AppState;
+use crate::{assets, campaigns, pages, participants, posters, rewards, stats};
+use error::ApiError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics::render))
+        .route("/api/v1/openapi.json", web::get().to(openapi))
+        .route("/assets/{id}", web::get().to(assets::handlers::serve))
+        .service(
+            web::scope("/api/v1")
+                .route("/assets", web::post().to(assets::handlers::upload))
+                .route("/campaigns", web::post().to(campaigns::handlers::create))
+                .route("/campaigns", web::get().to(campaigns::handlers::list))
+                .route("/campaigns/{slug}", web::get().to(campaigns::handlers::read))
+                .route("/campaigns/{slug}", web::patch().to(campaigns::handlers::patch))
+                .route("/campaigns/{slug}/seeds", web::post().to(participants::handlers::seeds))
+                .route("/campaigns/{slug}/participants/{code}", web::get().to(participants::handlers::detail))
+                .route("/campaigns/{slug}/stats", web::get().to(stats::show))
+                .route("/campaigns/{slug}/leaderboard", web::get().to(rewards::leaderboard::show))
+                .route("/public/campaigns/{slug}/participants", web::post().to(participants::handlers::join_json)),
+        )
+        .service(
+            web::scope("/c/{slug}")
+                .route("", web::get().to(pages::landing::show))
+                .route("", web::head().to(pages::landing::head))
+                .route("/join", web::post().to(pages::join::submit))
+                .route("/me", web::get().to(pages::me::show))
+                .route("/group", web::get().to(pages::group::show))
+                .route("/p/{file}", web::get().to(posters::handlers::show)),
+        );
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.db.ping().await.map_err(ApiError::unavailable)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": format!("{:?}", state.db.backend()).to_lowercase()})))
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../../static/openapi.json"))
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("route"))
+}

@@ -1,0 +1,19 @@
+//! fission: a self-hosted referral ("裂变") campaign server.
+
+pub mod assets;
+pub mod auth;
+pub mod campaigns;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod fraud;
+pub mod groups;
+pub mod http;
+pub mod pages;
+pub mod participants;
+pub mod posters;
+pub mod rewards;
+pub mod startup;
+pub mod stats;
+pub mod visits;

@@ -1,0 +1,78 @@
+//! The three cookies a phone carries: who the visitor is (`fx_v`), which invite link
+//! brought them (`fx_ref`, per campaign, for the attribution window) and which
+//! participant they became (`fx_me`, per campaign). All are sealed with the server key.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+
+use crate::http::signing::Signer;
+use crate::participants::{Channel, InviteCode};
+
+pub const VISITOR: &str = "fx_v";
+pub const REFERRAL: &str = "fx_ref";
+pub const ME: &str = "fx_me";
+
+fn build(name: &'static str, value: String, path: String, max_age_days: i64) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path(path)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(max_age_days))
+        .finish()
+}
+
+/// The visitor id from the cookie, or a fresh one with the cookie to set.
+pub fn visitor(req: &HttpRequest, signer: &Signer) -> (String, Option<Cookie<'static>>) {
+    if let Some(c) = req.cookie(VISITOR) {
+        if let Some(id) = signer.open(VISITOR, c.value()) {
+            return (id.to_owned(), None);
+        }
+    }
+    let mut bytes = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let id = hex::encode(bytes);
+    let cookie = build(VISITOR, signer.seal(VISITOR, &id), "/".into(), 365);
+    (id, Some(cookie))
+}
+
+pub fn visitor_id(req: &HttpRequest, signer: &Signer) -> Option<String> {
+    let c = req.cookie(VISITOR)?;
+    signer.open(VISITOR, c.value()).map(str::to_owned)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Referral {
+    pub inviter: Option<InviteCode>,
+    pub channel: Channel,
+    pub at: DateTime<Utc>,
+}
+
+/// The remembered invite link, if it is still inside the attribution window.
+pub fn referral(req: &HttpRequest, signer: &Signer, slug: &str, window_hours: u32, now: DateTime<Utc>) -> Option<Referral> {
+    let c = req.cookie(REFERRAL)?;
+    let value = signer.open(&format!("{REFERRAL}:{slug}"), c.value())?;
+    let mut parts = value.splitn(3, '|');
+    let at_ms: i64 = parts.next()?.parse().ok()?;
+    let inviter = Some(parts.next()?).filter(|s| !s.is_empty()).and_then(InviteCode::parse);
+    let channel = Channel::parse(parts.next()?)?;
+    let at = crate::db::time::from_ms(at_ms);
+    (now - at < chrono::Duration::hours(window_hours.into())).then_some(Referral { inviter, channel, at })
+}
+
+pub fn referral_cookie(signer: &Signer, slug: &str, r: &Referral, window_hours: u32) -> Cookie<'static> {
+    let inviter = r.inviter.as_ref().map_or("", |c| c.as_str());
+    let value = format!("{}|{}|{}", r.at.timestamp_millis(), inviter, r.channel.as_str());
+    let days = i64::from(window_hours.div_ceil(24).max(1));
+    build(REFERRAL, signer.seal(&format!("{REFERRAL}:{slug}"), &value), format!("/c/{slug}"), days)
+}
+
+pub fn me(req: &HttpRequest, signer: &Signer, slug: &str) -> Option<String> {
+    let c = req.cookie(ME)?;
+    signer.open(&format!("{ME}:{slug}"), c.value()).map(str::to_owned)
+}
+
+pub fn me_cookie(signer: &Signer, slug: &str, code: &str) -> Cookie<'static> {
+    build(ME, signer.seal(&format!("{ME}:{slug}"), code), format!("/c/{slug}"), 365)
+}

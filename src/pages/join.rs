@@ -1,0 +1,117 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::cookies;
+use super::landing::{closed_page, form_query, LinkQuery};
+use super::views::{self, FormState};
+use crate::campaigns::{Campaign, Openness};
+use crate::http::client;
+use crate::participants::handlers::parse_name;
+use crate::participants::leads::{self, Lead, LeadError};
+use crate::participants::Phone;
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    phone: Option<String>,
+    consent: Option<String>,
+    name: Option<String>,
+    csrf: Option<String>,
+}
+
+/// Forms may only be posted from our own pages: browsers say where a request comes from.
+fn same_origin(req: &HttpRequest) -> bool {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+        return false;
+    }
+    match (header("origin"), header("host")) {
+        (Some("null"), _) => false,
+        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
+        _ => true,
+    }
+}
+
+/// `POST /c/{slug}/join`: the page's form. Success: `303` to the participant's page.
+pub async fn submit(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<LinkQuery>,
+    form: web::Form<JoinForm>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let campaign = match state.campaigns.get(&state.db, &slug).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return closed_page(&state, None, Openness::Draft),
+        Err(e) => return unavailable(&state, e),
+    };
+    let now = chrono::Utc::now();
+    let window = campaign.spec.attribution.window_hours;
+    let remembered = cookies::referral(&req, &state.signer, campaign.slug.as_str(), window, now);
+    let (inviter, channel) = match remembered {
+        Some(r) => (r.inviter, r.channel),
+        None => (query.inviter(), query.channel()),
+    };
+    let query_string = form_query(inviter.as_ref(), &channel);
+    let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
+    let csrf = state.signer.hash("csrf", &[campaign.slug.as_str(), &visitor]);
+    let phone_raw = form.phone.as_deref().unwrap_or("");
+    let name_raw = form.name.as_deref().unwrap_or("");
+    let retry = |status: StatusCode, error: &str| {
+        let f = FormState { csrf: &csrf, query: &query_string, phone: phone_raw, name: name_raw, error: Some(error) };
+        state.templates.page(status, "landing.html", &views::landing(&campaign, &state.settings.public_url, &f))
+    };
+    let token_ok = form.csrf.as_deref().is_some_and(|t| !visitor.is_empty() && state.signer.verify("csrf", &[campaign.slug.as_str(), &visitor], t));
+    if !same_origin(&req) || !token_ok {
+        return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交 (the form expired; please submit again)");
+    }
+    let ip = client::client_ip(&req, &state.settings.trusted_proxies);
+    if state.public_writes.check(ip).is_err() {
+        return retry(StatusCode::TOO_MANY_REQUESTS, "提交太频繁，请稍后再试 (too many attempts; try again in a minute)");
+    }
+    let phone = match Phone::parse(phone_raw) {
+        Ok(p) => p,
+        Err(e) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    if !matches!(form.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
+        return retry(StatusCode::UNPROCESSABLE_ENTITY, "请勾选同意后再提交 (please tick the consent box)");
+    }
+    let name = match parse_name(form.name.as_deref()) {
+        Ok(n) => n,
+        Err(m) => return retry(StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let ip_text = ip.map(|i| i.to_string()).unwrap_or_default();
+    let ua = client::user_agent(&req);
+    let lead = Lead {
+        phone,
+        name,
+        inviter,
+        channel,
+        visitor_hash: Some(state.signer.hash("visitor", &[campaign.id.as_str(), &ip_text, ua])),
+        ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
+    };
+    match leads::capture(&state.db, &campaign, &lead, now, state.settings.report_utc_offset_minutes).await {
+        Ok(captured) => {
+                    let code = &captured.participant().code;
+            let mut response = HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/c/{}/me", campaign.slug)))
+                .insert_header(("Cache-Control", "no-store"))
+                .finish();
+            let _ = response.add_cookie(&cookies::me_cookie(&state.signer, campaign.slug.as_str(), code));
+            response
+        }
+        Err(LeadError::Closed(why)) => closed_page(&state, Some(&campaign), why),
+        Err(LeadError::Db(e)) => unavailable_for(&state, &campaign, e),
+    }
+}
+
+fn unavailable(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {
+    tracing::error!(error = ?e, "join failed");
+    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, "稍后再试", "系统繁忙", "提交没有成功，请稍后再试。")
+}
+
+fn unavailable_for(state: &AppState, campaign: &Campaign, e: sqlx::Error) -> HttpResponse {
+    tracing::error!(error = ?e, campaign = %campaign.slug, "saving a lead failed");
+    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, &campaign.title, "系统繁忙", "提交没有成功，请稍后再试。")
+}

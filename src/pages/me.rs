@@ -1,0 +1,75 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::cookies;
+use crate::campaigns::rules::RuleKind;
+use crate::campaigns::Campaign;
+use crate::participants::store;
+use crate::rewards::leaderboard;
+use crate::startup::AppState;
+
+/// The next milestone not yet reached: (invites needed, reward label).
+fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> {
+    campaign
+        .spec
+        .rules
+        .iter()
+        .filter_map(|r| match r.kind {
+            RuleKind::Milestone { invites } if i64::from(invites) > qualified => Some((i64::from(invites), r.reward.label())),
+            _ => None,
+        })
+        .min_by_key(|(n, _)| *n)
+}
+
+/// `GET /c/{slug}/me`: the participant's poster, invite link and progress.
+pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    let campaign = match state.campaigns.get(&state.db, &slug).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft),
+        Err(e) => return failed(&state, e),
+    };
+    let Some(code) = cookies::me(&req, &state.signer, campaign.slug.as_str()) else {
+        return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish();
+    };
+    let participant = match store::by_code(&state.db, &campaign.id, &code).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish(),
+        Err(e) => return failed(&state, e),
+    };
+    let counts = store::referral_counts(&state.db, &participant.id).await;
+    let rank = leaderboard::rank_of(&state.db, &campaign.id, &participant.id).await;
+    let ((qualified, pending), rank) = match (counts, rank) {
+        (Ok(c), Ok(r)) => (c, r),
+        (Err(e), _) | (_, Err(e)) => return failed(&state, e),
+    };
+    let base = &state.settings.public_url;
+    let context = json!({
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "me": {
+            "code": participant.code,
+            "display_name": participant.display_name(),
+            "invite_url": format!("{base}/c/{}?ref={}", campaign.slug, participant.code),
+            "poster_png": format!("/c/{}/p/{}.png", campaign.slug, participant.code),
+            "poster_jpg": format!("/c/{}/p/{}.jpg", campaign.slug, participant.code),
+        },
+        "progress": {
+            "qualified": qualified,
+            "pending": pending,
+            "next_milestone": next_milestone(&campaign, qualified).map(|(invites, reward)| json!({
+                "invites": invites, "remaining": invites - qualified, "reward": reward,
+            })),
+        },
+        "rewards": [],
+        "rank": rank,
+        "group": null,
+        "shipping": {"needed": false, "action": format!("/c/{}/me/shipping", campaign.slug), "csrf": "", "saved": false},
+    });
+    state.templates.page(StatusCode::OK, "me.html", &context)
+}
+
+fn failed(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {
+    tracing::error!(error = ?e, "participant page failed");
+    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, "稍后再试", "系统繁忙", "请稍后刷新页面。")
+}

@@ -1,0 +1,108 @@
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::with_db;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Participant {
+    pub id: String,
+    pub campaign_id: String,
+    pub code: String,
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    pub kind: String,
+    pub channel: String,
+    pub inviter_id: Option<String>,
+    pub generation: i64,
+    pub status: String,
+    pub visitor_hash: Option<String>,
+    pub created_at: i64,
+}
+
+pub const COLUMNS: &str =
+    "id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, visitor_hash, created_at";
+
+impl Participant {
+    /// What a poster or a leaderboard may show: the nickname, else the masked phone.
+    pub fn display_name(&self) -> String {
+        match (&self.name, &self.phone) {
+            (Some(name), _) if !name.is_empty() => name.clone(),
+            (_, Some(phone)) => super::phone::mask(phone),
+            _ => String::new(),
+        }
+    }
+
+    pub fn phone_masked(&self) -> Option<String> {
+        self.phone.as_deref().map(super::phone::mask)
+    }
+}
+
+pub async fn by_code(db: &Db, campaign_id: &str, code: &str) -> Result<Option<Participant>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM participants WHERE code = $1 AND campaign_id = $2");
+    with_db!(db, read |pool| sqlx::query_as(&sql).bind(code).bind(campaign_id).fetch_optional(pool).await)
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<Participant>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM participants WHERE id = $1");
+    with_db!(db, read |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn by_phone(db: &Db, campaign_id: &str, phone: &str) -> Result<Option<Participant>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND phone = $2");
+    with_db!(db, write |pool| sqlx::query_as(&sql).bind(campaign_id).bind(phone).fetch_optional(pool).await)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InviteeRow {
+    pub code: String,
+    #[serde(skip)]
+    pub phone: Option<String>,
+    pub status: String,
+    pub channel: String,
+    pub created_at: i64,
+    pub referral_state: String,
+}
+
+pub async fn invitees(db: &Db, inviter_id: &str, limit: i64) -> Result<Vec<InviteeRow>, sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_as(
+            "SELECT p.code, p.phone, p.status, p.channel, p.created_at, r.state AS referral_state \
+             FROM referrals r JOIN participants p ON p.id = r.invitee_id \
+             WHERE r.inviter_id = $1 ORDER BY r.created_at LIMIT $2",
+        )
+        .bind(inviter_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// An inviter's referrals by state: (qualified, pending or holding).
+pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'qualified' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN state IN ('pending', 'holding') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM referrals WHERE inviter_id = $1",
+        )
+        .bind(inviter_id)
+        .fetch_one(pool)
+        .await
+    })
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FraudFlag {
+    pub rule: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+pub async fn fraud_flags(db: &Db, participant_id: &str) -> Result<Vec<FraudFlag>, sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_as("SELECT rule, reason, created_at FROM fraud_flags WHERE participant_id = $1 ORDER BY created_at")
+            .bind(participant_id)
+            .fetch_all(pool)
+            .await
+    })
+}

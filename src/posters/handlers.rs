@@ -1,0 +1,89 @@
+use std::io::Cursor;
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::render::{PosterFormat, PosterLayout};
+use super::PosterService;
+use crate::campaigns::Campaign;
+use crate::http::error::ApiError;
+use crate::participants::{store, InviteCode};
+use crate::startup::AppState;
+
+fn parse_file(file: &str) -> Option<(InviteCode, PosterFormat)> {
+    let (code, ext) = file.rsplit_once('.')?;
+    let format = match ext {
+        "png" => PosterFormat::Png,
+        "jpg" | "jpeg" => PosterFormat::Jpeg,
+        _ => return None,
+    };
+    Some((InviteCode::parse(code)?, format))
+}
+
+fn layout(campaign: &Campaign) -> PosterLayout {
+    let poster = campaign.spec.poster.clone();
+    let qr = poster.as_ref().map(|p| p.qr).unwrap_or_default();
+    let name = poster.as_ref().and_then(|p| p.name);
+    PosterLayout {
+        qr_x: qr.x,
+        qr_y: qr.y,
+        qr_size: qr.size,
+        name_x: name.and_then(|n| n.x),
+        name_y: name.and_then(|n| n.y),
+        name_size: name.and_then(|n| n.size),
+        name_color: None,
+    }
+}
+
+async fn background(state: &AppState, campaign: &Campaign) -> Result<Option<Arc<image::RgbImage>>, ApiError> {
+    let Some(id) = campaign.spec.poster.as_ref().and_then(|p| p.background_asset.clone()) else { return Ok(None) };
+    if let Some(bg) = state.posters.background(&id) {
+        return Ok(Some(bg));
+    }
+    let (_, bytes) = state.assets.get(&state.db, &id).await?.ok_or_else(|| ApiError::not_found("poster background"))?;
+    let image = web::block(move || image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.decode())
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let image = Arc::new(image.to_rgb8());
+    state.posters.keep_background(&id, image.clone());
+    Ok(Some(image))
+}
+
+fn poster_response(bytes: web::Bytes, format: PosterFormat, etag: &str) -> HttpResponse {
+    let content_type = match format {
+        PosterFormat::Png => "image/png",
+        PosterFormat::Jpeg => "image/jpeg",
+    };
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("ETag", etag))
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .body(bytes)
+}
+
+/// `GET /c/{slug}/p/{code}.png` (and `.jpg`)
+pub async fn show(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let (slug, file) = path.into_inner();
+    let (code, format) = parse_file(&file).ok_or_else(|| ApiError::not_found("poster"))?;
+    let campaign = state.campaigns.get(&state.db, &slug).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+    let fingerprint = PosterService::fingerprint(&campaign, &state.settings.public_url, format);
+    let etag = format!("\"{fingerprint}-{code}\"");
+    let if_none_match = req.headers().get("if-none-match").and_then(|v| v.to_str().ok());
+    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+        return Ok(HttpResponse::NotModified().insert_header(("ETag", etag)).finish());
+    }
+    if let Some(bytes) = state.posters.cached(&campaign.id, &fingerprint, code.as_str(), format).await {
+        return Ok(poster_response(bytes, format, &etag));
+    }
+    let participant = store::by_code(&state.db, &campaign.id, code.as_str()).await?.ok_or_else(|| ApiError::not_found("participant"))?;
+    let bg = background(&state, &campaign).await?;
+    let url = format!("{}/c/{}?ref={}", state.settings.public_url, campaign.slug, participant.code);
+    let bytes = state
+        .posters
+        .render(bg, layout(&campaign), (&campaign.id, &fingerprint, code.as_str(), format), url, participant.display_name())
+        .await?;
+    metrics::counter!("fission_posters_rendered_total").increment(1);
+    Ok(poster_response(bytes, format, &etag))
+}

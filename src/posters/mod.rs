@@ -1,0 +1,8 @@
+//! Posters: each participant's own image, the campaign background with their QR code
+//! and nickname. Rendered once off the async workers, then served from memory or disk.
+
+pub mod handlers;
+pub mod render;
+mod service;
+
+pub use service::PosterService;

@@ -1,0 +1,124 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use actix_web::web::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
+use crate::campaigns::Campaign;
+
+const MEMORY_BYTES: usize = 128 << 20;
+const MAX_BACKGROUNDS: usize = 64;
+
+pub struct PosterService {
+    renderer: Arc<PosterRenderer>,
+    dir: PathBuf,
+    backgrounds: Mutex<HashMap<String, Arc<image::RgbImage>>>,
+    memory: Mutex<(usize, HashMap<String, Bytes>)>,
+}
+
+impl PosterService {
+    pub fn new(dir: PathBuf) -> anyhow::Result<Self> {
+        Ok(PosterService {
+            renderer: Arc::new(PosterRenderer::new()?),
+            dir,
+            backgrounds: Mutex::default(),
+            memory: Mutex::default(),
+        })
+    }
+
+    /// Changes whenever anything drawn on the campaign's posters changes, so cached
+    /// posters and ETags of an older design are never served.
+    pub fn fingerprint(campaign: &Campaign, public_url: &str, format: PosterFormat) -> String {
+        let mut h = Sha256::new();
+        h.update(campaign.id.as_bytes());
+        h.update(serde_json::to_vec(&campaign.spec.poster).unwrap_or_default());
+        h.update(public_url.as_bytes());
+        h.update(campaign.slug.as_str().as_bytes());
+        h.update([format as u8]);
+        hex::encode(&h.finalize()[..8])
+    }
+
+    fn path(&self, campaign_id: &str, fingerprint: &str, code: &str, format: PosterFormat) -> PathBuf {
+        let ext = match format {
+            PosterFormat::Png => "png",
+            PosterFormat::Jpeg => "jpg",
+        };
+        self.dir.join(campaign_id).join(fingerprint).join(format!("{code}.{ext}"))
+    }
+
+    /// A poster rendered before, from memory or from the disk cache.
+    pub async fn cached(&self, campaign_id: &str, fingerprint: &str, code: &str, format: PosterFormat) -> Option<Bytes> {
+        let path = self.path(campaign_id, fingerprint, code, format);
+        let key = path.to_string_lossy().into_owned();
+        if let Some(hit) = self.memory.lock().unwrap_or_else(|e| e.into_inner()).1.get(&key) {
+            return Some(hit.clone());
+        }
+        let bytes = Bytes::from(tokio::fs::read(&path).await.ok()?);
+        self.remember(key, bytes.clone());
+        Some(bytes)
+    }
+
+    fn remember(&self, key: String, bytes: Bytes) {
+        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        if memory.0 + bytes.len() > MEMORY_BYTES {
+            *memory = (0, HashMap::new());
+        }
+        memory.0 += bytes.len();
+        memory.1.insert(key, bytes);
+    }
+
+    pub fn background(&self, asset_id: &str) -> Option<Arc<image::RgbImage>> {
+        self.backgrounds.lock().unwrap_or_else(|e| e.into_inner()).get(asset_id).cloned()
+    }
+
+    pub fn keep_background(&self, asset_id: &str, image: Arc<image::RgbImage>) {
+        let mut backgrounds = self.backgrounds.lock().unwrap_or_else(|e| e.into_inner());
+        if backgrounds.len() >= MAX_BACKGROUNDS {
+            backgrounds.clear();
+        }
+        backgrounds.insert(asset_id.to_owned(), image);
+    }
+
+    /// Renders on a blocking thread and stores the result in both caches.
+    pub async fn render(
+        &self,
+        background: Option<Arc<image::RgbImage>>,
+        layout: PosterLayout,
+        key: (&str, &str, &str, PosterFormat),
+        url: String,
+        nickname: String,
+    ) -> anyhow::Result<Bytes> {
+        let (campaign_id, fingerprint, code, format) = key;
+        let renderer = self.renderer.clone();
+        let bytes = actix_web::web::block(move || {
+            let fallback;
+            let bg = match &background {
+                Some(bg) => bg.as_ref(),
+                None => {
+                    fallback = default_background(720, 1280);
+                    &fallback
+                }
+            };
+            renderer.render(bg, &layout, &url, &nickname, format)
+        })
+        .await??;
+        let bytes = Bytes::from(bytes);
+        let path = self.path(campaign_id, fingerprint, code, format);
+        if let Err(e) = write_atomically(&path, &bytes).await {
+            tracing::warn!(error = %e, path = %path.display(), "could not cache a poster on disk");
+        }
+        self.remember(path.to_string_lossy().into_owned(), bytes.clone());
+        Ok(bytes)
+    }
+}
+
+async fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", uuid::Uuid::now_v7().simple()));
+    tokio::fs::write(&tmp, bytes).await?;
+    tokio::fs::rename(&tmp, path).await
+}

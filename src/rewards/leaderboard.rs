@@ -1,0 +1,115 @@
+//! The leaderboard (比): inviters ranked by qualified invites, ties going to whoever got
+//! there first. Only real, qualified referrals count; nothing is padded.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Auth, ReadAccess};
+use crate::campaigns::handlers::load;
+use crate::db::Db;
+use crate::http::error::ApiError;
+use crate::participants::phone::mask;
+use crate::startup::AppState;
+use crate::with_db;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Entry {
+    pub code: String,
+    pub qualified_invites: i64,
+    #[serde(skip)]
+    pub reached_at: i64,
+    #[serde(skip)]
+    pub participant_id: String,
+    #[serde(skip)]
+    pub name: Option<String>,
+    #[serde(skip)]
+    pub phone: Option<String>,
+}
+
+impl Entry {
+    pub fn masked_name(&self) -> String {
+        match (&self.name, &self.phone) {
+            (Some(n), _) if !n.is_empty() => {
+                let first: String = n.chars().take(1).collect();
+                format!("{first}**")
+            }
+            (_, Some(p)) => mask(p),
+            _ => "***".into(),
+        }
+    }
+}
+
+pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_as(
+            "SELECT p.code, s.n AS qualified_invites, s.t AS reached_at, p.id AS participant_id, p.name, p.phone \
+             FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
+                   WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
+             JOIN participants p ON p.id = s.inviter_id \
+             ORDER BY s.n DESC, s.t ASC, p.code ASC LIMIT $2",
+        )
+        .bind(campaign_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// 1-based rank of an inviter, or `None` without qualified invites.
+pub async fn rank_of(db: &Db, campaign_id: &str, inviter_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    let mine: Option<(i64, i64)> = with_db!(db, read |pool| {
+        sqlx::query_as(
+            "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
+             WHERE inviter_id = $1 AND state = 'qualified' HAVING COUNT(*) > 0",
+        )
+        .bind(inviter_id)
+        .fetch_optional(pool)
+        .await?
+    });
+    let Some((n, t)) = mine else { return Ok(None) };
+    let ahead: i64 = with_db!(db, read |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
+             WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
+             WHERE s.n > $2 OR (s.n = $3 AND s.t < $4)",
+        )
+        .bind(campaign_id)
+        .bind(n)
+        .bind(n)
+        .bind(t)
+        .fetch_one(pool)
+        .await?
+    });
+    Ok(Some(ahead + 1))
+}
+
+#[derive(Deserialize)]
+pub struct LeaderboardQuery {
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/campaigns/{slug}/leaderboard?limit=N`
+pub async fn show(
+    _: Auth<ReadAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<LeaderboardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign = load(&state, &slug).await?;
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_query", "limit must be 1..=1000"));
+    }
+    let entries = top(&state.db, &campaign.id, limit).await?;
+    let out: Vec<_> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| serde_json::json!({
+            "rank": i as i64 + 1,
+            "code": e.code,
+            "qualified_invites": e.qualified_invites,
+            "name_masked": e.masked_name(),
+        }))
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -1,0 +1,98 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Db;
+
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub campaign_id: String,
+    pub channel: String,
+    pub ref_code: Option<String>,
+    pub visitor_hash: String,
+    pub is_bot: bool,
+    pub user_agent: String,
+    pub at_ms: i64,
+    pub day: String,
+}
+
+enum Message {
+    Visit(Visit),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Clone)]
+pub struct VisitRecorder {
+    queue: mpsc::Sender<Message>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl VisitRecorder {
+    /// Starts the writer task; it ends, after a last flush, when every recorder is dropped.
+    pub fn start(db: Arc<Db>, capacity: usize, batch_size: usize) -> (Self, tokio::task::JoinHandle<()>) {
+        let (queue, rx) = mpsc::channel(capacity);
+        let task = tokio::spawn(run(db, rx, batch_size));
+        (VisitRecorder { queue, dropped: Arc::default() }, task)
+    }
+
+    /// Never waits: when the queue is full the visit is counted as dropped instead.
+    pub fn record(&self, visit: Visit) {
+        if self.queue.try_send(Message::Visit(visit)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("fission_visits_dropped_total").increment(1);
+        }
+    }
+
+    /// Waits until everything queued before this call is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Message::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+/// Writes as fast as the database takes it: while one batch is written the queue fills,
+/// so batches grow with load and stay small (and prompt) when traffic is light.
+async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize) {
+    let mut batch: Vec<Visit> = Vec::with_capacity(batch_size);
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Visit(v) => batch.push(v),
+                Message::Flush(done) => waiting.push(done),
+            }
+            if batch.len() < batch_size {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            write_with_retry(&db, &batch).await;
+            batch.clear();
+        }
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn write_with_retry(db: &Db, batch: &[Visit]) {
+    for attempt in 1..=3 {
+        match super::store::write_batch(db, batch).await {
+            Ok(()) => {
+                metrics::counter!("fission_visits_recorded_total").increment(batch.len() as u64);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, size = batch.len(), "writing visits failed");
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+        }
+    }
+    metrics::counter!("fission_visits_dropped_total").increment(batch.len() as u64);
+    tracing::error!(size = batch.len(), "visits dropped after three failed writes");
+}

@@ -26,15 +26,16 @@ impl Phone {
             return Err(PhoneError::Invalid);
         }
         let mut digits = String::with_capacity(16);
-        for (i, c) in trimmed.chars().enumerate() {
+        let mut plus = false;
+        for c in trimmed.chars() {
             match c {
                 '0'..='9' => digits.push(c),
-                '+' if i == 0 => {}
+                '+' if digits.is_empty() && !plus => plus = true,
                 ' ' | '-' | '.' | '(' | ')' | '\u{3000}' => {}
                 _ => return Err(PhoneError::Invalid),
             }
         }
-        let national = if trimmed.starts_with('+') {
+        let national = if plus {
             digits.strip_prefix("86").ok_or(PhoneError::Invalid)?
         } else if let Some(rest) = digits.strip_prefix("0086") {
             rest
@@ -113,7 +114,8 @@ mod tests {
         fn every_valid_mobile_survives_formatting(second in 3u8..=9, rest in "[0-9]{9}", sep in "[ -]?") {
             let national = format!("1{second}{rest}");
             let spaced = format!("+86{sep}{}{sep}{}{sep}{}", &national[..3], &national[3..7], &national[7..]);
-            prop_assert_eq!(Phone::parse(&spaced).unwrap().as_str(), national.as_str());
+            let parsed = Phone::parse(&spaced).unwrap();
+            prop_assert_eq!(parsed.as_str(), national.as_str());
         }
 
         #[test]

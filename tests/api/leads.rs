@@ -1,0 +1,182 @@
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{error_code, mobile, spawn_app_with, Backend};
+
+both_backends! {
+    async fn a_phone_becomes_a_participant_with_links(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let response = app.join("tea", "+86 139-0000-0001", None).await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        let code = body["code"].as_str().unwrap();
+        assert_eq!(code.len(), 10);
+        assert_eq!(body["invite_url"], format!("https://fission.test/c/tea?ref={code}"));
+        assert_eq!(body["poster_url"], format!("https://fission.test/c/tea/p/{code}.png"));
+        assert_eq!(body["inviter"], Value::Null);
+        assert_eq!(body["group"], Value::Null);
+    }
+
+    async fn the_same_phone_again_is_200_with_the_same_participant_and_no_new_credit(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let a = app.join_ok("tea", &mobile(1), None).await;
+        let b = app.join_ok("tea", &mobile(2), a["code"].as_str()).await;
+        assert_eq!(b["inviter"], a["code"]);
+        // Same number, differently written, through another inviter: nothing changes.
+        let c = app.join_ok("tea", &mobile(3), None).await;
+        let again = app.join("tea", &format!("+86 {}", mobile(2)), c["code"].as_str()).await;
+        assert_eq!(again.status(), 200);
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again["code"], b["code"]);
+        assert_eq!(again["inviter"], a["code"]);
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", a["code"].as_str().unwrap()), &app.admin).await.json().await.unwrap();
+        assert_eq!(detail["invitees"].as_array().unwrap().len(), 1);
+        assert_eq!(detail["qualified_invites"], 1);
+        let c_detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", c["code"].as_str().unwrap()), &app.admin).await.json().await.unwrap();
+        assert_eq!(c_detail["invitees"], json!([]));
+    }
+
+    async fn bad_phones_and_missing_consent_are_422_and_store_nothing(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let url = app.url("/api/v1/public/campaigns/tea/participants");
+        for (body, code) in [
+            (json!({"phone": "12345", "consent": true}), "invalid_phone"),
+            (json!({"phone": "<script>", "consent": true}), "invalid_phone"),
+            (json!({"consent": true}), "invalid_phone"),
+            (json!({"phone": mobile(5), "consent": false}), "consent_required"),
+            (json!({"phone": mobile(5), "consent": "yes"}), "consent_required"),
+            (json!({"phone": mobile(5)}), "consent_required"),
+            (json!({"phone": mobile(5), "consent": true, "channel": "a b<"}), "invalid_channel"),
+            (json!({"phone": mobile(5), "consent": true, "name": "x".repeat(40)}), "invalid_name"),
+        ] {
+            let response = app.api.post(&url).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 422, "{body}");
+            assert_eq!(error_code(response).await, code, "{body}");
+        }
+        let response = app.api.post(&url).header("content-type", "application/json").body("{nope").send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let stats = app.stats("tea").await;
+        assert_eq!(stats["leads"], 0);
+    }
+
+    async fn unknown_and_closed_campaigns_refuse_leads(app: TestApp) {
+        assert_eq!(app.join("nope", &mobile(1), None).await.status(), 404);
+        app.create_campaign(json!({"slug": "later", "title": "t", "starts_at": "2099-01-01T00:00:00Z"})).await;
+        let response = app.join("later", &mobile(1), None).await;
+        assert_eq!(response.status(), 409);
+        assert_eq!(error_code(response).await, "campaign_not_open");
+        app.create_campaign(json!({"slug": "over", "title": "t", "ends_at": "2020-01-01T00:00:00Z"})).await;
+        assert_eq!(app.join("over", &mobile(1), None).await.status(), 409);
+        app.create_campaign(json!({"slug": "draft", "title": "t", "status": "draft"})).await;
+        assert_eq!(app.join("draft", &mobile(1), None).await.status(), 409);
+    }
+
+    async fn unknown_or_foreign_invite_codes_credit_nobody(app: TestApp) {
+        app.simple_campaign("tea").await;
+        app.simple_campaign("coffee").await;
+        let other = app.join_ok("coffee", &mobile(1), None).await;
+        let a = app.join_ok("tea", &mobile(2), other["code"].as_str()).await;
+        assert_eq!(a["inviter"], Value::Null);
+        let b = app.join_ok("tea", &mobile(3), Some("zzzzzzzzzz")).await;
+        assert_eq!(b["inviter"], Value::Null);
+    }
+
+    async fn seeds_start_chains_and_their_friends_inherit_the_channel(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let response = app.post_json("/api/v1/campaigns/tea/seeds", &app.admin, &json!({"channel": "staff-7", "count": 3, "names": ["小王"]})).await;
+        assert_eq!(response.status(), 201);
+        let seeds: Value = response.json().await.unwrap();
+        let seeds = seeds.as_array().unwrap();
+        assert_eq!(seeds.len(), 3);
+        assert_eq!(seeds[0]["name"], "小王");
+        assert_eq!(seeds[1]["name"], "staff-7-2");
+        assert!(seeds[2]["poster_url"].as_str().unwrap().ends_with(".png"));
+        let friend = app.join_ok("tea", &mobile(9), seeds[0]["code"].as_str()).await;
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", friend["code"].as_str().unwrap()), &app.admin).await.json().await.unwrap();
+        assert_eq!(detail["channel"], "staff-7");
+        assert_eq!(detail["generation"], 1);
+        assert_eq!(detail["inviter"]["code"], seeds[0]["code"]);
+        assert_eq!(detail["phone_masked"], "139****0009");
+        for bad in [json!({"channel": "", "count": 1}), json!({"channel": "s", "count": 0}), json!({"channel": "s", "count": 5000})] {
+            assert_eq!(app.post_json("/api/v1/campaigns/tea/seeds", &app.admin, &bad).await.status(), 422, "{bad}");
+        }
+    }
+
+    async fn one_phone_sent_twenty_times_at_once_is_one_participant(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str().unwrap().to_owned();
+        let phone = mobile(2);
+        let tries = (0..20).map(|_| app.join("tea", &phone, Some(&code)));
+        let responses = futures_util::future::join_all(tries).await;
+        let created = responses.iter().filter(|r| r.status() == 201).count();
+        let repeated = responses.iter().filter(|r| r.status() == 200).count();
+        assert_eq!((created, repeated), (1, 19));
+        let stats = app.stats("tea").await;
+        assert_eq!(stats["leads"], 2);
+        assert_eq!(stats["qualified"], 1);
+    }
+
+    async fn many_friends_of_one_inviter_at_once_are_all_credited_once(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str().unwrap().to_owned();
+        let phones: Vec<String> = (0..40).map(|i| mobile(100 + i)).collect();
+        let joins = phones.iter().map(|p| app.join("tea", p, Some(&code)));
+        for response in futures_util::future::join_all(joins).await {
+            assert_eq!(response.status(), 201);
+        }
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
+        assert_eq!(detail["qualified_invites"], 40);
+    }
+
+    async fn a_friend_on_the_inviters_own_device_is_held_with_a_reason(app: TestApp) {
+        app.simple_campaign("tea").await;
+        // Both numbers are left from one phone on one network.
+        let inviter = app.join_from("tea", &mobile(1), None, "10.9.9.9", "SamePhone/1").await.json::<Value>().await.unwrap();
+        let friend = app.join_from("tea", &mobile(2), inviter["code"].as_str(), "10.9.9.9", "SamePhone/1").await.json::<Value>().await.unwrap();
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", friend["code"].as_str().unwrap()), &app.admin).await.json().await.unwrap();
+        let rules: Vec<&str> = detail["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+        assert!(rules.contains(&"same_device_as_inviter"), "{detail}");
+        assert!(!detail["fraud_flags"][0]["reason"].as_str().unwrap().is_empty());
+        let inviter_detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", inviter["code"].as_str().unwrap()), &app.admin).await.json().await.unwrap();
+        assert_eq!(inviter_detail["qualified_invites"], 0);
+        assert_eq!(inviter_detail["invitees"][0]["referral_state"], "held");
+    }
+}
+
+#[actix_web::test]
+async fn public_writes_are_rate_limited_per_address() {
+    let app = spawn_app_with(Backend::Sqlite, &[("FISSION_RATE_LIMIT_PER_MINUTE", "2"), ("FISSION_RATE_LIMIT_BURST", "3")]).await;
+    app.simple_campaign("tea").await;
+    for i in 0..3 {
+        assert!(app.join_from("tea", &mobile(i), None, "10.1.1.1", "TestPhone").await.status().is_success());
+    }
+    let limited = app.join_from("tea", &mobile(50), None, "10.1.1.1", "TestPhone").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(error_code(limited).await, "rate_limited");
+    // Someone else on another network is not affected.
+    assert!(app.join("tea", &mobile(60), None).await.status().is_success());
+}
+
+#[actix_web::test]
+async fn bursts_from_one_address_are_flagged_not_blocked() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    app.simple_campaign("tea").await;
+    let mut codes = Vec::new();
+    for i in 0..7 {
+        let response = app.join_from("tea", &mobile(i), None, "10.2.2.2", &format!("Phone/{i}")).await;
+        assert_eq!(response.status(), 201, "shared addresses are normal: nobody is turned away");
+        codes.push(response.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned());
+    }
+    let flags = |code: String| {
+        let app = &app;
+        async move {
+            let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
+            detail["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert!(flags(codes[4].clone()).await.is_empty());
+    assert_eq!(flags(codes[5].clone()).await, vec!["ip_burst"]);
+    assert_eq!(flags(codes[6].clone()).await, vec!["ip_burst"]);
+}

@@ -1,0 +1,13 @@
+//! The integration suite: one binary, every capability over real HTTP, on SQLite and
+//! (when configured) PostgreSQL.
+
+mod helpers;
+
+mod admin_auth;
+mod assets;
+mod campaigns;
+mod health;
+mod landing;
+mod leads;
+mod posters;
+mod stats;

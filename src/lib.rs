@@ -10,6 +10,7 @@ pub mod demo;
 pub mod fraud;
 pub mod groups;
 pub mod http;
+pub mod jobs;
 pub mod pages;
 pub mod participants;
 pub mod posters;

@@ -64,6 +64,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = state.settings.workers;
         let server_state = state.clone();
+        crate::jobs::spawn(state.clone(), state.settings.worker_interval);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())

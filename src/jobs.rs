@@ -10,8 +10,8 @@ use crate::startup::AppState;
 
 /// Runs every job once; returns how many rows they changed.
 pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<u64> {
-    let _ = (state, now);
-    let changed = 0;
+    let mut changed = 0;
+    changed += crate::participants::qualification::settle_expired_holds(&state.db, now).await?;
     Ok(changed)
 }
 

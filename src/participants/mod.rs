@@ -5,6 +5,7 @@ mod code;
 pub mod handlers;
 pub mod leads;
 pub mod phone;
+pub mod qualification;
 pub mod store;
 
 pub use code::{Channel, InviteCode};

@@ -10,4 +10,5 @@ mod health;
 mod landing;
 mod leads;
 mod posters;
+mod qualification;
 mod stats;

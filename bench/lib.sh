@@ -1,0 +1,59 @@
+# Shared by the benchmark scripts: start a release server on loopback with a fresh
+# database, make a campaign, stop everything on exit. Source it; do not run it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN="$ROOT/target/release/fission"
+WORK=$(mktemp -d /tmp/fission-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+build_release() { (cd "$ROOT" && cargo build --release --locked --quiet); }
+
+# start_fission sqlite|postgres [port] -> sets BASE, TOKEN
+start_fission() {
+  local backend=$1 port=${2:-18080}
+  case $backend in
+    sqlite) export FISSION_DATABASE_URL="sqlite://$WORK/bench.db" ;;
+    postgres)
+      local schema="bench_$(date +%s)_$RANDOM"
+      psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $schema"
+      export FISSION_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test?options[search_path]=$schema" ;;
+  esac
+  export FISSION_BIND="127.0.0.1:$port" FISSION_PUBLIC_URL="http://127.0.0.1:$port"
+  export FISSION_DATA_DIR="$WORK/data-$port" FISSION_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
+  export FISSION_SECRET_KEY="bench-secret-key-0123456789-0123456789-abcdef"
+  TOKEN=$("$BIN" token create --name bench --role admin 2>/dev/null)
+  "$BIN" serve > "$WORK/serve-$port.log" 2>&1 &
+  PIDS+=($!)
+  BASE="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "fission did not start"; cat "$WORK/serve-$port.log"; exit 1
+}
+
+api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' "$@"; }
+
+# create_campaign SLUG: the demo campaign's content with a poster background
+create_campaign() {
+  local slug=$1 bg
+  bg=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/poster-bg.jpg" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  api -d @- "$BASE/api/v1/campaigns" >/dev/null <<JSON
+{"slug": "$slug", "title": "春茶上新 · 邀友品鉴", "status": "active",
+ "page": {"hero": {"headline": "春茶上新，邀好友一起品鉴", "subtitle": "明前龙井 · 产地直发", "incentive": "邀请3位好友入群得5元红包", "cta": "免费领取"},
+          "proof": {"certifications": ["SC食品生产许可", "有机产品认证"], "experts": [{"name": "王师傅", "title": "国家一级评茶师"}],
+                    "testimonials": [{"name": "李女士", "quote": "茶很香，群里每天都有品茶知识分享。"}]},
+          "closing": {"title": "还没领取？现在加入", "cta": "立即领取"}},
+ "poster": {"background_asset": "$bg", "qr": {"x": 470, "y": 1030, "size": 220}},
+ "fraud": {"ip_burst_leads": 100000000},
+ "budget": {"amount": 100000}, "rules": [{"id": "m3", "kind": "milestone", "invites": 3, "reward": {"type": "cash", "amount": 500}}]}
+JSON
+}
+
+# wrk_summary FILE -> "req/s p50 p99"
+wrk_summary() {
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s req/s, p50 %s, p99 %s\n", rps, p50, p99}' "$1"
+}
+
+machine() {
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
+}

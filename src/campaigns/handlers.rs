@@ -79,17 +79,22 @@ async fn parse_and_check(state: &AppState, body: Value) -> Result<(CampaignInput
         assets::store::meta(&state.db, id).await?.ok_or_else(|| ApiError::invalid("unknown_asset", format!("asset {id} does not exist")))?;
     }
     if let Some(poster) = &input.spec.poster {
-        if let Some(id) = &poster.background_asset {
-            let bg = assets::store::meta(&state.db, id)
-                .await?
-                .ok_or_else(|| ApiError::invalid("unknown_asset", format!("asset {id} does not exist")))?;
-            let q = poster.qr;
-            if i64::from(q.x + q.size) > bg.width || i64::from(q.y + q.size) > bg.height {
-                return Err(ApiError::invalid(
-                    "poster_qr_outside",
-                    format!("the QR box ends at ({}, {}) but the background is {}x{}", q.x + q.size, q.y + q.size, bg.width, bg.height),
-                ));
+        // Without a background, posters use the default 720x1280 one.
+        let (width, height) = match &poster.background_asset {
+            Some(id) => {
+                let bg = assets::store::meta(&state.db, id)
+                    .await?
+                    .ok_or_else(|| ApiError::invalid("unknown_asset", format!("asset {id} does not exist")))?;
+                (bg.width, bg.height)
             }
+            None => (720, 1280),
+        };
+        let q = poster.qr;
+        if i64::from(q.x + q.size) > width || i64::from(q.y + q.size) > height {
+            return Err(ApiError::invalid(
+                "poster_qr_outside",
+                format!("the QR box ends at ({}, {}) but the background is {width}x{height}", q.x + q.size, q.y + q.size),
+            ));
         }
     }
     Ok((input, slug))

@@ -11,6 +11,7 @@ use rand::RngCore;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
     ("landing.html", include_str!("../../templates/landing.html")),
     ("me.html", include_str!("../../templates/me.html")),
     ("notice.html", include_str!("../../templates/notice.html")),

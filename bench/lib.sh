@@ -21,7 +21,7 @@ start_fission() {
       export FISSION_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test?options[search_path]=$schema" ;;
   esac
   export FISSION_BIND="127.0.0.1:$port" FISSION_PUBLIC_URL="http://127.0.0.1:$port"
-  export FISSION_DATA_DIR="$WORK/data-$port" FISSION_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
+  export FISSION_DATA_DIR="$WORK/data-$port" FISSION_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn FISSION_TRUSTED_PROXIES=127.0.0.1
   export FISSION_SECRET_KEY="bench-secret-key-0123456789-0123456789-abcdef"
   TOKEN=$("$BIN" token create --name bench --role admin 2>/dev/null)
   "$BIN" serve > "$WORK/serve-$port.log" 2>&1 &
@@ -44,7 +44,6 @@ create_campaign() {
                     "testimonials": [{"name": "李女士", "quote": "茶很香，群里每天都有品茶知识分享。"}]},
           "closing": {"title": "还没领取？现在加入", "cta": "立即领取"}},
  "poster": {"background_asset": "$bg", "qr": {"x": 470, "y": 1030, "size": 220}},
- "fraud": {"ip_burst_leads": 100000000},
  "budget": {"amount": 100000}, "rules": [{"id": "m3", "kind": "milestone", "invites": 3, "reward": {"type": "cash", "amount": 500}}]}
 JSON
 }

@@ -15,7 +15,7 @@ use crate::config::DatabaseUrl;
 pub enum Db {
     /// Reads use a small pool; every write goes through one connection, so SQLite never
     /// answers "database is locked" to a transaction that reads before it writes.
-    Sqlite { reader: SqlitePool, writer: SqlitePool },
+    Sqlite { reader: SqlitePool, writer: SqlitePool, batcher: batch::SqliteBatcher },
     Postgres(PgPool),
 }
 
@@ -76,7 +76,8 @@ impl Db {
                     .connect_with(options.read_only(false))
                     .await
                     .context("opening the SQLite database for reading")?;
-                Ok(Db::Sqlite { reader, writer })
+                let batcher = batch::SqliteBatcher::start(writer.clone());
+                Ok(Db::Sqlite { reader, writer, batcher })
             }
             DatabaseUrl::Postgres(raw) => {
                 let options =
@@ -121,7 +122,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { reader, writer } => {
+            Db::Sqlite { reader, writer, .. } => {
                 reader.close().await;
                 writer.close().await;
             }
@@ -134,4 +135,5 @@ impl Db {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+pub mod batch;
 pub mod time;

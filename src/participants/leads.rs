@@ -8,7 +8,9 @@ use super::phone::Phone;
 use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
 use crate::db::time::{day, to_ms};
+use crate::db::batch::{Finish, Job, SqliteBatcher};
 use crate::db::{is_unique_violation, Db};
+use sqlx::Connection;
 use crate::fraud::{lead_flags, LeadSignals};
 use crate::with_db;
 
@@ -101,8 +103,9 @@ pub async fn capture(
     Ok(Captured::Existing { participant, inviter })
 }
 
-/// One transaction: find the inviter, insert the participant unless the phone is known,
-/// record the referral. `Ok(None)` means the phone already took part.
+/// Reads what the lead needs to know (the inviter, recent leads from its address) on the
+/// read pool, then writes the participant, its flags and its referral in one short
+/// transaction. `Ok(None)` means the phone already took part.
 async fn try_insert(
     db: &Db,
     campaign: &Campaign,
@@ -110,105 +113,181 @@ async fn try_insert(
     now: DateTime<Utc>,
     day_offset_minutes: i32,
 ) -> Result<Option<Captured>, sqlx::Error> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let code = InviteCode::generate();
-    let (state, hold_until, qualified_at) = initial_referral(campaign, now);
     let fraud = &campaign.spec.fraud;
-    let insert = format!(
-        "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
-         visitor_hash, ip_hash, created_at, created_day) \
-         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12) \
-         ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
-    );
-    with_db!(db, write |pool| {
-        let mut tx = pool.begin().await?;
-        let inviter: Option<InviterRow> = match &lead.inviter {
-            Some(code) => {
-                sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
-                    .bind(code.as_str())
-                    .bind(&campaign.id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            }
-            None => None,
-        };
-        let participant: Option<Participant> = sqlx::query_as(&insert)
-            .bind(&id)
-            .bind(&campaign.id)
-            .bind(code.as_str())
-            .bind(lead.phone.as_str())
-            .bind(lead.name.as_deref())
-            // Friends of a staff member's poster belong to that staff member's channel.
-            .bind(match (&inviter, lead.channel.as_str()) {
-                (Some(i), "") => i.channel.as_str(),
-                (_, channel) => channel,
-            })
-            .bind(inviter.as_ref().map(|i| i.id.as_str()))
-            .bind(inviter.as_ref().map_or(0, |i| i.generation + 1))
-            .bind(lead.visitor_hash.as_deref())
-            .bind(lead.ip_hash.as_deref())
-            .bind(to_ms(now))
-            .bind(day(now, day_offset_minutes))
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(participant) = participant else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let recent_from_same_ip: i64 = match &lead.ip_hash {
-            Some(ip_hash) => {
-                let since = to_ms(now) - i64::from(fraud.ip_burst_minutes) * 60_000;
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM participants WHERE campaign_id = $1 AND ip_hash = $2 AND created_at >= $3 AND id <> $4",
+    let inviter = match &lead.inviter {
+        Some(code) => find_inviter(db, &campaign.id, code).await?,
+        None => None,
+    };
+    let recent_from_same_ip = match &lead.ip_hash {
+        Some(ip_hash) => recent_leads_from(db, &campaign.id, ip_hash, now, fraud).await?,
+        None => 0,
+    };
+    let signals = LeadSignals {
+        visitor_hash: lead.visitor_hash.as_deref(),
+        inviter_visitor_hash: inviter.as_ref().and_then(|i| i.visitor_hash.as_deref()),
+        recent_from_same_ip,
+    };
+    let flags = lead_flags(&signals, fraud);
+    // A flagged referral is held for review instead of counting.
+    let (state, hold_until, qualified_at) = if flags.is_empty() { initial_referral(campaign, now) } else { ("held", None, None) };
+    // Friends of a staff member's poster belong to that staff member's channel.
+    let channel = match (&inviter, lead.channel.as_str()) {
+        (Some(i), "") => i.channel.clone(),
+        (_, channel) => channel.to_owned(),
+    };
+    let new = NewLead {
+        id: uuid::Uuid::now_v7().to_string(),
+        campaign_id: campaign.id.clone(),
+        code: InviteCode::generate(),
+        phone: lead.phone.as_str().to_owned(),
+        name: lead.name.clone(),
+        channel,
+        generation: inviter.as_ref().map_or(0, |i| i.generation + 1),
+        visitor_hash: lead.visitor_hash.clone(),
+        ip_hash: lead.ip_hash.clone(),
+        created_at: to_ms(now),
+        created_day: day(now, day_offset_minutes),
+        referral: inviter.as_ref().map(|i| (i.id.clone(), state, hold_until, qualified_at)),
+        flags,
+    };
+    let participant = match db {
+        Db::Sqlite { batcher, .. } => write_batched(batcher, new).await?,
+        Db::Postgres(pool) => {
+            let mut conn = pool.acquire().await?;
+            insert_lead_pg(&mut conn, &new).await?
+        }
+    };
+    Ok(participant.map(|participant| Captured::New { participant, inviter: inviter.map(|i| i.code) }))
+}
+
+/// Everything one new lead writes: the participant, its fraud flags, its referral.
+struct NewLead {
+    id: String,
+    campaign_id: String,
+    code: InviteCode,
+    phone: String,
+    name: Option<String>,
+    channel: String,
+    generation: i64,
+    visitor_hash: Option<String>,
+    ip_hash: Option<String>,
+    created_at: i64,
+    created_day: String,
+    /// (inviter id, state, hold_until, qualified_at)
+    referral: Option<(String, &'static str, Option<i64>, Option<i64>)>,
+    flags: Vec<crate::fraud::Flag>,
+}
+
+/// On SQLite the lead joins the group commit of the single writer connection.
+async fn write_batched(batcher: &SqliteBatcher, new: NewLead) -> Result<Option<Participant>, sqlx::Error> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move |conn| {
+        Box::pin(async move {
+            let written = insert_lead_sqlite(conn, &new).await;
+            Box::new(move |commit: Result<(), String>| {
+                let _ = reply.send(commit.map_err(sqlx::Error::Protocol).and(written));
+            }) as Finish
+        })
+    });
+    if !batcher.submit(job).await {
+        return Err(sqlx::Error::PoolClosed);
+    }
+    answer.await.map_err(|_| sqlx::Error::Protocol("the write batch was dropped".into()))?
+}
+
+/// Writes a lead atomically: a transaction of its own on PostgreSQL, a savepoint inside
+/// the group commit on SQLite. A lone participant row needs neither.
+macro_rules! insert_lead_fn {
+    ($name:ident, $conn:ty) => {
+        async fn $name(conn: &mut $conn, new: &NewLead) -> Result<Option<Participant>, sqlx::Error> {
+            let insert = format!(
+                "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
+                 visitor_hash, ip_hash, created_at, created_day) \
+                 VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12) \
+                 ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
+            );
+            let mut tx = conn.begin().await?;
+            let participant: Option<Participant> = sqlx::query_as(&insert)
+                .bind(&new.id)
+                .bind(&new.campaign_id)
+                .bind(new.code.as_str())
+                .bind(&new.phone)
+                .bind(new.name.as_deref())
+                .bind(&new.channel)
+                .bind(new.referral.as_ref().map(|r| r.0.as_str()))
+                .bind(new.generation)
+                .bind(new.visitor_hash.as_deref())
+                .bind(new.ip_hash.as_deref())
+                .bind(new.created_at)
+                .bind(&new.created_day)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(participant) = participant else { return Ok(None) };
+            for flag in &new.flags {
+                sqlx::query(
+                    "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
                 )
-                .bind(&campaign.id)
-                .bind(ip_hash)
-                .bind(since)
+                .bind(uuid::Uuid::now_v7().to_string())
                 .bind(&participant.id)
-                .fetch_one(&mut *tx)
-                .await?
+                .bind(&new.campaign_id)
+                .bind(flag.rule)
+                .bind(&flag.reason)
+                .bind(new.created_at)
+                .execute(&mut *tx)
+                .await?;
             }
-            None => 0,
-        };
-        let signals = LeadSignals {
-            visitor_hash: lead.visitor_hash.as_deref(),
-            inviter_visitor_hash: inviter.as_ref().and_then(|i| i.visitor_hash.as_deref()),
-            recent_from_same_ip,
-        };
-        let flags = lead_flags(&signals, fraud);
-        for flag in &flags {
-            sqlx::query(
-                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&participant.id)
-            .bind(&campaign.id)
-            .bind(flag.rule)
-            .bind(&flag.reason)
-            .bind(to_ms(now))
-            .execute(&mut *tx)
-            .await?;
+            if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
+                sqlx::query(
+                    "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&participant.id)
+                .bind(inviter_id)
+                .bind(&new.campaign_id)
+                .bind(*state)
+                .bind(new.created_at)
+                .bind(*hold_until)
+                .bind(*qualified_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(participant))
         }
-        // A flagged referral is held for review instead of counting.
-        let (state, hold_until, qualified_at) = if flags.is_empty() { (state, hold_until, qualified_at) } else { ("held", None, None) };
-        if let Some(inviter) = &inviter {
-            sqlx::query(
-                "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&participant.id)
-            .bind(&inviter.id)
-            .bind(&campaign.id)
-            .bind(state)
-            .bind(to_ms(now))
-            .bind(hold_until)
-            .bind(qualified_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Some(Captured::New { participant, inviter: inviter.map(|i| i.code) }))
+    };
+}
+
+insert_lead_fn!(insert_lead_sqlite, sqlx::SqliteConnection);
+insert_lead_fn!(insert_lead_pg, sqlx::PgConnection);
+
+/// An inviter never changes what is read here, so the read pool is as good as the writer.
+async fn find_inviter(db: &Db, campaign_id: &str, code: &InviteCode) -> Result<Option<InviterRow>, sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
+            .bind(code.as_str())
+            .bind(campaign_id)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// Leads from one address within the burst window, counted up to the threshold only, so a
+/// busy shared address stays cheap. Concurrent leads may each miss the others: the rule
+/// flags, it does not guard money.
+async fn recent_leads_from(db: &Db, campaign_id: &str, ip_hash: &str, now: DateTime<Utc>, fraud: &crate::fraud::FraudSettings) -> Result<i64, sqlx::Error> {
+    let since = to_ms(now) - i64::from(fraud.ip_burst_minutes) * 60_000;
+    with_db!(db, read |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM participants WHERE campaign_id = $1 AND ip_hash = $2 \
+             AND created_at >= $3 LIMIT $4) recent",
+        )
+        .bind(campaign_id)
+        .bind(ip_hash)
+        .bind(since)
+        .bind(i64::from(fraud.ip_burst_leads))
+        .fetch_one(pool)
+        .await
     })
 }
 

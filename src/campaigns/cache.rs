@@ -14,18 +14,29 @@ use crate::db::Db;
 /// database more than once per TTL each; the map is bounded all the same.
 const MAX_ENTRIES: usize = 10_000;
 
+/// When the entry was read, and the campaign (`None`: no such slug).
+type Cached = (Instant, Option<Arc<Campaign>>);
+
 pub struct CampaignCache {
     ttl: Duration,
-    entries: RwLock<HashMap<String, (Instant, Option<Arc<Campaign>>)>>,
+    entries: RwLock<HashMap<String, Cached>>,
 }
 
 impl CampaignCache {
     pub fn new(ttl: Duration) -> Self {
-        CampaignCache { ttl, entries: RwLock::new(HashMap::new()) }
+        CampaignCache {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
     }
 
     pub async fn get(&self, db: &Db, slug: &str) -> Result<Option<Arc<Campaign>>, StoreError> {
-        if let Some((at, campaign)) = self.entries.read().unwrap_or_else(|e| e.into_inner()).get(slug) {
+        if let Some((at, campaign)) = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(slug)
+        {
             if at.elapsed() < self.ttl {
                 return Ok(campaign.clone());
             }
@@ -40,6 +51,9 @@ impl CampaignCache {
     }
 
     pub fn invalidate(&self, slug: &str) {
-        self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(slug);
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(slug);
     }
 }

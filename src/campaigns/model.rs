@@ -119,7 +119,11 @@ pub struct QrPlacement {
 
 impl Default for QrPlacement {
     fn default() -> Self {
-        QrPlacement { x: 470, y: 1030, size: 220 }
+        QrPlacement {
+            x: 470,
+            y: 1030,
+            size: 220,
+        }
     }
 }
 
@@ -130,17 +134,11 @@ pub struct NamePlacement {
     pub size: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Qualification {
     pub require_group_join: bool,
     pub hold_hours: u32,
-}
-
-impl Default for Qualification {
-    fn default() -> Self {
-        Qualification { require_group_join: false, hold_hours: 0 }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -169,7 +167,11 @@ pub struct GroupSettings {
 
 impl Default for GroupSettings {
     fn default() -> Self {
-        GroupSettings { max_per_person: 1, reservation_minutes: 30, fallback_text: None }
+        GroupSettings {
+            max_per_person: 1,
+            reservation_minutes: 30,
+            fallback_text: None,
+        }
     }
 }
 
@@ -190,8 +192,12 @@ impl TryFrom<String> for CurrencyCode {
     type Error = String;
     fn try_from(raw: String) -> Result<Self, String> {
         match raw.as_bytes() {
-            [a, b, c] if raw.bytes().all(|b| b.is_ascii_uppercase()) => Ok(CurrencyCode([*a, *b, *c])),
-            _ => Err(format!("currency '{raw}' must be three capital letters, like CNY")),
+            [a, b, c] if raw.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Ok(CurrencyCode([*a, *b, *c]))
+            }
+            _ => Err(format!(
+                "currency '{raw}' must be three capital letters, like CNY"
+            )),
         }
     }
 }
@@ -279,8 +285,12 @@ const MAX_TEXT: usize = 2000;
 
 /// Checks what JSON alone cannot: lengths, times, slug, rules, money.
 pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
-    let slug = Slug::parse(&input.slug)
-        .ok_or_else(|| format!("slug '{}' must be 2-64 of a-z, 0-9 and inner dashes", input.slug))?;
+    let slug = Slug::parse(&input.slug).ok_or_else(|| {
+        format!(
+            "slug '{}' must be 2-64 of a-z, 0-9 and inner dashes",
+            input.slug
+        )
+    })?;
     let title = input.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
         return Err("title must be 1-100 characters".into());
@@ -317,8 +327,11 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
         }
     }
     let page = &input.spec.page;
-    if page.proof.certifications.len() + page.proof.experts.len() + page.proof.testimonials.len()
-        + page.proof.items.len() > 60
+    if page.proof.certifications.len()
+        + page.proof.experts.len()
+        + page.proof.testimonials.len()
+        + page.proof.items.len()
+        > 60
     {
         return Err("page.proof holds at most 60 entries".into());
     }
@@ -329,13 +342,25 @@ fn page_texts(page: &Page) -> impl Iterator<Item = &String> {
     let h = &page.hero;
     let c = &page.closing;
     let p = &page.proof;
-    [&h.headline, &h.subtitle, &h.incentive, &h.badge, &h.cta, &c.title, &c.text, &c.cta, &c.follow_text, &p.title, &page.consent_text]
-        .into_iter()
-        .flatten()
-        .chain(p.certifications.iter())
-        .chain(p.experts.iter().flat_map(|e| [&e.name, &e.title]))
-        .chain(p.testimonials.iter().flat_map(|t| [&t.name, &t.quote]))
-        .chain(p.items.iter().flat_map(|i| [&i.title, &i.text]))
+    [
+        &h.headline,
+        &h.subtitle,
+        &h.incentive,
+        &h.badge,
+        &h.cta,
+        &c.title,
+        &c.text,
+        &c.cta,
+        &c.follow_text,
+        &p.title,
+        &page.consent_text,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(p.certifications.iter())
+    .chain(p.experts.iter().flat_map(|e| [&e.name, &e.title]))
+    .chain(p.testimonials.iter().flat_map(|t| [&t.name, &t.quote]))
+    .chain(p.items.iter().flat_map(|i| [&i.title, &i.text]))
 }
 
 #[cfg(test)]
@@ -366,9 +391,18 @@ mod tests {
     #[test]
     fn openness_follows_status_and_window() {
         let mut c = Campaign {
-            id: "x".into(), slug: Slug::parse("ab").unwrap(), title: "t".into(), status: Status::Active,
-            starts_at: None, ends_at: None, budget: None, budget_granted: 0, spec: Spec::default(),
-            version: 1, created_at: Utc::now(), updated_at: Utc::now(),
+            id: "x".into(),
+            slug: Slug::parse("ab").unwrap(),
+            title: "t".into(),
+            status: Status::Active,
+            starts_at: None,
+            ends_at: None,
+            budget: None,
+            budget_granted: 0,
+            spec: Spec::default(),
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
         };
         let now = Utc::now();
         assert_eq!(c.openness(now), Openness::Open);

@@ -40,7 +40,7 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Job>) {
             let mut conn = writer.acquire().await?;
             let mut tx = conn.begin().await?;
             for job in jobs.drain(..) {
-                finishes.push(job(&mut *tx).await);
+                finishes.push(job(&mut tx).await);
             }
             tx.commit().await
         }

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod rate_limit;
 pub mod signing;
 
@@ -16,7 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics::render))
-        .route("/api/v1/openapi.json", web::get().to(openapi))
+        .route("/api/v1/openapi.json", web::get().to(openapi::serve))
         .route("/assets/{id}", web::get().to(assets::handlers::serve))
         .service(
             web::scope("/api/v1")
@@ -49,12 +50,6 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.db.ping().await.map_err(ApiError::unavailable)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": format!("{:?}", state.db.backend()).to_lowercase()})))
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(include_str!("../../static/openapi.json"))
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {

@@ -3,7 +3,6 @@
 //! blocking thread.
 
 use ab_glyph::{point, Font, FontRef, GlyphId, PxScale, ScaleFont};
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ImageEncoder, Rgb, RgbImage};
 use qrcode::{Color, EcLevel, QrCode};
@@ -42,6 +41,10 @@ pub enum RenderError {
     Font,
     #[error("encoding the poster failed: {0}")]
     Encode(#[from] image::ImageError),
+    #[error("encoding the poster as JPEG failed: {0}")]
+    Jpeg(#[from] jpeg_encoder::EncodingError),
+    #[error("the poster is too large for JPEG")]
+    TooLarge,
 }
 
 pub struct PosterRenderer {
@@ -166,7 +169,10 @@ fn encode(img: &RgbImage, format: PosterFormat) -> Result<Vec<u8>, RenderError> 
     match format {
         PosterFormat::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
             .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)?,
-        PosterFormat::Jpeg => JpegEncoder::new_with_quality(&mut out, 85).write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)?,
+        PosterFormat::Jpeg => {
+            let (w, h) = (u16::try_from(w).map_err(|_| RenderError::TooLarge)?, u16::try_from(h).map_err(|_| RenderError::TooLarge)?);
+            jpeg_encoder::Encoder::new(&mut out, 85).encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)?
+        }
     }
     Ok(out)
 }

@@ -12,6 +12,7 @@ use crate::startup::AppState;
 pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<u64> {
     let mut changed = 0;
     changed += crate::participants::qualification::settle_expired_holds(&state.db, now).await?;
+    changed += crate::groups::routing::expire_reservations(&state.db, now).await?;
     Ok(changed)
 }
 

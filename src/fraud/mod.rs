@@ -32,6 +32,8 @@ pub struct LeadSignals<'a> {
     pub inviter_visitor_hash: Option<&'a str>,
     /// Leads from the same IP in this campaign within the burst window, this one excluded.
     pub recent_from_same_ip: i64,
+    /// Another invitee of the same inviter came from this device and network.
+    pub sibling_on_same_device: bool,
 }
 
 pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> {
@@ -43,6 +45,12 @@ pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> 
                 reason: "同一设备和网络提交了邀请人和被邀请人 (invitee used the inviter's device and network)".into(),
             });
         }
+    }
+    if signals.sibling_on_same_device {
+        flags.push(Flag {
+            rule: "shared_device_invitees",
+            reason: "同一邀请人的多位好友使用同一设备和网络 (several invitees of one inviter share a device and network)".into(),
+        });
     }
     if signals.recent_from_same_ip >= i64::from(settings.ip_burst_leads) {
         flags.push(Flag {
@@ -62,15 +70,15 @@ mod tests {
 
     #[test]
     fn the_inviters_own_device_is_flagged() {
-        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("a"), recent_from_same_ip: 0 };
+        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("a"), recent_from_same_ip: 0, sibling_on_same_device: false };
         assert_eq!(lead_flags(&s, &FraudSettings::default())[0].rule, "same_device_as_inviter");
-        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("b"), recent_from_same_ip: 0 };
+        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("b"), recent_from_same_ip: 0, sibling_on_same_device: false };
         assert!(lead_flags(&s, &FraudSettings::default()).is_empty());
     }
 
     #[test]
     fn bursts_from_one_ip_are_flagged_past_the_threshold() {
-        let s = |n| LeadSignals { visitor_hash: None, inviter_visitor_hash: None, recent_from_same_ip: n };
+        let s = |n| LeadSignals { visitor_hash: None, inviter_visitor_hash: None, recent_from_same_ip: n, sibling_on_same_device: false };
         assert!(lead_flags(&s(4), &FraudSettings::default()).is_empty());
         assert_eq!(lead_flags(&s(5), &FraudSettings::default())[0].rule, "ip_burst");
     }

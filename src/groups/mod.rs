@@ -1,5 +1,14 @@
-//! Community groups and the live code (群活码). The group pool, routing, events and
-//! member-list import arrive with issue 3; until a campaign has groups, nobody is routed.
+//! Community groups and the live code (群活码): the group pool, routing people to open
+//! groups, join/leave events from the group tooling (signed webhook or member-list
+//! import), and what they mean for qualification and fraud.
+
+pub mod events;
+pub mod handlers;
+pub mod import;
+pub mod model;
+pub mod routing;
+pub mod store;
+pub mod webhook;
 
 use serde_json::{json, Value};
 
@@ -8,12 +17,26 @@ use crate::http::error::ApiError;
 use crate::participants::Participant;
 use crate::startup::AppState;
 
-/// The `group` field of the public participant response.
-pub async fn route_for_api(_state: &AppState, _campaign: &Campaign, _p: &Participant) -> Result<Value, ApiError> {
-    Ok(Value::Null)
+/// The `group` field of the public participant response: routes the person now.
+pub async fn route_for_api(state: &AppState, campaign: &Campaign, p: &Participant) -> Result<Value, ApiError> {
+    let group = routing::route(&state.db, campaign, &p.id, chrono::Utc::now()).await?;
+    Ok(group.map_or(Value::Null, |g| {
+        json!({"id": g.id, "name": g.name, "qr_url": format!("{}{}", state.settings.public_url, g.qr_url())})
+    }))
 }
 
 /// A participant's group history for the admin detail view.
-pub async fn history_json(_state: &AppState, _p: &Participant) -> Result<Value, ApiError> {
-    Ok(json!([]))
+pub async fn history_json(state: &AppState, p: &Participant) -> Result<Value, ApiError> {
+    let history = store::memberships(&state.db, &p.id).await?;
+    Ok(json!(history
+        .iter()
+        .map(|m| json!({
+            "group_id": m.group_id,
+            "name": m.group_name,
+            "state": m.state,
+            "assigned_at": crate::db::time::from_ms(m.assigned_at),
+            "joined_at": m.joined_at.map(crate::db::time::from_ms),
+            "left_at": m.left_at.map(crate::db::time::from_ms),
+        }))
+        .collect::<Vec<_>>()))
 }

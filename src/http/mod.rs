@@ -10,7 +10,7 @@ pub mod signing;
 use actix_web::{web, HttpResponse};
 
 use crate::startup::AppState;
-use crate::{assets, campaigns, pages, participants, posters, rewards, stats};
+use crate::{assets, campaigns, groups, pages, participants, posters, rewards, stats};
 use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::render))
         .route("/api/v1/openapi.json", web::get().to(openapi::serve))
         .route("/assets/{id}", web::get().to(assets::handlers::serve))
+        .route("/hooks/v1/group-events", web::post().to(groups::webhook::receive))
         .service(
             web::scope("/api/v1")
                 .route("/assets", web::post().to(assets::handlers::upload))
@@ -30,6 +31,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/campaigns/{slug}/participants/{code}", web::get().to(participants::handlers::detail))
                 .route("/campaigns/{slug}/stats", web::get().to(stats::show))
                 .route("/campaigns/{slug}/leaderboard", web::get().to(rewards::leaderboard::show))
+                .route("/campaigns/{slug}/groups", web::post().to(groups::handlers::create))
+                .route("/campaigns/{slug}/groups", web::get().to(groups::handlers::list))
+                .route("/campaigns/{slug}/groups/{id}", web::patch().to(groups::handlers::patch))
+                .route("/campaigns/{slug}/groups/{id}/members", web::post().to(groups::handlers::import_members))
+                .route("/campaigns/{slug}/group-events", web::get().to(groups::handlers::list_events))
+                .route("/campaigns/{slug}/group-events/{id}/match", web::post().to(groups::handlers::match_event))
                 .route("/public/campaigns/{slug}/participants", web::post().to(participants::handlers::join_json)),
         )
         .service(

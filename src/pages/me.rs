@@ -43,6 +43,11 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
         (Ok(c), Ok(r)) => (c, r),
         (Err(e), _) | (_, Err(e)) => return failed(&state, e),
     };
+    // Seeing the page routes the person to a group, so the button leads to a seat.
+    let group = crate::groups::routing::route(&state.db, &campaign, &participant.id, chrono::Utc::now()).await.unwrap_or_else(|e| {
+        tracing::warn!(error = ?e, "routing on the participant page failed");
+        None
+    });
     let base = &state.settings.public_url;
     let context = json!({
         "slug": campaign.slug,
@@ -63,7 +68,7 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
         },
         "rewards": [],
         "rank": rank,
-        "group": null,
+        "group": group.map(|g| json!({"name": g.name, "url": format!("/c/{}/group", campaign.slug)})),
         "shipping": {"needed": false, "action": format!("/c/{}/me/shipping", campaign.slug), "csrf": "", "saved": false},
     });
     state.templates.page(StatusCode::OK, "me.html", &context)

@@ -122,10 +122,15 @@ async fn try_insert(
         Some(ip_hash) => recent_leads_from(db, &campaign.id, ip_hash, now, fraud).await?,
         None => 0,
     };
+    let sibling_on_same_device = match (&inviter, &lead.visitor_hash) {
+        (Some(i), Some(visitor)) => invitee_on_device(db, &i.id, visitor).await?,
+        _ => false,
+    };
     let signals = LeadSignals {
         visitor_hash: lead.visitor_hash.as_deref(),
         inviter_visitor_hash: inviter.as_ref().and_then(|i| i.visitor_hash.as_deref()),
         recent_from_same_ip,
+        sibling_on_same_device,
     };
     let flags = lead_flags(&signals, fraud);
     // A flagged referral is held for review instead of counting.
@@ -260,6 +265,17 @@ macro_rules! insert_lead_fn {
 
 insert_lead_fn!(insert_lead_sqlite, sqlx::SqliteConnection);
 insert_lead_fn!(insert_lead_pg, sqlx::PgConnection);
+
+async fn invitee_on_device(db: &Db, inviter_id: &str, visitor_hash: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = with_db!(db, read |pool| {
+        sqlx::query_scalar("SELECT 1 FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1")
+            .bind(inviter_id)
+            .bind(visitor_hash)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(found.is_some())
+}
 
 /// An inviter never changes what is read here, so the read pool is as good as the writer.
 async fn find_inviter(db: &Db, campaign_id: &str, code: &InviteCode) -> Result<Option<InviterRow>, sqlx::Error> {

@@ -132,5 +132,12 @@ pub async fn show(_: Auth<ReadAccess>, state: web::Data<AppState>, slug: web::Pa
     if let (Some(out), serde_json::Value::Object(money)) = (stats.as_object_mut(), money) {
         out.extend(money);
     }
+    let groups = crate::groups::store::stats(&state.db, &campaign.id).await?;
+    stats["by_group"] = serde_json::json!(groups
+        .into_iter()
+        .map(|(id, name, members, reserved, ever_joined)| serde_json::json!({
+            "group_id": id, "name": name, "members": members, "reserved": reserved, "joined": ever_joined,
+        }))
+        .collect::<Vec<_>>());
     Ok(HttpResponse::Ok().json(stats))
 }

@@ -1,0 +1,161 @@
+//! `POST /hooks/v1/group-events`: signed batches of joins and leaves. The signature is
+//! HMAC-SHA256 over "{timestamp}.{raw body}", compared in constant time against the
+//! current secret and, during rotation, the previous one; a timestamp more than five
+//! minutes off is refused. Nothing is stored unless the whole request is authentic and
+//! well formed.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::events::{self, EventKind, GroupEvent, Outcome};
+use super::store;
+use crate::campaigns::store as campaigns;
+use crate::config::Secret;
+use crate::http::error::ApiError;
+use crate::startup::AppState;
+
+const TOLERANCE_SECS: i64 = 300;
+const MAX_BODY: usize = 1 << 20;
+const MAX_EVENTS: usize = 1000;
+
+/// Checks the signature headers against the raw body; the error says what failed.
+pub fn verify(secrets: &[Secret], timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now: DateTime<Utc>) -> Result<(), &'static str> {
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return Err("X-Fission-Timestamp and X-Fission-Signature are required");
+    };
+    let ts: i64 = timestamp.trim().parse().map_err(|_| "X-Fission-Timestamp must be unix seconds")?;
+    if (now.timestamp() - ts).abs() > TOLERANCE_SECS {
+        return Err("the timestamp is more than five minutes off");
+    }
+    let signature = signature.trim().strip_prefix("sha256=").ok_or("the signature must look like sha256=<hex>")?;
+    let signature = hex::decode(signature).map_err(|_| "the signature is not hex")?;
+    let valid = secrets.iter().any(|secret| {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&secret.0) else { return false };
+        mac.update(timestamp.trim().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.verify_slice(&signature).is_ok()
+    });
+    if valid { Ok(()) } else { Err("the signature does not match") }
+}
+
+#[derive(Deserialize)]
+struct Batch {
+    events: Vec<EventBody>,
+}
+
+#[derive(Deserialize)]
+struct EventBody {
+    id: String,
+    #[serde(rename = "type")]
+    kind: EventKind,
+    group_id: String,
+    participant_code: Option<String>,
+    phone: Option<String>,
+    member_ref: Option<String>,
+    at: DateTime<Utc>,
+}
+
+fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
+    let batch: Batch = serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() { ApiError::invalid("invalid_event", e.to_string()) } else { ApiError::bad_request("invalid_json", e.to_string()) }
+    })?;
+    if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
+        return Err(ApiError::invalid("invalid_batch", format!("send 1 to {MAX_EVENTS} events")));
+    }
+    batch
+        .events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let bounded = |s: &str, max| !s.is_empty() && s.len() <= max;
+            if !bounded(&e.id, 128) || !bounded(&e.group_id, 64) {
+                return Err(ApiError::invalid("invalid_event", format!("events[{i}]: id and group_id are 1-128 and 1-64 characters")));
+            }
+            let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 128);
+            if too_long(&e.participant_code) || too_long(&e.phone) || too_long(&e.member_ref) {
+                return Err(ApiError::invalid("invalid_event", format!("events[{i}]: fields are at most 128 characters")));
+            }
+            Ok(GroupEvent { id: e.id, kind: e.kind, group_id: e.group_id, participant_code: e.participant_code, phone: e.phone, member_ref: e.member_ref, at: e.at })
+        })
+        .collect()
+}
+
+pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    if body.len() > MAX_BODY {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes")));
+    }
+    let now = Utc::now();
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    verify(&state.settings.webhook_secrets, header("x-fission-timestamp"), header("x-fission-signature"), &body, now)
+        .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    let events = parse(&body)?;
+    let mut groups = HashMap::new();
+    let mut campaigns_by_id = HashMap::new();
+    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
+    for event in &events {
+        if !groups.contains_key(&event.group_id) {
+            groups.insert(event.group_id.clone(), store::by_id(&state.db, &event.group_id).await?);
+        }
+        let group = groups[&event.group_id].as_ref();
+        if let Some(g) = group {
+            if !campaigns_by_id.contains_key(&g.campaign_id) {
+                campaigns_by_id.insert(g.campaign_id.clone(), campaigns::by_id(&state.db, &g.campaign_id).await?);
+            }
+        }
+        let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
+        match events::ingest(&state.db, group, campaign, event, "webhook", now).await? {
+            Outcome::Applied => accepted += 1,
+            Outcome::Stale => {
+                accepted += 1;
+                stale += 1;
+            }
+            Outcome::Duplicate => duplicates += 1,
+            Outcome::Unmatched => unmatched += 1,
+        }
+    }
+    metrics::counter!("fission_group_events_total").increment(events.len() as u64);
+    Ok(HttpResponse::Ok().json(serde_json::json!({"accepted": accepted, "duplicates": duplicates, "unmatched": unmatched, "stale": stale})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{ts}.").as_bytes());
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn current_and_previous_secrets_verify_and_others_do_not() {
+        let now = Utc::now();
+        let ts = now.timestamp().to_string();
+        let secrets = [Secret(b"new".to_vec()), Secret(b"old".to_vec())];
+        assert!(verify(&secrets, Some(&ts), Some(&sign("new", &ts, b"{}")), b"{}", now).is_ok());
+        assert!(verify(&secrets, Some(&ts), Some(&sign("old", &ts, b"{}")), b"{}", now).is_ok());
+        assert!(verify(&secrets, Some(&ts), Some(&sign("other", &ts, b"{}")), b"{}", now).is_err());
+        assert!(verify(&secrets, Some(&ts), Some(&sign("new", &ts, b"{}")), b"{ }", now).is_err(), "the raw body is signed");
+        assert!(verify(&[], Some(&ts), Some(&sign("new", &ts, b"{}")), b"{}", now).is_err());
+    }
+
+    #[test]
+    fn stale_missing_and_malformed_headers_fail() {
+        let now = Utc::now();
+        let old = (now.timestamp() - 301).to_string();
+        let secrets = [Secret(b"s".to_vec())];
+        assert!(verify(&secrets, Some(&old), Some(&sign("s", &old, b"x")), b"x", now).is_err());
+        assert!(verify(&secrets, None, Some("sha256=00"), b"x", now).is_err());
+        let ts = now.timestamp().to_string();
+        assert!(verify(&secrets, Some(&ts), Some("md5=00"), b"x", now).is_err());
+        assert!(verify(&secrets, Some(&ts), Some("sha256=zz"), b"x", now).is_err());
+    }
+}

@@ -267,8 +267,8 @@ insert_lead_fn!(insert_lead_sqlite, sqlx::SqliteConnection);
 insert_lead_fn!(insert_lead_pg, sqlx::PgConnection);
 
 async fn invitee_on_device(db: &Db, inviter_id: &str, visitor_hash: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = with_db!(db, read |pool| {
-        sqlx::query_scalar("SELECT 1 FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1")
+    let found: Option<String> = with_db!(db, read |pool| {
+        sqlx::query_scalar("SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1")
             .bind(inviter_id)
             .bind(visitor_hash)
             .fetch_optional(pool)

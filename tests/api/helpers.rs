@@ -79,6 +79,8 @@ pub async fn spawn_second(other: &TestApp, overrides: &[(&str, &str)]) -> TestAp
 }
 
 async fn spawn_on(backend: Backend, database_url: String, dir: tempfile::TempDir, overrides: &[(&str, &str)]) -> TestApp {
+    // Server errors show in a failing test's output.
+    let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
     let mut vars: HashMap<String, String> = HashMap::from([
         ("FISSION_DATABASE_URL".into(), database_url.clone()),
         ("FISSION_BIND".into(), "127.0.0.1:0".into()),

@@ -180,3 +180,19 @@ async fn bursts_from_one_address_are_flagged_not_blocked() {
     assert_eq!(flags(codes[5].clone()).await, vec!["ip_burst"]);
     assert_eq!(flags(codes[6].clone()).await, vec!["ip_burst"]);
 }
+
+crate::both_backends! {
+    async fn friends_of_one_inviter_on_one_device_are_flagged(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str();
+        let first = app.join_from("tea", &mobile(2), code, "10.7.7.7", "Phone/shared").await.json::<Value>().await.unwrap();
+        let second = app.join_from("tea", &mobile(3), code, "10.7.7.7", "Phone/shared").await.json::<Value>().await.unwrap();
+        let rules = |d: Value| d["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let detail = |c: &Value| app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", c["code"].as_str().unwrap()), &app.admin);
+        assert!(rules(detail(&first).await.json().await.unwrap()).is_empty());
+        assert_eq!(rules(detail(&second).await.json().await.unwrap()), vec!["shared_device_invitees"]);
+        let inviter_detail: Value = detail(&inviter).await.json().await.unwrap();
+        assert_eq!(inviter_detail["qualified_invites"], 1, "only the unflagged friend counts");
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod admin_auth;
 mod assets;
 mod campaigns;
+mod groups;
 mod health;
 mod landing;
 mod leads;

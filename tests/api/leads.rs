@@ -189,10 +189,10 @@ crate::both_backends! {
         let first = app.join_from("tea", &mobile(2), code, "10.7.7.7", "Phone/shared").await.json::<Value>().await.unwrap();
         let second = app.join_from("tea", &mobile(3), code, "10.7.7.7", "Phone/shared").await.json::<Value>().await.unwrap();
         let rules = |d: Value| d["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
-        let detail = |c: &Value| app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", c["code"].as_str().unwrap()), &app.admin);
-        assert!(rules(detail(&first).await.json().await.unwrap()).is_empty());
-        assert_eq!(rules(detail(&second).await.json().await.unwrap()), vec!["shared_device_invitees"]);
-        let inviter_detail: Value = detail(&inviter).await.json().await.unwrap();
+        let path = |c: &Value| format!("/api/v1/campaigns/tea/participants/{}", c["code"].as_str().unwrap());
+        assert!(rules(app.get_as(&path(&first), &app.admin).await.json().await.unwrap()).is_empty());
+        assert_eq!(rules(app.get_as(&path(&second), &app.admin).await.json().await.unwrap()), vec!["shared_device_invitees"]);
+        let inviter_detail: Value = app.get_as(&path(&inviter), &app.admin).await.json().await.unwrap();
         assert_eq!(inviter_detail["qualified_invites"], 1, "only the unflagged friend counts");
     }
 }

@@ -13,6 +13,7 @@ pub static FONT_BYTES: &[u8] = include_bytes!("../../static/fonts/wqy-microhei.t
 const QUIET_ZONE: u32 = 4;
 const MAX_NAME_CHARS: usize = 16;
 
+#[derive(Clone, Copy, Debug)]
 pub struct PosterLayout {
     pub qr_x: u32,
     pub qr_y: u32,
@@ -60,9 +61,11 @@ impl PosterRenderer {
     pub fn render(&self, background: &RgbImage, layout: &PosterLayout, url: &str, nickname: &str, format: PosterFormat) -> Result<Vec<u8>, RenderError> {
         let (width, height) = background.dimensions();
         let (x, y, size) = (layout.qr_x, layout.qr_y, layout.qr_size);
-        if x.saturating_add(size) > width || y.saturating_add(size) > height {
+        if size > width || size > height {
             return Err(RenderError::QrOutside { x, y, size, width, height });
         }
+        // A background replaced by a smaller one keeps working: the box slides back inside.
+        let layout = &PosterLayout { qr_x: x.min(width - size), qr_y: y.min(height - size), ..*layout };
         let mut poster = background.clone();
         draw_qr(&mut poster, layout, url)?;
         let name = truncate(nickname.trim());
@@ -216,10 +219,19 @@ mod tests {
     #[test]
     fn misplaced_boxes_and_tiny_codes_are_errors_not_panics() {
         let renderer = PosterRenderer::new().unwrap();
-        let small = default_background(300, 300);
+        let small = default_background(200, 300);
         assert!(matches!(renderer.render(&small, &layout(), "x", "", PosterFormat::Png), Err(RenderError::QrOutside { .. })));
         let tiny = PosterLayout { qr_x: 0, qr_y: 0, qr_size: 40, ..layout() };
         assert!(matches!(renderer.render(&small, &tiny, "https://fission.test/c/x?ref=y", "", PosterFormat::Png), Err(RenderError::QrTooSmall { .. })));
+    }
+
+    #[test]
+    fn an_overhanging_box_is_moved_inside_and_an_empty_name_draws_nothing() {
+        let renderer = PosterRenderer::new().unwrap();
+        let bg = default_background(600, 900);
+        let url = "https://fission.test/c/spring-tea?ref=zz";
+        let bytes = renderer.render(&bg, &layout(), url, "", PosterFormat::Png).unwrap();
+        assert_eq!(decode(&bytes), url);
     }
 
     #[test]

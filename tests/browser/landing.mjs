@@ -1,5 +1,12 @@
-// The phone page as a person sees it: headless Chromium at 375x667 inside a WeChat-like
-// user agent. Usage: node landing.mjs <base_url> <slug> <out_dir>
+// The phone page as a person sees it: Debian's headless Chromium at 375x667 (2x) with a
+// WeChat-like user agent, driven by playwright-core. JavaScript is switched OFF in the
+// page, as the landing page must work without it (Playwright's own evaluate still runs).
+//
+// Usage: node landing.mjs <base_url> <slug> <out_dir>
+//   CHROMIUM=/path/to/chromium to use another browser binary (default /usr/bin/chromium).
+// Writes landing.png (first screen), landing-full.png, me.png to out_dir; prints one
+// "browser: N passed, M failed" line at the end and exits 1 on any failure.
+import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const [base, slug, out] = process.argv.slice(2);
@@ -7,77 +14,127 @@ if (!base || !slug || !out) {
   console.error('usage: node landing.mjs <base_url> <slug> <out_dir>');
   process.exit(2);
 }
+mkdirSync(out, { recursive: true });
 const origin = new URL(base).origin;
+const SCREEN = { width: 375, height: 667 };
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47';
+
 let passed = 0;
 const failures = [];
 function check(name, ok, detail = '') {
   if (ok) passed += 1;
-  else failures.push(`${name}${detail ? `: ${detail}` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? ` (${detail})` : ''}`);
+  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
+  return ok;
 }
+/** A check whose failure makes the rest meaningless. */
+function must(name, ok, detail = '') {
+  if (!check(name, ok, detail)) throw new Stop(name);
+}
+class Stop extends Error {}
+
+const within = (box, { width, height }) =>
+  !!box && box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height;
+const fmt = (box) => (box ? `x=${Math.round(box.x)} y=${Math.round(box.y)} w=${Math.round(box.width)} h=${Math.round(box.height)}` : 'not rendered');
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+const requests = [];
 try {
   const context = await browser.newContext({
-    viewport: { width: 375, height: 667 },
+    viewport: SCREEN,
+    screen: SCREEN,
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
+    javaScriptEnabled: false,
     locale: 'zh-CN',
-    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47',
+    userAgent: UA,
   });
+  context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
-  const foreign = [];
-  page.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) foreign.push(r.url()); });
 
-  const response = await page.goto(`${base}/c/${slug}?ch=browser`, { waitUntil: 'load' });
-  check('landing page answers 200', response.status() === 200, `status ${response.status()}`);
-  const html = await response.text();
-  check('HTML+CSS under 30 KB', Buffer.byteLength(html) < 30 * 1024, `${Buffer.byteLength(html)} bytes`);
+  // 1. The landing page.
+  const landingUrl = `${base}/c/${slug}?ch=browser`;
+  const response = await page.goto(landingUrl, { waitUntil: 'load' });
+  must('landing page GET answers 200', response && response.status() === 200, `GET ${landingUrl} -> ${response && response.status()}`);
+  const html = await response.body();
+  check('landing HTML (with its inline CSS) is under 30 KB', html.length < 30 * 1024, `${html.length} bytes`);
+  check('the page says it is zh-CN', (await page.getAttribute('html', 'lang')) === 'zh-CN');
   await page.screenshot({ path: `${out}/landing.png` });
   await page.screenshot({ path: `${out}/landing-full.png`, fullPage: true });
 
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  check('no horizontal scrolling at 375 px', scrollWidth <= 375, `scrollWidth ${scrollWidth}`);
-  for (const selector of ['#join input[name=phone]', '#join input[name=consent]', '#join button[type=submit]']) {
+  check('no horizontal scrolling at 375 px', scrollWidth <= SCREEN.width, `document.documentElement.scrollWidth is ${scrollWidth}`);
+  for (const [what, selector] of [['phone input', '#join input[name=phone]'], ['consent checkbox', '#join input[name=consent]'], ['submit button', '#join button[type=submit]']]) {
     const box = await page.locator(selector).boundingBox();
-    check(`${selector} is on the first screen`, box && box.y >= 0 && box.y + box.height <= 667 && box.x >= 0 && box.x + box.width <= 375,
-      JSON.stringify(box));
+    check(`the #join form's ${what} is fully visible on the first screen (375x667)`, within(box, SCREEN), `${selector}: ${fmt(box)}`);
   }
-  check('consent is not pre-ticked', !(await page.locator('#join input[name=consent]').isChecked()));
-  const tapHeight = (await page.locator('#join button[type=submit]').boundingBox()).height;
-  check('the button is a comfortable tap target', tapHeight >= 44, `${tapHeight}px`);
+  const consent = page.locator('#join input[name=consent]');
+  check('the consent checkbox is not pre-ticked', (await consent.count()) === 1 && !(await consent.isChecked()));
+  check('the consent checkbox has a visible label', ((await page.locator('#join label:has(input[name=consent])').innerText()).trim().length) > 0);
+  const button = await page.locator('#join button[type=submit]').boundingBox();
+  check('the submit button is a comfortable tap target (>= 44 px high)', !!button && button.height >= 44, fmt(button));
   const fontSize = await page.locator('#join input[name=phone]').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-  check('the phone input does not make iOS zoom', fontSize >= 16, `${fontSize}px`);
-  const sections = await page.evaluate(() => ['header.hero', '#join', '#proof', '#closing'].map((s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1));
-  check('hero, form, proof and closing come in that order', sections.every((v, i) => v >= 0 && (i === 0 || v > sections[i - 1])), JSON.stringify(sections));
+  check('the phone input is >= 16 px so iOS does not zoom', fontSize >= 16, `${fontSize}px`);
+  const order = await page.evaluate(() => ['header.hero', '#join', '#proof', '#closing', '#join-bottom']
+    .map((s) => { const e = document.querySelector(s); return e ? Math.round(e.getBoundingClientRect().top + scrollY) : null; }));
+  check('hero, form, proof, closing and the second form come in that order',
+    order.every((v, i) => v !== null && (i === 0 || v > order[i - 1])), JSON.stringify(order));
 
+  // 2. Joining without consent: the browser refuses it (the box is required)...
   const phone = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   await page.fill('#join input[name=phone]', phone);
-  await page.evaluate(() => document.querySelector('#join').setAttribute('novalidate', ''));
-  const refused = await Promise.all([page.waitForNavigation(), page.click('#join button[type=submit]')]);
-  check('submitting without consent is refused with 422', refused[0].status() === 422, `status ${refused[0].status()}`);
-  check('the refusal says why', await page.locator('[role=alert]').isVisible());
+  const before = page.url();
+  await page.click('#join button[type=submit]');
+  await page.waitForTimeout(500);
+  const missing = await consent.evaluate((el) => el.validity.valueMissing);
+  check('submitting without consent is blocked by the browser', page.url() === before && missing, `url ${page.url()}, valueMissing ${missing}`);
+
+  // ...and so does the server when the browser's check is bypassed.
+  await page.locator('#join').evaluate((form) => form.setAttribute('novalidate', ''));
+  const [refused] = await Promise.all([page.waitForNavigation(), page.click('#join button[type=submit]')]);
+  check('the server refuses a join without consent with 422', refused && refused.status() === 422, `status ${refused && refused.status()}`);
+  const alert = page.locator('[role=alert]').first();
+  const alertVisible = (await alert.count()) > 0 && await alert.isVisible();
+  check('the refusal says why in a visible role=alert', alertVisible);
+  if (alertVisible) {
+    const [a, p] = [await alert.boundingBox(), await page.locator('#join input[name=phone]').boundingBox()];
+    check('the message sits above the phone input, on the first screen', a && p && a.y + a.height <= p.y && within(a, SCREEN), `${fmt(a)} / ${fmt(p)}`);
+  }
+  check('the phone input is marked aria-invalid', (await page.getAttribute('#join input[name=phone]', 'aria-invalid')) === 'true');
+  check('what was typed is kept', (await page.inputValue('#join input[name=phone]')) === phone);
+  check('consent is still not ticked after the refusal', !(await page.locator('#join input[name=consent]').isChecked()));
+
+  // 3. Joining with consent leads to my page.
   await page.fill('#join input[name=phone]', phone);
   await page.check('#join input[name=consent]');
-  await Promise.all([page.waitForURL(`**/c/${slug}/me`), page.click('#join button[type=submit]')]);
-  check('joining leads to my page', page.url().endsWith(`/c/${slug}/me`), page.url());
-  const poster = page.locator('section.poster img');
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === `/c/${slug}/me`, { timeout: 15000 }).catch(() => {}),
+    page.click('#join button[type=submit]'),
+  ]);
+  must('joining with consent lands on /c/<slug>/me', new URL(page.url()).pathname === `/c/${slug}/me`, page.url());
+  const poster = page.locator('section.poster img').first();
+  must('my page shows a poster image', (await poster.count()) === 1);
   await poster.scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => { const i = document.querySelector('section.poster img'); return i && i.complete; });
-  const natural = await poster.evaluate((img) => img.naturalWidth);
-  check('my poster loads', natural > 0, `naturalWidth ${natural}`);
-  const invite = await page.locator('input[readonly]').inputValue();
-  check('my invite link carries my code', /\?ref=[a-z0-9]{6,}/.test(invite), invite);
+  const natural = await poster.evaluate((img) => (img.complete ? img.naturalWidth
+    : new Promise((done) => { img.onload = img.onerror = () => done(img.naturalWidth); })));
+  check('the poster image actually loaded', natural > 0, `naturalWidth ${natural}, src ${await poster.getAttribute('src')}`);
+  const invite = page.locator('input[readonly]').first();
+  const link = (await invite.count()) ? await invite.inputValue() : '';
+  check('my invite link carries my code (ref=)', /[?&]ref=[^&\s]+/.test(link), link || 'no readonly input');
   const meWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  check('my page has no horizontal scrolling', meWidth <= 375, `scrollWidth ${meWidth}`);
+  check('my page has no horizontal scrolling', meWidth <= SCREEN.width, `scrollWidth ${meWidth}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${out}/me.png`, fullPage: true });
-  check('no request left the server', foreign.length === 0, foreign.join(', '));
+} catch (e) {
+  if (!(e instanceof Stop)) check('the check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
 } finally {
+  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
+  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
   await browser.close();
 }
 console.log(`browser: ${passed} passed, ${failures.length} failed`);

@@ -31,6 +31,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/campaigns/{slug}/participants/{code}", web::get().to(participants::handlers::detail))
                 .route("/campaigns/{slug}/stats", web::get().to(stats::show))
                 .route("/campaigns/{slug}/leaderboard", web::get().to(rewards::leaderboard::show))
+                .route("/campaigns/{slug}/coupon-pools/{pool}/codes", web::post().to(rewards::coupons::import))
+                .route("/campaigns/{slug}/ledger.csv", web::get().to(rewards::ledger::csv))
+                .route("/campaigns/{slug}/ledger.xlsx", web::get().to(rewards::ledger::xlsx))
+                .route("/campaigns/{slug}/payouts", web::post().to(rewards::payouts::create))
+                .route("/campaigns/{slug}/reconciliation", web::get().to(rewards::payouts::reconciliation))
+                .route("/payouts/{id}.csv", web::get().to(rewards::payouts::file))
+                .route("/payouts/{id}/results", web::post().to(rewards::payouts::results))
                 .route("/campaigns/{slug}/groups", web::post().to(groups::handlers::create))
                 .route("/campaigns/{slug}/groups", web::get().to(groups::handlers::list))
                 .route("/campaigns/{slug}/groups/{id}", web::patch().to(groups::handlers::patch))
@@ -45,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("", web::head().to(pages::landing::head))
                 .route("/join", web::post().to(pages::join::submit))
                 .route("/me", web::get().to(pages::me::show))
+                .route("/me/shipping", web::post().to(pages::shipping::submit))
                 .route("/group", web::get().to(pages::group::show))
                 .route("/p/{file}", web::get().to(posters::handlers::show)),
         );

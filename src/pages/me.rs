@@ -48,6 +48,11 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
         tracing::warn!(error = ?e, "routing on the participant page failed");
         None
     });
+    let rewards = match crate::rewards::grants_of(&state, &participant.id).await {
+        Ok(r) => r,
+        Err(e) => return failed(&state, e),
+    };
+    let physical = rewards.iter().filter(|g| g.reward_type == "physical" && g.status != "revoked");
     let base = &state.settings.public_url;
     let context = json!({
         "slug": campaign.slug,
@@ -66,12 +71,35 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
                 "invites": invites, "remaining": invites - qualified, "reward": reward,
             })),
         },
-        "rewards": [],
+        "rewards": rewards.iter().map(|g| reward_view(&campaign, g)).collect::<Vec<_>>(),
         "rank": rank,
         "group": group.map(|g| json!({"name": g.name, "url": format!("/c/{}/group", campaign.slug)})),
-        "shipping": {"needed": false, "action": format!("/c/{}/me/shipping", campaign.slug), "csrf": "", "saved": false},
+        "shipping": {
+            "needed": physical.clone().next().is_some(),
+            "saved": physical.clone().all(|g| g.shipping.is_some()),
+            "action": format!("/c/{}/me/shipping", campaign.slug),
+            "csrf": state.signer.hash("csrf", &[campaign.slug.as_str(), &cookies::visitor_id(&req, &state.signer).unwrap_or_default()]),
+        },
     });
     state.templates.page(StatusCode::OK, "me.html", &context)
+}
+
+fn reward_view(campaign: &Campaign, g: &crate::rewards::GrantRow) -> serde_json::Value {
+    let rule = campaign.spec.rules.iter().find(|r| r.id == g.rule_id);
+    let mut label = rule.map_or_else(|| g.rule_id.clone(), |r| r.reward.label());
+    if let Some(code) = &g.coupon_code {
+        label = format!("{label}：{code}");
+    }
+    let status_label = match (g.status.as_str(), g.reward_type.as_str()) {
+        ("revoked", _) => "已撤销",
+        ("paid", _) => "已到账",
+        ("paying", _) => "打款中",
+        ("granted", "cash") => "待打款",
+        ("granted", "physical") if g.shipping.is_none() => "待填写地址",
+        ("granted", "physical") => "待发货",
+        _ => "已发放",
+    };
+    json!({"label": label, "status": g.status, "status_label": status_label})
 }
 
 fn failed(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {

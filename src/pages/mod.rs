@@ -7,6 +7,7 @@ pub mod join;
 pub mod landing;
 pub mod me;
 pub mod render;
+pub mod shipping;
 mod views;
 
 pub use render::{PageCache, Templates};

@@ -12,4 +12,5 @@ mod landing;
 mod leads;
 mod posters;
 mod qualification;
+mod rewards;
 mod stats;

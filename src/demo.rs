@@ -7,12 +7,14 @@ use serde_json::json;
 use crate::assets::{inspect, store as assets};
 use crate::campaigns::model::{self, CampaignInput};
 use crate::campaigns::store as campaigns;
+use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
 use crate::startup::AppState;
 
 const SLUG: &str = "spring-tea";
 const BACKGROUND: &[u8] = include_bytes!("../static/demo/poster-bg.jpg");
+const GROUP_QR: &[u8] = include_bytes!("../static/demo/group-qr.png");
 
 pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let base = &state.settings.public_url;
@@ -24,7 +26,13 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
             let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
             let slug = model::validate(&input).map_err(anyhow::Error::msg)?;
-            campaigns::insert(&state.db, &slug, &input, now).await?
+            let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
+            let qr = assets::insert(&state.db, &inspect::inspect(GROUP_QR, state.settings.max_image_side)?, GROUP_QR, "demo", now).await?;
+            for name in ["春茶品鉴1群", "春茶品鉴2群"] {
+                let group: GroupInput = serde_json::from_value(json!({"name": name, "capacity": 200, "qr_asset": qr.id}))?;
+                crate::groups::store::insert(&state.db, &campaign.id, &group, crate::db::time::to_ms(now)).await?;
+            }
+            campaign
         }
     };
     let channel = Channel::parse("staff").expect("a valid channel");

@@ -73,7 +73,44 @@ pub async fn money_stats(state: &AppState, campaign: &crate::campaigns::Campaign
         .fetch_one(pool)
         .await?
     });
+    let mut rules = Vec::new();
+    for rule in &campaign.spec.rules {
+        let given: i64 = with_db!(&*state.db, read |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND status <> 'revoked'")
+                .bind(&campaign.id)
+                .bind(&rule.id)
+                .fetch_one(pool)
+                .await?
+        });
+        let left: Option<i64> = match &rule.reward {
+            crate::campaigns::rules::Reward::Physical { stock, .. } => {
+                let used: Option<i64> = with_db!(&*state.db, read |pool| {
+                    sqlx::query_scalar("SELECT used FROM reward_stock WHERE campaign_id = $1 AND rule_id = $2")
+                        .bind(&campaign.id)
+                        .bind(&rule.id)
+                        .fetch_optional(pool)
+                        .await?
+                });
+                Some(stock - used.unwrap_or(0))
+            }
+            crate::campaigns::rules::Reward::Coupon { pool: coupon_pool } => Some(with_db!(&*state.db, read |pool| {
+                sqlx::query_scalar("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = $1 AND pool = $2 AND grant_id IS NULL")
+                    .bind(&campaign.id)
+                    .bind(coupon_pool)
+                    .fetch_one(pool)
+                    .await?
+            })),
+            _ => None,
+        };
+        let budget_left = campaign.budget.map(|b| b.amount - campaign.budget_granted);
+        let exhausted = match &rule.reward {
+            crate::campaigns::rules::Reward::Cash { amount } => budget_left.is_none_or(|l| l < *amount),
+            _ => left.is_some_and(|l| l <= 0),
+        };
+        rules.push(json!({"rule_id": rule.id, "reward_type": rule.reward.type_name(), "granted": given, "remaining": left, "exhausted": exhausted}));
+    }
     Ok(json!({
+        "rewards": rules,
         "grants": grants,
         "granted_amount": granted,
         "paid_amount": paid,

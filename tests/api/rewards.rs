@@ -65,6 +65,7 @@ both_backends! {
         let stats = app.stats("tea").await;
         assert_eq!(stats["granted_amount"], 200);
         assert_eq!(stats["budget_remaining"], 50);
+        assert_eq!(stats["rewards"][0]["exhausted"], true);
         let campaign: Value = app.get_as("/api/v1/campaigns/tea", &app.admin).await.json().await.unwrap();
         assert_eq!(campaign["budget"]["remaining"], 50);
     }
@@ -102,6 +103,9 @@ both_backends! {
         run_jobs(&app).await;
         assert_eq!(detail(&app, code(&mine)).await["grants"].as_array().unwrap().len(), 1);
         assert_eq!(detail(&app, code(&other)).await["grants"].as_array().unwrap().len(), 0, "stock of one");
+        let stats = app.stats("tea").await;
+        assert_eq!(stats["rewards"][0]["remaining"], 0);
+        assert_eq!(stats["rewards"][0]["exhausted"], true, "the marketer sees the stock is gone");
         let me = browser.get(app.url("/c/tea/me")).send().await.unwrap().text().await.unwrap();
         assert!(me.contains("name=\"address\""), "the winner is asked for an address");
         let csrf = crate::landing::csrf_from(&me);

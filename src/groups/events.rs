@@ -187,6 +187,13 @@ macro_rules! apply_event_impl {
             let tx = self;
             let at = to_ms(e.at);
             sqlx::query("UPDATE participants SET status = status WHERE id = $1").bind(participant_id).execute(&mut *tx).await?;
+            // Locks the membership (PostgreSQL) before reading it, so the reservation-expiry
+            // job cannot release the same seat this join converts into a member.
+            sqlx::query("UPDATE group_assignments SET state = state WHERE participant_id = $1 AND group_id = $2")
+                .bind(participant_id)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
             let current: Option<Current> = sqlx::query_as(
                 "SELECT state, joined_at, last_event_at FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
             )

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -87,10 +88,22 @@ fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
         .collect()
 }
 
-pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    if body.len() > MAX_BODY {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes")));
+/// Reads the raw body, refusing more than `MAX_BODY` bytes without buffering them.
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes per request"));
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
     let now = Utc::now();
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     verify(&state.settings.webhook_secrets, header("x-fission-timestamp"), header("x-fission-signature"), &body, now)

@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::events::{self, EventKind, GroupEvent, Outcome};
+use super::events::{self, EventKind, GroupEvent, Incoming, Outcome};
 use super::store;
 use crate::campaigns::store as campaigns;
 use crate::config::Secret;
@@ -111,19 +111,27 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web:
     let events = parse(&body)?;
     let mut groups = HashMap::new();
     let mut campaigns_by_id = HashMap::new();
-    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
     for event in &events {
         if !groups.contains_key(&event.group_id) {
             groups.insert(event.group_id.clone(), store::by_id(&state.db, &event.group_id).await?);
         }
-        let group = groups[&event.group_id].as_ref();
-        if let Some(g) = group {
+        if let Some(g) = &groups[&event.group_id] {
             if !campaigns_by_id.contains_key(&g.campaign_id) {
                 campaigns_by_id.insert(g.campaign_id.clone(), campaigns::by_id(&state.db, &g.campaign_id).await?);
             }
         }
-        let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
-        match events::ingest(&state.db, group, campaign, event, "webhook", now).await? {
+    }
+    let batch: Vec<Incoming> = events
+        .iter()
+        .map(|event| {
+            let group = groups[&event.group_id].as_ref();
+            let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
+            Incoming { group, campaign, event }
+        })
+        .collect();
+    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
+    for outcome in events::ingest_batch(&state.db, &batch, "webhook", now).await? {
+        match outcome {
             Outcome::Applied => accepted += 1,
             Outcome::Stale => {
                 accepted += 1;

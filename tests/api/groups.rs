@@ -367,4 +367,20 @@ both_backends! {
         assert_eq!(app.get_as("/api/v1/group-events/unmatched?status=applied", &viewer).await.status(), 400);
         assert_eq!(app.api.get(app.url("/api/v1/group-events/unmatched")).send().await.unwrap().status(), 401);
     }
+
+    async fn a_member_reference_learnt_early_in_a_batch_matches_later_events_of_it(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": true, "hold_hours": 48}})).await;
+        let g = add_group(&app, "tea", "1群", 10).await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let friend = app.join_ok("tea", &mobile(2), inviter["code"].as_str()).await;
+        let counts = send_events(&app, json!([
+            event("r1", "member_joined", &g, json!({"participant_code": friend["code"], "member_ref": "wx-f"}), "2026-11-22T10:00:00Z"),
+            event("r2", "member_left", &g, json!({"member_ref": "wx-f"}), "2026-11-22T12:00:00Z"),
+            event("r2", "member_left", &g, json!({"member_ref": "wx-f"}), "2026-11-22T12:00:00Z"),
+        ])).await.json::<Value>().await.unwrap();
+        assert_eq!(counts, json!({"accepted": 2, "duplicates": 1, "unmatched": 0, "stale": 0}));
+        assert_eq!(detail(&app, friend["code"].as_str().unwrap()).await["status"], "left");
+        assert_eq!(detail(&app, inviter["code"].as_str().unwrap()).await["invitees"][0]["referral_state"], "cancelled");
+        assert_eq!(groups(&app, "tea").await[0]["members"], 0);
+    }
 }

@@ -2,7 +2,7 @@
 # database, make a campaign, stop everything on exit. Source it; do not run it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="$ROOT/target/release/fission"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/fission"
 WORK=$(mktemp -d /tmp/fission-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

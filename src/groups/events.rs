@@ -4,6 +4,8 @@
 //! can arrive late and out of order: an event older than the last one applied to the
 //! same person and group changes nothing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 
@@ -79,56 +81,125 @@ pub async fn match_participant(db: &Db, campaign_id: &str, e: &GroupEvent) -> Re
 
 /// Stores the event once and applies it when its person is known.
 pub async fn ingest(db: &Db, group: Option<&Group>, campaign: Option<&Campaign>, e: &GroupEvent, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error> {
-    let matched = match (group, campaign) {
-        (Some(_), Some(c)) => match_participant(db, &c.id, e).await?,
-        _ => None,
-    };
-    let status = match (group, &matched) {
-        (None, _) => "unknown_group",
-        (_, None) => "unmatched",
-        (_, Some(_)) => "applied",
-    };
-    let terms = campaign.map(Terms::of);
-    with_db!(db, write |pool| {
-        let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let stored: Option<String> = sqlx::query_scalar(
-            "INSERT INTO group_events (id, group_id, campaign_id, kind, participant_code, phone, member_ref, occurred_at, \
-             received_at, source, participant_id, status, matched_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id",
-        )
-        .bind(&e.id)
-        .bind(&e.group_id)
-        .bind(campaign.map(|c| c.id.as_str()))
-        .bind(e.kind.as_str())
-        .bind(e.participant_code.as_deref())
-        .bind(e.phone.as_deref())
-        .bind(e.member_ref.as_deref())
-        .bind(to_ms(e.at))
-        .bind(to_ms(now))
-        .bind(source)
-        .bind(matched.as_ref().map(|m| m.0.as_str()))
-        .bind(status)
-        .bind(matched.as_ref().map(|m| m.1))
-        .fetch_optional(&mut *tx)
-        .await?;
-        if stored.is_none() {
-            return Ok(Outcome::Duplicate);
-        }
-        let outcome = match (&matched, group, &terms) {
-            (Some((participant_id, _)), Some(group), Some(terms)) => {
-                let applied = ApplyEvent::apply_event(&mut *tx, participant_id, group, terms, e).await?;
-                if !applied {
-                    sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1").bind(&e.id).execute(&mut *tx).await?;
-                }
-                if applied { Outcome::Applied } else { Outcome::Stale }
-            }
-            _ => Outcome::Unmatched,
-        };
-        tx.commit().await?;
-        Ok(outcome)
-    })
+    let outcomes = ingest_batch(db, &[Incoming { group, campaign, event: e }], source, now).await?;
+    Ok(outcomes.into_iter().next().unwrap_or(Outcome::Duplicate))
 }
+
+/// One event of a batch with the group and campaign it names, when they exist.
+pub struct Incoming<'a> {
+    pub group: Option<&'a Group>,
+    pub campaign: Option<&'a Campaign>,
+    pub event: &'a GroupEvent,
+}
+
+/// An event ready to be written: who it is about and what status it is stored with.
+struct Prepared<'a> {
+    incoming: &'a Incoming<'a>,
+    matched: Option<(String, &'static str)>,
+    status: &'static str,
+    terms: Option<Terms>,
+}
+
+/// Stores and applies a batch, in order. Matching reads come first; on SQLite the writes
+/// are then one transaction on the single writer (one commit for the batch); on
+/// PostgreSQL each event is its own short transaction, so concurrent batches never hold
+/// locks on each other's people and groups.
+pub async fn ingest_batch(db: &Db, batch: &[Incoming<'_>], source: &str, now: DateTime<Utc>) -> Result<Vec<Outcome>, sqlx::Error> {
+    let mut prepared = Vec::with_capacity(batch.len());
+    // Member references linked by earlier events of this batch, which are not written yet.
+    let mut learnt: HashMap<(String, String), String> = HashMap::new();
+    for incoming in batch {
+        let mut matched = match (incoming.group, incoming.campaign) {
+            (Some(_), Some(c)) => match_participant(db, &c.id, incoming.event).await?,
+            _ => None,
+        };
+        if let (Some(c), Some(member_ref)) = (incoming.campaign, &incoming.event.member_ref) {
+            let key = (c.id.clone(), member_ref.clone());
+            match &matched {
+                None => matched = learnt.get(&key).map(|id| (id.clone(), "member_ref")),
+                Some((id, _)) => {
+                    learnt.entry(key).or_insert_with(|| id.clone());
+                }
+            }
+        }
+        let status = match (incoming.group, &matched) {
+            (None, _) => "unknown_group",
+            (_, None) => "unmatched",
+            (_, Some(_)) => "applied",
+        };
+        prepared.push(Prepared { incoming, matched, status, terms: incoming.campaign.map(Terms::of) });
+    }
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    match db {
+        Db::Sqlite { writer, .. } => {
+            let mut conn = writer.acquire().await?;
+            let mut tx = conn.begin().await?;
+            for p in &prepared {
+                outcomes.push(StoreEvent::store_and_apply(&mut *tx, p, source, now).await?);
+            }
+            tx.commit().await?;
+        }
+        Db::Postgres(pool) => {
+            for p in &prepared {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                outcomes.push(StoreEvent::store_and_apply(&mut *tx, p, source, now).await?);
+                tx.commit().await?;
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Stores one event by its id (a replay is a duplicate) and applies it when matched.
+trait StoreEvent {
+    async fn store_and_apply(&mut self, p: &Prepared<'_>, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error>;
+}
+
+macro_rules! store_event_impl {
+    ($conn:ty) => {
+        impl StoreEvent for $conn {
+            async fn store_and_apply(&mut self, p: &Prepared<'_>, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error> {
+                let tx = self;
+                let e = p.incoming.event;
+                let stored: Option<String> = sqlx::query_scalar(
+                    "INSERT INTO group_events (id, group_id, campaign_id, kind, participant_code, phone, member_ref, occurred_at, \
+                     received_at, source, participant_id, status, matched_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id",
+                )
+                .bind(&e.id)
+                .bind(&e.group_id)
+                .bind(p.incoming.campaign.map(|c| c.id.as_str()))
+                .bind(e.kind.as_str())
+                .bind(e.participant_code.as_deref())
+                .bind(e.phone.as_deref())
+                .bind(e.member_ref.as_deref())
+                .bind(to_ms(e.at))
+                .bind(to_ms(now))
+                .bind(source)
+                .bind(p.matched.as_ref().map(|m| m.0.as_str()))
+                .bind(p.status)
+                .bind(p.matched.as_ref().map(|m| m.1))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if stored.is_none() {
+                    return Ok(Outcome::Duplicate);
+                }
+                let (Some((participant_id, _)), Some(group), Some(terms)) = (&p.matched, p.incoming.group, &p.terms) else {
+                    return Ok(Outcome::Unmatched);
+                };
+                if ApplyEvent::apply_event(&mut *tx, participant_id, group, terms, e).await? {
+                    return Ok(Outcome::Applied);
+                }
+                sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1").bind(&e.id).execute(&mut *tx).await?;
+                Ok(Outcome::Stale)
+            }
+        }
+    };
+}
+
+store_event_impl!(sqlx::SqliteConnection);
+store_event_impl!(sqlx::PgConnection);
 
 /// Applies a stored, unmatched event to the participant a marketer chose.
 pub async fn match_by_hand(db: &Db, event_id: &str, group: &Group, campaign: &Campaign, participant_id: &str, e: &GroupEvent) -> Result<bool, sqlx::Error> {
@@ -187,6 +258,13 @@ macro_rules! apply_event_impl {
             let tx = self;
             let at = to_ms(e.at);
             sqlx::query("UPDATE participants SET status = status WHERE id = $1").bind(participant_id).execute(&mut *tx).await?;
+            // Locks the membership (PostgreSQL) before reading it, so the reservation-expiry
+            // job cannot release the same seat this join converts into a member.
+            sqlx::query("UPDATE group_assignments SET state = state WHERE participant_id = $1 AND group_id = $2")
+                .bind(participant_id)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
             let current: Option<Current> = sqlx::query_as(
                 "SELECT state, joined_at, last_event_at FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
             )

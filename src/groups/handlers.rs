@@ -134,11 +134,59 @@ pub async fn list_events(_: Auth<ReadAccess>, state: web::Data<AppState>, slug: 
     let rows: Vec<StoredEvent> = with_db!(&*state.db, read |pool| {
         sqlx::query_as(&sql).bind(&campaign.id).bind(&status).bind(limit).fetch_all(pool).await?
     });
-    Ok(HttpResponse::Ok().json(rows.iter().map(|e| json!({
+    Ok(HttpResponse::Ok().json(rows.iter().map(event_json).collect::<Vec<_>>()))
+}
+
+fn event_json(e: &StoredEvent) -> Value {
+    json!({
         "id": e.id, "group_id": e.group_id, "type": e.kind, "participant_code": e.participant_code,
         "phone_masked": e.phone.as_deref().map(crate::participants::phone::mask), "member_ref": e.member_ref,
         "at": from_ms(e.occurred_at), "received_at": from_ms(e.received_at), "source": e.source, "status": e.status, "matched_by": e.matched_by,
-    })).collect::<Vec<_>>()))
+    })
+}
+
+/// `GET /api/v1/group-events/unmatched`: every event kept without being applied, in all
+/// campaigns, including those naming a group fission does not know (a misconfigured
+/// tool), which belong to no campaign.
+pub async fn list_unmatched(_: Auth<ReadAccess>, state: web::Data<AppState>, query: web::Query<EventsQuery>) -> Result<HttpResponse, ApiError> {
+    let status = query.status.clone().unwrap_or_else(|| "any".into());
+    let statuses: &[&str] = match status.as_str() {
+        "any" => &["unmatched", "unknown_group"],
+        "unmatched" => &["unmatched"],
+        "unknown_group" => &["unknown_group"],
+        _ => return Err(ApiError::bad_request("invalid_query", "status is any, unmatched or unknown_group")),
+    };
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, campaign_id FROM group_events WHERE status IN ($1, $2) ORDER BY received_at DESC, id LIMIT $3"
+    );
+    let rows: Vec<(StoredEvent, Option<String>)> = with_db!(&*state.db, read |pool| {
+        sqlx::query_as::<_, StoredEventWithCampaign>(&sql)
+            .bind(statuses[0])
+            .bind(statuses[statuses.len() - 1])
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| (r.event, r.campaign_id))
+            .collect()
+    });
+    Ok(HttpResponse::Ok().json(
+        rows.iter()
+            .map(|(e, campaign_id)| {
+                let mut v = event_json(e);
+                v["campaign_id"] = json!(campaign_id);
+                v
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredEventWithCampaign {
+    #[sqlx(flatten)]
+    event: StoredEvent,
+    campaign_id: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::events::{self, EventKind, GroupEvent, Outcome};
 use super::model::Group;
+use super::store;
 use crate::campaigns::Campaign;
 use crate::db::Db;
 use crate::with_db;
@@ -86,20 +87,32 @@ pub async fn apply(db: &Db, group: &Group, campaign: &Campaign, rows: &[Row], no
     let mut present = HashSet::new();
     for row in rows {
         let key = row.member_ref.clone().or_else(|| row.phone.clone()).unwrap_or_default();
-        let at = row.joined_at.unwrap_or(now);
-        let event = GroupEvent {
-            id: format!("import:{}:{}:{}", group.id, key, at.timestamp()),
+        let mut event = GroupEvent {
+            id: String::new(),
             kind: EventKind::MemberJoined,
             group_id: group.id.clone(),
             participant_code: None,
             phone: row.phone.clone(),
             member_ref: row.member_ref.clone(),
-            at,
+            at: row.joined_at.unwrap_or(now),
         };
-        if let Some((participant_id, _)) = events::match_participant(db, &campaign.id, &event).await? {
-            present.insert(participant_id);
+        let matched = events::match_participant(db, &campaign.id, &event).await?;
+        if let Some((participant_id, _)) = &matched {
+            present.insert(participant_id.clone());
             report.matched += 1;
+            // Already a member: nothing to apply, whatever time the export shows.
+            if store::membership_state(db, participant_id, &group.id).await?.as_deref() == Some("joined") {
+                report.unchanged += 1;
+                continue;
+            }
         }
+        // Stable ids make a re-import a no-op; a row without a joined time that matches
+        // nobody is one event, however often the list is uploaded.
+        event.id = match (row.joined_at, &matched) {
+            (Some(at), _) => format!("import:{}:{}:{}", group.id, key, at.timestamp()),
+            (None, Some(_)) => format!("import:{}:{}:{}", group.id, key, now.timestamp_millis()),
+            (None, None) => format!("import:{}:{}", group.id, key),
+        };
         match events::ingest(db, Some(group), Some(campaign), &event, "import", now).await? {
             Outcome::Applied => report.joined += 1,
             Outcome::Stale | Outcome::Duplicate => report.unchanged += 1,

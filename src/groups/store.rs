@@ -68,6 +68,17 @@ pub struct Membership {
     pub left_at: Option<i64>,
 }
 
+/// The state of one person's membership in one group ('reserved', 'joined', ...), if any.
+pub async fn membership_state(db: &Db, participant_id: &str, group_id: &str) -> Result<Option<String>, sqlx::Error> {
+    with_db!(db, read |pool| {
+        sqlx::query_scalar("SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2")
+            .bind(participant_id)
+            .bind(group_id)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
 /// A participant's groups, oldest first.
 pub async fn memberships(db: &Db, participant_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
     with_db!(db, read |pool| {

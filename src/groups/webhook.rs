@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::events::{self, EventKind, GroupEvent, Outcome};
+use super::events::{self, EventKind, GroupEvent, Incoming, Outcome};
 use super::store;
 use crate::campaigns::store as campaigns;
 use crate::config::Secret;
@@ -87,10 +88,22 @@ fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
         .collect()
 }
 
-pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    if body.len() > MAX_BODY {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes")));
+/// Reads the raw body, refusing more than `MAX_BODY` bytes without buffering them.
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes per request"));
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
     let now = Utc::now();
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     verify(&state.settings.webhook_secrets, header("x-fission-timestamp"), header("x-fission-signature"), &body, now)
@@ -98,19 +111,27 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, body: web::By
     let events = parse(&body)?;
     let mut groups = HashMap::new();
     let mut campaigns_by_id = HashMap::new();
-    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
     for event in &events {
         if !groups.contains_key(&event.group_id) {
             groups.insert(event.group_id.clone(), store::by_id(&state.db, &event.group_id).await?);
         }
-        let group = groups[&event.group_id].as_ref();
-        if let Some(g) = group {
+        if let Some(g) = &groups[&event.group_id] {
             if !campaigns_by_id.contains_key(&g.campaign_id) {
                 campaigns_by_id.insert(g.campaign_id.clone(), campaigns::by_id(&state.db, &g.campaign_id).await?);
             }
         }
-        let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
-        match events::ingest(&state.db, group, campaign, event, "webhook", now).await? {
+    }
+    let batch: Vec<Incoming> = events
+        .iter()
+        .map(|event| {
+            let group = groups[&event.group_id].as_ref();
+            let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
+            Incoming { group, campaign, event }
+        })
+        .collect();
+    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
+    for outcome in events::ingest_batch(&state.db, &batch, "webhook", now).await? {
+        match outcome {
             Outcome::Applied => accepted += 1,
             Outcome::Stale => {
                 accepted += 1;

@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/campaigns/{slug}/groups/{id}/members", web::post().to(groups::handlers::import_members))
                 .route("/campaigns/{slug}/group-events", web::get().to(groups::handlers::list_events))
                 .route("/campaigns/{slug}/group-events/{id}/match", web::post().to(groups::handlers::match_event))
+                .route("/group-events/unmatched", web::get().to(groups::handlers::list_unmatched))
                 .route("/public/campaigns/{slug}/participants", web::post().to(participants::handlers::join_json)),
         )
         .service(

@@ -288,9 +288,99 @@ both_backends! {
             assert_eq!(results.iter().filter(|r| r["group"]["id"] == id).count(), 5);
         }
     }
-}
 
-#[test]
-fn signatures_in_tests_match_the_contract_example_shape() {
-    assert!(signature("s", 1, "{}").starts_with("sha256="));
+    async fn a_member_list_without_join_times_is_applied_once_and_notices_a_rejoin(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let g = add_group(&app, "tea", "1群", 10).await;
+        let a = app.join_ok("tea", &mobile(1), None).await;
+        let url = app.url(&format!("/api/v1/campaigns/tea/groups/{}/members", g["id"].as_str().unwrap()));
+        let import = |body: String| app.api.post(&url).bearer_auth(&app.admin).header("content-type", "text/csv").body(body).send();
+        let csv = format!("member_ref,phone\nwx-a,{}\nwx-stranger,\n", mobile(1));
+        let first: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        assert_eq!(first, json!({"rows": 2, "matched": 1, "joined": 1, "unchanged": 0, "left": 0, "unmatched": 1}));
+        // A later upload of the same list (ids must not depend on the upload time).
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let second: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        assert_eq!(second, json!({"rows": 2, "matched": 1, "joined": 0, "unchanged": 2, "left": 0, "unmatched": 0}));
+        let kept: Vec<Value> = app.get_as("/api/v1/campaigns/tea/group-events", &app.admin).await.json().await.unwrap();
+        assert_eq!(kept.len(), 1, "the stranger is kept once, not once per upload: {kept:?}");
+        assert_eq!(kept[0]["member_ref"], "wx-stranger");
+        assert_eq!(groups(&app, "tea").await[0]["members"], 1);
+        // She leaves (a callback), then shows up on the next export again: a rejoin.
+        let left_at = chrono::Utc::now().to_rfc3339();
+        send_events(&app, json!([event("a-out", "member_left", &g, json!({"member_ref": "wx-a"}), &left_at)])).await;
+        assert_eq!(detail(&app, a["code"].as_str().unwrap()).await["status"], "left");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let third: Value = import(csv).await.unwrap().json().await.unwrap();
+        assert_eq!(third["joined"], 1, "{third}");
+        assert_eq!(detail(&app, a["code"].as_str().unwrap()).await["status"], "joined");
+        assert_eq!(groups(&app, "tea").await[0]["members"], 1);
+    }
+
+    async fn oversized_and_overlong_batches_are_refused_whole(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let g = add_group(&app, "tea", "1群", 10).await;
+        let p = app.join_ok("tea", &mobile(1), None).await;
+        let who = json!({"participant_code": p["code"]});
+        let mut events: Vec<Value> = (0..1001).map(|i| event(&format!("b{i}"), "member_joined", &g, who.clone(), "2026-11-22T10:00:00Z")).collect();
+        let response = send_events(&app, json!(events)).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(error_code(response).await, "invalid_batch");
+        // Over 1 MiB: refused before anything is parsed or stored.
+        let padding = "x".repeat(120);
+        for e in events.iter_mut() {
+            e["member_ref"] = json!(padding);
+        }
+        events.truncate(1000);
+        let big = json!({"events": events, "note": "y".repeat(1 << 20)}).to_string();
+        let ts = chrono::Utc::now().timestamp();
+        let response = app.api.post(app.url("/hooks/v1/group-events"))
+            .header("x-fission-timestamp", ts.to_string())
+            .header("x-fission-signature", signature("whsec-test", ts, &big))
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        assert_eq!(error_code(response).await, "payload_too_large");
+        assert_eq!(groups(&app, "tea").await[0]["members"], 0);
+        let applied: Vec<Value> = app.get_as("/api/v1/campaigns/tea/group-events?status=applied", &app.admin).await.json().await.unwrap();
+        assert!(applied.is_empty());
+    }
+
+    async fn events_for_an_unknown_group_are_kept_and_listed(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let g = add_group(&app, "tea", "1群", 10).await;
+        let counts = send_events(&app, json!([
+            {"id": "ghost-1", "type": "member_joined", "group_id": "no-such-group", "member_ref": "wx-1", "at": "2026-11-22T10:00:00Z"},
+            event("stranger-1", "member_joined", &g, json!({"member_ref": "wx-2"}), "2026-11-22T10:00:00Z"),
+        ])).await.json::<Value>().await.unwrap();
+        assert_eq!(counts["unmatched"], 2);
+        let viewer = app.token("viewer").await;
+        let all: Vec<Value> = app.get_as("/api/v1/group-events/unmatched", &viewer).await.json().await.unwrap();
+        let ids: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(all.len(), 2, "{ids:?}");
+        let ghost = all.iter().find(|e| e["id"] == "ghost-1").unwrap();
+        assert_eq!((ghost["status"].as_str(), ghost["campaign_id"].is_null()), (Some("unknown_group"), true));
+        let unknown: Vec<Value> = app.get_as("/api/v1/group-events/unmatched?status=unknown_group", &viewer).await.json().await.unwrap();
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(app.get_as("/api/v1/group-events/unmatched?status=applied", &viewer).await.status(), 400);
+        assert_eq!(app.api.get(app.url("/api/v1/group-events/unmatched")).send().await.unwrap().status(), 401);
+    }
+
+    async fn a_member_reference_learnt_early_in_a_batch_matches_later_events_of_it(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": true, "hold_hours": 48}})).await;
+        let g = add_group(&app, "tea", "1群", 10).await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let friend = app.join_ok("tea", &mobile(2), inviter["code"].as_str()).await;
+        let counts = send_events(&app, json!([
+            event("r1", "member_joined", &g, json!({"participant_code": friend["code"], "member_ref": "wx-f"}), "2026-11-22T10:00:00Z"),
+            event("r2", "member_left", &g, json!({"member_ref": "wx-f"}), "2026-11-22T12:00:00Z"),
+            event("r2", "member_left", &g, json!({"member_ref": "wx-f"}), "2026-11-22T12:00:00Z"),
+        ])).await.json::<Value>().await.unwrap();
+        assert_eq!(counts, json!({"accepted": 2, "duplicates": 1, "unmatched": 0, "stale": 0}));
+        assert_eq!(detail(&app, friend["code"].as_str().unwrap()).await["status"], "left");
+        assert_eq!(detail(&app, inviter["code"].as_str().unwrap()).await["invitees"][0]["referral_state"], "cancelled");
+        assert_eq!(groups(&app, "tea").await[0]["members"], 0);
+    }
 }

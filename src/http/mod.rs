@@ -37,7 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/campaigns/{slug}/payouts", web::post().to(rewards::payouts::create))
                 .route("/campaigns/{slug}/reconciliation", web::get().to(rewards::payouts::reconciliation))
                 .route("/payouts/{id}.csv", web::get().to(rewards::payouts::file))
-                .route("/payouts/{id}/results", web::post().to(rewards::payouts::results))
+                .service(
+                    // A provider's result file can be long: up to 100,000 lines.
+                    web::resource("/payouts/{id}/results")
+                        .app_data(web::JsonConfig::default().limit(16 << 20).error_handler(error::json_error))
+                        .route(web::post().to(rewards::payouts::results)),
+                )
                 .route("/campaigns/{slug}/groups", web::post().to(groups::handlers::create))
                 .route("/campaigns/{slug}/groups", web::get().to(groups::handlers::list))
                 .route("/campaigns/{slug}/groups/{id}", web::patch().to(groups::handlers::patch))

@@ -30,24 +30,19 @@ async fn campaign<'a>(db: &Db, cache: &'a mut HashMap<String, Option<Campaign>>,
     Ok(cache[id].as_ref())
 }
 
+/// Referrals waiting for the engine; `which` is the SQL condition naming the work.
+async fn find_work(db: &Db, which: &str) -> Result<Vec<Work>, sqlx::Error> {
+    let sql = format!("SELECT invitee_id, inviter_id, campaign_id FROM referrals WHERE {which} ORDER BY created_at LIMIT $1");
+    with_db!(db, read |pool| sqlx::query_as(&sql).bind(BATCH).fetch_all(pool).await)
+}
+
 /// Grants what newly qualified referrals earn. Returns the referrals handled.
 pub async fn reward_qualified(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let work: Vec<Work> = with_db!(db, read |pool| {
-        sqlx::query_as(
-            "SELECT invitee_id, inviter_id, campaign_id FROM referrals WHERE state = 'qualified' AND rewarded_at IS NULL \
-             ORDER BY qualified_at LIMIT $1",
-        )
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?
-    });
     let mut cache = HashMap::new();
     let mut done = 0;
-    for w in work {
+    for w in find_work(db, "state = 'qualified' AND rewarded_at IS NULL").await? {
         let Some(c) = campaign(db, &mut cache, &w.campaign_id).await? else { continue };
-        if reward_one(db, c, &w, to_ms(now)).await? {
-            done += 1;
-        }
+        done += u64::from(reward_one(db, c, &w, to_ms(now)).await?);
     }
     Ok(done)
 }
@@ -113,68 +108,58 @@ async fn reward_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
 /// Referrals cancelled after they were rewarded: their unpaid grants are revoked (budget
 /// and stock go back), paid ones flagged; milestones no longer met are revoked too.
 pub async fn revoke_cancelled(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let work: Vec<Work> = with_db!(db, read |pool| {
-        sqlx::query_as(
-            "SELECT invitee_id, inviter_id, campaign_id FROM referrals WHERE state = 'cancelled' AND rewarded_at IS NOT NULL \
-             AND revoked_at IS NULL LIMIT $1",
-        )
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?
-    });
     let mut cache = HashMap::new();
     let mut done = 0;
-    for w in work {
+    for w in find_work(db, "state = 'cancelled' AND rewarded_at IS NOT NULL AND revoked_at IS NULL").await? {
         let Some(c) = campaign(db, &mut cache, &w.campaign_id).await? else { continue };
-        let at = to_ms(now);
-        let handled: bool = with_db!(db, write |pool| {
-            let mut tx = pool.begin().await?;
-            let claimed = sqlx::query("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL")
-                .bind(at)
-                .bind(&w.invitee_id)
-                .execute(&mut *tx)
-                .await?;
-            if claimed.rows_affected() == 0 {
-                false
-            } else {
-                sqlx::query("UPDATE participants SET status = status WHERE id = $1").bind(&w.inviter_id).execute(&mut *tx).await?;
-                let caused: Vec<String> = sqlx::query_scalar("SELECT id FROM grants WHERE referral_id = $1 AND status <> 'revoked'")
-                    .bind(&w.invitee_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for id in &caused {
-                    GrantTx::revoke(&mut *tx, id, "system", "the referral was cancelled", at).await?;
-                }
-                let qualified: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'")
-                    .bind(&w.inviter_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                for rule in &c.spec.rules {
-                    let RuleKind::Milestone { invites } = rule.kind else { continue };
-                    if qualified >= i64::from(invites) {
-                        continue;
-                    }
-                    let lost: Vec<String> = sqlx::query_scalar(
-                        "SELECT id FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND participant_id = $3 AND status <> 'revoked'",
-                    )
-                    .bind(&c.id)
-                    .bind(&rule.id)
-                    .bind(&w.inviter_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for id in &lost {
-                        GrantTx::revoke(&mut *tx, id, "system", "the milestone is no longer met", at).await?;
-                    }
-                }
-                tx.commit().await?;
-                true
-            }
-        });
-        if handled {
-            done += 1;
-        }
+        done += u64::from(revoke_one(db, c, &w, to_ms(now)).await?);
     }
     Ok(done)
+}
+
+async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sqlx::Error> {
+    with_db!(db, write |pool| {
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL")
+            .bind(at)
+            .bind(&w.invitee_id)
+            .execute(&mut *tx)
+            .await?;
+        if claimed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1").bind(&w.inviter_id).execute(&mut *tx).await?;
+        let caused: Vec<String> = sqlx::query_scalar("SELECT id FROM grants WHERE referral_id = $1 AND status <> 'revoked'")
+            .bind(&w.invitee_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for id in &caused {
+            GrantTx::revoke(&mut *tx, id, "system", "the referral was cancelled", at).await?;
+        }
+        let qualified: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'")
+            .bind(&w.inviter_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        for rule in &c.spec.rules {
+            let RuleKind::Milestone { invites } = rule.kind else { continue };
+            if qualified >= i64::from(invites) {
+                continue;
+            }
+            let lost: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND participant_id = $3 AND status <> 'revoked'",
+            )
+            .bind(&c.id)
+            .bind(&rule.id)
+            .bind(&w.inviter_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for id in &lost {
+                GrantTx::revoke(&mut *tx, id, "system", "the milestone is no longer met", at).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 /// Leaderboard prizes, once per rule, when the campaign has ended and the holds of its

@@ -68,11 +68,10 @@ async fn page(db: &Db, campaign_id: &str, after: &(i64, String)) -> Result<Vec<L
         sqlx::query_as(
             "SELECT g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, g.granted_at, g.paid_at, g.payout_id \
              FROM grants g JOIN participants p ON p.id = g.participant_id \
-             WHERE g.campaign_id = $1 AND (g.granted_at > $2 OR (g.granted_at = $3 AND g.id > $4)) \
-             ORDER BY g.granted_at, g.id LIMIT $5",
+             WHERE g.campaign_id = $1 AND (g.granted_at, g.id) > ($2, $3) \
+             ORDER BY g.granted_at, g.id LIMIT $4",
         )
         .bind(campaign_id)
-        .bind(after.0)
         .bind(after.0)
         .bind(&after.1)
         .bind(PAGE)

@@ -15,6 +15,18 @@ use crate::participants::phone::mask;
 use crate::startup::AppState;
 use crate::with_db;
 
+/// WeChat Pay red envelopes carry 1 to 200 yuan each.
+const WECHAT_MIN: i64 = 100;
+const WECHAT_MAX: i64 = 20_000;
+
+fn wechat_note(amount: i64) -> &'static str {
+    match amount {
+        a if a < WECHAT_MIN => "below_wechat_red_envelope_minimum",
+        a if a > WECHAT_MAX => "above_wechat_red_envelope_maximum",
+        _ => "",
+    }
+}
+
 const LEDGER: &str = "INSERT INTO ledger_entries (grant_id, campaign_id, event, amount, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// `POST /api/v1/campaigns/{slug}/payouts`
@@ -22,7 +34,7 @@ pub async fn create(auth: Auth<FinanceAccess>, state: web::Data<AppState>, slug:
     let campaign = load(&state, &slug).await?;
     let id = format!("PB{}", uuid::Uuid::now_v7().simple());
     let now = to_ms(chrono::Utc::now());
-    let (count, total): (i64, i64) = with_db!(&*state.db, write |db| {
+    let (count, total, warnings): (i64, i64, usize) = with_db!(&*state.db, write |db| {
         let mut tx = db.begin().await?;
         let taken: Vec<(String, i64)> = sqlx::query_as(
             "UPDATE grants SET status = 'paying', payout_id = $1 \
@@ -57,9 +69,9 @@ pub async fn create(auth: Auth<FinanceAccess>, state: web::Data<AppState>, slug:
             sqlx::query(LEDGER).bind(grant_id).bind(&campaign.id).bind("batched").bind(amount).bind(&auth.owner.name).bind(&id).bind(now).execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        (taken.len() as i64, total)
+        (taken.len() as i64, total, taken.iter().filter(|(_, a)| !wechat_note(*a).is_empty()).count())
     });
-    Ok(HttpResponse::Created().json(json!({"id": id, "count": count, "total": total, "currency": campaign.currency().as_str()})))
+    Ok(HttpResponse::Created().json(json!({"id": id, "count": count, "total": total, "currency": campaign.currency().as_str(), "warnings": warnings})))
 }
 
 #[derive(sqlx::FromRow)]
@@ -92,10 +104,12 @@ pub async fn file(_: Auth<FinanceAccess>, state: web::Data<AppState>, path: web:
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(["out_batch_no", "out_detail_no", "grant_id", "participant_code", "phone_masked", "amount", "currency", "status"]).map_err(ApiError::internal)?;
+        writer
+            .write_record(["out_batch_no", "out_detail_no", "grant_id", "participant_code", "phone_masked", "amount", "currency", "status", "note"])
+            .map_err(ApiError::internal)?;
         for l in &lines {
             writer
-                .write_record([id.clone(), format!("{id}-{:06}", l.line_no), l.grant_id.clone(), l.code.clone(), l.phone.as_deref().map(mask).unwrap_or_default(), l.amount.to_string(), l.currency.clone(), l.status.clone()])
+                .write_record([id.clone(), format!("{id}-{:06}", l.line_no), l.grant_id.clone(), l.code.clone(), l.phone.as_deref().map(mask).unwrap_or_default(), l.amount.to_string(), l.currency.clone(), l.status.clone(), wechat_note(l.amount).to_owned()])
                 .map_err(ApiError::internal)?;
         }
         writer.flush().map_err(ApiError::internal)?;

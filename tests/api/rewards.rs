@@ -180,6 +180,7 @@ both_backends! {
         let grant_ids: Vec<String> = text.lines().skip(1).map(|l| l.split(',').nth(2).unwrap().to_owned()).collect();
         assert_eq!(grant_ids.len(), 3);
         assert!(text.contains("139****"));
+        assert!(text.lines().nth(1).unwrap().ends_with(",pending,"), "150 fen is within WeChat's limits: {text}");
         let results = json!([
             {"grant_id": grant_ids[0], "status": "paid", "provider_ref": "p0"},
             {"grant_id": grant_ids[1], "status": "failed", "provider_ref": "p1"},
@@ -274,5 +275,33 @@ both_backends! {
         assert_eq!(campaign["budget"]["exhausted"], true);
         let rec: Value = app.get_as("/api/v1/campaigns/tea/reconciliation", &app.admin).await.json().await.unwrap();
         assert_eq!(rec["granted"], 2_000);
+    }
+}
+
+crate::both_backends! {
+    async fn the_ledger_refuses_changes_to_its_history(app: TestApp) {
+        app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 1000)).await;
+        inviter_with_friends(&app, 1, 1).await;
+        run_jobs(&app).await;
+        let changed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write |pool| {
+            sqlx::query("UPDATE ledger_entries SET amount = 1").execute(pool).await.map(|_| ())
+        });
+        assert!(changed.is_err(), "an UPDATE of the ledger must fail");
+        let removed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write |pool| {
+            sqlx::query("DELETE FROM ledger_entries").execute(pool).await.map(|_| ())
+        });
+        assert!(removed.is_err(), "a DELETE from the ledger must fail");
+    }
+}
+
+crate::both_backends! {
+    async fn red_envelopes_outside_wechat_limits_are_flagged_in_the_batch(app: TestApp) {
+        app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 50}}]), 1000)).await;
+        inviter_with_friends(&app, 1, 1).await;
+        run_jobs(&app).await;
+        let batch: Value = app.post_json("/api/v1/campaigns/tea/payouts", &app.admin, &json!({})).await.json().await.unwrap();
+        assert_eq!(batch["warnings"], 1);
+        let text = app.get_as(&format!("/api/v1/payouts/{}.csv", batch["id"].as_str().unwrap()), &app.admin).await.text().await.unwrap();
+        assert!(text.lines().nth(1).unwrap().ends_with(",below_wechat_red_envelope_minimum"), "{text}");
     }
 }

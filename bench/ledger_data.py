@@ -1,0 +1,29 @@
+"""Fills a campaign's ledger with N grants straight in the database (not over HTTP),
+for the export benchmark. usage: ledger_data.py sqlite:PATH|postgres:SCHEMA SLUG N"""
+import subprocess, sys, time, uuid
+
+target, slug, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+now = int(time.time() * 1000)
+if target.startswith("sqlite:"):
+    import sqlite3
+    db = sqlite3.connect(target[len("sqlite:"):], timeout=30)
+    (campaign_id,) = db.execute("SELECT id FROM campaigns WHERE slug = ?", (slug,)).fetchone()
+    pid = str(uuid.uuid4())
+    db.execute("INSERT INTO participants (id, campaign_id, code, phone, kind, channel, status, created_at, created_day) "
+               "VALUES (?, ?, 'benchledger', '13900000000', 'lead', '', 'lead', ?, '2026-11-24')", (pid, campaign_id, now))
+    rows = ((f"g{i:09d}", campaign_id, pid, "pi", f"bench:{i}", "cash", 100, "CNY", "granted", now + i) for i in range(n))
+    db.executemany("INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.commit()
+else:
+    schema = target[len("postgres:"):]
+    sql = f"""
+SET search_path = {schema};
+INSERT INTO participants (id, campaign_id, code, phone, kind, channel, status, created_at, created_day)
+  SELECT 'benchledger', id, 'benchledger', '13900000000', 'lead', '', 'lead', {now}, '2026-11-24' FROM campaigns WHERE slug = '{slug}';
+INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at)
+  SELECT 'g' || lpad(i::text, 9, '0'), c.id, 'benchledger', 'pi', 'bench:' || i, 'cash', 100, 'CNY', 'granted', {now} + i
+  FROM campaigns c, generate_series(0, {n - 1}) i WHERE c.slug = '{slug}';
+"""
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c", sql], check=True)
+print(f"{n} grants written")

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "fission", version, about = "Self-hosted referral (裂变) campaign server")]
+#[command(
+    name = "fission",
+    version,
+    about = "Self-hosted referral (裂变) campaign server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

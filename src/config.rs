@@ -136,7 +136,10 @@ impl Settings {
                 url.trim_end_matches('/').to_owned()
             }
             Some(url) => {
-                return Err(err("FISSION_PUBLIC_URL", format!("'{url}' must start with http:// or https://")))
+                return Err(err(
+                    "FISSION_PUBLIC_URL",
+                    format!("'{url}' must start with http:// or https://"),
+                ))
             }
             None => format!("http://{bind}"),
         };
@@ -148,7 +151,10 @@ impl Settings {
         }
         let secret_key = match get("FISSION_SECRET_KEY") {
             Some(key) if key.len() < 32 => {
-                return Err(err("FISSION_SECRET_KEY", "must be at least 32 characters".into()))
+                return Err(err(
+                    "FISSION_SECRET_KEY",
+                    "must be at least 32 characters".into(),
+                ))
             }
             key => key.map(|k| Secret(k.into_bytes())),
         };
@@ -157,7 +163,14 @@ impl Settings {
                 list.split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
-                    .map(|ip| ip.parse().map_err(|_| err("FISSION_TRUSTED_PROXIES", format!("'{ip}' is not an IP address"))))
+                    .map(|ip| {
+                        ip.parse().map_err(|_| {
+                            err(
+                                "FISSION_TRUSTED_PROXIES",
+                                format!("'{ip}' is not an IP address"),
+                            )
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()?
@@ -172,16 +185,33 @@ impl Settings {
             data_dir: PathBuf::from(get("FISSION_DATA_DIR").unwrap_or_else(|| "data".into())),
             secret_key,
             workers: number(&get, "FISSION_WORKERS", default_workers as u64, 1..=256)? as usize,
-            rate_limit_per_minute: number(&get, "FISSION_RATE_LIMIT_PER_MINUTE", 30, 0..=1_000_000)?,
+            rate_limit_per_minute: number(
+                &get,
+                "FISSION_RATE_LIMIT_PER_MINUTE",
+                30,
+                0..=1_000_000,
+            )?,
             rate_limit_burst: number(&get, "FISSION_RATE_LIMIT_BURST", 10, 1..=1_000_000)?,
             trusted_proxies,
-            max_upload_bytes: number(&get, "FISSION_MAX_UPLOAD_BYTES", 5 << 20, 1024..=(64 << 20))? as usize,
+            max_upload_bytes: number(&get, "FISSION_MAX_UPLOAD_BYTES", 5 << 20, 1024..=(64 << 20))?
+                as usize,
             max_image_side: number(&get, "FISSION_MAX_IMAGE_SIDE", 4096, 64..=16384)?,
-            campaign_cache_ttl: Duration::from_secs(number(&get, "FISSION_CAMPAIGN_CACHE_SECS", 5, 0..=3600)?),
+            campaign_cache_ttl: Duration::from_secs(number(
+                &get,
+                "FISSION_CAMPAIGN_CACHE_SECS",
+                5,
+                0..=3600,
+            )?),
             visit_batch_size: number(&get, "FISSION_VISIT_BATCH_SIZE", 2000, 1..=100_000)? as usize,
-            visit_queue_capacity: number(&get, "FISSION_VISIT_QUEUE", 200_000, 1..=10_000_000)? as usize,
+            visit_queue_capacity: number(&get, "FISSION_VISIT_QUEUE", 200_000, 1..=10_000_000)?
+                as usize,
             report_utc_offset_minutes: utc_offset(get("FISSION_REPORT_UTC_OFFSET").as_deref())?,
-            worker_interval: Duration::from_millis(number(&get, "FISSION_WORKER_INTERVAL_MS", 1000, 10..=600_000)?),
+            worker_interval: Duration::from_millis(number(
+                &get,
+                "FISSION_WORKER_INTERVAL_MS",
+                1000,
+                10..=600_000,
+            )?),
         })
     }
 }
@@ -199,13 +229,18 @@ fn number<T>(
 where
     T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
 {
-    let Some(raw) = get(var) else { return Ok(default) };
+    let Some(raw) = get(var) else {
+        return Ok(default);
+    };
     let value: T = raw
         .trim()
         .parse()
         .map_err(|_| err(var, format!("'{raw}' is not a number")))?;
     if !range.contains(&value) {
-        return Err(err(var, format!("{value} is outside {}..={}", range.start(), range.end())));
+        return Err(err(
+            var,
+            format!("{value} is outside {}..={}", range.start(), range.end()),
+        ));
     }
     Ok(value)
 }
@@ -238,15 +273,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_are_the_embedded_database_on_loopback() {
         let s = settings(&[]).unwrap();
-        assert_eq!(s.database_url, DatabaseUrl::Sqlite("sqlite://fission.db".into()));
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite("sqlite://fission.db".into())
+        );
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert_eq!(s.report_utc_offset_minutes, 480);

@@ -27,18 +27,46 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
             let slug = model::validate(&input).map_err(anyhow::Error::msg)?;
             let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
-            let qr = assets::insert(&state.db, &inspect::inspect(GROUP_QR, state.settings.max_image_side)?, GROUP_QR, "demo", now).await?;
+            let qr = assets::insert(
+                &state.db,
+                &inspect::inspect(GROUP_QR, state.settings.max_image_side)?,
+                GROUP_QR,
+                "demo",
+                now,
+            )
+            .await?;
             for name in ["春茶品鉴1群", "春茶品鉴2群"] {
-                let group: GroupInput = serde_json::from_value(json!({"name": name, "capacity": 200, "qr_asset": qr.id}))?;
-                crate::groups::store::insert(&state.db, &campaign.id, &group, crate::db::time::to_ms(now)).await?;
+                let group: GroupInput = serde_json::from_value(
+                    json!({"name": name, "capacity": 200, "qr_asset": qr.id}),
+                )?;
+                crate::groups::store::insert(
+                    &state.db,
+                    &campaign.id,
+                    &group,
+                    crate::db::time::to_ms(now),
+                )
+                .await?;
             }
             campaign
         }
     };
     let channel = Channel::parse("staff").expect("a valid channel");
-    let names = ["店长小王".to_owned(), "茶艺师阿梅".to_owned(), "KOC-林同学".to_owned()];
-    let seeds = leads::create_seeds(&state.db, &campaign, &channel, &names, now, state.settings.report_utc_offset_minutes).await?;
-    let token = crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
+    let names = [
+        "店长小王".to_owned(),
+        "茶艺师阿梅".to_owned(),
+        "KOC-林同学".to_owned(),
+    ];
+    let seeds = leads::create_seeds(
+        &state.db,
+        &campaign,
+        &channel,
+        &names,
+        now,
+        state.settings.report_utc_offset_minutes,
+    )
+    .await?;
+    let token =
+        crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
     let mut out = format!(
         "\nfission demo is running.\n\n  Landing page:   {base}/c/{SLUG}\n  Admin token:    {token}\n  Stats:          curl -H 'Authorization: Bearer {token}' {base}/api/v1/campaigns/{SLUG}/stats\n  OpenAPI:        {base}/api/v1/openapi.json\n\n  Seed participants (their invite links and posters):\n"
     );

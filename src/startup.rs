@@ -42,12 +42,17 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         crate::http::metrics::install();
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("creating FISSION_DATA_DIR {}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("creating FISSION_DATA_DIR {}", settings.data_dir.display())
+        })?;
         let key = secret_key(&settings)?;
         let db = Arc::new(Db::connect(&settings.database_url, settings.db_max_connections).await?);
         db.migrate().await?;
-        let (visits, _writer) = VisitRecorder::start(db.clone(), settings.visit_queue_capacity, settings.visit_batch_size);
+        let (visits, _writer) = VisitRecorder::start(
+            db.clone(),
+            settings.visit_queue_capacity,
+            settings.visit_batch_size,
+        );
         let state = web::Data::new(AppState {
             campaigns: CampaignCache::new(settings.campaign_cache_ttl),
             assets: AssetCache::default(),
@@ -56,11 +61,15 @@ impl Application {
             pages: PageCache::default(),
             posters: PosterService::new(settings.data_dir.join("posters"))?,
             visits,
-            public_writes: PublicWriteLimit::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            public_writes: PublicWriteLimit::new(
+                settings.rate_limit_per_minute,
+                settings.rate_limit_burst,
+            ),
             db,
             settings,
         });
-        let listener = TcpListener::bind(&state.settings.bind).with_context(|| format!("binding {}", state.settings.bind))?;
+        let listener = TcpListener::bind(&state.settings.bind)
+            .with_context(|| format!("binding {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = state.settings.workers;
         let server_state = state.clone();
@@ -68,8 +77,16 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
-                .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error))
-                .app_data(web::FormConfig::default().limit(16 << 10).error_handler(form_error))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(1 << 20)
+                        .error_handler(json_error),
+                )
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(16 << 10)
+                        .error_handler(form_error),
+                )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
@@ -83,7 +100,11 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -111,8 +132,13 @@ fn secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = &settings.secret_key {
         return Ok(key.0.clone());
     }
-    if matches!(settings.database_url, crate::config::DatabaseUrl::Postgres(_)) {
-        tracing::warn!("FISSION_SECRET_KEY is not set: servers behind one load balancer must share it");
+    if matches!(
+        settings.database_url,
+        crate::config::DatabaseUrl::Postgres(_)
+    ) {
+        tracing::warn!(
+            "FISSION_SECRET_KEY is not set: servers behind one load balancer must share it"
+        );
     }
     let path = settings.data_dir.join("secret.key");
     if let Ok(key) = std::fs::read(&path) {

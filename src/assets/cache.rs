@@ -19,10 +19,18 @@ pub struct AssetCache {
 
 impl AssetCache {
     pub async fn get(&self, db: &Db, id: &str) -> Result<Option<Entry>, sqlx::Error> {
-        if let Some(hit) = self.inner.lock().unwrap_or_else(|e| e.into_inner()).1.get(id) {
+        if let Some(hit) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .get(id)
+        {
             return Ok(Some(hit.clone()));
         }
-        let Some((content_type, bytes)) = super::store::data(db, id).await? else { return Ok(None) };
+        let Some((content_type, bytes)) = super::store::data(db, id).await? else {
+            return Ok(None);
+        };
         let entry = (content_type, Bytes::from(bytes));
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.0 + entry.1.len() > MAX_BYTES {

@@ -37,20 +37,34 @@ pub fn inspect(bytes: &[u8], max_side: u32) -> Result<ImageInfo, InspectError> {
         reader.limits(limits);
         reader
     };
-    let (width, height) = reader()
-        .into_dimensions()
-        .map_err(|e| match e {
-            image::ImageError::Limits(_) => InspectError::TooManyPixels { width: 0, height: 0, max: max_side },
-            other => InspectError::Corrupt(other.to_string()),
-        })?;
-    if width > max_side || height > max_side || width == 0 || height == 0 {
-        return Err(InspectError::TooManyPixels { width, height, max: max_side });
-    }
-    reader().decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => InspectError::TooManyPixels { width, height, max: max_side },
+    let (width, height) = reader().into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => InspectError::TooManyPixels {
+            width: 0,
+            height: 0,
+            max: max_side,
+        },
         other => InspectError::Corrupt(other.to_string()),
     })?;
-    Ok(ImageInfo { content_type, width, height })
+    if width > max_side || height > max_side || width == 0 || height == 0 {
+        return Err(InspectError::TooManyPixels {
+            width,
+            height,
+            max: max_side,
+        });
+    }
+    reader().decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => InspectError::TooManyPixels {
+            width,
+            height,
+            max: max_side,
+        },
+        other => InspectError::Corrupt(other.to_string()),
+    })?;
+    Ok(ImageInfo {
+        content_type,
+        width,
+        height,
+    })
 }
 
 #[cfg(test)]
@@ -60,23 +74,40 @@ mod tests {
     fn png(width: u32, height: u32) -> Vec<u8> {
         let img = image::RgbImage::new(width, height);
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
         out
     }
 
     #[test]
     fn a_small_png_is_accepted_with_its_size() {
         let info = inspect(&png(30, 20), 4096).unwrap();
-        assert_eq!(info, ImageInfo { content_type: "image/png", width: 30, height: 20 });
+        assert_eq!(
+            info,
+            ImageInfo {
+                content_type: "image/png",
+                width: 30,
+                height: 20
+            }
+        );
     }
 
     #[test]
     fn oversized_and_foreign_files_are_refused() {
-        assert!(matches!(inspect(&png(300, 20), 256), Err(InspectError::TooManyPixels { .. })));
-        assert_eq!(inspect(b"GIF89a....", 4096), Err(InspectError::UnsupportedType));
+        assert!(matches!(
+            inspect(&png(300, 20), 256),
+            Err(InspectError::TooManyPixels { .. })
+        ));
+        assert_eq!(
+            inspect(b"GIF89a....", 4096),
+            Err(InspectError::UnsupportedType)
+        );
         let mut truncated = png(64, 64);
         truncated.truncate(60);
-        assert!(matches!(inspect(&truncated, 4096), Err(InspectError::Corrupt(_))));
+        assert!(matches!(
+            inspect(&truncated, 4096),
+            Err(InspectError::Corrupt(_))
+        ));
     }
 
     #[test]

@@ -55,11 +55,16 @@ impl<A: Access + 'static> FromRequest for Auth<A> {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
             let secret = header.ok_or_else(ApiError::unauthorized)?;
-            let owner = tokens::authenticate(&state.db, &secret).await?.ok_or_else(ApiError::unauthorized)?;
+            let owner = tokens::authenticate(&state.db, &secret)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
             if !A::ROLES.contains(&owner.role) {
                 return Err(ApiError::forbidden(A::DOING));
             }
-            Ok(Auth { owner, _access: PhantomData })
+            Ok(Auth {
+                owner,
+                _access: PhantomData,
+            })
         })
     }
 }

@@ -12,8 +12,13 @@ use crate::startup::AppState;
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::SlugTaken => ApiError::conflict("slug_taken", "a campaign with this slug already exists"),
-            StoreError::Stale => ApiError::conflict("edit_conflict", "the campaign changed meanwhile; read it and retry"),
+            StoreError::SlugTaken => {
+                ApiError::conflict("slug_taken", "a campaign with this slug already exists")
+            }
+            StoreError::Stale => ApiError::conflict(
+                "edit_conflict",
+                "the campaign changed meanwhile; read it and retry",
+            ),
             StoreError::Db(e) => e.into(),
             StoreError::Other(e) => ApiError::internal(e),
         }
@@ -71,20 +76,25 @@ fn merge(target: &mut Value, patch: Value) {
     }
 }
 
-async fn parse_and_check(state: &AppState, body: Value) -> Result<(CampaignInput, super::Slug), ApiError> {
-    let input: CampaignInput =
-        serde_json::from_value(body).map_err(|e| ApiError::invalid("invalid_campaign", e.to_string()))?;
+async fn parse_and_check(
+    state: &AppState,
+    body: Value,
+) -> Result<(CampaignInput, super::Slug), ApiError> {
+    let input: CampaignInput = serde_json::from_value(body)
+        .map_err(|e| ApiError::invalid("invalid_campaign", e.to_string()))?;
     let slug = model::validate(&input).map_err(|m| ApiError::invalid("invalid_campaign", m))?;
     if let Some(id) = &input.spec.page.hero.image_asset {
-        assets::store::meta(&state.db, id).await?.ok_or_else(|| ApiError::invalid("unknown_asset", format!("asset {id} does not exist")))?;
+        assets::store::meta(&state.db, id).await?.ok_or_else(|| {
+            ApiError::invalid("unknown_asset", format!("asset {id} does not exist"))
+        })?;
     }
     if let Some(poster) = &input.spec.poster {
         // Without a background, posters use the default 720x1280 one.
         let (width, height) = match &poster.background_asset {
             Some(id) => {
-                let bg = assets::store::meta(&state.db, id)
-                    .await?
-                    .ok_or_else(|| ApiError::invalid("unknown_asset", format!("asset {id} does not exist")))?;
+                let bg = assets::store::meta(&state.db, id).await?.ok_or_else(|| {
+                    ApiError::invalid("unknown_asset", format!("asset {id} does not exist"))
+                })?;
                 (bg.width, bg.height)
             }
             None => (720, 1280),
@@ -93,14 +103,22 @@ async fn parse_and_check(state: &AppState, body: Value) -> Result<(CampaignInput
         if i64::from(q.x + q.size) > width || i64::from(q.y + q.size) > height {
             return Err(ApiError::invalid(
                 "poster_qr_outside",
-                format!("the QR box ends at ({}, {}) but the background is {width}x{height}", q.x + q.size, q.y + q.size),
+                format!(
+                    "the QR box ends at ({}, {}) but the background is {width}x{height}",
+                    q.x + q.size,
+                    q.y + q.size
+                ),
             ));
         }
     }
     Ok((input, slug))
 }
 
-pub async fn create(_: Auth<CampaignWrite>, state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    _: Auth<CampaignWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     let (input, slug) = parse_and_check(&state, body.into_inner()).await?;
     let campaign = store::insert(&state.db, &slug, &input, chrono::Utc::now()).await?;
     state.campaigns.invalidate(slug.as_str());
@@ -120,21 +138,43 @@ fn default_limit() -> i64 {
     100
 }
 
-pub async fn list(_: Auth<ReadAccess>, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    _: Auth<ReadAccess>,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let status = match &query.status {
-        Some(raw) => Some(Status::parse(raw).ok_or_else(|| ApiError::bad_request("invalid_query", "unknown status"))?),
+        Some(raw) => Some(
+            Status::parse(raw)
+                .ok_or_else(|| ApiError::bad_request("invalid_query", "unknown status"))?,
+        ),
         None => None,
     };
-    let campaigns = store::list(&state.db, status, query.limit.clamp(1, 500), query.offset.max(0)).await?;
-    let items: Vec<Value> = campaigns.iter().map(|c| campaign_json(c, &state.settings.public_url)).collect();
+    let campaigns = store::list(
+        &state.db,
+        status,
+        query.limit.clamp(1, 500),
+        query.offset.max(0),
+    )
+    .await?;
+    let items: Vec<Value> = campaigns
+        .iter()
+        .map(|c| campaign_json(c, &state.settings.public_url))
+        .collect();
     Ok(HttpResponse::Ok().json(items))
 }
 
 pub async fn load(state: &AppState, slug: &str) -> Result<Campaign, ApiError> {
-    store::by_slug(&state.db, slug).await?.ok_or_else(|| ApiError::not_found("campaign"))
+    store::by_slug(&state.db, slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))
 }
 
-pub async fn read(_: Auth<ReadAccess>, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn read(
+    _: Auth<ReadAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state, &slug).await?;
     Ok(HttpResponse::Ok().json(campaign_json(&campaign, &state.settings.public_url)))
 }
@@ -148,16 +188,27 @@ pub async fn patch(
     let current = load(&state, &slug).await?;
     let patch = body.into_inner();
     if !patch.is_object() {
-        return Err(ApiError::invalid("invalid_campaign", "send a JSON object with the fields to change"));
+        return Err(ApiError::invalid(
+            "invalid_campaign",
+            "send a JSON object with the fields to change",
+        ));
     }
     let mut merged = input_json(&current);
     merge(&mut merged, patch);
     let (input, new_slug) = parse_and_check(&state, merged).await?;
     if new_slug != current.slug {
-        return Err(ApiError::invalid("slug_immutable", "a campaign's slug is printed on its posters and cannot change"));
+        return Err(ApiError::invalid(
+            "slug_immutable",
+            "a campaign's slug is printed on its posters and cannot change",
+        ));
     }
-    if input.budget.map_or(current.budget_granted > 0, |b| b.amount < current.budget_granted) {
-        return Err(ApiError::invalid("budget_below_granted", format!("{} is already granted", current.budget_granted)));
+    if input.budget.map_or(current.budget_granted > 0, |b| {
+        b.amount < current.budget_granted
+    }) {
+        return Err(ApiError::invalid(
+            "budget_below_granted",
+            format!("{} is already granted", current.budget_granted),
+        ));
     }
     let campaign = store::update(&state.db, &current, &input, chrono::Utc::now()).await?;
     state.campaigns.invalidate(campaign.slug.as_str());
@@ -171,8 +222,15 @@ mod tests {
 
     #[test]
     fn merge_patch_replaces_merges_and_removes() {
-        let mut doc = json!({"a": 1, "page": {"hero": {"headline": "x", "cta": "go"}}, "ends_at": "t"});
-        merge(&mut doc, json!({"page": {"hero": {"headline": "y"}}, "ends_at": null, "b": [1]}));
-        assert_eq!(doc, json!({"a": 1, "page": {"hero": {"headline": "y", "cta": "go"}}, "b": [1]}));
+        let mut doc =
+            json!({"a": 1, "page": {"hero": {"headline": "x", "cta": "go"}}, "ends_at": "t"});
+        merge(
+            &mut doc,
+            json!({"page": {"hero": {"headline": "y"}}, "ends_at": null, "b": [1]}),
+        );
+        assert_eq!(
+            doc,
+            json!({"a": 1, "page": {"hero": {"headline": "y", "cta": "go"}}, "b": [1]})
+        );
     }
 }

@@ -27,10 +27,21 @@ pub enum RuleKind {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reward {
-    Cash { amount: i64 },
-    Coupon { pool: String },
-    Points { points: i64 },
-    Physical { sku: String, stock: i64, #[serde(default)] name: Option<String> },
+    Cash {
+        amount: i64,
+    },
+    Coupon {
+        pool: String,
+    },
+    Points {
+        points: i64,
+    },
+    Physical {
+        sku: String,
+        stock: i64,
+        #[serde(default)]
+        name: Option<String>,
+    },
 }
 
 impl Reward {
@@ -67,9 +78,15 @@ pub fn validate(rules: &[Rule]) -> Result<(), String> {
     let mut ids = std::collections::HashSet::new();
     for rule in rules {
         let id_ok = (1..=32).contains(&rule.id.len())
-            && rule.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && rule
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !id_ok {
-            return Err(format!("rule id '{}' must be 1-32 of a-z, 0-9, - and _", rule.id));
+            return Err(format!(
+                "rule id '{}' must be 1-32 of a-z, 0-9, - and _",
+                rule.id
+            ));
         }
         if !ids.insert(rule.id.as_str()) {
             return Err(format!("rule id '{}' is used twice", rule.id));
@@ -78,8 +95,13 @@ pub fn validate(rules: &[Rule]) -> Result<(), String> {
             RuleKind::Milestone { invites } if !(1..=10_000).contains(&invites) => {
                 return Err(format!("rule '{}': invites must be 1..=10000", rule.id))
             }
-            RuleKind::PerInvite { max_per_inviter: Some(0) } => {
-                return Err(format!("rule '{}': max_per_inviter must be at least 1", rule.id))
+            RuleKind::PerInvite {
+                max_per_inviter: Some(0),
+            } => {
+                return Err(format!(
+                    "rule '{}': max_per_inviter must be at least 1",
+                    rule.id
+                ))
             }
             RuleKind::Leaderboard { top } if !(1..=1000).contains(&top) => {
                 return Err(format!("rule '{}': top must be 1..=1000", rule.id))
@@ -88,16 +110,25 @@ pub fn validate(rules: &[Rule]) -> Result<(), String> {
         }
         match &rule.reward {
             Reward::Cash { amount } if !(1..=100_000_000).contains(amount) => {
-                return Err(format!("rule '{}': cash amount must be 1..=100000000 (minor units)", rule.id))
+                return Err(format!(
+                    "rule '{}': cash amount must be 1..=100000000 (minor units)",
+                    rule.id
+                ))
             }
             Reward::Points { points } if *points <= 0 => {
                 return Err(format!("rule '{}': points must be positive", rule.id))
             }
             Reward::Physical { stock, sku, .. } if *stock < 0 || sku.trim().is_empty() => {
-                return Err(format!("rule '{}': physical rewards need a sku and stock >= 0", rule.id))
+                return Err(format!(
+                    "rule '{}': physical rewards need a sku and stock >= 0",
+                    rule.id
+                ))
             }
             Reward::Coupon { pool } if pool.trim().is_empty() || pool.len() > 64 => {
-                return Err(format!("rule '{}': coupon rewards need a pool name", rule.id))
+                return Err(format!(
+                    "rule '{}': coupon rewards need a pool name",
+                    rule.id
+                ))
             }
             _ => {}
         }

@@ -9,7 +9,8 @@ impl Slug {
     pub fn parse(raw: &str) -> Option<Slug> {
         let b = raw.as_bytes();
         let valid = (2..=64).contains(&b.len())
-            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
             && b[0] != b'-'
             && b[b.len() - 1] != b'-';
         valid.then(|| Slug(raw.to_owned()))

@@ -23,17 +23,24 @@ struct CampaignRow {
     updated_at: i64,
 }
 
-const COLUMNS: &str = "id, slug, title, status, starts_at, ends_at, spec, currency, budget_amount, \
+const COLUMNS: &str =
+    "id, slug, title, status, starts_at, ends_at, spec, currency, budget_amount, \
                        budget_granted, version, created_at, updated_at";
 
 impl TryFrom<CampaignRow> for Campaign {
     type Error = anyhow::Error;
     fn try_from(row: CampaignRow) -> anyhow::Result<Campaign> {
         let spec: Spec = serde_json::from_str(&row.spec)?;
-        let currency = row.currency.clone().try_into().map_err(anyhow::Error::msg)?;
+        let currency = row
+            .currency
+            .clone()
+            .try_into()
+            .map_err(anyhow::Error::msg)?;
         Ok(Campaign {
-            slug: Slug::parse(&row.slug).ok_or_else(|| anyhow::anyhow!("stored slug {}", row.slug))?,
-            status: Status::parse(&row.status).ok_or_else(|| anyhow::anyhow!("stored status {}", row.status))?,
+            slug: Slug::parse(&row.slug)
+                .ok_or_else(|| anyhow::anyhow!("stored slug {}", row.slug))?,
+            status: Status::parse(&row.status)
+                .ok_or_else(|| anyhow::anyhow!("stored status {}", row.status))?,
             budget: row.budget_amount.map(|amount| Budget { amount, currency }),
             id: row.id,
             title: row.title,
@@ -60,28 +67,38 @@ pub enum StoreError {
     Other(#[from] anyhow::Error),
 }
 
-pub async fn insert(db: &Db, slug: &Slug, input: &CampaignInput, now: DateTime<Utc>) -> Result<Campaign, StoreError> {
+pub async fn insert(
+    db: &Db,
+    slug: &Slug,
+    input: &CampaignInput,
+    now: DateTime<Utc>,
+) -> Result<Campaign, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
     let spec = serde_json::to_string(&input.spec).map_err(anyhow::Error::from)?;
-    let currency = input.budget.map_or_else(super::model::default_currency, |b| b.currency);
+    let currency = input
+        .budget
+        .map_or_else(super::model::default_currency, |b| b.currency);
     let sql = format!(
         "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $10, $10) RETURNING {COLUMNS}"
     );
-    let row: Result<CampaignRow, sqlx::Error> = with_db!(db, write |pool| {
-        sqlx::query_as(&sql)
-            .bind(&id)
-            .bind(slug.as_str())
-            .bind(input.title.trim())
-            .bind(input.status.unwrap_or(Status::Active).as_str())
-            .bind(input.starts_at.map(to_ms))
-            .bind(input.ends_at.map(to_ms))
-            .bind(&spec)
-            .bind(currency.as_str())
-            .bind(input.budget.map(|b| b.amount))
-            .bind(to_ms(now))
-            .fetch_one(pool)
-            .await
-    });
+    let row: Result<CampaignRow, sqlx::Error> = with_db!(
+        db,
+        write | pool | {
+            sqlx::query_as(&sql)
+                .bind(&id)
+                .bind(slug.as_str())
+                .bind(input.title.trim())
+                .bind(input.status.unwrap_or(Status::Active).as_str())
+                .bind(input.starts_at.map(to_ms))
+                .bind(input.ends_at.map(to_ms))
+                .bind(&spec)
+                .bind(currency.as_str())
+                .bind(input.budget.map(|b| b.amount))
+                .bind(to_ms(now))
+                .fetch_one(pool)
+                .await
+        }
+    );
     match row {
         Ok(row) => Ok(row.try_into()?),
         Err(e) if is_unique_violation(&e) => Err(StoreError::SlugTaken),
@@ -97,54 +114,75 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<Campaign, StoreError> {
     let spec = serde_json::to_string(&input.spec).map_err(anyhow::Error::from)?;
-    let currency = input.budget.map_or_else(super::model::default_currency, |b| b.currency);
+    let currency = input
+        .budget
+        .map_or_else(super::model::default_currency, |b| b.currency);
     let sql = format!(
         "UPDATE campaigns SET title = $1, status = $2, starts_at = $3, ends_at = $4, spec = $5, currency = $6, \
          budget_amount = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10 RETURNING {COLUMNS}"
     );
-    let row: Option<CampaignRow> = with_db!(db, write |pool| {
-        sqlx::query_as(&sql)
-            .bind(input.title.trim())
-            .bind(input.status.unwrap_or(current.status).as_str())
-            .bind(input.starts_at.map(to_ms))
-            .bind(input.ends_at.map(to_ms))
-            .bind(&spec)
-            .bind(currency.as_str())
-            .bind(input.budget.map(|b| b.amount))
-            .bind(to_ms(now))
-            .bind(&current.id)
-            .bind(current.version)
-            .fetch_optional(pool)
-            .await?
-    });
-    row.ok_or(StoreError::Stale)?.try_into().map_err(StoreError::Other)
+    let row: Option<CampaignRow> = with_db!(
+        db,
+        write | pool | {
+            sqlx::query_as(&sql)
+                .bind(input.title.trim())
+                .bind(input.status.unwrap_or(current.status).as_str())
+                .bind(input.starts_at.map(to_ms))
+                .bind(input.ends_at.map(to_ms))
+                .bind(&spec)
+                .bind(currency.as_str())
+                .bind(input.budget.map(|b| b.amount))
+                .bind(to_ms(now))
+                .bind(&current.id)
+                .bind(current.version)
+                .fetch_optional(pool)
+                .await?
+        }
+    );
+    row.ok_or(StoreError::Stale)?
+        .try_into()
+        .map_err(StoreError::Other)
 }
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Campaign>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE slug = $1");
-    let row: Option<CampaignRow> =
-        with_db!(db, read |pool| sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await?);
+    let row: Option<CampaignRow> = with_db!(
+        db,
+        read | pool | sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await?
+    );
     Ok(row.map(Campaign::try_from).transpose()?)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Campaign>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
-    let row: Option<CampaignRow> =
-        with_db!(db, read |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?);
+    let row: Option<CampaignRow> = with_db!(
+        db,
+        read | pool | sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+    );
     Ok(row.map(Campaign::try_from).transpose()?)
 }
 
-pub async fn list(db: &Db, status: Option<Status>, limit: i64, offset: i64) -> Result<Vec<Campaign>, StoreError> {
+pub async fn list(
+    db: &Db,
+    status: Option<Status>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Campaign>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM campaigns WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
     );
-    let rows: Vec<CampaignRow> = with_db!(db, read |pool| {
-        sqlx::query_as(&sql)
-            .bind(status.map(Status::as_str))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await?
-    });
-    rows.into_iter().map(|r| Campaign::try_from(r).map_err(StoreError::Other)).collect()
+    let rows: Vec<CampaignRow> = with_db!(
+        db,
+        read | pool | {
+            sqlx::query_as(&sql)
+                .bind(status.map(Status::as_str))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        }
+    );
+    rows.into_iter()
+        .map(|r| Campaign::try_from(r).map_err(StoreError::Other))
+        .collect()
 }

@@ -15,7 +15,11 @@ use crate::config::DatabaseUrl;
 pub enum Db {
     /// Reads use a small pool; every write goes through one connection, so SQLite never
     /// answers "database is locked" to a transaction that reads before it writes.
-    Sqlite { reader: SqlitePool, writer: SqlitePool, batcher: batch::SqliteBatcher },
+    Sqlite {
+        reader: SqlitePool,
+        writer: SqlitePool,
+        batcher: batch::SqliteBatcher,
+    },
     Postgres(PgPool),
 }
 
@@ -77,7 +81,11 @@ impl Db {
                     .await
                     .context("opening the SQLite database for reading")?;
                 let batcher = batch::SqliteBatcher::start(writer.clone());
-                Ok(Db::Sqlite { reader, writer, batcher })
+                Ok(Db::Sqlite {
+                    reader,
+                    writer,
+                    batcher,
+                })
             }
             DatabaseUrl::Postgres(raw) => {
                 let options =
@@ -110,7 +118,10 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_db!(self, read |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        with_db!(
+            self,
+            read | pool | sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+        )
     }
 
     pub fn backend(&self) -> Backend {

@@ -12,7 +12,9 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 
 /// The reporting day ("2026-11-24") of an instant, at the configured UTC offset.
 pub fn day(t: DateTime<Utc>, offset_minutes: i32) -> String {
-    (t + chrono::Duration::minutes(offset_minutes.into())).format("%Y-%m-%d").to_string()
+    (t + chrono::Duration::minutes(offset_minutes.into()))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 #[cfg(test)]

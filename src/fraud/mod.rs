@@ -16,7 +16,11 @@ pub struct FraudSettings {
 
 impl Default for FraudSettings {
     fn default() -> Self {
-        FraudSettings { ip_burst_leads: 5, ip_burst_minutes: 10, quick_leave_minutes: 30 }
+        FraudSettings {
+            ip_burst_leads: 5,
+            ip_burst_minutes: 10,
+            quick_leave_minutes: 30,
+        }
     }
 }
 
@@ -57,7 +61,10 @@ pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> 
             rule: "ip_burst",
             reason: format!(
                 "{}分钟内同一IP已有{}个报名 ({} leads from one IP within {} minutes)",
-                settings.ip_burst_minutes, signals.recent_from_same_ip, signals.recent_from_same_ip, settings.ip_burst_minutes
+                settings.ip_burst_minutes,
+                signals.recent_from_same_ip,
+                signals.recent_from_same_ip,
+                settings.ip_burst_minutes
             ),
         });
     }
@@ -70,16 +77,37 @@ mod tests {
 
     #[test]
     fn the_inviters_own_device_is_flagged() {
-        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("a"), recent_from_same_ip: 0, sibling_on_same_device: false };
-        assert_eq!(lead_flags(&s, &FraudSettings::default())[0].rule, "same_device_as_inviter");
-        let s = LeadSignals { visitor_hash: Some("a"), inviter_visitor_hash: Some("b"), recent_from_same_ip: 0, sibling_on_same_device: false };
+        let s = LeadSignals {
+            visitor_hash: Some("a"),
+            inviter_visitor_hash: Some("a"),
+            recent_from_same_ip: 0,
+            sibling_on_same_device: false,
+        };
+        assert_eq!(
+            lead_flags(&s, &FraudSettings::default())[0].rule,
+            "same_device_as_inviter"
+        );
+        let s = LeadSignals {
+            visitor_hash: Some("a"),
+            inviter_visitor_hash: Some("b"),
+            recent_from_same_ip: 0,
+            sibling_on_same_device: false,
+        };
         assert!(lead_flags(&s, &FraudSettings::default()).is_empty());
     }
 
     #[test]
     fn bursts_from_one_ip_are_flagged_past_the_threshold() {
-        let s = |n| LeadSignals { visitor_hash: None, inviter_visitor_hash: None, recent_from_same_ip: n, sibling_on_same_device: false };
+        let s = |n| LeadSignals {
+            visitor_hash: None,
+            inviter_visitor_hash: None,
+            recent_from_same_ip: n,
+            sibling_on_same_device: false,
+        };
         assert!(lead_flags(&s(4), &FraudSettings::default()).is_empty());
-        assert_eq!(lead_flags(&s(5), &FraudSettings::default())[0].rule, "ip_burst");
+        assert_eq!(
+            lead_flags(&s(5), &FraudSettings::default())[0].rule,
+            "ip_burst"
+        );
     }
 }

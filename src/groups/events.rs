@@ -13,7 +13,9 @@ use super::model::Group;
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Db;
-use crate::participants::qualification::{ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED, ON_JOINED, ON_LEFT};
+use crate::participants::qualification::{
+    ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED, ON_JOINED, ON_LEFT,
+};
 use crate::participants::{store as participants, InviteCode, Phone};
 use crate::with_db;
 
@@ -55,7 +57,11 @@ pub enum Outcome {
 
 /// Who an event is about: by participant code, then phone, then a member reference
 /// learnt from an earlier event. Returns the participant id and how it matched.
-pub async fn match_participant(db: &Db, campaign_id: &str, e: &GroupEvent) -> Result<Option<(String, &'static str)>, sqlx::Error> {
+pub async fn match_participant(
+    db: &Db,
+    campaign_id: &str,
+    e: &GroupEvent,
+) -> Result<Option<(String, &'static str)>, sqlx::Error> {
     if let Some(code) = e.participant_code.as_deref().and_then(InviteCode::parse) {
         if let Some(p) = participants::by_code(db, campaign_id, code.as_str()).await? {
             return Ok(Some((p.id, "code")));
@@ -67,21 +73,42 @@ pub async fn match_participant(db: &Db, campaign_id: &str, e: &GroupEvent) -> Re
         }
     }
     if let Some(member_ref) = &e.member_ref {
-        let id: Option<String> = with_db!(db, read |pool| {
-            sqlx::query_scalar("SELECT participant_id FROM member_refs WHERE campaign_id = $1 AND member_ref = $2")
+        let id: Option<String> = with_db!(
+            db,
+            read | pool
+                | {
+                    sqlx::query_scalar("SELECT participant_id FROM member_refs WHERE campaign_id = $1 AND member_ref = $2")
                 .bind(campaign_id)
                 .bind(member_ref)
                 .fetch_optional(pool)
                 .await?
-        });
+                }
+        );
         return Ok(id.map(|id| (id, "member_ref")));
     }
     Ok(None)
 }
 
 /// Stores the event once and applies it when its person is known.
-pub async fn ingest(db: &Db, group: Option<&Group>, campaign: Option<&Campaign>, e: &GroupEvent, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error> {
-    let outcomes = ingest_batch(db, &[Incoming { group, campaign, event: e }], source, now).await?;
+pub async fn ingest(
+    db: &Db,
+    group: Option<&Group>,
+    campaign: Option<&Campaign>,
+    e: &GroupEvent,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, sqlx::Error> {
+    let outcomes = ingest_batch(
+        db,
+        &[Incoming {
+            group,
+            campaign,
+            event: e,
+        }],
+        source,
+        now,
+    )
+    .await?;
     Ok(outcomes.into_iter().next().unwrap_or(Outcome::Duplicate))
 }
 
@@ -104,7 +131,12 @@ struct Prepared<'a> {
 /// are then one transaction on the single writer (one commit for the batch); on
 /// PostgreSQL each event is its own short transaction, so concurrent batches never hold
 /// locks on each other's people and groups.
-pub async fn ingest_batch(db: &Db, batch: &[Incoming<'_>], source: &str, now: DateTime<Utc>) -> Result<Vec<Outcome>, sqlx::Error> {
+pub async fn ingest_batch(
+    db: &Db,
+    batch: &[Incoming<'_>],
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut prepared = Vec::with_capacity(batch.len());
     // Member references linked by earlier events of this batch, which are not written yet.
     let mut learnt: HashMap<(String, String), String> = HashMap::new();
@@ -127,7 +159,12 @@ pub async fn ingest_batch(db: &Db, batch: &[Incoming<'_>], source: &str, now: Da
             (_, None) => "unmatched",
             (_, Some(_)) => "applied",
         };
-        prepared.push(Prepared { incoming, matched, status, terms: incoming.campaign.map(Terms::of) });
+        prepared.push(Prepared {
+            incoming,
+            matched,
+            status,
+            terms: incoming.campaign.map(Terms::of),
+        });
     }
     let mut outcomes = Vec::with_capacity(prepared.len());
     match db {
@@ -153,7 +190,12 @@ pub async fn ingest_batch(db: &Db, batch: &[Incoming<'_>], source: &str, now: Da
 
 /// Stores one event by its id (a replay is a duplicate) and applies it when matched.
 trait StoreEvent {
-    async fn store_and_apply(&mut self, p: &Prepared<'_>, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error>;
+    async fn store_and_apply(
+        &mut self,
+        p: &Prepared<'_>,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, sqlx::Error>;
 }
 
 macro_rules! store_event_impl {
@@ -202,12 +244,23 @@ store_event_impl!(sqlx::SqliteConnection);
 store_event_impl!(sqlx::PgConnection);
 
 /// Applies a stored, unmatched event to the participant a marketer chose.
-pub async fn match_by_hand(db: &Db, event_id: &str, group: &Group, campaign: &Campaign, participant_id: &str, e: &GroupEvent) -> Result<bool, sqlx::Error> {
+pub async fn match_by_hand(
+    db: &Db,
+    event_id: &str,
+    group: &Group,
+    campaign: &Campaign,
+    participant_id: &str,
+    e: &GroupEvent,
+) -> Result<bool, sqlx::Error> {
     let terms = Terms::of(campaign);
-    with_db!(db, write |pool| {
-        let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let claimed = sqlx::query(
+    with_db!(
+        db,
+        write
+            | pool
+            | {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                let claimed = sqlx::query(
             "UPDATE group_events SET status = 'applied', participant_id = $1, matched_by = 'manual' \
              WHERE id = $2 AND status = 'unmatched'",
         )
@@ -215,15 +268,19 @@ pub async fn match_by_hand(db: &Db, event_id: &str, group: &Group, campaign: &Ca
         .bind(event_id)
         .execute(&mut *tx)
         .await?;
-        if claimed.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if !ApplyEvent::apply_event(&mut *tx, participant_id, group, &terms, e).await? {
-            sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1").bind(event_id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    })
+                if claimed.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                if !ApplyEvent::apply_event(&mut *tx, participant_id, group, &terms, e).await? {
+                    sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1")
+                        .bind(event_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+    )
 }
 
 /// What applying an event needs from its campaign.
@@ -234,7 +291,10 @@ pub struct Terms {
 
 impl Terms {
     fn of(c: &Campaign) -> Terms {
-        Terms { hold_hours: c.spec.qualification.hold_hours, quick_leave_ms: i64::from(c.spec.fraud.quick_leave_minutes) * 60_000 }
+        Terms {
+            hold_hours: c.spec.qualification.hold_hours,
+            quick_leave_ms: i64::from(c.spec.fraud.quick_leave_minutes) * 60_000,
+        }
     }
 }
 
@@ -248,7 +308,13 @@ struct Current {
 /// Moves one membership inside the caller's transaction; written once for both backends.
 trait ApplyEvent {
     /// Returns false when the event is older than the last one applied.
-    async fn apply_event(&mut self, participant_id: &str, group: &Group, terms: &Terms, e: &GroupEvent) -> Result<bool, sqlx::Error>;
+    async fn apply_event(
+        &mut self,
+        participant_id: &str,
+        group: &Group,
+        terms: &Terms,
+        e: &GroupEvent,
+    ) -> Result<bool, sqlx::Error>;
 }
 
 macro_rules! apply_event_impl {

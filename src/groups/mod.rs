@@ -18,7 +18,11 @@ use crate::participants::Participant;
 use crate::startup::AppState;
 
 /// The `group` field of the public participant response: routes the person now.
-pub async fn route_for_api(state: &AppState, campaign: &Campaign, p: &Participant) -> Result<Value, ApiError> {
+pub async fn route_for_api(
+    state: &AppState,
+    campaign: &Campaign,
+    p: &Participant,
+) -> Result<Value, ApiError> {
     let group = routing::route(&state.db, campaign, &p.id, chrono::Utc::now()).await?;
     Ok(group.map_or(Value::Null, |g| {
         json!({"id": g.id, "name": g.name, "qr_url": format!("{}{}", state.settings.public_url, g.qr_url())})

@@ -46,7 +46,9 @@ pub const COLUMNS: &str = "id, campaign_id, name, kind, capacity, qr_asset, expi
 impl Group {
     /// Open: not closed, QR code valid, a seat left counting reservations.
     pub fn is_open(&self, now_ms: i64) -> bool {
-        !self.closed && self.expires_at.is_none_or(|e| e > now_ms) && self.members + self.reserved < self.capacity
+        !self.closed
+            && self.expires_at.is_none_or(|e| e > now_ms)
+            && self.members + self.reserved < self.capacity
     }
 
     pub fn warnings(&self, now_ms: i64) -> Vec<&'static str> {
@@ -101,9 +103,14 @@ pub fn validate(input: &GroupInput) -> Result<(), String> {
         return Err("name must be 1-64 characters".into());
     }
     if !(1..=100_000).contains(&input.capacity) {
-        return Err("capacity must be 1..=100000 (a WeChat group holds about 200 by QR code)".into());
+        return Err(
+            "capacity must be 1..=100000 (a WeChat group holds about 200 by QR code)".into(),
+        );
     }
-    if input.position.is_some_and(|p| !(0..=1_000_000).contains(&p)) {
+    if input
+        .position
+        .is_some_and(|p| !(0..=1_000_000).contains(&p))
+    {
         return Err("position must be 0..=1000000".into());
     }
     Ok(())
@@ -115,8 +122,17 @@ mod tests {
 
     fn group(members: i64, reserved: i64, expires_at: Option<i64>) -> Group {
         Group {
-            id: "g".into(), campaign_id: "c".into(), name: "n".into(), kind: "general".into(), capacity: 10,
-            qr_asset: "a".into(), expires_at, position: 0, closed: false, members, reserved,
+            id: "g".into(),
+            campaign_id: "c".into(),
+            name: "n".into(),
+            kind: "general".into(),
+            capacity: 10,
+            qr_asset: "a".into(),
+            expires_at,
+            position: 0,
+            closed: false,
+            members,
+            reserved,
         }
     }
 
@@ -132,6 +148,9 @@ mod tests {
     fn expired_codes_close_the_group_and_expiring_ones_warn() {
         assert!(!group(0, 0, Some(100)).is_open(100));
         assert_eq!(group(0, 0, Some(100)).warnings(100), vec!["qr_expired"]);
-        assert_eq!(group(0, 0, Some(3_600_000)).warnings(0), vec!["qr_expiring"]);
+        assert_eq!(
+            group(0, 0, Some(3_600_000)).warnings(0),
+            vec!["qr_expiring"]
+        );
     }
 }

@@ -3,59 +3,83 @@ use crate::db::time::to_ms;
 use crate::db::Db;
 use crate::with_db;
 
-pub async fn insert(db: &Db, campaign_id: &str, input: &GroupInput, now_ms: i64) -> Result<Group, sqlx::Error> {
+pub async fn insert(
+    db: &Db,
+    campaign_id: &str,
+    input: &GroupInput,
+    now_ms: i64,
+) -> Result<Group, sqlx::Error> {
     let sql = format!(
         "INSERT INTO groups (id, campaign_id, name, kind, capacity, qr_asset, expires_at, position, closed, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, \
                  COALESCE($8, (SELECT COALESCE(MAX(position), -1) + 1 FROM groups WHERE campaign_id = $2)), $9, $10, $10) \
          RETURNING {COLUMNS}"
     );
-    with_db!(db, write |pool| {
-        sqlx::query_as(&sql)
-            .bind(uuid::Uuid::now_v7().simple().to_string())
-            .bind(campaign_id)
-            .bind(input.name.trim())
-            .bind(input.kind.as_str())
-            .bind(input.capacity)
-            .bind(&input.qr_asset)
-            .bind(input.expires_at.map(to_ms))
-            .bind(input.position)
-            .bind(input.closed)
-            .bind(now_ms)
-            .fetch_one(pool)
-            .await
-    })
+    with_db!(
+        db,
+        write | pool | {
+            sqlx::query_as(&sql)
+                .bind(uuid::Uuid::now_v7().simple().to_string())
+                .bind(campaign_id)
+                .bind(input.name.trim())
+                .bind(input.kind.as_str())
+                .bind(input.capacity)
+                .bind(&input.qr_asset)
+                .bind(input.expires_at.map(to_ms))
+                .bind(input.position)
+                .bind(input.closed)
+                .bind(now_ms)
+                .fetch_one(pool)
+                .await
+        }
+    )
 }
 
-pub async fn update(db: &Db, group_id: &str, input: &GroupInput, now_ms: i64) -> Result<Option<Group>, sqlx::Error> {
+pub async fn update(
+    db: &Db,
+    group_id: &str,
+    input: &GroupInput,
+    now_ms: i64,
+) -> Result<Option<Group>, sqlx::Error> {
     let sql = format!(
         "UPDATE groups SET name = $1, kind = $2, capacity = $3, qr_asset = $4, expires_at = $5, \
          position = COALESCE($6, position), closed = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
     );
-    with_db!(db, write |pool| {
-        sqlx::query_as(&sql)
-            .bind(input.name.trim())
-            .bind(input.kind.as_str())
-            .bind(input.capacity)
-            .bind(&input.qr_asset)
-            .bind(input.expires_at.map(to_ms))
-            .bind(input.position)
-            .bind(input.closed)
-            .bind(now_ms)
-            .bind(group_id)
-            .fetch_optional(pool)
-            .await
-    })
+    with_db!(
+        db,
+        write | pool | {
+            sqlx::query_as(&sql)
+                .bind(input.name.trim())
+                .bind(input.kind.as_str())
+                .bind(input.capacity)
+                .bind(&input.qr_asset)
+                .bind(input.expires_at.map(to_ms))
+                .bind(input.position)
+                .bind(input.closed)
+                .bind(now_ms)
+                .bind(group_id)
+                .fetch_optional(pool)
+                .await
+        }
+    )
 }
 
 pub async fn by_campaign(db: &Db, campaign_id: &str) -> Result<Vec<Group>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at");
-    with_db!(db, read |pool| sqlx::query_as(&sql).bind(campaign_id).fetch_all(pool).await)
+    let sql = format!(
+        "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at"
+    );
+    with_db!(
+        db,
+        read | pool | sqlx::query_as(&sql).bind(campaign_id).fetch_all(pool).await
+    )
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Group>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
-    with_db!(db, read |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    with_db!(
+        db,
+        read | pool | sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
+    )
 }
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -69,33 +93,52 @@ pub struct Membership {
 }
 
 /// The state of one person's membership in one group ('reserved', 'joined', ...), if any.
-pub async fn membership_state(db: &Db, participant_id: &str, group_id: &str) -> Result<Option<String>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_scalar("SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2")
+pub async fn membership_state(
+    db: &Db,
+    participant_id: &str,
+    group_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    with_db!(
+        db,
+        read | pool | {
+            sqlx::query_scalar(
+                "SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
+            )
             .bind(participant_id)
             .bind(group_id)
             .fetch_optional(pool)
             .await
-    })
+        }
+    )
 }
 
 /// A participant's groups, oldest first.
 pub async fn memberships(db: &Db, participant_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_as(
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_as(
             "SELECT a.group_id, g.name AS group_name, a.state, a.assigned_at, a.joined_at, a.left_at \
              FROM group_assignments a JOIN groups g ON g.id = a.group_id WHERE a.participant_id = $1 ORDER BY a.assigned_at",
         )
         .bind(participant_id)
         .fetch_all(pool)
         .await
-    })
+            }
+    )
 }
 
 /// Per group: members now, seats held, everyone who ever joined.
-pub async fn stats(db: &Db, campaign_id: &str) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_as(
+pub async fn stats(
+    db: &Db,
+    campaign_id: &str,
+) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_as(
             "SELECT g.id, g.name, g.members, g.reserved, \
                     CAST((SELECT COUNT(*) FROM group_assignments a WHERE a.group_id = g.id AND a.joined_at IS NOT NULL) AS BIGINT) \
              FROM groups g WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at",
@@ -103,5 +146,6 @@ pub async fn stats(db: &Db, campaign_id: &str) -> Result<Vec<(String, String, i6
         .bind(campaign_id)
         .fetch_all(pool)
         .await
-    })
+            }
+    )
 }

@@ -26,24 +26,42 @@ const MAX_BODY: usize = 1 << 20;
 const MAX_EVENTS: usize = 1000;
 
 /// Checks the signature headers against the raw body; the error says what failed.
-pub fn verify(secrets: &[Secret], timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now: DateTime<Utc>) -> Result<(), &'static str> {
+pub fn verify(
+    secrets: &[Secret],
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), &'static str> {
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err("X-Fission-Timestamp and X-Fission-Signature are required");
     };
-    let ts: i64 = timestamp.trim().parse().map_err(|_| "X-Fission-Timestamp must be unix seconds")?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| "X-Fission-Timestamp must be unix seconds")?;
     if (now.timestamp() - ts).abs() > TOLERANCE_SECS {
         return Err("the timestamp is more than five minutes off");
     }
-    let signature = signature.trim().strip_prefix("sha256=").ok_or("the signature must look like sha256=<hex>")?;
+    let signature = signature
+        .trim()
+        .strip_prefix("sha256=")
+        .ok_or("the signature must look like sha256=<hex>")?;
     let signature = hex::decode(signature).map_err(|_| "the signature is not hex")?;
     let valid = secrets.iter().any(|secret| {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&secret.0) else { return false };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&secret.0) else {
+            return false;
+        };
         mac.update(timestamp.trim().as_bytes());
         mac.update(b".");
         mac.update(body);
         mac.verify_slice(&signature).is_ok()
     });
-    if valid { Ok(()) } else { Err("the signature does not match") }
+    if valid {
+        Ok(())
+    } else {
+        Err("the signature does not match")
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,10 +83,17 @@ struct EventBody {
 
 fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
     let batch: Batch = serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() { ApiError::invalid("invalid_event", e.to_string()) } else { ApiError::bad_request("invalid_json", e.to_string()) }
+        if e.is_data() {
+            ApiError::invalid("invalid_event", e.to_string())
+        } else {
+            ApiError::bad_request("invalid_json", e.to_string())
+        }
     })?;
     if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
-        return Err(ApiError::invalid("invalid_batch", format!("send 1 to {MAX_EVENTS} events")));
+        return Err(ApiError::invalid(
+            "invalid_batch",
+            format!("send 1 to {MAX_EVENTS} events"),
+        ));
     }
     batch
         .events
@@ -77,20 +102,40 @@ fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
         .map(|(i, e)| {
             let bounded = |s: &str, max| !s.is_empty() && s.len() <= max;
             if !bounded(&e.id, 128) || !bounded(&e.group_id, 64) {
-                return Err(ApiError::invalid("invalid_event", format!("events[{i}]: id and group_id are 1-128 and 1-64 characters")));
+                return Err(ApiError::invalid(
+                    "invalid_event",
+                    format!("events[{i}]: id and group_id are 1-128 and 1-64 characters"),
+                ));
             }
             let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 128);
             if too_long(&e.participant_code) || too_long(&e.phone) || too_long(&e.member_ref) {
-                return Err(ApiError::invalid("invalid_event", format!("events[{i}]: fields are at most 128 characters")));
+                return Err(ApiError::invalid(
+                    "invalid_event",
+                    format!("events[{i}]: fields are at most 128 characters"),
+                ));
             }
-            Ok(GroupEvent { id: e.id, kind: e.kind, group_id: e.group_id, participant_code: e.participant_code, phone: e.phone, member_ref: e.member_ref, at: e.at })
+            Ok(GroupEvent {
+                id: e.id,
+                kind: e.kind,
+                group_id: e.group_id,
+                participant_code: e.participant_code,
+                phone: e.phone,
+                member_ref: e.member_ref,
+                at: e.at,
+            })
         })
         .collect()
 }
 
 /// Reads the raw body, refusing more than `MAX_BODY` bytes without buffering them.
 async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("at most {MAX_BODY} bytes per request"));
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("at most {MAX_BODY} bytes per request"),
+        )
+    };
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
@@ -102,22 +147,38 @@ async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError>
     Ok(body)
 }
 
-pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload).await?;
     let now = Utc::now();
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    verify(&state.settings.webhook_secrets, header("x-fission-timestamp"), header("x-fission-signature"), &body, now)
-        .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    verify(
+        &state.settings.webhook_secrets,
+        header("x-fission-timestamp"),
+        header("x-fission-signature"),
+        &body,
+        now,
+    )
+    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
     let events = parse(&body)?;
     let mut groups = HashMap::new();
     let mut campaigns_by_id = HashMap::new();
     for event in &events {
         if !groups.contains_key(&event.group_id) {
-            groups.insert(event.group_id.clone(), store::by_id(&state.db, &event.group_id).await?);
+            groups.insert(
+                event.group_id.clone(),
+                store::by_id(&state.db, &event.group_id).await?,
+            );
         }
         if let Some(g) = &groups[&event.group_id] {
             if !campaigns_by_id.contains_key(&g.campaign_id) {
-                campaigns_by_id.insert(g.campaign_id.clone(), campaigns::by_id(&state.db, &g.campaign_id).await?);
+                campaigns_by_id.insert(
+                    g.campaign_id.clone(),
+                    campaigns::by_id(&state.db, &g.campaign_id).await?,
+                );
             }
         }
     }
@@ -126,7 +187,11 @@ pub async fn receive(state: web::Data<AppState>, req: HttpRequest, payload: web:
         .map(|event| {
             let group = groups[&event.group_id].as_ref();
             let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
-            Incoming { group, campaign, event }
+            Incoming {
+                group,
+                campaign,
+                event,
+            }
         })
         .collect();
     let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
@@ -161,10 +226,41 @@ mod tests {
         let now = Utc::now();
         let ts = now.timestamp().to_string();
         let secrets = [Secret(b"new".to_vec()), Secret(b"old".to_vec())];
-        assert!(verify(&secrets, Some(&ts), Some(&sign("new", &ts, b"{}")), b"{}", now).is_ok());
-        assert!(verify(&secrets, Some(&ts), Some(&sign("old", &ts, b"{}")), b"{}", now).is_ok());
-        assert!(verify(&secrets, Some(&ts), Some(&sign("other", &ts, b"{}")), b"{}", now).is_err());
-        assert!(verify(&secrets, Some(&ts), Some(&sign("new", &ts, b"{}")), b"{ }", now).is_err(), "the raw body is signed");
+        assert!(verify(
+            &secrets,
+            Some(&ts),
+            Some(&sign("new", &ts, b"{}")),
+            b"{}",
+            now
+        )
+        .is_ok());
+        assert!(verify(
+            &secrets,
+            Some(&ts),
+            Some(&sign("old", &ts, b"{}")),
+            b"{}",
+            now
+        )
+        .is_ok());
+        assert!(verify(
+            &secrets,
+            Some(&ts),
+            Some(&sign("other", &ts, b"{}")),
+            b"{}",
+            now
+        )
+        .is_err());
+        assert!(
+            verify(
+                &secrets,
+                Some(&ts),
+                Some(&sign("new", &ts, b"{}")),
+                b"{ }",
+                now
+            )
+            .is_err(),
+            "the raw body is signed"
+        );
         assert!(verify(&[], Some(&ts), Some(&sign("new", &ts, b"{}")), b"{}", now).is_err());
     }
 
@@ -173,7 +269,14 @@ mod tests {
         let now = Utc::now();
         let old = (now.timestamp() - 301).to_string();
         let secrets = [Secret(b"s".to_vec())];
-        assert!(verify(&secrets, Some(&old), Some(&sign("s", &old, b"x")), b"x", now).is_err());
+        assert!(verify(
+            &secrets,
+            Some(&old),
+            Some(&sign("s", &old, b"x")),
+            b"x",
+            now
+        )
+        .is_err());
         assert!(verify(&secrets, None, Some("sha256=00"), b"x", now).is_err());
         let ts = now.timestamp().to_string();
         assert!(verify(&secrets, Some(&ts), Some("md5=00"), b"x", now).is_err());

@@ -11,7 +11,11 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
         return Some(peer);
     }
     // Walk X-Forwarded-For from the right, skipping our own proxies.
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     forwarded
         .rsplit(',')
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
@@ -20,7 +24,11 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
 }
 
 pub fn user_agent(req: &HttpRequest) -> &str {
-    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ua = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     crop(ua, 256)
 }
 
@@ -34,10 +42,31 @@ pub fn crop(s: &str, max: usize) -> &str {
 /// Link-preview crawlers and bots: their views are kept but flagged, never counted.
 pub fn is_bot(user_agent: &str) -> bool {
     const MARKERS: &[&str] = &[
-        "bot", "spider", "crawl", "slurp", "preview", "facebookexternalhit", "whatsapp", "telegram",
-        "slack", "discord", "curl/", "wget/", "python-requests", "python-urllib", "go-http-client",
-        "headlesschrome", "lighthouse", "okhttp", "java/", "libwww", "httpclient", "scrapy",
-        "bytespider", "yisouspider", "mediapartners",
+        "bot",
+        "spider",
+        "crawl",
+        "slurp",
+        "preview",
+        "facebookexternalhit",
+        "whatsapp",
+        "telegram",
+        "slack",
+        "discord",
+        "curl/",
+        "wget/",
+        "python-requests",
+        "python-urllib",
+        "go-http-client",
+        "headlesschrome",
+        "lighthouse",
+        "okhttp",
+        "java/",
+        "libwww",
+        "httpclient",
+        "scrapy",
+        "bytespider",
+        "yisouspider",
+        "mediapartners",
     ];
     if user_agent.is_empty() {
         return true;

@@ -16,7 +16,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), source: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            source: None,
+        }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -25,16 +30,28 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid Bearer token is required")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid Bearer token is required",
+        )
     }
     pub fn forbidden(needed: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", format!("this token's role cannot {needed}"))
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this token's role cannot {needed}"),
+        )
     }
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         ApiError {
@@ -59,7 +76,13 @@ impl ApiError {
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)?;
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )?;
         if let Some(source) = &self.source {
             write!(f, "\ncaused by: {source:?}")?;
         }
@@ -109,35 +132,55 @@ impl ResponseError for ApiError {
 }
 
 /// Turns actix's extractor failures into the contract's body.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let api = match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", err.to_string())
-        }
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            err.to_string(),
+        ),
         E::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send JSON with Content-Type: application/json",
         ),
-        E::Deserialize(inner) if inner.is_data() => ApiError::invalid("invalid_field", inner.to_string()),
+        E::Deserialize(inner) if inner.is_data() => {
+            ApiError::invalid("invalid_field", inner.to_string())
+        }
         _ => ApiError::bad_request("invalid_json", err.to_string()),
     };
     api.into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     ApiError::bad_request("invalid_query", err.to_string()).into()
 }
 
-pub fn path_error(err: actix_web::error::PathError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     ApiError::not_found(&format!("path ({err})")).into()
 }
 
-pub fn form_error(err: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn form_error(
+    err: actix_web::error::UrlencodedError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::UrlencodedError as E;
     let api = match &err {
-        E::Overflow { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", err.to_string()),
+        E::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            err.to_string(),
+        ),
         _ => ApiError::bad_request("invalid_form", err.to_string()),
     };
     api.into()

@@ -16,7 +16,9 @@ static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 pub fn install() {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+            .set_buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
             .ok()?
             .build_recorder();
         let handle = recorder.handle();
@@ -26,18 +28,35 @@ pub fn install() {
 }
 
 pub async fn render() -> HttpResponse {
-    let body = HANDLE.get().and_then(|h| h.as_ref()).map(|h| h.render()).unwrap_or_default();
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+    let body = HANDLE
+        .get()
+        .and_then(|h| h.as_ref())
+        .map(|h| h.render())
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
 }
 
-pub async fn track(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
     let response = next.call(req).await?;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method.to_string()), ("route", route), ("status", status)];
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", status),
+    ];
     metrics::counter!("fission_http_requests_total", &labels).increment(1);
-    metrics::histogram!("fission_http_request_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("fission_http_request_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
     Ok(response)
 }

@@ -5,7 +5,9 @@ use actix_web::HttpResponse;
 pub const DOCUMENT: &str = include_str!("../../static/openapi.json");
 
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(DOCUMENT)
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT)
 }
 
 #[cfg(test)]
@@ -14,7 +16,9 @@ mod tests {
     use serde_json::Value;
     use std::collections::BTreeSet;
 
-    const METHODS: [&str; 8] = ["get", "head", "post", "put", "patch", "delete", "options", "trace"];
+    const METHODS: [&str; 8] = [
+        "get", "head", "post", "put", "patch", "delete", "options", "trace",
+    ];
 
     #[derive(Debug, Clone, PartialEq)]
     enum Tok {
@@ -89,7 +93,15 @@ mod tests {
                 if (ident == "r" || ident == "br") && b.get(i + hashes) == Some(&'"') {
                     i += hashes + 1;
                     let mut s = String::new();
-                    while i < b.len() && !(b[i] == '"' && b[i + 1..].iter().take(hashes).filter(|&&ch| ch == '#').count() == hashes) {
+                    while i < b.len()
+                        && !(b[i] == '"'
+                            && b[i + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&ch| ch == '#')
+                                .count()
+                                == hashes)
+                    {
                         s.push(b[i]);
                         i += 1;
                     }
@@ -134,7 +146,11 @@ mod tests {
             .windows(2)
             .position(|w| is_ident(w.first(), "fn") && is_ident(w.get(1), "routes"))
             .ok_or_else(|| vec!["no `fn routes` in the source".to_owned()])?;
-        let open = start + toks[start..].iter().position(|t| *t == Tok::Punct('{')).ok_or_else(|| vec!["no body".to_owned()])?;
+        let open = start
+            + toks[start..]
+                .iter()
+                .position(|t| *t == Tok::Punct('{'))
+                .ok_or_else(|| vec!["no body".to_owned()])?;
         let (mut routes, mut problems) = (Vec::new(), Vec::new());
         // (prefix, is a resource, paren depth of the call the scope sits in)
         let mut scopes: Vec<(String, bool, i32)> = Vec::new();
@@ -167,16 +183,27 @@ mod tests {
                         scopes.pop();
                     }
                 }
-                Tok::Ident(name) if (name == "scope" || name == "resource") && i >= 3 && is_ident(toks.get(i - 3), "web") && is_punct(toks.get(i - 1), ':') => {
+                Tok::Ident(name)
+                    if (name == "scope" || name == "resource")
+                        && i >= 3
+                        && is_ident(toks.get(i - 3), "web")
+                        && is_punct(toks.get(i - 1), ':') =>
+                {
                     match (t(1), t(2)) {
-                        (Some(Tok::Punct('(')), Some(Tok::Str(prefix))) => scopes.push((prefix.clone(), name == "resource", parens)),
+                        (Some(Tok::Punct('(')), Some(Tok::Str(prefix))) => {
+                            scopes.push((prefix.clone(), name == "resource", parens))
+                        }
                         _ => problems.push(format!("unreadable web::{name}: {}", context(i))),
                     }
                 }
                 Tok::Punct('.') if is_ident(t(1), "service") && is_punct(t(2), '(') => {
-                    let known = is_ident(t(3), "web") && (is_ident(t(6), "scope") || is_ident(t(6), "resource"));
+                    let known = is_ident(t(3), "web")
+                        && (is_ident(t(6), "scope") || is_ident(t(6), "resource"));
                     if !known {
-                        problems.push(format!("a service the reader cannot follow: {}", context(i)));
+                        problems.push(format!(
+                            "a service the reader cannot follow: {}",
+                            context(i)
+                        ));
                     }
                 }
                 Tok::Punct('.') if is_ident(t(1), "route") && is_punct(t(2), '(') => {
@@ -187,9 +214,13 @@ mod tests {
                         _ => (None, 3),
                     };
                     let method = match (t(m), t(m + 1), t(m + 2), t(m + 3), t(m + 4)) {
-                        (Some(Tok::Ident(w)), Some(Tok::Punct(':')), Some(Tok::Punct(':')), Some(Tok::Ident(method)), Some(Tok::Punct('(')))
-                            if w == "web" && METHODS.contains(&method.as_str()) =>
-                        {
+                        (
+                            Some(Tok::Ident(w)),
+                            Some(Tok::Punct(':')),
+                            Some(Tok::Punct(':')),
+                            Some(Tok::Ident(method)),
+                            Some(Tok::Punct('(')),
+                        ) if w == "web" && METHODS.contains(&method.as_str()) => {
                             Some(method.clone())
                         }
                         _ => None,
@@ -214,7 +245,8 @@ mod tests {
     }
 
     fn registered_routes() -> Vec<(String, String)> {
-        routes_in(include_str!("mod.rs")).unwrap_or_else(|problems| panic!("http/mod.rs: {problems:#?}"))
+        routes_in(include_str!("mod.rs"))
+            .unwrap_or_else(|problems| panic!("http/mod.rs: {problems:#?}"))
     }
 
     fn document() -> Value {
@@ -279,7 +311,10 @@ mod tests {
             ("put", "/after"),
         ];
         assert_eq!(found, want.map(|(m, p)| (m.to_owned(), p.to_owned())));
-        let odd = routes_in("fn routes(cfg: &mut X) { cfg.service(hello).route(PATH, web::get().to(x)); }").unwrap_err();
+        let odd = routes_in(
+            "fn routes(cfg: &mut X) { cfg.service(hello).route(PATH, web::get().to(x)); }",
+        )
+        .unwrap_err();
         assert_eq!(odd.len(), 2, "{odd:?}");
     }
 
@@ -295,7 +330,9 @@ mod tests {
         for (method, path, op) in operations(&doc) {
             let id = op["operationId"].as_str().unwrap_or_default();
             if id.is_empty() || !ids.insert(id.to_owned()) {
-                problems.push(format!("{method} {path}: operationId missing or used twice"));
+                problems.push(format!(
+                    "{method} {path}: operationId missing or used twice"
+                ));
             }
             if op["summary"].as_str().unwrap_or_default().is_empty() {
                 problems.push(format!("{method} {path}: summary"));
@@ -305,11 +342,22 @@ mod tests {
             }
             let params: BTreeSet<&str> = op["parameters"]
                 .as_array()
-                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let in_path: BTreeSet<&str> = path.split('{').skip(1).filter_map(|s| s.split('}').next()).collect();
+            let in_path: BTreeSet<&str> = path
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split('}').next())
+                .collect();
             if params != in_path {
-                problems.push(format!("{method} {path}: path parameters {params:?}, the path has {in_path:?}"));
+                problems.push(format!(
+                    "{method} {path}: path parameters {params:?}, the path has {in_path:?}"
+                ));
             }
         }
         let mut all_refs = Vec::new();
@@ -345,7 +393,9 @@ mod tests {
         let routes: BTreeSet<(String, String)> = registered_routes().into_iter().collect();
         let stale: Vec<String> = operations(&doc)
             .into_iter()
-            .filter(|(m, p, op)| op.get("x-fission-status").is_none() && !routes.contains(&(m.clone(), p.clone())))
+            .filter(|(m, p, op)| {
+                op.get("x-fission-status").is_none() && !routes.contains(&(m.clone(), p.clone()))
+            })
             .map(|(m, p, _)| format!("{} {p}", m.to_uppercase()))
             .collect();
         assert!(stale.is_empty(), "documented but not routed (mark them \"x-fission-status\": \"planned\" or route them): {stale:#?}");
@@ -354,22 +404,38 @@ mod tests {
     #[test]
     fn admin_operations_declare_bearer_auth_and_roles() {
         let doc = document();
-        assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["type"], "http");
-        assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearerAuth"]["type"],
+            "http"
+        );
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+            "bearer"
+        );
         let known = ["admin", "marketer", "finance", "viewer"];
         let mut problems = Vec::new();
         for (method, path, op) in operations(&doc) {
-            let admin = path.starts_with("/api/v1/") && !path.starts_with("/api/v1/public/") && path != "/api/v1/openapi.json";
+            let admin = path.starts_with("/api/v1/")
+                && !path.starts_with("/api/v1/public/")
+                && path != "/api/v1/openapi.json";
             if !admin {
                 if op.get("security").is_some() || op.get("x-fission-roles").is_some() {
-                    problems.push(format!("{method} {path} is public but declares security or roles"));
+                    problems.push(format!(
+                        "{method} {path} is public but declares security or roles"
+                    ));
                 }
                 continue;
             }
-            if !op["security"].as_array().is_some_and(|s| s.iter().any(|r| r["bearerAuth"].is_array())) {
+            if !op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r["bearerAuth"].is_array()))
+            {
                 problems.push(format!("{method} {path}: no bearerAuth security"));
             }
-            let roles: Vec<&str> = op["x-fission-roles"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let roles: Vec<&str> = op["x-fission-roles"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             if !roles.contains(&"admin") || roles.iter().any(|r| !known.contains(r)) {
                 problems.push(format!("{method} {path}: x-fission-roles {roles:?}"));
             }
@@ -377,7 +443,9 @@ mod tests {
                 problems.push(format!("{method} {path}: no 401"));
             }
             if roles.len() < known.len() && !op["responses"]["403"].is_object() {
-                problems.push(format!("{method} {path}: roles are limited but there is no 403"));
+                problems.push(format!(
+                    "{method} {path}: roles are limited but there is no 403"
+                ));
             }
         }
         assert!(problems.is_empty(), "{problems:#?}");

@@ -23,12 +23,18 @@ impl PublicWriteLimit {
     }
 
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
-        let (Some(limiter), Some(ip)) = (&self.limiter, ip) else { return Ok(()) };
+        let (Some(limiter), Some(ip)) = (&self.limiter, ip) else {
+            return Ok(());
+        };
         if limiter.len() > 100_000 {
             limiter.retain_recent();
         }
         limiter.check_key(&ip).map_err(|_| {
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests from this address; try again in a minute")
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this address; try again in a minute",
+            )
         })
     }
 }

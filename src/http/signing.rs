@@ -60,6 +60,9 @@ mod tests {
         assert_eq!(signer.open("me", &sealed), Some("abc|def"));
         assert_eq!(signer.open("other", &sealed), None);
         assert_eq!(signer.open("me", &sealed.replace("abc", "abd")), None);
-        assert_eq!(Signer::new(b"another key of thirty-two bytes!").open("me", &sealed), None);
+        assert_eq!(
+            Signer::new(b"another key of thirty-two bytes!").open("me", &sealed),
+            None
+        );
     }
 }

@@ -50,29 +50,63 @@ pub struct Referral {
 }
 
 /// The remembered invite link, if it is still inside the attribution window.
-pub fn referral(req: &HttpRequest, signer: &Signer, slug: &str, window_hours: u32, now: DateTime<Utc>) -> Option<Referral> {
+pub fn referral(
+    req: &HttpRequest,
+    signer: &Signer,
+    slug: &str,
+    window_hours: u32,
+    now: DateTime<Utc>,
+) -> Option<Referral> {
     let c = req.cookie(REFERRAL)?;
     let value = signer.open(&format!("{REFERRAL}:{slug}"), c.value())?;
     let mut parts = value.splitn(3, '|');
     let at_ms: i64 = parts.next()?.parse().ok()?;
-    let inviter = Some(parts.next()?).filter(|s| !s.is_empty()).and_then(InviteCode::parse);
+    let inviter = Some(parts.next()?)
+        .filter(|s| !s.is_empty())
+        .and_then(InviteCode::parse);
     let channel = Channel::parse(parts.next()?)?;
     let at = crate::db::time::from_ms(at_ms);
-    (now - at < chrono::Duration::hours(window_hours.into())).then_some(Referral { inviter, channel, at })
+    (now - at < chrono::Duration::hours(window_hours.into())).then_some(Referral {
+        inviter,
+        channel,
+        at,
+    })
 }
 
-pub fn referral_cookie(signer: &Signer, slug: &str, r: &Referral, window_hours: u32) -> Cookie<'static> {
+pub fn referral_cookie(
+    signer: &Signer,
+    slug: &str,
+    r: &Referral,
+    window_hours: u32,
+) -> Cookie<'static> {
     let inviter = r.inviter.as_ref().map_or("", |c| c.as_str());
-    let value = format!("{}|{}|{}", r.at.timestamp_millis(), inviter, r.channel.as_str());
+    let value = format!(
+        "{}|{}|{}",
+        r.at.timestamp_millis(),
+        inviter,
+        r.channel.as_str()
+    );
     let days = i64::from(window_hours.div_ceil(24).max(1));
-    build(REFERRAL, signer.seal(&format!("{REFERRAL}:{slug}"), &value), format!("/c/{slug}"), days)
+    build(
+        REFERRAL,
+        signer.seal(&format!("{REFERRAL}:{slug}"), &value),
+        format!("/c/{slug}"),
+        days,
+    )
 }
 
 pub fn me(req: &HttpRequest, signer: &Signer, slug: &str) -> Option<String> {
     let c = req.cookie(ME)?;
-    signer.open(&format!("{ME}:{slug}"), c.value()).map(str::to_owned)
+    signer
+        .open(&format!("{ME}:{slug}"), c.value())
+        .map(str::to_owned)
 }
 
 pub fn me_cookie(signer: &Signer, slug: &str, code: &str) -> Cookie<'static> {
-    build(ME, signer.seal(&format!("{ME}:{slug}"), code), format!("/c/{slug}"), 365)
+    build(
+        ME,
+        signer.seal(&format!("{ME}:{slug}"), code),
+        format!("/c/{slug}"),
+        365,
+    )
 }

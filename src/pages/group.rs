@@ -7,21 +7,32 @@ use crate::groups::routing;
 use crate::participants::store;
 use crate::startup::AppState;
 
-const DEFAULT_FALLBACK: &str = "当前群已满或二维码已更新，请添加活动助手微信，我们会尽快邀请你入群。";
+const DEFAULT_FALLBACK: &str =
+    "当前群已满或二维码已更新，请添加活动助手微信，我们会尽快邀请你入群。";
 
 /// `GET /c/{slug}/group`: the live code. The participant's own group (sticky), or what
 /// to do when no group is open; never a dead QR code.
-pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: HttpRequest) -> HttpResponse {
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
     let campaign = match state.campaigns.get(&state.db, &slug).await {
         Ok(Some(c)) => c,
         _ => return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft),
     };
     let Some(code) = cookies::me(&req, &state.signer, campaign.slug.as_str()) else {
-        return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish();
+        return HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
+            .finish();
     };
     let group = match store::by_code(&state.db, &campaign.id, &code).await {
         Ok(Some(p)) => routing::route(&state.db, &campaign, &p.id, chrono::Utc::now()).await,
-        Ok(None) => return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish(),
+        Ok(None) => {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
+                .finish()
+        }
         Err(e) => Err(e),
     };
     let group = match group {
@@ -31,7 +42,12 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
             None
         }
     };
-    let fallback = campaign.spec.groups.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.into());
+    let fallback = campaign
+        .spec
+        .groups
+        .fallback_text
+        .clone()
+        .unwrap_or_else(|| DEFAULT_FALLBACK.into());
     let group = group.map(|g| {
         json!({"name": g.name, "qr_url": g.qr_url(), "expires_at": g.expires().map(|t| (t + chrono::Duration::minutes(state.settings.report_utc_offset_minutes.into())).format("%m月%d日 %H:%M").to_string())})
     });

@@ -55,27 +55,53 @@ pub async fn submit(
     };
     let query_string = form_query(inviter.as_ref(), &channel);
     let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
-    let csrf = state.signer.hash("csrf", &[campaign.slug.as_str(), &visitor]);
+    let csrf = state
+        .signer
+        .hash("csrf", &[campaign.slug.as_str(), &visitor]);
     let phone_raw = form.phone.as_deref().unwrap_or("");
     let name_raw = form.name.as_deref().unwrap_or("");
     let retry = |status: StatusCode, error: &str| {
-        let f = FormState { csrf: &csrf, query: &query_string, phone: phone_raw, name: name_raw, error: Some(error) };
-        state.templates.page(status, "landing.html", &views::landing(&campaign, &state.settings.public_url, &f))
+        let f = FormState {
+            csrf: &csrf,
+            query: &query_string,
+            phone: phone_raw,
+            name: name_raw,
+            error: Some(error),
+        };
+        state.templates.page(
+            status,
+            "landing.html",
+            &views::landing(&campaign, &state.settings.public_url, &f),
+        )
     };
-    let token_ok = form.csrf.as_deref().is_some_and(|t| !visitor.is_empty() && state.signer.verify("csrf", &[campaign.slug.as_str(), &visitor], t));
+    let token_ok = form.csrf.as_deref().is_some_and(|t| {
+        !visitor.is_empty()
+            && state
+                .signer
+                .verify("csrf", &[campaign.slug.as_str(), &visitor], t)
+    });
     if !same_origin(&req) || !token_ok {
-        return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交 (the form expired; please submit again)");
+        return retry(
+            StatusCode::FORBIDDEN,
+            "页面已过期，请确认后重新提交 (the form expired; please submit again)",
+        );
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
     if state.public_writes.check(ip).is_err() {
-        return retry(StatusCode::TOO_MANY_REQUESTS, "提交太频繁，请稍后再试 (too many attempts; try again in a minute)");
+        return retry(
+            StatusCode::TOO_MANY_REQUESTS,
+            "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",
+        );
     }
     let phone = match Phone::parse(phone_raw) {
         Ok(p) => p,
         Err(e) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
     if !matches!(form.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
-        return retry(StatusCode::UNPROCESSABLE_ENTITY, "请勾选同意后再提交 (please tick the consent box)");
+        return retry(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请勾选同意后再提交 (please tick the consent box)",
+        );
     }
     let name = match parse_name(form.name.as_deref()) {
         Ok(n) => n,
@@ -88,17 +114,33 @@ pub async fn submit(
         name,
         inviter,
         channel,
-        visitor_hash: Some(state.signer.hash("visitor", &[campaign.id.as_str(), &ip_text, ua])),
+        visitor_hash: Some(
+            state
+                .signer
+                .hash("visitor", &[campaign.id.as_str(), &ip_text, ua]),
+        ),
         ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
     };
-    match leads::capture(&state.db, &campaign, &lead, now, state.settings.report_utc_offset_minutes).await {
+    match leads::capture(
+        &state.db,
+        &campaign,
+        &lead,
+        now,
+        state.settings.report_utc_offset_minutes,
+    )
+    .await
+    {
         Ok(captured) => {
-                    let code = &captured.participant().code;
+            let code = &captured.participant().code;
             let mut response = HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/c/{}/me", campaign.slug)))
                 .insert_header(("Cache-Control", "no-store"))
                 .finish();
-            let _ = response.add_cookie(&cookies::me_cookie(&state.signer, campaign.slug.as_str(), code));
+            let _ = response.add_cookie(&cookies::me_cookie(
+                &state.signer,
+                campaign.slug.as_str(),
+                code,
+            ));
             response
         }
         Err(LeadError::Closed(why)) => closed_page(&state, Some(&campaign), why),
@@ -108,10 +150,20 @@ pub async fn submit(
 
 fn unavailable(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {
     tracing::error!(error = ?e, "join failed");
-    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, "稍后再试", "系统繁忙", "提交没有成功，请稍后再试。")
+    state.templates.notice(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "稍后再试",
+        "系统繁忙",
+        "提交没有成功，请稍后再试。",
+    )
 }
 
 fn unavailable_for(state: &AppState, campaign: &Campaign, e: sqlx::Error) -> HttpResponse {
     tracing::error!(error = ?e, campaign = %campaign.slug, "saving a lead failed");
-    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, &campaign.title, "系统繁忙", "提交没有成功，请稍后再试。")
+    state.templates.notice(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &campaign.title,
+        "系统繁忙",
+        "提交没有成功，请稍后再试。",
+    )
 }

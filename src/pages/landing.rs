@@ -23,7 +23,10 @@ impl LinkQuery {
         self.ref_code.as_deref().and_then(InviteCode::parse)
     }
     pub fn channel(&self) -> Channel {
-        self.ch.as_deref().and_then(Channel::parse).unwrap_or_default()
+        self.ch
+            .as_deref()
+            .and_then(Channel::parse)
+            .unwrap_or_default()
     }
 }
 
@@ -56,22 +59,48 @@ fn percent_encode(s: &str) -> String {
 pub fn closed_page(state: &AppState, campaign: Option<&Campaign>, why: Openness) -> HttpResponse {
     let title = campaign.map_or("活动不存在", |c| c.title.as_str());
     let (status, heading, message) = match why {
-        Openness::NotStarted => (StatusCode::OK, "活动尚未开始", "活动还没有开始，请在开始后再来参与。"),
-        Openness::Ended => (StatusCode::OK, "活动已结束", "感谢关注，本次活动已经结束。留意下一场活动吧！"),
-        Openness::Paused => (StatusCode::OK, "活动暂停中", "活动暂时暂停，请稍后再来看看。"),
-        Openness::Draft | Openness::Open => (StatusCode::NOT_FOUND, "活动不存在", "没有找到这个活动，请检查链接或二维码是否正确。"),
+        Openness::NotStarted => (
+            StatusCode::OK,
+            "活动尚未开始",
+            "活动还没有开始，请在开始后再来参与。",
+        ),
+        Openness::Ended => (
+            StatusCode::OK,
+            "活动已结束",
+            "感谢关注，本次活动已经结束。留意下一场活动吧！",
+        ),
+        Openness::Paused => (
+            StatusCode::OK,
+            "活动暂停中",
+            "活动暂时暂停，请稍后再来看看。",
+        ),
+        Openness::Draft | Openness::Open => (
+            StatusCode::NOT_FOUND,
+            "活动不存在",
+            "没有找到这个活动，请检查链接或二维码是否正确。",
+        ),
     };
     state.templates.notice(status, title, heading, message)
 }
 
 /// `GET /c/{slug}`: the three-section page; records the visit without waiting for it.
-pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, query: web::Query<LinkQuery>, req: HttpRequest) -> HttpResponse {
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<LinkQuery>,
+    req: HttpRequest,
+) -> HttpResponse {
     let campaign = match state.campaigns.get(&state.db, &slug).await {
         Ok(Some(c)) => c,
         Ok(None) => return closed_page(&state, None, Openness::Draft),
         Err(e) => {
             tracing::error!(error = ?e, "loading campaign");
-            return state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, "稍后再试", "系统繁忙", "请稍后刷新页面。");
+            return state.templates.notice(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "稍后再试",
+                "系统繁忙",
+                "请稍后刷新页面。",
+            );
         }
     };
     let now = chrono::Utc::now();
@@ -80,13 +109,17 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, query: we
         return closed_page(&state, None, openness);
     }
     let (visitor_id, visitor_cookie) = cookies::visitor(&req, &state.signer);
-    let ip = client::client_ip(&req, &state.settings.trusted_proxies).map(|i| i.to_string()).unwrap_or_default();
+    let ip = client::client_ip(&req, &state.settings.trusted_proxies)
+        .map(|i| i.to_string())
+        .unwrap_or_default();
     let ua = client::user_agent(&req);
     state.visits.record(Visit {
         campaign_id: campaign.id.clone(),
         channel: query.channel().as_str().to_owned(),
         ref_code: query.inviter().map(|c| c.as_str().to_owned()),
-        visitor_hash: state.signer.hash("visitor", &[campaign.id.as_str(), &ip, ua]),
+        visitor_hash: state
+            .signer
+            .hash("visitor", &[campaign.id.as_str(), &ip, ua]),
         is_bot: client::is_bot(ua),
         user_agent: ua.to_owned(),
         at_ms: to_ms(now),
@@ -96,30 +129,57 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, query: we
         return closed_page(&state, Some(&campaign), openness);
     }
     let window = campaign.spec.attribution.window_hours;
-    let remembered = cookies::referral(&req, &state.signer, &campaign.slug.to_string(), window, now);
-    let link = Referral { inviter: query.inviter(), channel: query.channel(), at: now };
+    let remembered =
+        cookies::referral(&req, &state.signer, &campaign.slug.to_string(), window, now);
+    let link = Referral {
+        inviter: query.inviter(),
+        channel: query.channel(),
+        at: now,
+    };
     // The first invite link within the window wins; a later one does not replace it.
     let (referral, referral_cookie) = match remembered {
         Some(r) => (r, None),
         None if link.inviter.is_some() || !link.channel.as_str().is_empty() => {
-            let cookie = cookies::referral_cookie(&state.signer, campaign.slug.as_str(), &link, window);
+            let cookie =
+                cookies::referral_cookie(&state.signer, campaign.slug.as_str(), &link, window);
             (link, Some(cookie))
         }
         None => (link, None),
     };
-    let page = state.pages.get_or_render(&campaign.id, campaign.version, || {
-        let holes = FormState { csrf: state.pages.csrf_hole(), query: state.pages.query_hole(), phone: "", name: "", error: None };
-        state.templates.render("landing.html", &views::landing(&campaign, &state.settings.public_url, &holes))
-    });
+    let page = state
+        .pages
+        .get_or_render(&campaign.id, campaign.version, || {
+            let holes = FormState {
+                csrf: state.pages.csrf_hole(),
+                query: state.pages.query_hole(),
+                phone: "",
+                name: "",
+                error: None,
+            };
+            state.templates.render(
+                "landing.html",
+                &views::landing(&campaign, &state.settings.public_url, &holes),
+            )
+        });
     let page = match page {
         Ok(page) => page,
         Err(e) => {
             tracing::error!(error = ?e, "rendering landing page");
-            return state.templates.notice(StatusCode::INTERNAL_SERVER_ERROR, &campaign.title, "页面暂时无法显示", "请稍后再试。");
+            return state.templates.notice(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &campaign.title,
+                "页面暂时无法显示",
+                "请稍后再试。",
+            );
         }
     };
-    let csrf = state.signer.hash("csrf", &[campaign.slug.as_str(), &visitor_id]);
-    let html = page.fill(&csrf, &form_query(referral.inviter.as_ref(), &referral.channel));
+    let csrf = state
+        .signer
+        .hash("csrf", &[campaign.slug.as_str(), &visitor_id]);
+    let html = page.fill(
+        &csrf,
+        &form_query(referral.inviter.as_ref(), &referral.channel),
+    );
     let mut response = super::render::html_response(StatusCode::OK, html);
     for cookie in [visitor_cookie, referral_cookie].into_iter().flatten() {
         let _ = response.add_cookie(&cookie);
@@ -130,7 +190,9 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, query: we
 /// `HEAD /c/{slug}`: link previewers probe with HEAD; it is answered but never counted.
 pub async fn head(state: web::Data<AppState>, slug: web::Path<String>) -> HttpResponse {
     match state.campaigns.get(&state.db, &slug).await {
-        Ok(Some(_)) => HttpResponse::Ok().content_type("text/html; charset=utf-8").finish(),
+        Ok(Some(_)) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .finish(),
         _ => HttpResponse::NotFound().finish(),
     }
 }

@@ -16,25 +16,39 @@ fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> 
         .rules
         .iter()
         .filter_map(|r| match r.kind {
-            RuleKind::Milestone { invites } if i64::from(invites) > qualified => Some((i64::from(invites), r.reward.label())),
+            RuleKind::Milestone { invites } if i64::from(invites) > qualified => {
+                Some((i64::from(invites), r.reward.label()))
+            }
             _ => None,
         })
         .min_by_key(|(n, _)| *n)
 }
 
 /// `GET /c/{slug}/me`: the participant's poster, invite link and progress.
-pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: HttpRequest) -> HttpResponse {
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
     let campaign = match state.campaigns.get(&state.db, &slug).await {
         Ok(Some(c)) => c,
-        Ok(None) => return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft),
+        Ok(None) => {
+            return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft)
+        }
         Err(e) => return failed(&state, e),
     };
     let Some(code) = cookies::me(&req, &state.signer, campaign.slug.as_str()) else {
-        return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish();
+        return HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
+            .finish();
     };
     let participant = match store::by_code(&state.db, &campaign.id, &code).await {
         Ok(Some(p)) => p,
-        Ok(None) => return HttpResponse::SeeOther().insert_header(("Location", format!("/c/{}#join", campaign.slug))).finish(),
+        Ok(None) => {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
+                .finish()
+        }
         Err(e) => return failed(&state, e),
     };
     let counts = store::referral_counts(&state.db, &participant.id).await;
@@ -44,15 +58,20 @@ pub async fn show(state: web::Data<AppState>, slug: web::Path<String>, req: Http
         (Err(e), _) | (_, Err(e)) => return failed(&state, e),
     };
     // Seeing the page routes the person to a group, so the button leads to a seat.
-    let group = crate::groups::routing::route(&state.db, &campaign, &participant.id, chrono::Utc::now()).await.unwrap_or_else(|e| {
-        tracing::warn!(error = ?e, "routing on the participant page failed");
-        None
-    });
+    let group =
+        crate::groups::routing::route(&state.db, &campaign, &participant.id, chrono::Utc::now())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = ?e, "routing on the participant page failed");
+                None
+            });
     let rewards = match crate::rewards::grants_of(&state, &participant.id).await {
         Ok(r) => r,
         Err(e) => return failed(&state, e),
     };
-    let physical = rewards.iter().filter(|g| g.reward_type == "physical" && g.status != "revoked");
+    let physical = rewards
+        .iter()
+        .filter(|g| g.reward_type == "physical" && g.status != "revoked");
     let base = &state.settings.public_url;
     let context = json!({
         "slug": campaign.slug,
@@ -104,5 +123,10 @@ fn reward_view(campaign: &Campaign, g: &crate::rewards::GrantRow) -> serde_json:
 
 fn failed(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {
     tracing::error!(error = ?e, "participant page failed");
-    state.templates.notice(StatusCode::SERVICE_UNAVAILABLE, "稍后再试", "系统繁忙", "请稍后刷新页面。")
+    state.templates.notice(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "稍后再试",
+        "系统繁忙",
+        "请稍后刷新页面。",
+    )
 }

@@ -31,22 +31,42 @@ impl Templates {
     }
 
     pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, tera::Error> {
-        self.tera.render(name, &tera::Context::from_serialize(context)?)
+        self.tera
+            .render(name, &tera::Context::from_serialize(context)?)
     }
 
     /// A rendered page, or a plain error page if the template fails.
-    pub fn page(&self, status: StatusCode, name: &str, context: &serde_json::Value) -> HttpResponse {
+    pub fn page(
+        &self,
+        status: StatusCode,
+        name: &str,
+        context: &serde_json::Value,
+    ) -> HttpResponse {
         match self.render(name, context) {
             Ok(html) => html_response(status, html),
             Err(e) => {
                 tracing::error!(error = ?e, template = name, "template failed");
-                html_response(StatusCode::INTERNAL_SERVER_ERROR, "<!doctype html><title>出错了</title><p>页面暂时无法显示，请稍后再试。</p>".into())
+                html_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "<!doctype html><title>出错了</title><p>页面暂时无法显示，请稍后再试。</p>"
+                        .into(),
+                )
             }
         }
     }
 
-    pub fn notice(&self, status: StatusCode, title: &str, heading: &str, message: &str) -> HttpResponse {
-        self.page(status, "notice.html", &serde_json::json!({"title": title, "heading": heading, "message": message}))
+    pub fn notice(
+        &self,
+        status: StatusCode,
+        title: &str,
+        heading: &str,
+        message: &str,
+    ) -> HttpResponse {
+        self.page(
+            status,
+            "notice.html",
+            &serde_json::json!({"title": title, "heading": heading, "message": message}),
+        )
     }
 }
 
@@ -122,7 +142,12 @@ impl PageCache {
         version: i64,
         render: impl FnOnce() -> Result<String, tera::Error>,
     ) -> Result<Arc<Stitched>, tera::Error> {
-        if let Some((v, page)) = self.pages.read().unwrap_or_else(|e| e.into_inner()).get(campaign_id) {
+        if let Some((v, page)) = self
+            .pages
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(campaign_id)
+        {
             if *v == version {
                 return Ok(page.clone());
             }
@@ -141,8 +166,12 @@ impl PageCache {
         let mut segments = Vec::new();
         let mut rest = html;
         loop {
-            let next_csrf = rest.find(&self.csrf_hole).map(|i| (i, self.csrf_hole.len(), Segment::Csrf));
-            let next_query = rest.find(&self.query_hole).map(|i| (i, self.query_hole.len(), Segment::Query));
+            let next_csrf = rest
+                .find(&self.csrf_hole)
+                .map(|i| (i, self.csrf_hole.len(), Segment::Csrf));
+            let next_query = rest
+                .find(&self.query_hole)
+                .map(|i| (i, self.query_hole.len(), Segment::Query));
             let next = match (next_csrf, next_query) {
                 (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
                 (a, b) => a.or(b),
@@ -153,7 +182,10 @@ impl PageCache {
             rest = &rest[at + len..];
         }
         segments.push(Segment::Text(rest.to_owned()));
-        Stitched { segments, len: html.len() }
+        Stitched {
+            segments,
+            len: html.len(),
+        }
     }
 }
 
@@ -164,11 +196,24 @@ mod tests {
     #[test]
     fn holes_are_filled_per_request() {
         let cache = PageCache::default();
-        let html = format!("<form action=\"/join{}\"><input value=\"{}\">{}</form>", cache.query_hole(), cache.csrf_hole(), cache.csrf_hole());
+        let html = format!(
+            "<form action=\"/join{}\"><input value=\"{}\">{}</form>",
+            cache.query_hole(),
+            cache.csrf_hole(),
+            cache.csrf_hole()
+        );
         let page = cache.get_or_render("c1", 1, || Ok(html)).unwrap();
-        assert_eq!(page.fill("T", "?ref=a"), "<form action=\"/join?ref=a\"><input value=\"T\">T</form>");
+        assert_eq!(
+            page.fill("T", "?ref=a"),
+            "<form action=\"/join?ref=a\"><input value=\"T\">T</form>"
+        );
         // Same version: served from the cache, the renderer is not called.
-        let again = cache.get_or_render("c1", 1, || panic!("rendered twice")).unwrap();
-        assert_eq!(again.fill("U", ""), "<form action=\"/join\"><input value=\"U\">U</form>");
+        let again = cache
+            .get_or_render("c1", 1, || panic!("rendered twice"))
+            .unwrap();
+        assert_eq!(
+            again.fill("U", ""),
+            "<form action=\"/join\"><input value=\"U\">U</form>"
+        );
     }
 }

@@ -24,7 +24,11 @@ pub fn landing(c: &Campaign, public_url: &str, form: &FormState) -> Value {
     let share_image = hero
         .image_asset
         .as_ref()
-        .or(c.spec.poster.as_ref().and_then(|p| p.background_asset.as_ref()))
+        .or(c
+            .spec
+            .poster
+            .as_ref()
+            .and_then(|p| p.background_asset.as_ref()))
         .map(|id| format!("{public_url}/assets/{id}"));
     json!({
         "slug": c.slug,

@@ -55,7 +55,9 @@ impl Channel {
     pub fn parse(raw: &str) -> Option<Channel> {
         let raw = raw.trim();
         let valid = raw.chars().count() <= 64
-            && raw.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            && raw
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         valid.then(|| Channel(raw.to_owned()))
     }
 
@@ -80,7 +82,10 @@ mod tests {
 
     #[test]
     fn codes_are_case_insensitive_and_reject_lookalikes() {
-        assert_eq!(InviteCode::parse("AB23CD45EF").unwrap().as_str(), "ab23cd45ef");
+        assert_eq!(
+            InviteCode::parse("AB23CD45EF").unwrap().as_str(),
+            "ab23cd45ef"
+        );
         assert!(InviteCode::parse("ab0cd1efgl").is_none());
         assert!(InviteCode::parse("<script>").is_none());
     }

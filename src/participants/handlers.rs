@@ -54,7 +54,9 @@ pub struct JoinBody {
 
 /// Reads the optional nickname: trimmed, at most 32 characters, no control characters.
 pub fn parse_name(raw: Option<&str>) -> Result<Option<String>, &'static str> {
-    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else { return Ok(None) };
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
     if name.chars().count() > 32 || name.chars().any(char::is_control) {
         return Err("昵称最多32个字符 (name: at most 32 characters, no control characters)");
     }
@@ -70,7 +72,11 @@ pub async fn join_json(
 ) -> Result<HttpResponse, ApiError> {
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
     state.public_writes.check(ip)?;
-    let campaign = state.campaigns.get(&state.db, &slug).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+    let campaign = state
+        .campaigns
+        .get(&state.db, &slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
     let body = body.into_inner();
     let phone = match &body.phone {
         Some(Value::String(s)) => Phone::parse(s),
@@ -79,13 +85,22 @@ pub async fn join_json(
     }
     .map_err(|e| ApiError::invalid("invalid_phone", e.to_string()))?;
     if body.consent != Some(Value::Bool(true)) {
-        return Err(ApiError::invalid("consent_required", "consent must be true: the person agrees to be contacted"));
+        return Err(ApiError::invalid(
+            "consent_required",
+            "consent must be true: the person agrees to be contacted",
+        ));
     }
     let channel = match body.channel.as_deref() {
-        Some(raw) => Channel::parse(raw).ok_or_else(|| ApiError::invalid("invalid_channel", "channel: at most 64 letters, digits, - _ ."))?,
+        Some(raw) => Channel::parse(raw).ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_channel",
+                "channel: at most 64 letters, digits, - _ .",
+            )
+        })?,
         None => Channel::default(),
     };
-    let name = parse_name(body.name.as_deref()).map_err(|m| ApiError::invalid("invalid_name", m))?;
+    let name =
+        parse_name(body.name.as_deref()).map_err(|m| ApiError::invalid("invalid_name", m))?;
     let ua = client::user_agent(&req);
     let ip_text = ip.map(|i| i.to_string()).unwrap_or_default();
     let lead = Lead {
@@ -93,10 +108,21 @@ pub async fn join_json(
         name,
         inviter: body.ref_code.as_deref().and_then(InviteCode::parse),
         channel,
-        visitor_hash: Some(state.signer.hash("visitor", &[campaign.id.as_str(), &ip_text, ua])),
+        visitor_hash: Some(
+            state
+                .signer
+                .hash("visitor", &[campaign.id.as_str(), &ip_text, ua]),
+        ),
         ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
     };
-    let captured = leads::capture(&state.db, &campaign, &lead, chrono::Utc::now(), state.settings.report_utc_offset_minutes).await?;
+    let captured = leads::capture(
+        &state.db,
+        &campaign,
+        &lead,
+        chrono::Utc::now(),
+        state.settings.report_utc_offset_minutes,
+    )
+    .await?;
     let mut out = links(&state, &campaign, captured.participant());
     out["inviter"] = json!(captured.inviter_code());
     out["group"] = crate::groups::route_for_api(&state, &campaign, captured.participant()).await?;
@@ -124,10 +150,15 @@ pub async fn seeds(
     let campaign = load(&state, &slug).await?;
     let channel = Channel::parse(&body.channel)
         .filter(|c| !c.as_str().is_empty())
-        .ok_or_else(|| ApiError::invalid("invalid_channel", "channel: 1-64 letters, digits, - _ ."))?;
+        .ok_or_else(|| {
+            ApiError::invalid("invalid_channel", "channel: 1-64 letters, digits, - _ .")
+        })?;
     let count = body.count.unwrap_or(body.names.len() as u32);
     if !(1..=1000).contains(&count) || body.names.len() > count as usize {
-        return Err(ApiError::invalid("invalid_count", "count must be 1..=1000 and cover the names given"));
+        return Err(ApiError::invalid(
+            "invalid_count",
+            "count must be 1..=1000 and cover the names given",
+        ));
     }
     let mut names = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
@@ -137,7 +168,15 @@ pub async fn seeds(
         };
         names.push(name.unwrap_or_else(|| format!("{}-{}", channel.as_str(), i + 1)));
     }
-    let created = leads::create_seeds(&state.db, &campaign, &channel, &names, chrono::Utc::now(), state.settings.report_utc_offset_minutes).await?;
+    let created = leads::create_seeds(
+        &state.db,
+        &campaign,
+        &channel,
+        &names,
+        chrono::Utc::now(),
+        state.settings.report_utc_offset_minutes,
+    )
+    .await?;
     let out: Vec<Value> = created
         .iter()
         .map(|p| {

@@ -7,12 +7,12 @@ use super::code::{Channel, InviteCode};
 use super::phone::Phone;
 use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
-use crate::db::time::{day, to_ms};
 use crate::db::batch::{Finish, Job, SqliteBatcher};
+use crate::db::time::{day, to_ms};
 use crate::db::{is_unique_violation, Db};
-use sqlx::Connection;
 use crate::fraud::{lead_flags, LeadSignals};
 use crate::with_db;
+use sqlx::Connection;
 
 #[derive(Debug)]
 pub struct Lead {
@@ -27,20 +27,30 @@ pub struct Lead {
 #[derive(Debug)]
 pub enum Captured {
     /// A new participant; `inviter` is the code credited, if any.
-    New { participant: Participant, inviter: Option<String> },
+    New {
+        participant: Participant,
+        inviter: Option<String>,
+    },
     /// This phone already took part: same participant, no new credit.
-    Existing { participant: Participant, inviter: Option<String> },
+    Existing {
+        participant: Participant,
+        inviter: Option<String>,
+    },
 }
 
 impl Captured {
     pub fn participant(&self) -> &Participant {
         match self {
-            Captured::New { participant, .. } | Captured::Existing { participant, .. } => participant,
+            Captured::New { participant, .. } | Captured::Existing { participant, .. } => {
+                participant
+            }
         }
     }
     pub fn inviter_code(&self) -> Option<&str> {
         match self {
-            Captured::New { inviter, .. } | Captured::Existing { inviter, .. } => inviter.as_deref(),
+            Captured::New { inviter, .. } | Captured::Existing { inviter, .. } => {
+                inviter.as_deref()
+            }
         }
     }
 }
@@ -63,7 +73,10 @@ struct InviterRow {
 }
 
 /// The state a new referral starts in, from the campaign's qualification terms.
-fn initial_referral(campaign: &Campaign, now: DateTime<Utc>) -> (&'static str, Option<i64>, Option<i64>) {
+fn initial_referral(
+    campaign: &Campaign,
+    now: DateTime<Utc>,
+) -> (&'static str, Option<i64>, Option<i64>) {
     let q = campaign.spec.qualification;
     let hold_until = to_ms(now) + i64::from(q.hold_hours) * 3_600_000;
     match (q.require_group_join, q.hold_hours) {
@@ -100,7 +113,10 @@ pub async fn capture(
         Some(id) => store::by_id(db, id).await?.map(|p| p.code),
         None => None,
     };
-    Ok(Captured::Existing { participant, inviter })
+    Ok(Captured::Existing {
+        participant,
+        inviter,
+    })
 }
 
 /// Reads what the lead needs to know (the inviter, recent leads from its address) on the
@@ -134,7 +150,11 @@ async fn try_insert(
     };
     let flags = lead_flags(&signals, fraud);
     // A flagged referral is held for review instead of counting.
-    let (state, hold_until, qualified_at) = if flags.is_empty() { initial_referral(campaign, now) } else { ("held", None, None) };
+    let (state, hold_until, qualified_at) = if flags.is_empty() {
+        initial_referral(campaign, now)
+    } else {
+        ("held", None, None)
+    };
     // Friends of a staff member's poster belong to that staff member's channel.
     let channel = match (&inviter, lead.channel.as_str()) {
         (Some(i), "") => i.channel.clone(),
@@ -152,7 +172,9 @@ async fn try_insert(
         ip_hash: lead.ip_hash.clone(),
         created_at: to_ms(now),
         created_day: day(now, day_offset_minutes),
-        referral: inviter.as_ref().map(|i| (i.id.clone(), state, hold_until, qualified_at)),
+        referral: inviter
+            .as_ref()
+            .map(|i| (i.id.clone(), state, hold_until, qualified_at)),
         flags,
     };
     let participant = match db {
@@ -162,7 +184,10 @@ async fn try_insert(
             insert_lead_pg(&mut conn, &new).await?
         }
     };
-    Ok(participant.map(|participant| Captured::New { participant, inviter: inviter.map(|i| i.code) }))
+    Ok(participant.map(|participant| Captured::New {
+        participant,
+        inviter: inviter.map(|i| i.code),
+    }))
 }
 
 /// Everything one new lead writes: the participant, its fraud flags, its referral.
@@ -184,7 +209,10 @@ struct NewLead {
 }
 
 /// On SQLite the lead joins the group commit of the single writer connection.
-async fn write_batched(batcher: &SqliteBatcher, new: NewLead) -> Result<Option<Participant>, sqlx::Error> {
+async fn write_batched(
+    batcher: &SqliteBatcher,
+    new: NewLead,
+) -> Result<Option<Participant>, sqlx::Error> {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move |conn| {
         Box::pin(async move {
@@ -197,7 +225,9 @@ async fn write_batched(batcher: &SqliteBatcher, new: NewLead) -> Result<Option<P
     if !batcher.submit(job).await {
         return Err(sqlx::Error::PoolClosed);
     }
-    answer.await.map_err(|_| sqlx::Error::Protocol("the write batch was dropped".into()))?
+    answer
+        .await
+        .map_err(|_| sqlx::Error::Protocol("the write batch was dropped".into()))?
 }
 
 /// Writes a lead atomically: a transaction of its own on PostgreSQL, a savepoint inside
@@ -266,35 +296,61 @@ macro_rules! insert_lead_fn {
 insert_lead_fn!(insert_lead_sqlite, sqlx::SqliteConnection);
 insert_lead_fn!(insert_lead_pg, sqlx::PgConnection);
 
-async fn invitee_on_device(db: &Db, inviter_id: &str, visitor_hash: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<String> = with_db!(db, read |pool| {
-        sqlx::query_scalar("SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1")
+async fn invitee_on_device(
+    db: &Db,
+    inviter_id: &str,
+    visitor_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<String> = with_db!(
+        db,
+        read | pool | {
+            sqlx::query_scalar(
+                "SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1",
+            )
             .bind(inviter_id)
             .bind(visitor_hash)
             .fetch_optional(pool)
             .await?
-    });
+        }
+    );
     Ok(found.is_some())
 }
 
 /// An inviter never changes what is read here, so the read pool is as good as the writer.
-async fn find_inviter(db: &Db, campaign_id: &str, code: &InviteCode) -> Result<Option<InviterRow>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
+async fn find_inviter(
+    db: &Db,
+    campaign_id: &str,
+    code: &InviteCode,
+) -> Result<Option<InviterRow>, sqlx::Error> {
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
             .bind(code.as_str())
             .bind(campaign_id)
             .fetch_optional(pool)
             .await
-    })
+            }
+    )
 }
 
 /// Leads from one address within the burst window, counted up to the threshold only, so a
 /// busy shared address stays cheap. Concurrent leads may each miss the others: the rule
 /// flags, it does not guard money.
-async fn recent_leads_from(db: &Db, campaign_id: &str, ip_hash: &str, now: DateTime<Utc>, fraud: &crate::fraud::FraudSettings) -> Result<i64, sqlx::Error> {
+async fn recent_leads_from(
+    db: &Db,
+    campaign_id: &str,
+    ip_hash: &str,
+    now: DateTime<Utc>,
+    fraud: &crate::fraud::FraudSettings,
+) -> Result<i64, sqlx::Error> {
     let since = to_ms(now) - i64::from(fraud.ip_burst_minutes) * 60_000;
-    with_db!(db, read |pool| {
-        sqlx::query_scalar(
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM participants WHERE campaign_id = $1 AND ip_hash = $2 \
              AND created_at >= $3 LIMIT $4) recent",
         )
@@ -304,7 +360,8 @@ async fn recent_leads_from(db: &Db, campaign_id: &str, ip_hash: &str, now: DateT
         .bind(i64::from(fraud.ip_burst_leads))
         .fetch_one(pool)
         .await
-    })
+            }
+    )
 }
 
 /// Seeds: staff and KOC participants who start the chains, one channel per batch.
@@ -320,23 +377,26 @@ pub async fn create_seeds(
         "INSERT INTO participants (id, campaign_id, code, name, kind, channel, generation, status, created_at, created_day) \
          VALUES ($1, $2, $3, $4, 'seed', $5, 0, 'seed', $6, $7) RETURNING {COLUMNS}"
     );
-    with_db!(db, write |pool| {
-        let mut tx = pool.begin().await?;
-        let mut seeds = Vec::with_capacity(names.len());
-        for name in names {
-            let seed: Participant = sqlx::query_as(&insert)
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&campaign.id)
-                .bind(InviteCode::generate().as_str())
-                .bind(name)
-                .bind(channel.as_str())
-                .bind(to_ms(now))
-                .bind(day(now, day_offset_minutes))
-                .fetch_one(&mut *tx)
-                .await?;
-            seeds.push(seed);
+    with_db!(
+        db,
+        write | pool | {
+            let mut tx = pool.begin().await?;
+            let mut seeds = Vec::with_capacity(names.len());
+            for name in names {
+                let seed: Participant = sqlx::query_as(&insert)
+                    .bind(uuid::Uuid::now_v7().to_string())
+                    .bind(&campaign.id)
+                    .bind(InviteCode::generate().as_str())
+                    .bind(name)
+                    .bind(channel.as_str())
+                    .bind(to_ms(now))
+                    .bind(day(now, day_offset_minutes))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                seeds.push(seed);
+            }
+            tx.commit().await?;
+            Ok(seeds)
         }
-        tx.commit().await?;
-        Ok(seeds)
-    })
+    )
 }

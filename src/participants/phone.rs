@@ -88,16 +88,35 @@ mod tests {
 
     #[test]
     fn common_spellings_normalise_to_eleven_digits() {
-        for raw in ["13800138000", "+86 138 0013 8000", "+86-138-0013-8000", "0086 13800138000",
-                    "8613800138000", " 138.0013.8000 ", "(+86) 13800138000"] {
-            assert_eq!(Phone::parse(raw).map(|p| p.0), Ok("13800138000".into()), "{raw}");
+        for raw in [
+            "13800138000",
+            "+86 138 0013 8000",
+            "+86-138-0013-8000",
+            "0086 13800138000",
+            "8613800138000",
+            " 138.0013.8000 ",
+            "(+86) 13800138000",
+        ] {
+            assert_eq!(
+                Phone::parse(raw).map(|p| p.0),
+                Ok("13800138000".into()),
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn non_mobile_numbers_are_rejected() {
-        for raw in ["12800138000", "1380013800", "138001380001", "+1 13800138000", "abc",
-                    "138-0013-800a", "010-12345678", "+8612800138000"] {
+        for raw in [
+            "12800138000",
+            "1380013800",
+            "138001380001",
+            "+1 13800138000",
+            "abc",
+            "138-0013-800a",
+            "010-12345678",
+            "+8612800138000",
+        ] {
             assert_eq!(Phone::parse(raw), Err(PhoneError::Invalid), "{raw}");
         }
         assert_eq!(Phone::parse("  "), Err(PhoneError::Empty));
@@ -106,7 +125,10 @@ mod tests {
     #[test]
     fn masking_keeps_prefix_and_last_four() {
         assert_eq!(Phone::parse("13800138000").unwrap().masked(), "138****8000");
-        assert_eq!(format!("{:?}", Phone::parse("13800138000").unwrap()), "Phone(138****8000)");
+        assert_eq!(
+            format!("{:?}", Phone::parse("13800138000").unwrap()),
+            "Phone(138****8000)"
+        );
     }
 
     proptest! {

@@ -35,16 +35,35 @@ fn layout(campaign: &Campaign) -> PosterLayout {
     }
 }
 
-async fn background(state: &AppState, campaign: &Campaign) -> Result<Option<Arc<image::RgbImage>>, ApiError> {
-    let Some(id) = campaign.spec.poster.as_ref().and_then(|p| p.background_asset.clone()) else { return Ok(None) };
+async fn background(
+    state: &AppState,
+    campaign: &Campaign,
+) -> Result<Option<Arc<image::RgbImage>>, ApiError> {
+    let Some(id) = campaign
+        .spec
+        .poster
+        .as_ref()
+        .and_then(|p| p.background_asset.clone())
+    else {
+        return Ok(None);
+    };
     if let Some(bg) = state.posters.background(&id) {
         return Ok(Some(bg));
     }
-    let (_, bytes) = state.assets.get(&state.db, &id).await?.ok_or_else(|| ApiError::not_found("poster background"))?;
-    let image = web::block(move || image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.decode())
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let (_, bytes) = state
+        .assets
+        .get(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("poster background"))?;
+    let image = web::block(move || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(image::ImageError::IoError)?
+            .decode()
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
     let image = Arc::new(image.to_rgb8());
     state.posters.keep_background(&id, image.clone());
     Ok(Some(image))
@@ -64,25 +83,53 @@ fn poster_response(bytes: web::Bytes, format: PosterFormat, etag: &str) -> HttpR
 }
 
 /// `GET /c/{slug}/p/{code}.png` (and `.jpg`)
-pub async fn show(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let (slug, file) = path.into_inner();
     let (code, format) = parse_file(&file).ok_or_else(|| ApiError::not_found("poster"))?;
-    let campaign = state.campaigns.get(&state.db, &slug).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
+    let campaign = state
+        .campaigns
+        .get(&state.db, &slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
     let fingerprint = PosterService::fingerprint(&campaign, &state.settings.public_url, format);
     let etag = format!("\"{fingerprint}-{code}\"");
-    let if_none_match = req.headers().get("if-none-match").and_then(|v| v.to_str().ok());
+    let if_none_match = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok());
     if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
-        return Ok(HttpResponse::NotModified().insert_header(("ETag", etag)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header(("ETag", etag))
+            .finish());
     }
-    if let Some(bytes) = state.posters.cached(&campaign.id, &fingerprint, code.as_str(), format).await {
+    if let Some(bytes) = state
+        .posters
+        .cached(&campaign.id, &fingerprint, code.as_str(), format)
+        .await
+    {
         return Ok(poster_response(bytes, format, &etag));
     }
-    let participant = store::by_code(&state.db, &campaign.id, code.as_str()).await?.ok_or_else(|| ApiError::not_found("participant"))?;
+    let participant = store::by_code(&state.db, &campaign.id, code.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("participant"))?;
     let bg = background(&state, &campaign).await?;
-    let url = format!("{}/c/{}?ref={}", state.settings.public_url, campaign.slug, participant.code);
+    let url = format!(
+        "{}/c/{}?ref={}",
+        state.settings.public_url, campaign.slug, participant.code
+    );
     let bytes = state
         .posters
-        .render(bg, layout(&campaign), (&campaign.id, &fingerprint, code.as_str(), format), url, participant.display_name())
+        .render(
+            bg,
+            layout(&campaign),
+            (&campaign.id, &fingerprint, code.as_str(), format),
+            url,
+            participant.display_name(),
+        )
         .await?;
     metrics::counter!("fission_posters_rendered_total").increment(1);
     Ok(poster_response(bytes, format, &etag))

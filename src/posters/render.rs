@@ -33,7 +33,13 @@ pub enum PosterFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("the QR box ({x},{y}) size {size} does not fit a {width}x{height} background")]
-    QrOutside { x: u32, y: u32, size: u32, width: u32, height: u32 },
+    QrOutside {
+        x: u32,
+        y: u32,
+        size: u32,
+        width: u32,
+        height: u32,
+    },
     #[error("the QR box of {size}px is too small for this link")]
     QrTooSmall { size: u32 },
     #[error("the link cannot be put in a QR code: {0}")]
@@ -54,18 +60,36 @@ pub struct PosterRenderer {
 
 impl PosterRenderer {
     pub fn new() -> Result<Self, RenderError> {
-        let font = FontRef::try_from_slice_and_index(FONT_BYTES, 0).map_err(|_| RenderError::Font)?;
+        let font =
+            FontRef::try_from_slice_and_index(FONT_BYTES, 0).map_err(|_| RenderError::Font)?;
         Ok(PosterRenderer { font })
     }
 
-    pub fn render(&self, background: &RgbImage, layout: &PosterLayout, url: &str, nickname: &str, format: PosterFormat) -> Result<Vec<u8>, RenderError> {
+    pub fn render(
+        &self,
+        background: &RgbImage,
+        layout: &PosterLayout,
+        url: &str,
+        nickname: &str,
+        format: PosterFormat,
+    ) -> Result<Vec<u8>, RenderError> {
         let (width, height) = background.dimensions();
         let (x, y, size) = (layout.qr_x, layout.qr_y, layout.qr_size);
         if size > width || size > height {
-            return Err(RenderError::QrOutside { x, y, size, width, height });
+            return Err(RenderError::QrOutside {
+                x,
+                y,
+                size,
+                width,
+                height,
+            });
         }
         // A background replaced by a smaller one keeps working: the box slides back inside.
-        let layout = &PosterLayout { qr_x: x.min(width - size), qr_y: y.min(height - size), ..*layout };
+        let layout = &PosterLayout {
+            qr_x: x.min(width - size),
+            qr_y: y.min(height - size),
+            ..*layout
+        };
         let mut poster = background.clone();
         draw_qr(&mut poster, layout, url)?;
         let name = truncate(nickname.trim());
@@ -76,7 +100,9 @@ impl PosterRenderer {
     }
 
     fn draw_name(&self, poster: &mut RgbImage, layout: &PosterLayout, name: &str) {
-        let px = layout.name_size.unwrap_or((layout.qr_size / 7).clamp(16, 64)) as f32;
+        let px = layout
+            .name_size
+            .unwrap_or((layout.qr_size / 7).clamp(16, 64)) as f32;
         let scale = PxScale::from(px);
         let scaled = self.font.as_scaled(scale);
         let fallback = self.font.glyph_id('□');
@@ -96,19 +122,34 @@ impl PosterRenderer {
             None if below + line_height <= h => below,
             None => (layout.qr_y as f32 - line_height - px * 0.5).max(0.0),
         };
-        let centre = layout.name_x.map_or((layout.qr_x + layout.qr_size / 2) as f32, |x| x as f32);
+        let centre = layout
+            .name_x
+            .map_or((layout.qr_x + layout.qr_size / 2) as f32, |x| x as f32);
         let left = (centre - text_width / 2.0).clamp(0.0, (w - text_width).max(0.0));
         let pad = px * 0.3;
-        fill(poster, (left - pad) as i64, (top - pad * 0.5) as i64, (text_width + 2.0 * pad) as u32, (line_height + pad) as u32, [255, 255, 255], 0.85);
+        fill(
+            poster,
+            (left - pad) as i64,
+            (top - pad * 0.5) as i64,
+            (text_width + 2.0 * pad) as u32,
+            (line_height + pad) as u32,
+            [255, 255, 255],
+            0.85,
+        );
         let color = layout.name_color.unwrap_or([51, 51, 51]);
         let mut caret = left;
         for id in glyphs {
             let glyph = id.with_scale_and_position(scale, point(caret, top + scaled.ascent()));
             caret += scaled.h_advance(id);
-            let Some(outline) = self.font.outline_glyph(glyph) else { continue };
+            let Some(outline) = self.font.outline_glyph(glyph) else {
+                continue;
+            };
             let bounds = outline.px_bounds();
             outline.draw(|gx, gy, coverage| {
-                let (px, py) = (bounds.min.x as i64 + i64::from(gx), bounds.min.y as i64 + i64::from(gy));
+                let (px, py) = (
+                    bounds.min.x as i64 + i64::from(gx),
+                    bounds.min.y as i64 + i64::from(gy),
+                );
                 blend(poster, px, py, color, coverage);
             });
         }
@@ -120,17 +161,35 @@ fn draw_qr(poster: &mut RgbImage, layout: &PosterLayout, url: &str) -> Result<()
     let modules = code.width() as u32;
     let module_px = layout.qr_size / (modules + 2 * QUIET_ZONE);
     if module_px < 2 {
-        return Err(RenderError::QrTooSmall { size: layout.qr_size });
+        return Err(RenderError::QrTooSmall {
+            size: layout.qr_size,
+        });
     }
     let drawn = module_px * (modules + 2 * QUIET_ZONE);
     let offset = (layout.qr_size - drawn) / 2;
-    fill(poster, layout.qr_x.into(), layout.qr_y.into(), layout.qr_size, layout.qr_size, [255, 255, 255], 1.0);
+    fill(
+        poster,
+        layout.qr_x.into(),
+        layout.qr_y.into(),
+        layout.qr_size,
+        layout.qr_size,
+        [255, 255, 255],
+        1.0,
+    );
     let origin_x = layout.qr_x + offset + QUIET_ZONE * module_px;
     let origin_y = layout.qr_y + offset + QUIET_ZONE * module_px;
     for (i, color) in code.to_colors().into_iter().enumerate() {
         if color == Color::Dark {
             let (mx, my) = (i as u32 % modules, i as u32 / modules);
-            fill(poster, (origin_x + mx * module_px).into(), (origin_y + my * module_px).into(), module_px, module_px, [0, 0, 0], 1.0);
+            fill(
+                poster,
+                (origin_x + mx * module_px).into(),
+                (origin_y + my * module_px).into(),
+                module_px,
+                module_px,
+                [0, 0, 0],
+                1.0,
+            );
         }
     }
     Ok(())
@@ -170,11 +229,21 @@ fn encode(img: &RgbImage, format: PosterFormat) -> Result<Vec<u8>, RenderError> 
     let mut out = Vec::with_capacity(img.as_raw().len() / 4);
     let (w, h) = img.dimensions();
     match format {
-        PosterFormat::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
-            .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)?,
+        PosterFormat::Png => {
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
+                .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)?
+        }
         PosterFormat::Jpeg => {
-            let (w, h) = (u16::try_from(w).map_err(|_| RenderError::TooLarge)?, u16::try_from(h).map_err(|_| RenderError::TooLarge)?);
-            jpeg_encoder::Encoder::new(&mut out, 85).encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)?
+            let (w, h) = (
+                u16::try_from(w).map_err(|_| RenderError::TooLarge)?,
+                u16::try_from(h).map_err(|_| RenderError::TooLarge)?,
+            );
+            jpeg_encoder::Encoder::new(&mut out, 85).encode(
+                img.as_raw(),
+                w,
+                h,
+                jpeg_encoder::ColorType::Rgb,
+            )?
         }
     }
     Ok(out)
@@ -194,7 +263,15 @@ mod tests {
     use super::*;
 
     fn layout() -> PosterLayout {
-        PosterLayout { qr_x: 470, qr_y: 1030, qr_size: 220, name_x: None, name_y: None, name_size: None, name_color: None }
+        PosterLayout {
+            qr_x: 470,
+            qr_y: 1030,
+            qr_size: 220,
+            name_x: None,
+            name_y: None,
+            name_size: None,
+            name_color: None,
+        }
     }
 
     fn decode(bytes: &[u8]) -> String {
@@ -211,7 +288,9 @@ mod tests {
         let bg = default_background(720, 1280);
         let url = "https://fission.test/c/spring-tea?ref=ab23cd45ef";
         for format in [PosterFormat::Png, PosterFormat::Jpeg] {
-            let bytes = renderer.render(&bg, &layout(), url, "小明🍵同学", format).unwrap();
+            let bytes = renderer
+                .render(&bg, &layout(), url, "小明🍵同学", format)
+                .unwrap();
             assert_eq!(decode(&bytes), url);
         }
     }
@@ -220,9 +299,26 @@ mod tests {
     fn misplaced_boxes_and_tiny_codes_are_errors_not_panics() {
         let renderer = PosterRenderer::new().unwrap();
         let small = default_background(200, 300);
-        assert!(matches!(renderer.render(&small, &layout(), "x", "", PosterFormat::Png), Err(RenderError::QrOutside { .. })));
-        let tiny = PosterLayout { qr_x: 0, qr_y: 0, qr_size: 40, ..layout() };
-        assert!(matches!(renderer.render(&small, &tiny, "https://fission.test/c/x?ref=y", "", PosterFormat::Png), Err(RenderError::QrTooSmall { .. })));
+        assert!(matches!(
+            renderer.render(&small, &layout(), "x", "", PosterFormat::Png),
+            Err(RenderError::QrOutside { .. })
+        ));
+        let tiny = PosterLayout {
+            qr_x: 0,
+            qr_y: 0,
+            qr_size: 40,
+            ..layout()
+        };
+        assert!(matches!(
+            renderer.render(
+                &small,
+                &tiny,
+                "https://fission.test/c/x?ref=y",
+                "",
+                PosterFormat::Png
+            ),
+            Err(RenderError::QrTooSmall { .. })
+        ));
     }
 
     #[test]
@@ -230,16 +326,35 @@ mod tests {
         let renderer = PosterRenderer::new().unwrap();
         let bg = default_background(600, 900);
         let url = "https://fission.test/c/spring-tea?ref=zz";
-        let bytes = renderer.render(&bg, &layout(), url, "", PosterFormat::Png).unwrap();
+        let bytes = renderer
+            .render(&bg, &layout(), url, "", PosterFormat::Png)
+            .unwrap();
         assert_eq!(decode(&bytes), url);
     }
 
     #[test]
     fn long_names_are_cut_and_names_near_the_edge_stay_on_the_poster() {
-        assert_eq!(truncate("一二三四五六七八九十一二三四五六七八").chars().count(), MAX_NAME_CHARS);
+        assert_eq!(
+            truncate("一二三四五六七八九十一二三四五六七八")
+                .chars()
+                .count(),
+            MAX_NAME_CHARS
+        );
         let renderer = PosterRenderer::new().unwrap();
         let bg = default_background(720, 1280);
-        let edge = PosterLayout { qr_x: 500, qr_y: 1060, ..layout() };
-        assert!(renderer.render(&bg, &edge, "https://fission.test/c/a?ref=b", &"名".repeat(40), PosterFormat::Jpeg).is_ok());
+        let edge = PosterLayout {
+            qr_x: 500,
+            qr_y: 1060,
+            ..layout()
+        };
+        assert!(renderer
+            .render(
+                &bg,
+                &edge,
+                "https://fission.test/c/a?ref=b",
+                &"名".repeat(40),
+                PosterFormat::Jpeg
+            )
+            .is_ok());
     }
 }

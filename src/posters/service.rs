@@ -40,19 +40,40 @@ impl PosterService {
         hex::encode(&h.finalize()[..8])
     }
 
-    fn path(&self, campaign_id: &str, fingerprint: &str, code: &str, format: PosterFormat) -> PathBuf {
+    fn path(
+        &self,
+        campaign_id: &str,
+        fingerprint: &str,
+        code: &str,
+        format: PosterFormat,
+    ) -> PathBuf {
         let ext = match format {
             PosterFormat::Png => "png",
             PosterFormat::Jpeg => "jpg",
         };
-        self.dir.join(campaign_id).join(fingerprint).join(format!("{code}.{ext}"))
+        self.dir
+            .join(campaign_id)
+            .join(fingerprint)
+            .join(format!("{code}.{ext}"))
     }
 
     /// A poster rendered before, from memory or from the disk cache.
-    pub async fn cached(&self, campaign_id: &str, fingerprint: &str, code: &str, format: PosterFormat) -> Option<Bytes> {
+    pub async fn cached(
+        &self,
+        campaign_id: &str,
+        fingerprint: &str,
+        code: &str,
+        format: PosterFormat,
+    ) -> Option<Bytes> {
         let path = self.path(campaign_id, fingerprint, code, format);
         let key = path.to_string_lossy().into_owned();
-        if let Some(hit) = self.memory.lock().unwrap_or_else(|e| e.into_inner()).1.get(&key) {
+        if let Some(hit) = self
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .get(&key)
+        {
             return Some(hit.clone());
         }
         let bytes = Bytes::from(tokio::fs::read(&path).await.ok()?);
@@ -70,7 +91,11 @@ impl PosterService {
     }
 
     pub fn background(&self, asset_id: &str) -> Option<Arc<image::RgbImage>> {
-        self.backgrounds.lock().unwrap_or_else(|e| e.into_inner()).get(asset_id).cloned()
+        self.backgrounds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(asset_id)
+            .cloned()
     }
 
     pub fn keep_background(&self, asset_id: &str, image: Arc<image::RgbImage>) {

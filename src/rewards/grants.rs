@@ -30,7 +30,13 @@ pub(crate) trait GrantTx {
     async fn grant(&mut self, g: &NewGrant<'_>) -> Result<Granted, sqlx::Error>;
     /// Revokes an unpaid grant (budget and stock go back); a paid one is kept and flagged
     /// for finance. Returns true when something changed.
-    async fn revoke(&mut self, grant_id: &str, actor: &str, note: &str, at: i64) -> Result<bool, sqlx::Error>;
+    async fn revoke(
+        &mut self,
+        grant_id: &str,
+        actor: &str,
+        note: &str,
+        at: i64,
+    ) -> Result<bool, sqlx::Error>;
 }
 
 const LEDGER: &str = "INSERT INTO ledger_entries (grant_id, campaign_id, event, amount, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";

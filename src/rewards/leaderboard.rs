@@ -40,8 +40,11 @@ impl Entry {
 }
 
 pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_as(
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_as(
             "SELECT p.code, s.n AS qualified_invites, s.t AS reached_at, p.id AS participant_id, p.name, p.phone \
              FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
                    WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
@@ -52,23 +55,34 @@ pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, s
         .bind(limit)
         .fetch_all(pool)
         .await
-    })
+            }
+    )
 }
 
 /// 1-based rank of an inviter, or `None` without qualified invites.
-pub async fn rank_of(db: &Db, campaign_id: &str, inviter_id: &str) -> Result<Option<i64>, sqlx::Error> {
-    let mine: Option<(i64, i64)> = with_db!(db, read |pool| {
-        sqlx::query_as(
-            "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
+pub async fn rank_of(
+    db: &Db,
+    campaign_id: &str,
+    inviter_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mine: Option<(i64, i64)> = with_db!(
+        db,
+        read | pool | {
+            sqlx::query_as(
+                "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
              WHERE inviter_id = $1 AND state = 'qualified' HAVING COUNT(*) > 0",
-        )
-        .bind(inviter_id)
-        .fetch_optional(pool)
-        .await?
-    });
+            )
+            .bind(inviter_id)
+            .fetch_optional(pool)
+            .await?
+        }
+    );
     let Some((n, t)) = mine else { return Ok(None) };
-    let ahead: i64 = with_db!(db, read |pool| {
-        sqlx::query_scalar(
+    let ahead: i64 = with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
              WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
              WHERE s.n > $2 OR (s.n = $3 AND s.t < $4)",
@@ -79,7 +93,8 @@ pub async fn rank_of(db: &Db, campaign_id: &str, inviter_id: &str) -> Result<Opt
         .bind(t)
         .fetch_one(pool)
         .await?
-    });
+            }
+    );
     Ok(Some(ahead + 1))
 }
 
@@ -98,18 +113,23 @@ pub async fn show(
     let campaign = load(&state, &slug).await?;
     let limit = query.limit.unwrap_or(10);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_query", "limit must be 1..=1000"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be 1..=1000",
+        ));
     }
     let entries = top(&state.db, &campaign.id, limit).await?;
     let out: Vec<_> = entries
         .iter()
         .enumerate()
-        .map(|(i, e)| serde_json::json!({
-            "rank": i as i64 + 1,
-            "code": e.code,
-            "qualified_invites": e.qualified_invites,
-            "name_masked": e.masked_name(),
-        }))
+        .map(|(i, e)| {
+            serde_json::json!({
+                "rank": i as i64 + 1,
+                "code": e.code,
+                "qualified_invites": e.qualified_invites,
+                "name_masked": e.masked_name(),
+            })
+        })
         .collect();
     Ok(HttpResponse::Ok().json(out))
 }

@@ -18,8 +18,19 @@ use crate::startup::AppState;
 use crate::with_db;
 
 const PAGE: i64 = 5000;
-pub const COLUMNS: [&str; 11] =
-    ["grant_id", "participant_code", "phone_masked", "rule_id", "reward_type", "amount", "currency", "status", "granted_at", "paid_at", "payout_id"];
+pub const COLUMNS: [&str; 11] = [
+    "grant_id",
+    "participant_code",
+    "phone_masked",
+    "rule_id",
+    "reward_type",
+    "amount",
+    "currency",
+    "status",
+    "granted_at",
+    "paid_at",
+    "payout_id",
+];
 
 #[derive(sqlx::FromRow)]
 pub struct LedgerRow {
@@ -48,7 +59,9 @@ impl LedgerRow {
             self.currency.clone(),
             self.status.clone(),
             from_ms(self.granted_at).to_rfc3339(),
-            self.paid_at.map(|t| from_ms(t).to_rfc3339()).unwrap_or_default(),
+            self.paid_at
+                .map(|t| from_ms(t).to_rfc3339())
+                .unwrap_or_default(),
             self.payout_id.clone().unwrap_or_default(),
         ]
     }
@@ -63,9 +76,16 @@ fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One page after the cursor (granted_at, id).
-async fn page(db: &Db, campaign_id: &str, after: &(i64, String)) -> Result<Vec<LedgerRow>, sqlx::Error> {
-    with_db!(db, read |pool| {
-        sqlx::query_as(
+async fn page(
+    db: &Db,
+    campaign_id: &str,
+    after: &(i64, String),
+) -> Result<Vec<LedgerRow>, sqlx::Error> {
+    with_db!(
+        db,
+        read | pool
+            | {
+                sqlx::query_as(
             "SELECT g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, g.granted_at, g.paid_at, g.payout_id \
              FROM grants g JOIN participants p ON p.id = g.participant_id \
              WHERE g.campaign_id = $1 AND (g.granted_at, g.id) > ($2, $3) \
@@ -77,7 +97,8 @@ async fn page(db: &Db, campaign_id: &str, after: &(i64, String)) -> Result<Vec<L
         .bind(PAGE)
         .fetch_all(pool)
         .await
-    })
+            }
+    )
 }
 
 fn csv_chunk(rows: &[LedgerRow], header: bool) -> Result<Bytes, csv::Error> {
@@ -102,13 +123,20 @@ fn download(content_type: &str, filename: String) -> actix_web::HttpResponseBuil
     let mut response = HttpResponse::Ok();
     response
         .content_type(content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
         .insert_header(("Cache-Control", "no-store"));
     response
 }
 
 /// `GET /api/v1/campaigns/{slug}/ledger.csv`
-pub async fn csv(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn csv(
+    _: Auth<FinanceAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state, &slug).await?;
     let db = state.db.clone();
     let start = (Some((i64::MIN, String::new())), true);
@@ -119,9 +147,18 @@ pub async fn csv(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web::
             let after = cursor?;
             let rows = match page(&db, &campaign_id, &after).await {
                 Ok(rows) => rows,
-                Err(e) => return Some((Err(actix_web::error::ErrorInternalServerError(e)), (None, false))),
+                Err(e) => {
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError(e)),
+                        (None, false),
+                    ))
+                }
             };
-            let next = if rows.len() < PAGE as usize { None } else { rows.last().map(|r| (r.granted_at, r.id.clone())) };
+            let next = if rows.len() < PAGE as usize {
+                None
+            } else {
+                rows.last().map(|r| (r.granted_at, r.id.clone()))
+            };
             if rows.is_empty() && !first {
                 return None;
             }
@@ -134,7 +171,11 @@ pub async fn csv(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web::
 
 /// `GET /api/v1/campaigns/{slug}/ledger.xlsx`: written row by row to a temporary file in
 /// constant memory on a blocking thread, then streamed.
-pub async fn xlsx(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn xlsx(
+    _: Auth<FinanceAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state, &slug).await?;
     let dir = state.settings.data_dir.join("exports");
     std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
@@ -175,7 +216,10 @@ pub async fn xlsx(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web:
         }
     }
     drop(pages);
-    writer.await.map_err(ApiError::internal)?.map_err(ApiError::internal)?;
+    writer
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
     // The open handle keeps the data; the name goes now.
     let _ = std::fs::remove_file(&path);
@@ -196,7 +240,11 @@ pub async fn xlsx(_: Auth<FinanceAccess>, state: web::Data<AppState>, slug: web:
             Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), Some(file)))
         }
     });
-    Ok(download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", format!("ledger-{slug}.xlsx")).streaming(body))
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("ledger-{slug}.xlsx"),
+    )
+    .streaming(body))
 }
 
 #[cfg(test)]

@@ -31,10 +31,20 @@ pub struct VisitRecorder {
 
 impl VisitRecorder {
     /// Starts the writer task; it ends, after a last flush, when every recorder is dropped.
-    pub fn start(db: Arc<Db>, capacity: usize, batch_size: usize) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        db: Arc<Db>,
+        capacity: usize,
+        batch_size: usize,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(capacity);
         let task = tokio::spawn(run(db, rx, batch_size));
-        (VisitRecorder { queue, dropped: Arc::default() }, task)
+        (
+            VisitRecorder {
+                queue,
+                dropped: Arc::default(),
+            },
+            task,
+        )
     }
 
     /// Never waits: when the queue is full the visit is counted as dropped instead.
@@ -94,5 +104,8 @@ async fn write_with_retry(db: &Db, batch: &[Visit]) {
         }
     }
     metrics::counter!("fission_visits_dropped_total").increment(batch.len() as u64);
-    tracing::error!(size = batch.len(), "visits dropped after three failed writes");
+    tracing::error!(
+        size = batch.len(),
+        "visits dropped after three failed writes"
+    );
 }

@@ -11,7 +11,10 @@ fn admin_routes() -> Vec<(&'static str, &'static str)> {
         ("GET", "/api/v1/campaigns/spring-tea"),
         ("PATCH", "/api/v1/campaigns/spring-tea"),
         ("POST", "/api/v1/campaigns/spring-tea/seeds"),
-        ("GET", "/api/v1/campaigns/spring-tea/participants/abcdefghjk"),
+        (
+            "GET",
+            "/api/v1/campaigns/spring-tea/participants/abcdefghjk",
+        ),
         ("GET", "/api/v1/campaigns/spring-tea/stats"),
         ("GET", "/api/v1/campaigns/spring-tea/leaderboard"),
         ("POST", "/api/v1/assets"),

@@ -2,8 +2,17 @@ use crate::both_backends;
 use crate::helpers::{error_code, png, TestApp};
 
 async fn upload(app: &TestApp, bytes: Vec<u8>, field: &str) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part(field.to_owned(), reqwest::multipart::Part::bytes(bytes).file_name("x.png"));
-    app.api.post(app.url("/api/v1/assets")).bearer_auth(&app.admin).multipart(form).send().await.unwrap()
+    let form = reqwest::multipart::Form::new().part(
+        field.to_owned(),
+        reqwest::multipart::Part::bytes(bytes).file_name("x.png"),
+    );
+    app.api
+        .post(app.url("/api/v1/assets"))
+        .bearer_auth(&app.admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 both_backends! {

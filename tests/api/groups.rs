@@ -7,13 +7,23 @@ use crate::helpers::{error_code, mobile, spawn_second, TestApp};
 
 pub async fn add_group(app: &TestApp, slug: &str, name: &str, capacity: i64) -> Value {
     let qr = app.upload_png(200, 200).await;
-    let response = app.post_json(&format!("/api/v1/campaigns/{slug}/groups"), &app.admin, &json!({"name": name, "capacity": capacity, "qr_asset": qr["id"]})).await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/campaigns/{slug}/groups"),
+            &app.admin,
+            &json!({"name": name, "capacity": capacity, "qr_asset": qr["id"]}),
+        )
+        .await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }
 
 pub async fn groups(app: &TestApp, slug: &str) -> Vec<Value> {
-    app.get_as(&format!("/api/v1/campaigns/{slug}/groups"), &app.admin).await.json().await.unwrap()
+    app.get_as(&format!("/api/v1/campaigns/{slug}/groups"), &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap()
 }
 
 pub fn signature(secret: &str, ts: i64, body: &str) -> String {
@@ -46,7 +56,14 @@ pub fn event(id: &str, kind: &str, group: &Value, who: Value, at: &str) -> Value
 }
 
 async fn detail(app: &TestApp, code: &str) -> Value {
-    app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap()
+    app.get_as(
+        &format!("/api/v1/campaigns/tea/participants/{code}"),
+        &app.admin,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
 }
 
 both_backends! {

@@ -56,10 +56,16 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("fission.db").display()),
         Backend::Postgres => {
-            let base = std::env::var("FISSION_TEST_POSTGRES_URL").expect("FISSION_TEST_POSTGRES_URL is set for PostgreSQL tests");
+            let base = std::env::var("FISSION_TEST_POSTGRES_URL")
+                .expect("FISSION_TEST_POSTGRES_URL is set for PostgreSQL tests");
             let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await.expect("connecting to PostgreSQL");
-            sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.expect("creating a schema");
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connecting to PostgreSQL");
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut conn)
+                .await
+                .expect("creating a schema");
             let sep = if base.contains('?') { '&' } else { '?' };
             format!("{base}{sep}options[search_path]={schema}")
         }
@@ -78,15 +84,29 @@ pub async fn spawn_second(other: &TestApp, overrides: &[(&str, &str)]) -> TestAp
     spawn_on(other.backend, other.database_url.clone(), dir, overrides).await
 }
 
-async fn spawn_on(backend: Backend, database_url: String, dir: tempfile::TempDir, overrides: &[(&str, &str)]) -> TestApp {
+async fn spawn_on(
+    backend: Backend,
+    database_url: String,
+    dir: tempfile::TempDir,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     // Server errors show in a failing test's output.
-    let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .with_test_writer()
+        .try_init();
     let mut vars: HashMap<String, String> = HashMap::from([
         ("FISSION_DATABASE_URL".into(), database_url.clone()),
         ("FISSION_BIND".into(), "127.0.0.1:0".into()),
         ("FISSION_PUBLIC_URL".into(), PUBLIC_URL.into()),
-        ("FISSION_DATA_DIR".into(), dir.path().join("data").display().to_string()),
-        ("FISSION_SECRET_KEY".into(), "test-secret-key-that-is-long-enough-0123456789".into()),
+        (
+            "FISSION_DATA_DIR".into(),
+            dir.path().join("data").display().to_string(),
+        ),
+        (
+            "FISSION_SECRET_KEY".into(),
+            "test-secret-key-that-is-long-enough-0123456789".into(),
+        ),
         ("FISSION_WEBHOOK_SECRET".into(), "whsec-test".into()),
         ("FISSION_WORKERS".into(), "2".into()),
         ("FISSION_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
@@ -103,13 +123,21 @@ async fn spawn_on(backend: Backend, database_url: String, dir: tempfile::TempDir
     let port = app.port();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let admin = fission::auth::tokens::create(&state.db, "test admin", fission::auth::Role::Admin, chrono::Utc::now())
-        .await
-        .expect("an admin token");
+    let admin = fission::auth::tokens::create(
+        &state.db,
+        "test admin",
+        fission::auth::Role::Admin,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("an admin token");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        api: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        api: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         state,
         admin,
         backend,
@@ -135,38 +163,70 @@ impl TestApp {
 
     pub async fn token(&self, role: &str) -> String {
         let role = fission::auth::Role::parse(role).expect("a role");
-        fission::auth::tokens::create(&self.state.db, role.as_str(), role, chrono::Utc::now()).await.unwrap()
+        fission::auth::tokens::create(&self.state.db, role.as_str(), role, chrono::Utc::now())
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
-        self.api.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+        self.api
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
-        self.api.patch(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+        self.api
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
-        self.api.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.api
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn create_campaign(&self, body: Value) -> Value {
-        let response = self.post_json("/api/v1/campaigns", &self.admin, &body).await;
+        let response = self
+            .post_json("/api/v1/campaigns", &self.admin, &body)
+            .await;
         assert_eq!(response.status(), 201, "creating a campaign");
         response.json().await.unwrap()
     }
 
     /// An open campaign with no group requirement and no hold: invites qualify at once.
     pub async fn simple_campaign(&self, slug: &str) -> Value {
-        self.create_campaign(json!({"slug": slug, "title": "春茶上新", "status": "active"})).await
+        self.create_campaign(json!({"slug": slug, "title": "春茶上新", "status": "active"}))
+            .await
     }
 
     pub async fn upload_png(&self, width: u32, height: u32) -> Value {
         let form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(png(width, height)).file_name("bg.png").mime_str("image/png").unwrap(),
+            reqwest::multipart::Part::bytes(png(width, height))
+                .file_name("bg.png")
+                .mime_str("image/png")
+                .unwrap(),
         );
-        let response = self.api.post(self.url("/api/v1/assets")).bearer_auth(&self.admin).multipart(form).send().await.unwrap();
+        let response = self
+            .api
+            .post(self.url("/api/v1/assets"))
+            .bearer_auth(&self.admin)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 201, "uploading an image");
         response.json().await.unwrap()
     }
@@ -174,10 +234,24 @@ impl TestApp {
     /// Leaves a phone number through the public JSON API, as a person on their own phone
     /// and network.
     pub async fn join(&self, slug: &str, phone: &str, inviter: Option<&str>) -> reqwest::Response {
-        self.join_from(slug, phone, inviter, &person_ip(phone), &format!("TestPhone/{phone}")).await
+        self.join_from(
+            slug,
+            phone,
+            inviter,
+            &person_ip(phone),
+            &format!("TestPhone/{phone}"),
+        )
+        .await
     }
 
-    pub async fn join_from(&self, slug: &str, phone: &str, inviter: Option<&str>, ip: &str, user_agent: &str) -> reqwest::Response {
+    pub async fn join_from(
+        &self,
+        slug: &str,
+        phone: &str,
+        inviter: Option<&str>,
+        ip: &str,
+        user_agent: &str,
+    ) -> reqwest::Response {
         let mut body = json!({"phone": phone, "consent": true});
         if let Some(code) = inviter {
             body["ref"] = json!(code);
@@ -194,33 +268,48 @@ impl TestApp {
 
     pub async fn join_ok(&self, slug: &str, phone: &str, inviter: Option<&str>) -> Value {
         let response = self.join(slug, phone, inviter).await;
-        assert!(response.status().is_success(), "join failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "join failed: {}",
+            response.status()
+        );
         response.json().await.unwrap()
     }
 
     pub async fn stats(&self, slug: &str) -> Value {
-        let response = self.get_as(&format!("/api/v1/campaigns/{slug}/stats"), &self.admin).await;
+        let response = self
+            .get_as(&format!("/api/v1/campaigns/{slug}/stats"), &self.admin)
+            .await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 }
 
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 200]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
+    });
     let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
 /// The error code of a contract error body.
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: Value = response.json().await.expect("an error body in JSON");
-    body["error"]["code"].as_str().expect("error.code").to_owned()
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
 }
 
 /// A distinct address per person, derived from their phone number.
 pub fn person_ip(phone: &str) -> String {
-    let n: u64 = phone.bytes().filter(u8::is_ascii_digit).fold(0, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
+    let n: u64 = phone
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0, |acc, b| acc.wrapping_mul(31).wrapping_add(u64::from(b)));
     format!("10.{}.{}.{}", (n >> 16) % 256, (n >> 8) % 256, n % 256)
 }
 

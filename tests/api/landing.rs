@@ -9,13 +9,24 @@ pub fn csrf_from(html: &str) -> String {
     let start = html[..at].rfind('<').unwrap();
     let end = at + html[at..].find('>').unwrap();
     let tag = &html[start..end];
-    let value = tag.split("value=\"").nth(1).expect("a value").split('"').next().unwrap();
+    let value = tag
+        .split("value=\"")
+        .nth(1)
+        .expect("a value")
+        .split('"')
+        .next()
+        .unwrap();
     value.to_owned()
 }
 
 /// The page's text with the entities tera writes turned back into characters.
 pub fn unescape(html: &str) -> String {
-    html.replace("&#x2F;", "/").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, String) {
@@ -23,8 +34,18 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, Str
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-async fn submit(app: &TestApp, browser: &reqwest::Client, slug: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    browser.post(app.url(&format!("/c/{slug}/join"))).form(form).send().await.unwrap()
+async fn submit(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    slug: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    browser
+        .post(app.url(&format!("/c/{slug}/join")))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 both_backends! {

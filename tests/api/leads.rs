@@ -147,16 +147,33 @@ both_backends! {
 
 #[actix_web::test]
 async fn public_writes_are_rate_limited_per_address() {
-    let app = spawn_app_with(Backend::Sqlite, &[("FISSION_RATE_LIMIT_PER_MINUTE", "2"), ("FISSION_RATE_LIMIT_BURST", "3")]).await;
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("FISSION_RATE_LIMIT_PER_MINUTE", "2"),
+            ("FISSION_RATE_LIMIT_BURST", "3"),
+        ],
+    )
+    .await;
     app.simple_campaign("tea").await;
     for i in 0..3 {
-        assert!(app.join_from("tea", &mobile(i), None, "10.1.1.1", "TestPhone").await.status().is_success());
+        assert!(app
+            .join_from("tea", &mobile(i), None, "10.1.1.1", "TestPhone")
+            .await
+            .status()
+            .is_success());
     }
-    let limited = app.join_from("tea", &mobile(50), None, "10.1.1.1", "TestPhone").await;
+    let limited = app
+        .join_from("tea", &mobile(50), None, "10.1.1.1", "TestPhone")
+        .await;
     assert_eq!(limited.status(), 429);
     assert_eq!(error_code(limited).await, "rate_limited");
     // Someone else on another network is not affected.
-    assert!(app.join("tea", &mobile(60), None).await.status().is_success());
+    assert!(app
+        .join("tea", &mobile(60), None)
+        .await
+        .status()
+        .is_success());
 }
 
 #[actix_web::test]
@@ -165,15 +182,39 @@ async fn bursts_from_one_address_are_flagged_not_blocked() {
     app.simple_campaign("tea").await;
     let mut codes = Vec::new();
     for i in 0..7 {
-        let response = app.join_from("tea", &mobile(i), None, "10.2.2.2", &format!("Phone/{i}")).await;
-        assert_eq!(response.status(), 201, "shared addresses are normal: nobody is turned away");
-        codes.push(response.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned());
+        let response = app
+            .join_from("tea", &mobile(i), None, "10.2.2.2", &format!("Phone/{i}"))
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "shared addresses are normal: nobody is turned away"
+        );
+        codes.push(
+            response.json::<Value>().await.unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let flags = |code: String| {
         let app = &app;
         async move {
-            let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
-            detail["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            let detail: Value = app
+                .get_as(
+                    &format!("/api/v1/campaigns/tea/participants/{code}"),
+                    &app.admin,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            detail["fraud_flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
         }
     };
     assert!(flags(codes[4].clone()).await.is_empty());

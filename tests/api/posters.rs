@@ -15,7 +15,8 @@ pub fn decode_qr(bytes: &[u8]) -> String {
 async fn poster_campaign(app: &TestApp) -> String {
     let bg = app.upload_png(720, 1280).await;
     app.create_campaign(json!({"slug": "tea", "title": "春茶",
-        "poster": {"background_asset": bg["id"], "qr": {"x": 470, "y": 1030, "size": 220}}})).await;
+        "poster": {"background_asset": bg["id"], "qr": {"x": 470, "y": 1030, "size": 220}}}))
+        .await;
     let me = app.join_ok("tea", &mobile(1), None).await;
     me["code"].as_str().unwrap().to_owned()
 }

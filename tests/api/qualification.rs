@@ -5,13 +5,31 @@ use crate::helpers::{mobile, TestApp};
 use fission::participants::qualification;
 
 async fn referral_state(app: &TestApp, inviter: &str) -> String {
-    let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{inviter}"), &app.admin).await.json().await.unwrap();
-    detail["invitees"][0]["referral_state"].as_str().unwrap().to_owned()
+    let detail: Value = app
+        .get_as(
+            &format!("/api/v1/campaigns/tea/participants/{inviter}"),
+            &app.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    detail["invitees"][0]["referral_state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn invitee_id(app: &TestApp, phone: &str) -> String {
-    let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea").await.unwrap().unwrap();
-    fission::participants::store::by_phone(&app.state.db, &campaign.id, phone).await.unwrap().unwrap().id
+    let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea")
+        .await
+        .unwrap()
+        .unwrap();
+    fission::participants::store::by_phone(&app.state.db, &campaign.id, phone)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 both_backends! {

@@ -5,11 +5,20 @@ use crate::helpers::{error_code, mobile, spawn_second, TestApp};
 use fission::participants::qualification;
 
 async fn run_jobs(app: &TestApp) {
-    fission::jobs::run_once(&app.state, chrono::Utc::now()).await.unwrap();
+    fission::jobs::run_once(&app.state, chrono::Utc::now())
+        .await
+        .unwrap();
 }
 
 async fn detail(app: &TestApp, code: &str) -> Value {
-    app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap()
+    app.get_as(
+        &format!("/api/v1/campaigns/tea/participants/{code}"),
+        &app.admin,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
 }
 
 fn code(v: &Value) -> &str {
@@ -21,7 +30,10 @@ async fn inviter_with_friends(app: &TestApp, first_phone: u32, n: u32) -> (Value
     let inviter = app.join_ok("tea", &mobile(first_phone), None).await;
     let mut friends = Vec::new();
     for i in 1..=n {
-        friends.push(app.join_ok("tea", &mobile(first_phone + i), Some(code(&inviter))).await);
+        friends.push(
+            app.join_ok("tea", &mobile(first_phone + i), Some(code(&inviter)))
+                .await,
+        );
     }
     (inviter, friends)
 }

@@ -5,12 +5,19 @@ source "$(dirname "$0")/lib.sh"
 CONNS=${1:-64}; SECS=${2:-15}
 build_release
 machine
-for backend in sqlite postgres; do
-  port=$([ $backend = sqlite ] && echo 18090 || echo 18091)
+# Each backend twice: a campaign without groups, and one whose leads are also routed to
+# a group (a seat taken per lead, as the live code does).
+for run in sqlite postgres sqlite+groups postgres+groups; do
+  backend=${run%+groups}
+  port=$((18400 + RANDOM % 500))
   start_fission $backend $port
   create_campaign bench
+  if [ "$run" != "$backend" ]; then
+    qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    for i in 1 2 3; do api -d "{\"name\": \"g$i\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null; done
+  fi
   wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$BASE/api/v1/public/campaigns/bench/participants" > "$WORK/leads-$backend.txt"
   leads=$(api "$BASE/api/v1/campaigns/bench/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leads"])')
   errors=$(grep -E "Non-2xx|Socket errors" "$WORK/leads-$backend.txt" || true)
-  echo "$backend: $(wrk_summary "$WORK/leads-$backend.txt"); leads stored: $leads ${errors:+($errors)}"
+  echo "$run: $(wrk_summary "$WORK/leads-$backend.txt"); leads stored: $leads ${errors:+($errors)}"
 done

@@ -15,6 +15,7 @@ if target.startswith("sqlite:"):
     db.executemany("INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     db.commit()
+    db.execute("ANALYZE")
 else:
     schema = target[len("postgres:"):]
     sql = f"""
@@ -24,6 +25,8 @@ INSERT INTO participants (id, campaign_id, code, phone, kind, channel, status, c
 INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at)
   SELECT 'g' || lpad(i::text, 9, '0'), c.id, 'benchledger', 'pi', 'bench:' || i, 'cash', 100, 'CNY', 'granted', {now} + i
   FROM campaigns c, generate_series(0, {n - 1}) i WHERE c.slug = '{slug}';
+ANALYZE grants;
+ANALYZE participants;
 """
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c", sql], check=True)
 print(f"{n} grants written")

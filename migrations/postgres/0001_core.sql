@@ -95,7 +95,6 @@ CREATE TABLE visits (
     user_agent TEXT,
     visited_at BIGINT NOT NULL
 );
-CREATE INDEX visits_by_campaign ON visits (campaign_id, visited_at);
 
 -- Counters are kept beside the raw visits so stats never count over the visit log.
 CREATE TABLE visit_counters (

@@ -26,6 +26,19 @@ pub async fn route(
     participant_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Group>, sqlx::Error> {
+    // A campaign without groups routes nobody: answer without taking the writer.
+    let groups: i64 = with_db!(
+        db,
+        read | pool | {
+            sqlx::query_scalar("SELECT COUNT(*) FROM groups WHERE campaign_id = $1")
+                .bind(&campaign.id)
+                .fetch_one(pool)
+                .await?
+        }
+    );
+    if groups == 0 {
+        return Ok(None);
+    }
     let now_ms = to_ms(now);
     let until = now_ms + i64::from(campaign.spec.groups.reservation_minutes) * 60_000;
     let max_groups = i64::from(campaign.spec.groups.max_per_person);

@@ -49,14 +49,45 @@ pub async fn track(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
-    let status = response.status().as_u16().to_string();
-    let labels = [
-        ("method", method.to_string()),
-        ("route", route),
-        ("status", status),
-    ];
-    metrics::counter!("fission_http_requests_total", &labels).increment(1);
-    metrics::histogram!("fission_http_request_seconds", &labels[..2])
+    // Static label values where possible: this runs on every request.
+    let method: &'static str = match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "PATCH" => "PATCH",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        _ => "OTHER",
+    };
+    let status = response.status();
+    let status: &'static str = status
+        .canonical_reason()
+        .map_or("other", |_| status_str(status.as_u16()));
+    metrics::counter!("fission_http_requests_total", "method" => method, "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("fission_http_request_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     Ok(response)
+}
+
+fn status_str(code: u16) -> &'static str {
+    match code {
+        200 => "200",
+        201 => "201",
+        303 => "303",
+        304 => "304",
+        400 => "400",
+        401 => "401",
+        403 => "403",
+        404 => "404",
+        409 => "409",
+        413 => "413",
+        422 => "422",
+        429 => "429",
+        500 => "500",
+        503 => "503",
+        c if c < 300 => "2xx",
+        c if c < 400 => "3xx",
+        c if c < 500 => "4xx",
+        _ => "5xx",
+    }
 }

@@ -56,15 +56,20 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
         "茶艺师阿梅".to_owned(),
         "KOC-林同学".to_owned(),
     ];
-    let seeds = leads::create_seeds(
-        &state.db,
-        &campaign,
-        &channel,
-        &names,
-        now,
-        state.settings.report_utc_offset_minutes,
-    )
-    .await?;
+    // A second start reuses the seeds of the first instead of adding more.
+    let mut seeds =
+        crate::participants::store::seeds(&state.db, &campaign.id, names.len() as i64).await?;
+    if seeds.is_empty() {
+        seeds = leads::create_seeds(
+            &state.db,
+            &campaign,
+            &channel,
+            &names,
+            now,
+            state.settings.report_utc_offset_minutes,
+        )
+        .await?;
+    }
     let token =
         crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
     let mut out = format!(

@@ -62,6 +62,24 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<Participant>, sqlx::Error
     )
 }
 
+/// The first seed participants of a campaign.
+pub async fn seeds(
+    db: &Db,
+    campaign_id: &str,
+    limit: i64,
+) -> Result<Vec<Participant>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND kind = 'seed' ORDER BY created_at, id LIMIT $2");
+    with_db!(
+        db,
+        read | pool
+            | sqlx::query_as(&sql)
+                .bind(campaign_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+    )
+}
+
 pub async fn by_phone(
     db: &Db,
     campaign_id: &str,

@@ -86,6 +86,7 @@ pub struct Settings {
     /// Offset of the reporting day from UTC, in minutes (China: +480).
     pub report_utc_offset_minutes: i32,
     pub worker_interval: Duration,
+    pub cookie_secure: Option<bool>,
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -108,6 +109,7 @@ const KNOWN_VARS: &[&str] = &[
     "FISSION_VISIT_QUEUE",
     "FISSION_REPORT_UTC_OFFSET",
     "FISSION_WORKER_INTERVAL_MS",
+    "FISSION_COOKIE_SECURE",
     "FISSION_TEST_POSTGRES_URL",
 ];
 
@@ -212,7 +214,27 @@ impl Settings {
                 1000,
                 10..=600_000,
             )?),
+            cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
+                None => None,
+                Some("true" | "1") => Some(true),
+                Some("false" | "0") => Some(false),
+                Some(other) => {
+                    return Err(err(
+                        "FISSION_COOKIE_SECURE",
+                        format!("'{other}' is not true or false"),
+                    ))
+                }
+            },
         })
+    }
+}
+
+impl Settings {
+    /// Cookies are marked Secure when people reach the server over https, unless
+    /// FISSION_COOKIE_SECURE says otherwise.
+    pub fn secure_cookies(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.public_url.starts_with("https://"))
     }
 }
 
@@ -302,6 +324,27 @@ mod tests {
         assert_eq!(e.var, "FISSION_RATE_LIMIT_PER_MINUTE");
         let e = settings(&[("FISSION_PUBLIC_URL", "example.com")]).unwrap_err();
         assert_eq!(e.var, "FISSION_PUBLIC_URL");
+    }
+
+    #[test]
+    fn cookies_are_secure_behind_an_https_public_url_unless_told_otherwise() {
+        assert!(settings(&[("FISSION_PUBLIC_URL", "https://x.example")])
+            .unwrap()
+            .secure_cookies());
+        assert!(!settings(&[("FISSION_PUBLIC_URL", "http://x.example")])
+            .unwrap()
+            .secure_cookies());
+        let off = settings(&[
+            ("FISSION_PUBLIC_URL", "https://x.example"),
+            ("FISSION_COOKIE_SECURE", "false"),
+        ]);
+        assert!(!off.unwrap().secure_cookies());
+        assert_eq!(
+            settings(&[("FISSION_COOKIE_SECURE", "maybe")])
+                .unwrap_err()
+                .var,
+            "FISSION_COOKIE_SECURE"
+        );
     }
 
     #[test]

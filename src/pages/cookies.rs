@@ -14,8 +14,16 @@ pub const VISITOR: &str = "fx_v";
 pub const REFERRAL: &str = "fx_ref";
 pub const ME: &str = "fx_me";
 
-fn build(name: &'static str, value: String, path: String, max_age_days: i64) -> Cookie<'static> {
+/// `secure` when the public URL is https: the cookie then never travels in clear text.
+fn build(
+    name: &'static str,
+    value: String,
+    path: String,
+    max_age_days: i64,
+    secure: bool,
+) -> Cookie<'static> {
     Cookie::build(name, value)
+        .secure(secure)
         .path(path)
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -24,7 +32,11 @@ fn build(name: &'static str, value: String, path: String, max_age_days: i64) -> 
 }
 
 /// The visitor id from the cookie, or a fresh one with the cookie to set.
-pub fn visitor(req: &HttpRequest, signer: &Signer) -> (String, Option<Cookie<'static>>) {
+pub fn visitor(
+    req: &HttpRequest,
+    signer: &Signer,
+    secure: bool,
+) -> (String, Option<Cookie<'static>>) {
     if let Some(c) = req.cookie(VISITOR) {
         if let Some(id) = signer.open(VISITOR, c.value()) {
             return (id.to_owned(), None);
@@ -33,7 +45,7 @@ pub fn visitor(req: &HttpRequest, signer: &Signer) -> (String, Option<Cookie<'st
     let mut bytes = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut bytes);
     let id = hex::encode(bytes);
-    let cookie = build(VISITOR, signer.seal(VISITOR, &id), "/".into(), 365);
+    let cookie = build(VISITOR, signer.seal(VISITOR, &id), "/".into(), 365, secure);
     (id, Some(cookie))
 }
 
@@ -78,6 +90,7 @@ pub fn referral_cookie(
     slug: &str,
     r: &Referral,
     window_hours: u32,
+    secure: bool,
 ) -> Cookie<'static> {
     let inviter = r.inviter.as_ref().map_or("", |c| c.as_str());
     let value = format!(
@@ -92,6 +105,7 @@ pub fn referral_cookie(
         signer.seal(&format!("{REFERRAL}:{slug}"), &value),
         format!("/c/{slug}"),
         days,
+        secure,
     )
 }
 
@@ -102,11 +116,12 @@ pub fn me(req: &HttpRequest, signer: &Signer, slug: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub fn me_cookie(signer: &Signer, slug: &str, code: &str) -> Cookie<'static> {
+pub fn me_cookie(signer: &Signer, slug: &str, code: &str, secure: bool) -> Cookie<'static> {
     build(
         ME,
         signer.seal(&format!("{ME}:{slug}"), code),
         format!("/c/{slug}"),
         365,
+        secure,
     )
 }

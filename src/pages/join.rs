@@ -140,6 +140,7 @@ pub async fn submit(
                 &state.signer,
                 campaign.slug.as_str(),
                 code,
+                state.settings.secure_cookies(),
             ));
             response
         }

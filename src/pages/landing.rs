@@ -108,7 +108,8 @@ pub async fn show(
     if openness == Openness::Draft {
         return closed_page(&state, None, openness);
     }
-    let (visitor_id, visitor_cookie) = cookies::visitor(&req, &state.signer);
+    let (visitor_id, visitor_cookie) =
+        cookies::visitor(&req, &state.signer, state.settings.secure_cookies());
     let ip = client::client_ip(&req, &state.settings.trusted_proxies)
         .map(|i| i.to_string())
         .unwrap_or_default();
@@ -140,8 +141,13 @@ pub async fn show(
     let (referral, referral_cookie) = match remembered {
         Some(r) => (r, None),
         None if link.inviter.is_some() || !link.channel.as_str().is_empty() => {
-            let cookie =
-                cookies::referral_cookie(&state.signer, campaign.slug.as_str(), &link, window);
+            let cookie = cookies::referral_cookie(
+                &state.signer,
+                campaign.slug.as_str(),
+                &link,
+                window,
+                state.settings.secure_cookies(),
+            );
             (link, Some(cookie))
         }
         None => (link, None),

@@ -99,6 +99,8 @@ async fn spawn_on(
         ("FISSION_DATABASE_URL".into(), database_url.clone()),
         ("FISSION_BIND".into(), "127.0.0.1:0".into()),
         ("FISSION_PUBLIC_URL".into(), PUBLIC_URL.into()),
+        // The test server speaks plain HTTP behind an https public URL.
+        ("FISSION_COOKIE_SECURE".into(), "false".into()),
         (
             "FISSION_DATA_DIR".into(),
             dir.path().join("data").display().to_string(),

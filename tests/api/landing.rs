@@ -186,3 +186,31 @@ both_backends! {
         assert_eq!(stats["by_channel"][0]["visits"], 3);
     }
 }
+
+#[actix_web::test]
+async fn cookies_are_secure_and_http_only_behind_an_https_public_url() {
+    let app = crate::helpers::spawn_app_with(
+        crate::helpers::Backend::Sqlite,
+        &[("FISSION_COOKIE_SECURE", "true")],
+    )
+    .await;
+    app.simple_campaign("tea").await;
+    let response = phone()
+        .get(app.url("/c/tea?ref=abcdefghjk"))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(!cookies.is_empty());
+    for c in cookies {
+        assert!(
+            c.contains("Secure") && c.contains("HttpOnly") && c.contains("SameSite=Lax"),
+            "{c}"
+        );
+    }
+}

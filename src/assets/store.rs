@@ -32,12 +32,8 @@ pub async fn insert(
         byte_size: bytes.len() as i64,
         sha256: hex::encode(Sha256::digest(bytes)),
     };
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                sqlx::query(
+    with_db!(db, write, |pool| {
+        sqlx::query(
             "INSERT INTO assets (id, content_type, width, height, byte_size, sha256, data, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -52,32 +48,26 @@ pub async fn insert(
         .bind(to_ms(now))
         .execute(pool)
         .await?;
-            }
-    );
+    });
     Ok(meta)
 }
 
 pub async fn meta(db: &Db, id: &str) -> Result<Option<AssetMeta>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as("SELECT id, content_type, width, height, byte_size, sha256 FROM assets WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            }
-    )
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT id, content_type, width, height, byte_size, sha256 FROM assets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })
 }
 
 pub async fn data(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool | {
-            sqlx::query_as("SELECT content_type, data FROM assets WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-        }
-    )
+    with_db!(db, read, |pool| {
+        sqlx::query_as("SELECT content_type, data FROM assets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+    })
 }

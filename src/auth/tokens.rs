@@ -58,12 +58,8 @@ pub async fn create(db: &Db, name: &str, role: Role, now: DateTime<Utc>) -> anyh
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
     let id = uuid::Uuid::now_v7().to_string();
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                sqlx::query("INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+    with_db!(db, write, |pool| {
+        sqlx::query("INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&id)
             .bind(name)
             .bind(role.as_str())
@@ -71,8 +67,7 @@ pub async fn create(db: &Db, name: &str, role: Role, now: DateTime<Utc>) -> anyh
             .bind(to_ms(now))
             .execute(pool)
             .await?;
-            }
-    );
+    });
     Ok(secret)
 }
 
@@ -82,16 +77,14 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<TokenOwner>, s
     if !secret.starts_with(PREFIX) || secret.len() > 128 {
         return Ok(None);
     }
-    let row: Option<(String, String, String)> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as("SELECT id, name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(digest(secret))
-            .fetch_optional(pool)
-            .await?
-            }
-    );
+    let row: Option<(String, String, String)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT id, name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(digest(secret))
+        .fetch_optional(pool)
+        .await?
+    });
     Ok(row.and_then(|(id, name, role)| {
         Some(TokenOwner {
             id,

@@ -81,24 +81,21 @@ pub async fn insert(
     let sql = format!(
         "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $10, $10) RETURNING {COLUMNS}"
     );
-    let row: Result<CampaignRow, sqlx::Error> = with_db!(
-        db,
-        write | pool | {
-            sqlx::query_as(&sql)
-                .bind(&id)
-                .bind(slug.as_str())
-                .bind(input.title.trim())
-                .bind(input.status.unwrap_or(Status::Active).as_str())
-                .bind(input.starts_at.map(to_ms))
-                .bind(input.ends_at.map(to_ms))
-                .bind(&spec)
-                .bind(currency.as_str())
-                .bind(input.budget.map(|b| b.amount))
-                .bind(to_ms(now))
-                .fetch_one(pool)
-                .await
-        }
-    );
+    let row: Result<CampaignRow, sqlx::Error> = with_db!(db, write, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&id)
+            .bind(slug.as_str())
+            .bind(input.title.trim())
+            .bind(input.status.unwrap_or(Status::Active).as_str())
+            .bind(input.starts_at.map(to_ms))
+            .bind(input.ends_at.map(to_ms))
+            .bind(&spec)
+            .bind(currency.as_str())
+            .bind(input.budget.map(|b| b.amount))
+            .bind(to_ms(now))
+            .fetch_one(pool)
+            .await
+    });
     match row {
         Ok(row) => Ok(row.try_into()?),
         Err(e) if is_unique_violation(&e) => Err(StoreError::SlugTaken),
@@ -121,24 +118,21 @@ pub async fn update(
         "UPDATE campaigns SET title = $1, status = $2, starts_at = $3, ends_at = $4, spec = $5, currency = $6, \
          budget_amount = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10 RETURNING {COLUMNS}"
     );
-    let row: Option<CampaignRow> = with_db!(
-        db,
-        write | pool | {
-            sqlx::query_as(&sql)
-                .bind(input.title.trim())
-                .bind(input.status.unwrap_or(current.status).as_str())
-                .bind(input.starts_at.map(to_ms))
-                .bind(input.ends_at.map(to_ms))
-                .bind(&spec)
-                .bind(currency.as_str())
-                .bind(input.budget.map(|b| b.amount))
-                .bind(to_ms(now))
-                .bind(&current.id)
-                .bind(current.version)
-                .fetch_optional(pool)
-                .await?
-        }
-    );
+    let row: Option<CampaignRow> = with_db!(db, write, |pool| {
+        sqlx::query_as(&sql)
+            .bind(input.title.trim())
+            .bind(input.status.unwrap_or(current.status).as_str())
+            .bind(input.starts_at.map(to_ms))
+            .bind(input.ends_at.map(to_ms))
+            .bind(&spec)
+            .bind(currency.as_str())
+            .bind(input.budget.map(|b| b.amount))
+            .bind(to_ms(now))
+            .bind(&current.id)
+            .bind(current.version)
+            .fetch_optional(pool)
+            .await?
+    });
     row.ok_or(StoreError::Stale)?
         .try_into()
         .map_err(StoreError::Other)
@@ -146,19 +140,19 @@ pub async fn update(
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Campaign>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE slug = $1");
-    let row: Option<CampaignRow> = with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await?
-    );
+    let row: Option<CampaignRow> = with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?);
     Ok(row.map(Campaign::try_from).transpose()?)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Campaign>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
-    let row: Option<CampaignRow> = with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
-    );
+    let row: Option<CampaignRow> = with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
     Ok(row.map(Campaign::try_from).transpose()?)
 }
 
@@ -171,17 +165,14 @@ pub async fn list(
     let sql = format!(
         "SELECT {COLUMNS} FROM campaigns WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
     );
-    let rows: Vec<CampaignRow> = with_db!(
-        db,
-        read | pool | {
-            sqlx::query_as(&sql)
-                .bind(status.map(Status::as_str))
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?
-        }
-    );
+    let rows: Vec<CampaignRow> = with_db!(db, read, |pool| {
+        sqlx::query_as(&sql)
+            .bind(status.map(Status::as_str))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?
+    });
     rows.into_iter()
         .map(|r| Campaign::try_from(r).map_err(StoreError::Other))
         .collect()

@@ -33,7 +33,7 @@ pub enum Backend {
 /// compiled once per backend, so it must use only SQL both understand.
 #[macro_export]
 macro_rules! with_db {
-    ($db:expr, read |$pool:ident| $body:expr) => {
+    ($db:expr, read, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { reader, .. } => {
                 let $pool = reader;
@@ -45,7 +45,7 @@ macro_rules! with_db {
             }
         }
     };
-    ($db:expr, write |$pool:ident| $body:expr) => {
+    ($db:expr, write, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { writer, .. } => {
                 let $pool = writer;
@@ -118,10 +118,10 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_db!(
-            self,
-            read | pool | sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
-        )
+        with_db!(self, read, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))
     }
 
     pub fn backend(&self) -> Backend {

@@ -73,17 +73,15 @@ pub async fn match_participant(
         }
     }
     if let Some(member_ref) = &e.member_ref {
-        let id: Option<String> = with_db!(
-            db,
-            read | pool
-                | {
-                    sqlx::query_scalar("SELECT participant_id FROM member_refs WHERE campaign_id = $1 AND member_ref = $2")
-                .bind(campaign_id)
-                .bind(member_ref)
-                .fetch_optional(pool)
-                .await?
-                }
-        );
+        let id: Option<String> = with_db!(db, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT participant_id FROM member_refs WHERE campaign_id = $1 AND member_ref = $2",
+            )
+            .bind(campaign_id)
+            .bind(member_ref)
+            .fetch_optional(pool)
+            .await?
+        });
         return Ok(id.map(|id| (id, "member_ref")));
     }
     Ok(None)
@@ -253,14 +251,10 @@ pub async fn match_by_hand(
     e: &GroupEvent,
 ) -> Result<bool, sqlx::Error> {
     let terms = Terms::of(campaign);
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut conn = pool.acquire().await?;
-                let mut tx = conn.begin().await?;
-                let claimed = sqlx::query(
+    with_db!(db, write, |pool| {
+        let mut conn = pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        let claimed = sqlx::query(
             "UPDATE group_events SET status = 'applied', participant_id = $1, matched_by = 'manual' \
              WHERE id = $2 AND status = 'unmatched'",
         )
@@ -268,19 +262,18 @@ pub async fn match_by_hand(
         .bind(event_id)
         .execute(&mut *tx)
         .await?;
-                if claimed.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                if !ApplyEvent::apply_event(&mut *tx, participant_id, group, &terms, e).await? {
-                    sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1")
-                        .bind(event_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-    )
+        if claimed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if !ApplyEvent::apply_event(&mut *tx, participant_id, group, &terms, e).await? {
+            sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1")
+                .bind(event_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 /// What applying an event needs from its campaign.

@@ -178,17 +178,14 @@ pub async fn list_events(
     }
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let sql = format!("SELECT {EVENT_COLUMNS} FROM group_events WHERE campaign_id = $1 AND status = $2 ORDER BY received_at DESC, id LIMIT $3");
-    let rows: Vec<StoredEvent> = with_db!(
-        &*state.db,
-        read | pool | {
-            sqlx::query_as(&sql)
-                .bind(&campaign.id)
-                .bind(&status)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-        }
-    );
+    let rows: Vec<StoredEvent> = with_db!(&*state.db, read, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&campaign.id)
+            .bind(&status)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    });
     Ok(HttpResponse::Ok().json(rows.iter().map(event_json).collect::<Vec<_>>()))
 }
 
@@ -224,20 +221,17 @@ pub async fn list_unmatched(
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, campaign_id FROM group_events WHERE status IN ($1, $2) ORDER BY received_at DESC, id LIMIT $3"
     );
-    let rows: Vec<(StoredEvent, Option<String>)> = with_db!(
-        &*state.db,
-        read | pool | {
-            sqlx::query_as::<_, StoredEventWithCampaign>(&sql)
-                .bind(statuses[0])
-                .bind(statuses[statuses.len() - 1])
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(|r| (r.event, r.campaign_id))
-                .collect()
-        }
-    );
+    let rows: Vec<(StoredEvent, Option<String>)> = with_db!(&*state.db, read, |pool| {
+        sqlx::query_as::<_, StoredEventWithCampaign>(&sql)
+            .bind(statuses[0])
+            .bind(statuses[statuses.len() - 1])
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| (r.event, r.campaign_id))
+            .collect()
+    });
     Ok(HttpResponse::Ok().json(
         rows.iter()
             .map(|(e, campaign_id)| {
@@ -272,16 +266,13 @@ pub async fn match_event(
     let campaign = load(&state, &slug).await?;
     let sql =
         format!("SELECT {EVENT_COLUMNS} FROM group_events WHERE id = $1 AND campaign_id = $2");
-    let stored: Option<StoredEvent> = with_db!(
-        &*state.db,
-        read | pool | {
-            sqlx::query_as(&sql)
-                .bind(&event_id)
-                .bind(&campaign.id)
-                .fetch_optional(pool)
-                .await?
-        }
-    );
+    let stored: Option<StoredEvent> = with_db!(&*state.db, read, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&event_id)
+            .bind(&campaign.id)
+            .fetch_optional(pool)
+            .await?
+    });
     let stored = stored.ok_or_else(|| ApiError::not_found("group event"))?;
     if stored.status != "unmatched" {
         return Err(ApiError::conflict(

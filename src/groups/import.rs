@@ -176,19 +176,15 @@ pub async fn apply(
             Outcome::Unmatched => report.unmatched += 1,
         }
     }
-    let members: Vec<(String, String)> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    let members: Vec<(String, String)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT a.participant_id, p.code FROM group_assignments a JOIN participants p ON p.id = a.participant_id \
              WHERE a.group_id = $1 AND a.state = 'joined'",
         )
         .bind(&group.id)
         .fetch_all(pool)
         .await?
-            }
-    );
+    });
     for (participant_id, code) in members.into_iter().filter(|(id, _)| !present.contains(id)) {
         let event = GroupEvent {
             id: format!(

@@ -27,15 +27,12 @@ pub async fn route(
     now: DateTime<Utc>,
 ) -> Result<Option<Group>, sqlx::Error> {
     // A campaign without groups routes nobody: answer without taking the writer.
-    let groups: i64 = with_db!(
-        db,
-        read | pool | {
-            sqlx::query_scalar("SELECT COUNT(*) FROM groups WHERE campaign_id = $1")
-                .bind(&campaign.id)
-                .fetch_one(pool)
-                .await?
-        }
-    );
+    let groups: i64 = with_db!(db, read, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM groups WHERE campaign_id = $1")
+            .bind(&campaign.id)
+            .fetch_one(pool)
+            .await?
+    });
     if groups == 0 {
         return Ok(None);
     }
@@ -47,40 +44,36 @@ pub async fn route(
         "UPDATE groups SET reserved = reserved + 1 WHERE id = $1 AND campaign_id = $2 AND NOT closed \
          AND (expires_at IS NULL OR expires_at > $3) AND members + reserved < capacity RETURNING {COLUMNS}"
     );
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                // Serialises routing of one person (a row lock on PostgreSQL; SQLite has one writer).
-                sqlx::query("UPDATE participants SET status = status WHERE id = $1")
-                    .bind(participant_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let assignments: Vec<Assignment> = sqlx::query_as(
-                    "SELECT group_id, state, reserved_until FROM group_assignments \
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        // Serialises routing of one person (a row lock on PostgreSQL; SQLite has one writer).
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(participant_id)
+            .execute(&mut *tx)
+            .await?;
+        let assignments: Vec<Assignment> = sqlx::query_as(
+            "SELECT group_id, state, reserved_until FROM group_assignments \
              WHERE participant_id = $1 AND campaign_id = $2 ORDER BY assigned_at DESC",
-                )
-                .bind(participant_id)
-                .bind(&campaign.id)
-                .fetch_all(&mut *tx)
+        )
+        .bind(participant_id)
+        .bind(&campaign.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let held = assignments.iter().find(|a| {
+            a.state == "joined"
+                || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > now_ms))
+        });
+        if let Some(a) = held {
+            let group: Option<Group> = sqlx::query_as(&group_sql)
+                .bind(&a.group_id)
+                .fetch_optional(&mut *tx)
                 .await?;
-                let held = assignments.iter().find(|a| {
-                    a.state == "joined"
-                        || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > now_ms))
-                });
-                if let Some(a) = held {
-                    let group: Option<Group> = sqlx::query_as(&group_sql)
-                        .bind(&a.group_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    return Ok(group);
-                }
-                // A seat held past its time but not yet released is still counted: extend it.
-                if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
-                    let extended = sqlx::query(
+            tx.commit().await?;
+            return Ok(group);
+        }
+        // A seat held past its time but not yet released is still counted: extend it.
+        if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
+            let extended = sqlx::query(
                 "UPDATE group_assignments SET reserved_until = $1 WHERE participant_id = $2 AND group_id = $3 AND state = 'reserved'",
             )
             .bind(until)
@@ -88,30 +81,30 @@ pub async fn route(
             .bind(&a.group_id)
             .execute(&mut *tx)
             .await?;
-                    if extended.rows_affected() == 1 {
-                        let group: Option<Group> = sqlx::query_as(&group_sql)
-                            .bind(&a.group_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        tx.commit().await?;
-                        return Ok(group);
-                    }
-                }
-                let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
-                let left: Vec<&str> = assignments
-                    .iter()
-                    .filter(|a| a.state == "left")
-                    .map(|a| a.group_id.as_str())
-                    .collect();
-                // The person's earlier group first (sticky), then the pool in order.
-                let mut candidates: Vec<String> = assignments
-                    .iter()
-                    .filter(|a| a.state == "expired")
-                    .map(|a| a.group_id.clone())
-                    .take(1)
-                    .collect();
-                if used < max_groups {
-                    let pool_ids: Vec<String> = sqlx::query_scalar(
+            if extended.rows_affected() == 1 {
+                let group: Option<Group> = sqlx::query_as(&group_sql)
+                    .bind(&a.group_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(group);
+            }
+        }
+        let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
+        let left: Vec<&str> = assignments
+            .iter()
+            .filter(|a| a.state == "left")
+            .map(|a| a.group_id.as_str())
+            .collect();
+        // The person's earlier group first (sticky), then the pool in order.
+        let mut candidates: Vec<String> = assignments
+            .iter()
+            .filter(|a| a.state == "expired")
+            .map(|a| a.group_id.clone())
+            .take(1)
+            .collect();
+        if used < max_groups {
+            let pool_ids: Vec<String> = sqlx::query_scalar(
                 "SELECT id FROM groups WHERE campaign_id = $1 AND NOT closed AND kind <> 'vip' \
                  AND (expires_at IS NULL OR expires_at > $2) AND members + reserved < capacity ORDER BY position, created_at",
             )
@@ -119,21 +112,21 @@ pub async fn route(
             .bind(now_ms)
             .fetch_all(&mut *tx)
             .await?;
-                    candidates.extend(
-                        pool_ids
-                            .into_iter()
-                            .filter(|id| !left.contains(&id.as_str())),
-                    );
-                }
-                for group_id in candidates {
-                    let group: Option<Group> = sqlx::query_as(&take_seat)
-                        .bind(&group_id)
-                        .bind(&campaign.id)
-                        .bind(now_ms)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let Some(group) = group else { continue };
-                    sqlx::query(
+            candidates.extend(
+                pool_ids
+                    .into_iter()
+                    .filter(|id| !left.contains(&id.as_str())),
+            );
+        }
+        for group_id in candidates {
+            let group: Option<Group> = sqlx::query_as(&take_seat)
+                .bind(&group_id)
+                .bind(&campaign.id)
+                .bind(now_ms)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(group) = group else { continue };
+            sqlx::query(
                 "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
                  VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
                  DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until",
@@ -145,40 +138,32 @@ pub async fn route(
             .bind(until)
             .execute(&mut *tx)
             .await?;
-                    tx.commit().await?;
-                    return Ok(Some(group));
-                }
-                tx.commit().await?;
-                Ok(None)
-            }
-    )
+            tx.commit().await?;
+            return Ok(Some(group));
+        }
+        tx.commit().await?;
+        Ok(None)
+    })
 }
 
 /// Releases seats held past their time. Each assignment moves to `expired` once, and
 /// only the runner that moved it gives the seat back, so servers may all run this.
 pub async fn expire_reservations(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                let released: Vec<String> = sqlx::query_scalar(
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let released: Vec<String> = sqlx::query_scalar(
             "UPDATE group_assignments SET state = 'expired' WHERE state = 'reserved' AND reserved_until <= $1 RETURNING group_id",
         )
         .bind(to_ms(now))
         .fetch_all(&mut *tx)
         .await?;
-                for group_id in &released {
-                    sqlx::query(
-                        "UPDATE groups SET reserved = reserved - 1 WHERE id = $1 AND reserved > 0",
-                    )
-                    .bind(group_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(released.len() as u64)
-            }
-    )
+        for group_id in &released {
+            sqlx::query("UPDATE groups SET reserved = reserved - 1 WHERE id = $1 AND reserved > 0")
+                .bind(group_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(released.len() as u64)
+    })
 }

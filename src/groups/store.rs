@@ -15,24 +15,21 @@ pub async fn insert(
                  COALESCE($8, (SELECT COALESCE(MAX(position), -1) + 1 FROM groups WHERE campaign_id = $2)), $9, $10, $10) \
          RETURNING {COLUMNS}"
     );
-    with_db!(
-        db,
-        write | pool | {
-            sqlx::query_as(&sql)
-                .bind(uuid::Uuid::now_v7().simple().to_string())
-                .bind(campaign_id)
-                .bind(input.name.trim())
-                .bind(input.kind.as_str())
-                .bind(input.capacity)
-                .bind(&input.qr_asset)
-                .bind(input.expires_at.map(to_ms))
-                .bind(input.position)
-                .bind(input.closed)
-                .bind(now_ms)
-                .fetch_one(pool)
-                .await
-        }
-    )
+    with_db!(db, write, |pool| {
+        sqlx::query_as(&sql)
+            .bind(uuid::Uuid::now_v7().simple().to_string())
+            .bind(campaign_id)
+            .bind(input.name.trim())
+            .bind(input.kind.as_str())
+            .bind(input.capacity)
+            .bind(&input.qr_asset)
+            .bind(input.expires_at.map(to_ms))
+            .bind(input.position)
+            .bind(input.closed)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await
+    })
 }
 
 pub async fn update(
@@ -45,41 +42,38 @@ pub async fn update(
         "UPDATE groups SET name = $1, kind = $2, capacity = $3, qr_asset = $4, expires_at = $5, \
          position = COALESCE($6, position), closed = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
     );
-    with_db!(
-        db,
-        write | pool | {
-            sqlx::query_as(&sql)
-                .bind(input.name.trim())
-                .bind(input.kind.as_str())
-                .bind(input.capacity)
-                .bind(&input.qr_asset)
-                .bind(input.expires_at.map(to_ms))
-                .bind(input.position)
-                .bind(input.closed)
-                .bind(now_ms)
-                .bind(group_id)
-                .fetch_optional(pool)
-                .await
-        }
-    )
+    with_db!(db, write, |pool| {
+        sqlx::query_as(&sql)
+            .bind(input.name.trim())
+            .bind(input.kind.as_str())
+            .bind(input.capacity)
+            .bind(&input.qr_asset)
+            .bind(input.expires_at.map(to_ms))
+            .bind(input.position)
+            .bind(input.closed)
+            .bind(now_ms)
+            .bind(group_id)
+            .fetch_optional(pool)
+            .await
+    })
 }
 
 pub async fn by_campaign(db: &Db, campaign_id: &str) -> Result<Vec<Group>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at"
     );
-    with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(campaign_id).fetch_all(pool).await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Group>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
-    with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
@@ -98,35 +92,28 @@ pub async fn membership_state(
     participant_id: &str,
     group_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool | {
-            sqlx::query_scalar(
-                "SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
-            )
-            .bind(participant_id)
-            .bind(group_id)
-            .fetch_optional(pool)
-            .await
-        }
-    )
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar(
+            "SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
+        )
+        .bind(participant_id)
+        .bind(group_id)
+        .fetch_optional(pool)
+        .await
+    })
 }
 
 /// A participant's groups, oldest first.
 pub async fn memberships(db: &Db, participant_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT a.group_id, g.name AS group_name, a.state, a.assigned_at, a.joined_at, a.left_at \
              FROM group_assignments a JOIN groups g ON g.id = a.group_id WHERE a.participant_id = $1 ORDER BY a.assigned_at",
         )
         .bind(participant_id)
         .fetch_all(pool)
         .await
-            }
-    )
+    })
 }
 
 /// Per group: members now, seats held, everyone who ever joined.
@@ -134,11 +121,8 @@ pub async fn stats(
     db: &Db,
     campaign_id: &str,
 ) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT g.id, g.name, g.members, g.reserved, \
                     CAST((SELECT COUNT(*) FROM group_assignments a WHERE a.group_id = g.id AND a.joined_at IS NOT NULL) AS BIGINT) \
              FROM groups g WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at",
@@ -146,6 +130,5 @@ pub async fn stats(
         .bind(campaign_id)
         .fetch_all(pool)
         .await
-            }
-    )
+    })
 }

@@ -89,13 +89,9 @@ async fn save(
     shipping: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                let ids: Vec<String> = sqlx::query_scalar(
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
             "UPDATE grants SET shipping = $1 WHERE participant_id = $2 AND reward_type = 'physical' AND shipping IS NULL \
              AND status <> 'revoked' RETURNING id",
         )
@@ -103,8 +99,8 @@ async fn save(
         .bind(participant_id)
         .fetch_all(&mut *tx)
         .await?;
-                for id in &ids {
-                    sqlx::query(
+        for id in &ids {
+            sqlx::query(
                 "INSERT INTO ledger_entries (grant_id, campaign_id, event, amount, actor, note, at) \
                  VALUES ($1, $2, 'address_given', 0, 'participant', NULL, $3)",
             )
@@ -113,8 +109,7 @@ async fn save(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-                }
-                tx.commit().await
-            }
-    )
+        }
+        tx.commit().await
+    })
 }

@@ -301,18 +301,15 @@ async fn invitee_on_device(
     inviter_id: &str,
     visitor_hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let found: Option<String> = with_db!(
-        db,
-        read | pool | {
-            sqlx::query_scalar(
-                "SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1",
-            )
-            .bind(inviter_id)
-            .bind(visitor_hash)
-            .fetch_optional(pool)
-            .await?
-        }
-    );
+    let found: Option<String> = with_db!(db, read, |pool| {
+        sqlx::query_scalar(
+            "SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1",
+        )
+        .bind(inviter_id)
+        .bind(visitor_hash)
+        .fetch_optional(pool)
+        .await?
+    });
     Ok(found.is_some())
 }
 
@@ -322,17 +319,13 @@ async fn find_inviter(
     campaign_id: &str,
     code: &InviteCode,
 ) -> Result<Option<InviterRow>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
+    with_db!(db, read, |pool| {
+        sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
             .bind(code.as_str())
             .bind(campaign_id)
             .fetch_optional(pool)
             .await
-            }
-    )
+    })
 }
 
 /// Leads from one address within the burst window, counted up to the threshold only, so a
@@ -346,11 +339,8 @@ async fn recent_leads_from(
     fraud: &crate::fraud::FraudSettings,
 ) -> Result<i64, sqlx::Error> {
     let since = to_ms(now) - i64::from(fraud.ip_burst_minutes) * 60_000;
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_scalar(
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM participants WHERE campaign_id = $1 AND ip_hash = $2 \
              AND created_at >= $3 LIMIT $4) recent",
         )
@@ -360,8 +350,7 @@ async fn recent_leads_from(
         .bind(i64::from(fraud.ip_burst_leads))
         .fetch_one(pool)
         .await
-            }
-    )
+    })
 }
 
 /// Seeds: staff and KOC participants who start the chains, one channel per batch.
@@ -377,26 +366,23 @@ pub async fn create_seeds(
         "INSERT INTO participants (id, campaign_id, code, name, kind, channel, generation, status, created_at, created_day) \
          VALUES ($1, $2, $3, $4, 'seed', $5, 0, 'seed', $6, $7) RETURNING {COLUMNS}"
     );
-    with_db!(
-        db,
-        write | pool | {
-            let mut tx = pool.begin().await?;
-            let mut seeds = Vec::with_capacity(names.len());
-            for name in names {
-                let seed: Participant = sqlx::query_as(&insert)
-                    .bind(uuid::Uuid::now_v7().to_string())
-                    .bind(&campaign.id)
-                    .bind(InviteCode::generate().as_str())
-                    .bind(name)
-                    .bind(channel.as_str())
-                    .bind(to_ms(now))
-                    .bind(day(now, day_offset_minutes))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                seeds.push(seed);
-            }
-            tx.commit().await?;
-            Ok(seeds)
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let mut seeds = Vec::with_capacity(names.len());
+        for name in names {
+            let seed: Participant = sqlx::query_as(&insert)
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(&campaign.id)
+                .bind(InviteCode::generate().as_str())
+                .bind(name)
+                .bind(channel.as_str())
+                .bind(to_ms(now))
+                .bind(day(now, day_offset_minutes))
+                .fetch_one(&mut *tx)
+                .await?;
+            seeds.push(seed);
         }
-    )
+        tx.commit().await?;
+        Ok(seeds)
+    })
 }

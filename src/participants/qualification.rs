@@ -44,32 +44,26 @@ pub async fn on_joined(
     hold_hours: u32,
     at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    with_db!(
-        db,
-        write | pool | {
-            let done = sqlx::query(ON_JOINED)
-                .bind(to_ms(at))
-                .bind(i64::from(hold_hours) * 3_600_000)
-                .bind(invitee_id)
-                .execute(pool)
-                .await?;
-            Ok(done.rows_affected())
-        }
-    )
+    with_db!(db, write, |pool| {
+        let done = sqlx::query(ON_JOINED)
+            .bind(to_ms(at))
+            .bind(i64::from(hold_hours) * 3_600_000)
+            .bind(invitee_id)
+            .execute(pool)
+            .await?;
+        Ok(done.rows_affected())
+    })
 }
 
 pub async fn on_left(db: &Db, invitee_id: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_db!(
-        db,
-        write | pool | {
-            let done = sqlx::query(ON_LEFT)
-                .bind(to_ms(at))
-                .bind(invitee_id)
-                .execute(pool)
-                .await?;
-            Ok(done.rows_affected())
-        }
-    )
+    with_db!(db, write, |pool| {
+        let done = sqlx::query(ON_LEFT)
+            .bind(to_ms(at))
+            .bind(invitee_id)
+            .execute(pool)
+            .await?;
+        Ok(done.rows_affected())
+    })
 }
 
 /// A fraud flag on the invitee: an open referral is held, a qualified one cancelled.
@@ -80,41 +74,35 @@ pub async fn on_flagged(
     at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let reason = format!("fraud:{rule}");
-    with_db!(
-        db,
-        write | pool | {
-            let mut tx = pool.begin().await?;
-            let held = sqlx::query(ON_FLAGGED_OPEN)
-                .bind(to_ms(at))
-                .bind(&reason)
-                .bind(invitee_id)
-                .execute(&mut *tx)
-                .await?;
-            let cancelled = sqlx::query(ON_FLAGGED_QUALIFIED)
-                .bind(to_ms(at))
-                .bind(&reason)
-                .bind(invitee_id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(held.rows_affected() + cancelled.rows_affected())
-        }
-    )
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let held = sqlx::query(ON_FLAGGED_OPEN)
+            .bind(to_ms(at))
+            .bind(&reason)
+            .bind(invitee_id)
+            .execute(&mut *tx)
+            .await?;
+        let cancelled = sqlx::query(ON_FLAGGED_QUALIFIED)
+            .bind(to_ms(at))
+            .bind(&reason)
+            .bind(invitee_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(held.rows_affected() + cancelled.rows_affected())
+    })
 }
 
 /// Holds that have run their time qualify. Safe to run anywhere, any number of times.
 pub async fn settle_expired_holds(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_db!(
-        db,
-        write | pool | {
-            let done = sqlx::query(
-                "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
+    with_db!(db, write, |pool| {
+        let done = sqlx::query(
+            "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
              WHERE state = 'holding' AND hold_until <= $1",
-            )
-            .bind(to_ms(now))
-            .execute(pool)
-            .await?;
-            Ok(done.rows_affected())
-        }
-    )
+        )
+        .bind(to_ms(now))
+        .execute(pool)
+        .await?;
+        Ok(done.rows_affected())
+    })
 }

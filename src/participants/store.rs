@@ -43,23 +43,19 @@ pub async fn by_code(
     code: &str,
 ) -> Result<Option<Participant>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE code = $1 AND campaign_id = $2");
-    with_db!(
-        db,
-        read | pool
-            | sqlx::query_as(&sql)
-                .bind(code)
-                .bind(campaign_id)
-                .fetch_optional(pool)
-                .await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(code)
+        .bind(campaign_id)
+        .fetch_optional(pool)
+        .await)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Participant>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE id = $1");
-    with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)
 }
 
 /// The first seed participants of a campaign.
@@ -69,15 +65,11 @@ pub async fn seeds(
     limit: i64,
 ) -> Result<Vec<Participant>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND kind = 'seed' ORDER BY created_at, id LIMIT $2");
-    with_db!(
-        db,
-        read | pool
-            | sqlx::query_as(&sql)
-                .bind(campaign_id)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(campaign_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
 }
 
 pub async fn by_phone(
@@ -86,16 +78,11 @@ pub async fn by_phone(
     phone: &str,
 ) -> Result<Option<Participant>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND phone = $2");
-    with_db!(
-        db,
-        write
-            | pool
-            | sqlx::query_as(&sql)
-                .bind(campaign_id)
-                .bind(phone)
-                .fetch_optional(pool)
-                .await
-    )
+    with_db!(db, write, |pool| sqlx::query_as(&sql)
+        .bind(campaign_id)
+        .bind(phone)
+        .fetch_optional(pool)
+        .await)
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -114,10 +101,8 @@ pub async fn invitees(
     inviter_id: &str,
     limit: i64,
 ) -> Result<Vec<InviteeRow>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool | {
-            sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT p.code, p.phone, p.status, p.channel, p.created_at, r.state AS referral_state \
              FROM referrals r JOIN participants p ON p.id = r.invitee_id \
              WHERE r.inviter_id = $1 ORDER BY r.created_at LIMIT $2",
@@ -126,17 +111,13 @@ pub async fn invitees(
         .bind(limit)
         .fetch_all(pool)
         .await
-        }
-    )
+    })
 }
 
 /// An inviter's referrals by state: (qualified, pending or holding).
 pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'qualified' THEN 1 ELSE 0 END), 0) AS BIGINT), \
                     CAST(COALESCE(SUM(CASE WHEN state IN ('pending', 'holding') THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM referrals WHERE inviter_id = $1",
@@ -144,8 +125,7 @@ pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sq
         .bind(inviter_id)
         .fetch_one(pool)
         .await
-            }
-    )
+    })
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -156,14 +136,10 @@ pub struct FraudFlag {
 }
 
 pub async fn fraud_flags(db: &Db, participant_id: &str) -> Result<Vec<FraudFlag>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as("SELECT rule, reason, created_at FROM fraud_flags WHERE participant_id = $1 ORDER BY created_at")
+    with_db!(db, read, |pool| {
+        sqlx::query_as("SELECT rule, reason, created_at FROM fraud_flags WHERE participant_id = $1 ORDER BY created_at")
             .bind(participant_id)
             .fetch_all(pool)
             .await
-            }
-    )
+    })
 }

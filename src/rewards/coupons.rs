@@ -57,39 +57,32 @@ pub async fn import(
         ));
     }
     let now = to_ms(chrono::Utc::now());
-    let imported: u64 = with_db!(
-        &*state.db,
-        write | db | {
-            let mut tx = db.begin().await?;
-            let mut imported = 0;
-            for chunk in codes.chunks(500) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
-                );
-                q.push_values(chunk, |mut row, code| {
-                    row.push_bind(&campaign.id)
-                        .push_bind(&pool)
-                        .push_bind(code)
-                        .push_bind(now);
-                });
-                q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
-                imported += q.build().execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            imported
+    let imported: u64 = with_db!(&*state.db, write, |db| {
+        let mut tx = db.begin().await?;
+        let mut imported = 0;
+        for chunk in codes.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
+            );
+            q.push_values(chunk, |mut row, code| {
+                row.push_bind(&campaign.id)
+                    .push_bind(&pool)
+                    .push_bind(code)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
+            imported += q.build().execute(&mut *tx).await?.rows_affected();
         }
-    );
-    let available: i64 = with_db!(
-        &*state.db,
-        read | db
-            | {
-                sqlx::query_scalar("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = $1 AND pool = $2 AND grant_id IS NULL")
+        tx.commit().await?;
+        imported
+    });
+    let available: i64 = with_db!(&*state.db, read, |db| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = $1 AND pool = $2 AND grant_id IS NULL")
             .bind(&campaign.id)
             .bind(&pool)
             .fetch_one(db)
             .await?
-            }
-    );
+    });
     Ok(HttpResponse::Ok().json(json!({
         "pool": pool,
         "imported": imported,

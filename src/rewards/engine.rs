@@ -39,10 +39,10 @@ async fn campaign<'a>(
 /// Referrals waiting for the engine; `which` is the SQL condition naming the work.
 async fn find_work(db: &Db, which: &str) -> Result<Vec<Work>, sqlx::Error> {
     let sql = format!("SELECT invitee_id, inviter_id, campaign_id FROM referrals WHERE {which} ORDER BY created_at LIMIT $1");
-    with_db!(
-        db,
-        read | pool | sqlx::query_as(&sql).bind(BATCH).fetch_all(pool).await
-    )
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await)
 }
 
 /// Grants what newly qualified referrals earn. Returns the referrals handled.
@@ -59,36 +59,32 @@ pub async fn reward_qualified(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::
 }
 
 async fn reward_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sqlx::Error> {
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                let claimed = sqlx::query("UPDATE referrals SET rewarded_at = $1 WHERE invitee_id = $2 AND state = 'qualified' AND rewarded_at IS NULL")
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query("UPDATE referrals SET rewarded_at = $1 WHERE invitee_id = $2 AND state = 'qualified' AND rewarded_at IS NULL")
             .bind(at)
             .bind(&w.invitee_id)
             .execute(&mut *tx)
             .await?;
-                if claimed.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                // One inviter's rewards are decided one referral at a time (caps, milestones).
-                sqlx::query("UPDATE participants SET status = status WHERE id = $1")
-                    .bind(&w.inviter_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let qualified: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'",
-                )
-                .bind(&w.inviter_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                for rule in &c.spec.rules {
-                    let (beneficiary, reason, referral) = match rule.kind {
-                        RuleKind::Milestone { invites } if qualified >= i64::from(invites) => {
-                            // A milestone lost and reached again is a new step.
-                            let revoked: i64 = sqlx::query_scalar(
+        if claimed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        // One inviter's rewards are decided one referral at a time (caps, milestones).
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(&w.inviter_id)
+            .execute(&mut *tx)
+            .await?;
+        let qualified: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'",
+        )
+        .bind(&w.inviter_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for rule in &c.spec.rules {
+            let (beneficiary, reason, referral) = match rule.kind {
+                RuleKind::Milestone { invites } if qualified >= i64::from(invites) => {
+                    // A milestone lost and reached again is a new step.
+                    let revoked: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND participant_id = $3 AND status = 'revoked'",
                     )
                     .bind(&c.id)
@@ -96,14 +92,14 @@ async fn reward_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
                     .bind(&w.inviter_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                            (
-                                &w.inviter_id,
-                                format!("milestone:{invites}:{revoked}"),
-                                None,
-                            )
-                        }
-                        RuleKind::PerInvite { max_per_inviter } => {
-                            let given: i64 = sqlx::query_scalar(
+                    (
+                        &w.inviter_id,
+                        format!("milestone:{invites}:{revoked}"),
+                        None,
+                    )
+                }
+                RuleKind::PerInvite { max_per_inviter } => {
+                    let given: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND participant_id = $3 AND status <> 'revoked'",
                     )
                     .bind(&c.id)
@@ -111,39 +107,37 @@ async fn reward_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
                     .bind(&w.inviter_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                            if max_per_inviter.is_some_and(|max| given >= i64::from(max)) {
-                                continue;
-                            }
-                            (
-                                &w.inviter_id,
-                                format!("invite:{}", w.invitee_id),
-                                Some(w.invitee_id.as_str()),
-                            )
-                        }
-                        RuleKind::InviteeBonus => (
-                            &w.invitee_id,
-                            "bonus".to_owned(),
-                            Some(w.invitee_id.as_str()),
-                        ),
-                        RuleKind::Milestone { .. } | RuleKind::Leaderboard { .. } => continue,
-                    };
-                    let grant = NewGrant {
-                        campaign: c,
-                        rule,
-                        participant_id: beneficiary,
-                        reason,
-                        referral_id: referral,
-                        at,
-                    };
-                    if let Granted::Exhausted(what) = GrantTx::grant(&mut *tx, &grant).await? {
-                        metrics::counter!("fission_grants_refused_total", "why" => what)
-                            .increment(1);
+                    if max_per_inviter.is_some_and(|max| given >= i64::from(max)) {
+                        continue;
                     }
+                    (
+                        &w.inviter_id,
+                        format!("invite:{}", w.invitee_id),
+                        Some(w.invitee_id.as_str()),
+                    )
                 }
-                tx.commit().await?;
-                Ok(true)
+                RuleKind::InviteeBonus => (
+                    &w.invitee_id,
+                    "bonus".to_owned(),
+                    Some(w.invitee_id.as_str()),
+                ),
+                RuleKind::Milestone { .. } | RuleKind::Leaderboard { .. } => continue,
+            };
+            let grant = NewGrant {
+                campaign: c,
+                rule,
+                participant_id: beneficiary,
+                reason,
+                referral_id: referral,
+                at,
+            };
+            if let Granted::Exhausted(what) = GrantTx::grant(&mut *tx, &grant).await? {
+                metrics::counter!("fission_grants_refused_total", "why" => what).increment(1);
             }
-    )
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 /// Referrals cancelled after they were rewarded: their unpaid grants are revoked (budget
@@ -166,48 +160,43 @@ pub async fn revoke_cancelled(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::
 }
 
 async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sqlx::Error> {
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                let claimed = sqlx::query("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL")
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL")
             .bind(at)
             .bind(&w.invitee_id)
             .execute(&mut *tx)
             .await?;
-                if claimed.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                sqlx::query("UPDATE participants SET status = status WHERE id = $1")
-                    .bind(&w.inviter_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let caused: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM grants WHERE referral_id = $1 AND status <> 'revoked'",
-                )
-                .bind(&w.invitee_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                for id in &caused {
-                    GrantTx::revoke(&mut *tx, id, "system", "the referral was cancelled", at)
-                        .await?;
-                }
-                let qualified: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'",
-                )
-                .bind(&w.inviter_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                for rule in &c.spec.rules {
-                    let RuleKind::Milestone { invites } = rule.kind else {
-                        continue;
-                    };
-                    if qualified >= i64::from(invites) {
-                        continue;
-                    }
-                    let lost: Vec<String> = sqlx::query_scalar(
+        if claimed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(&w.inviter_id)
+            .execute(&mut *tx)
+            .await?;
+        let caused: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM grants WHERE referral_id = $1 AND status <> 'revoked'",
+        )
+        .bind(&w.invitee_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in &caused {
+            GrantTx::revoke(&mut *tx, id, "system", "the referral was cancelled", at).await?;
+        }
+        let qualified: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'",
+        )
+        .bind(&w.inviter_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for rule in &c.spec.rules {
+            let RuleKind::Milestone { invites } = rule.kind else {
+                continue;
+            };
+            if qualified >= i64::from(invites) {
+                continue;
+            }
+            let lost: Vec<String> = sqlx::query_scalar(
                 "SELECT id FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND participant_id = $3 AND status <> 'revoked'",
             )
             .bind(&c.id)
@@ -215,39 +204,28 @@ async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
             .bind(&w.inviter_id)
             .fetch_all(&mut *tx)
             .await?;
-                    for id in &lost {
-                        GrantTx::revoke(
-                            &mut *tx,
-                            id,
-                            "system",
-                            "the milestone is no longer met",
-                            at,
-                        )
-                        .await?;
-                    }
-                }
-                tx.commit().await?;
-                Ok(true)
+            for id in &lost {
+                GrantTx::revoke(&mut *tx, id, "system", "the milestone is no longer met", at)
+                    .await?;
             }
-    )
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
 }
 
 /// Leaderboard prizes, once per rule, when the campaign has ended and the holds of its
 /// last referrals have run their time.
 pub async fn award_leaderboards(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let ended: Vec<String> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_scalar(
+    let ended: Vec<String> = with_db!(db, read, |pool| {
+        sqlx::query_scalar(
             "SELECT id FROM campaigns WHERE (status = 'ended' OR (ends_at IS NOT NULL AND ends_at <= $1)) \
              AND spec LIKE '%\"leaderboard\"%'",
         )
         .bind(to_ms(now))
         .fetch_all(pool)
         .await?
-            }
-    );
+    });
     let mut awarded = 0;
     for id in ended {
         let Some(c) = campaigns::by_id(db, &id)
@@ -266,13 +244,9 @@ pub async fn award_leaderboards(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx
             };
             let at = to_ms(now);
             let winners = super::leaderboard::top(db, &c.id, i64::from(top)).await?;
-            let done: bool = with_db!(
-                db,
-                write
-                    | pool
-                    | {
-                        let mut tx = pool.begin().await?;
-                        let claimed: Option<String> = sqlx::query_scalar(
+            let done: bool = with_db!(db, write, |pool| {
+                let mut tx = pool.begin().await?;
+                let claimed: Option<String> = sqlx::query_scalar(
                     "INSERT INTO leaderboard_awards (campaign_id, rule_id, awarded_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (campaign_id, rule_id) DO NOTHING RETURNING rule_id",
                 )
@@ -281,25 +255,24 @@ pub async fn award_leaderboards(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx
                 .bind(at)
                 .fetch_optional(&mut *tx)
                 .await?;
-                        if claimed.is_none() {
-                            false
-                        } else {
-                            for (rank, winner) in winners.iter().enumerate() {
-                                let grant = NewGrant {
-                                    campaign: &c,
-                                    rule,
-                                    participant_id: &winner.participant_id,
-                                    reason: format!("rank:{}", rank + 1),
-                                    referral_id: None,
-                                    at,
-                                };
-                                GrantTx::grant(&mut *tx, &grant).await?;
-                            }
-                            tx.commit().await?;
-                            true
-                        }
+                if claimed.is_none() {
+                    false
+                } else {
+                    for (rank, winner) in winners.iter().enumerate() {
+                        let grant = NewGrant {
+                            campaign: &c,
+                            rule,
+                            participant_id: &winner.participant_id,
+                            reason: format!("rank:{}", rank + 1),
+                            referral_id: None,
+                            at,
+                        };
+                        GrantTx::grant(&mut *tx, &grant).await?;
                     }
-            );
+                    tx.commit().await?;
+                    true
+                }
+            });
             if done {
                 awarded += 1;
             }

@@ -40,11 +40,8 @@ impl Entry {
 }
 
 pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT p.code, s.n AS qualified_invites, s.t AS reached_at, p.id AS participant_id, p.name, p.phone \
              FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
                    WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
@@ -55,8 +52,7 @@ pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, s
         .bind(limit)
         .fetch_all(pool)
         .await
-            }
-    )
+    })
 }
 
 /// 1-based rank of an inviter, or `None` without qualified invites.
@@ -65,24 +61,18 @@ pub async fn rank_of(
     campaign_id: &str,
     inviter_id: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mine: Option<(i64, i64)> = with_db!(
-        db,
-        read | pool | {
-            sqlx::query_as(
-                "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
+    let mine: Option<(i64, i64)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
              WHERE inviter_id = $1 AND state = 'qualified' HAVING COUNT(*) > 0",
-            )
-            .bind(inviter_id)
-            .fetch_optional(pool)
-            .await?
-        }
-    );
+        )
+        .bind(inviter_id)
+        .fetch_optional(pool)
+        .await?
+    });
     let Some((n, t)) = mine else { return Ok(None) };
-    let ahead: i64 = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_scalar(
+    let ahead: i64 = with_db!(db, read, |pool| {
+        sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
              WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
              WHERE s.n > $2 OR (s.n = $3 AND s.t < $4)",
@@ -93,8 +83,7 @@ pub async fn rank_of(
         .bind(t)
         .fetch_one(pool)
         .await?
-            }
-    );
+    });
     Ok(Some(ahead + 1))
 }
 

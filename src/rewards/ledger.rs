@@ -81,11 +81,8 @@ async fn page(
     campaign_id: &str,
     after: &(i64, String),
 ) -> Result<Vec<LedgerRow>, sqlx::Error> {
-    with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, g.granted_at, g.paid_at, g.payout_id \
              FROM grants g JOIN participants p ON p.id = g.participant_id \
              WHERE g.campaign_id = $1 AND (g.granted_at, g.id) > ($2, $3) \
@@ -97,8 +94,7 @@ async fn page(
         .bind(PAGE)
         .fetch_all(pool)
         .await
-            }
-    )
+    })
 }
 
 fn csv_chunk(rows: &[LedgerRow], header: bool) -> Result<Bytes, csv::Error> {

@@ -38,19 +38,15 @@ pub async fn grants_of(
     state: &AppState,
     participant_id: &str,
 ) -> Result<Vec<GrantRow>, sqlx::Error> {
-    with_db!(
-        &*state.db,
-        read | pool
-            | {
-                sqlx::query_as(
+    with_db!(&*state.db, read, |pool| {
+        sqlx::query_as(
             "SELECT id, rule_id, reason, reward_type, amount, currency, coupon_code, sku, status, flag, shipping, granted_at, paid_at, revoked_at \
              FROM grants WHERE participant_id = $1 ORDER BY granted_at, id",
         )
         .bind(participant_id)
         .fetch_all(pool)
         .await
-            }
-    )
+    })
 }
 
 /// A participant's grants for the admin detail view.
@@ -72,11 +68,8 @@ pub async fn money_stats(
     state: &AppState,
     campaign: &crate::campaigns::Campaign,
 ) -> Result<Value, ApiError> {
-    let (grants, granted, paid): (i64, i64, i64) = with_db!(
-        &*state.db,
-        read | pool
-            | {
-                sqlx::query_as(
+    let (grants, granted, paid): (i64, i64, i64) = with_db!(&*state.db, read, |pool| {
+        sqlx::query_as(
             "SELECT CAST(COUNT(*) AS BIGINT), \
                     CAST(COALESCE(SUM(CASE WHEN reward_type = 'cash' THEN amount ELSE 0 END), 0) AS BIGINT), \
                     CAST(COALESCE(SUM(CASE WHEN reward_type = 'cash' AND status = 'paid' THEN amount ELSE 0 END), 0) AS BIGINT) \
@@ -85,48 +78,38 @@ pub async fn money_stats(
         .bind(&campaign.id)
         .fetch_one(pool)
         .await?
-            }
-    );
+    });
     let mut rules = Vec::new();
     for rule in &campaign.spec.rules {
-        let given: i64 = with_db!(
-            &*state.db,
-            read | pool
-                | {
-                    sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND status <> 'revoked'")
+        let given: i64 = with_db!(&*state.db, read, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE campaign_id = $1 AND rule_id = $2 AND status <> 'revoked'")
                 .bind(&campaign.id)
                 .bind(&rule.id)
                 .fetch_one(pool)
                 .await?
-                }
-        );
+        });
         let left: Option<i64> = match &rule.reward {
             crate::campaigns::rules::Reward::Physical { stock, .. } => {
-                let used: Option<i64> = with_db!(
-                    &*state.db,
-                    read | pool | {
-                        sqlx::query_scalar(
-                            "SELECT used FROM reward_stock WHERE campaign_id = $1 AND rule_id = $2",
-                        )
-                        .bind(&campaign.id)
-                        .bind(&rule.id)
-                        .fetch_optional(pool)
-                        .await?
-                    }
-                );
+                let used: Option<i64> = with_db!(&*state.db, read, |pool| {
+                    sqlx::query_scalar(
+                        "SELECT used FROM reward_stock WHERE campaign_id = $1 AND rule_id = $2",
+                    )
+                    .bind(&campaign.id)
+                    .bind(&rule.id)
+                    .fetch_optional(pool)
+                    .await?
+                });
                 Some(stock - used.unwrap_or(0))
             }
-            crate::campaigns::rules::Reward::Coupon { pool: coupon_pool } => Some(with_db!(
-                &*state.db,
-                read | pool
-                    | {
-                        sqlx::query_scalar("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = $1 AND pool = $2 AND grant_id IS NULL")
+            crate::campaigns::rules::Reward::Coupon { pool: coupon_pool } => {
+                Some(with_db!(&*state.db, read, |pool| {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = $1 AND pool = $2 AND grant_id IS NULL")
                     .bind(&campaign.id)
                     .bind(coupon_pool)
                     .fetch_one(pool)
                     .await?
-                    }
-            )),
+                }))
+            }
             _ => None,
         };
         let budget_left = campaign.budget.map(|b| b.amount - campaign.budget_granted);

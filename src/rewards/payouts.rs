@@ -38,13 +38,9 @@ pub async fn create(
     let campaign = load(&state, &slug).await?;
     let id = format!("PB{}", uuid::Uuid::now_v7().simple());
     let now = to_ms(chrono::Utc::now());
-    let (count, total, warnings): (i64, i64, usize) = with_db!(
-        &*state.db,
-        write
-            | db
-            | {
-                let mut tx = db.begin().await?;
-                let taken: Vec<(String, i64)> = sqlx::query_as(
+    let (count, total, warnings): (i64, i64, usize) = with_db!(&*state.db, write, |db| {
+        let mut tx = db.begin().await?;
+        let taken: Vec<(String, i64)> = sqlx::query_as(
             "UPDATE grants SET status = 'paying', payout_id = $1 \
              WHERE campaign_id = $2 AND reward_type = 'cash' AND status = 'granted' RETURNING id, amount",
         )
@@ -52,8 +48,8 @@ pub async fn create(
         .bind(&campaign.id)
         .fetch_all(&mut *tx)
         .await?;
-                let total: i64 = taken.iter().map(|(_, a)| a).sum();
-                sqlx::query("INSERT INTO payouts (id, campaign_id, count, total, currency, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        let total: i64 = taken.iter().map(|(_, a)| a).sum();
+        sqlx::query("INSERT INTO payouts (id, campaign_id, count, total, currency, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&id)
             .bind(&campaign.id)
             .bind(taken.len() as i64)
@@ -63,10 +59,10 @@ pub async fn create(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-                let mut sorted = taken.clone();
-                sorted.sort();
-                for (line_no, (grant_id, amount)) in sorted.iter().enumerate() {
-                    sqlx::query("INSERT INTO payout_lines (payout_id, grant_id, line_no, amount, status, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
+        let mut sorted = taken.clone();
+        sorted.sort();
+        for (line_no, (grant_id, amount)) in sorted.iter().enumerate() {
+            sqlx::query("INSERT INTO payout_lines (payout_id, grant_id, line_no, amount, status, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
                 .bind(&id)
                 .bind(grant_id)
                 .bind(line_no as i64 + 1)
@@ -74,28 +70,27 @@ pub async fn create(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                    sqlx::query(LEDGER)
-                        .bind(grant_id)
-                        .bind(&campaign.id)
-                        .bind("batched")
-                        .bind(amount)
-                        .bind(&auth.owner.name)
-                        .bind(&id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                (
-                    taken.len() as i64,
-                    total,
-                    taken
-                        .iter()
-                        .filter(|(_, a)| !wechat_note(*a).is_empty())
-                        .count(),
-                )
-            }
-    );
+            sqlx::query(LEDGER)
+                .bind(grant_id)
+                .bind(&campaign.id)
+                .bind("batched")
+                .bind(amount)
+                .bind(&auth.owner.name)
+                .bind(&id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        (
+            taken.len() as i64,
+            total,
+            taken
+                .iter()
+                .filter(|(_, a)| !wechat_note(*a).is_empty())
+                .count(),
+        )
+    });
     Ok(HttpResponse::Created().json(json!({"id": id, "count": count, "total": total, "currency": campaign.currency().as_str(), "warnings": warnings})))
 }
 
@@ -117,28 +112,21 @@ pub async fn file(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let lines: Vec<Line> = with_db!(
-        &*state.db,
-        read | db
-            | {
-                sqlx::query_as(
+    let lines: Vec<Line> = with_db!(&*state.db, read, |db| {
+        sqlx::query_as(
             "SELECT l.line_no, l.grant_id, p.code, p.phone, l.amount, g.currency, l.status FROM payout_lines l \
              JOIN grants g ON g.id = l.grant_id JOIN participants p ON p.id = g.participant_id WHERE l.payout_id = $1 ORDER BY l.line_no",
         )
         .bind(&id)
         .fetch_all(db)
         .await?
-            }
-    );
-    let exists: Option<String> = with_db!(
-        &*state.db,
-        read | db | {
-            sqlx::query_scalar("SELECT id FROM payouts WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(db)
-                .await?
-        }
-    );
+    });
+    let exists: Option<String> = with_db!(&*state.db, read, |db| {
+        sqlx::query_scalar("SELECT id FROM payouts WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(db)
+            .await?
+    });
     exists.ok_or_else(|| ApiError::not_found("payout"))?;
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
@@ -214,53 +202,46 @@ pub async fn results(
             format!("[{i}].status must be paid or failed"),
         ));
     }
-    let campaign_id: Option<String> = with_db!(
-        &*state.db,
-        read | db | {
-            sqlx::query_scalar("SELECT campaign_id FROM payouts WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(db)
-                .await?
-        }
-    );
+    let campaign_id: Option<String> = with_db!(&*state.db, read, |db| {
+        sqlx::query_scalar("SELECT campaign_id FROM payouts WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(db)
+            .await?
+    });
     let campaign_id = campaign_id.ok_or_else(|| ApiError::not_found("payout"))?;
     let now = to_ms(chrono::Utc::now());
     let actor = auth.owner.name.clone();
     let (mut paid, mut failed, mut unchanged) = (0, 0, 0);
     let mut mismatches = Vec::new();
-    with_db!(
-        &*state.db,
-        write
-            | db
-            | {
-                let mut tx = db.begin().await?;
-                for line in &lines {
-                    let current: Option<(String, i64)> = sqlx::query_as("SELECT status, amount FROM payout_lines WHERE payout_id = $1 AND grant_id = $2")
-                .bind(&id)
-                .bind(&line.grant_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                    let Some((status, amount)) = current else {
-                        mismatches.push(
-                            json!({"grant_id": line.grant_id, "problem": "not in this batch"}),
-                        );
-                        continue;
-                    };
-                    if status == line.status {
-                        unchanged += 1;
-                        continue;
-                    }
-                    if status != "pending" {
-                        mismatches.push(json!({"grant_id": line.grant_id, "problem": format!("already {status}, now reported {}", line.status)}));
-                        sqlx::query("UPDATE payout_lines SET result_note = $1 WHERE payout_id = $2 AND grant_id = $3")
+    with_db!(&*state.db, write, |db| {
+        let mut tx = db.begin().await?;
+        for line in &lines {
+            let current: Option<(String, i64)> = sqlx::query_as(
+                "SELECT status, amount FROM payout_lines WHERE payout_id = $1 AND grant_id = $2",
+            )
+            .bind(&id)
+            .bind(&line.grant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, amount)) = current else {
+                mismatches.push(json!({"grant_id": line.grant_id, "problem": "not in this batch"}));
+                continue;
+            };
+            if status == line.status {
+                unchanged += 1;
+                continue;
+            }
+            if status != "pending" {
+                mismatches.push(json!({"grant_id": line.grant_id, "problem": format!("already {status}, now reported {}", line.status)}));
+                sqlx::query("UPDATE payout_lines SET result_note = $1 WHERE payout_id = $2 AND grant_id = $3")
                     .bind(format!("conflicting result: {}", line.status))
                     .bind(&id)
                     .bind(&line.grant_id)
                     .execute(&mut *tx)
                     .await?;
-                        continue;
-                    }
-                    sqlx::query("UPDATE payout_lines SET status = $1, provider_ref = $2, updated_at = $3 WHERE payout_id = $4 AND grant_id = $5")
+                continue;
+            }
+            sqlx::query("UPDATE payout_lines SET status = $1, provider_ref = $2, updated_at = $3 WHERE payout_id = $4 AND grant_id = $5")
                 .bind(&line.status)
                 .bind(line.provider_ref.as_deref())
                 .bind(now)
@@ -268,36 +249,35 @@ pub async fn results(
                 .bind(&line.grant_id)
                 .execute(&mut *tx)
                 .await?;
-                    if line.status == "paid" {
-                        sqlx::query("UPDATE grants SET status = 'paid', paid_at = $1, provider_ref = $2 WHERE id = $3 AND status = 'paying'")
+            if line.status == "paid" {
+                sqlx::query("UPDATE grants SET status = 'paid', paid_at = $1, provider_ref = $2 WHERE id = $3 AND status = 'paying'")
                     .bind(now)
                     .bind(line.provider_ref.as_deref())
                     .bind(&line.grant_id)
                     .execute(&mut *tx)
                     .await?;
-                        paid += 1;
-                    } else {
-                        // Back in the queue for the next batch.
-                        sqlx::query("UPDATE grants SET status = 'granted', payout_id = NULL WHERE id = $1 AND status = 'paying'")
+                paid += 1;
+            } else {
+                // Back in the queue for the next batch.
+                sqlx::query("UPDATE grants SET status = 'granted', payout_id = NULL WHERE id = $1 AND status = 'paying'")
                     .bind(&line.grant_id)
                     .execute(&mut *tx)
                     .await?;
-                        failed += 1;
-                    }
-                    sqlx::query(LEDGER)
-                        .bind(&line.grant_id)
-                        .bind(&campaign_id)
-                        .bind(&line.status)
-                        .bind(amount)
-                        .bind(&actor)
-                        .bind(line.provider_ref.as_deref().unwrap_or(&id))
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
+                failed += 1;
             }
-    );
+            sqlx::query(LEDGER)
+                .bind(&line.grant_id)
+                .bind(&campaign_id)
+                .bind(&line.status)
+                .bind(amount)
+                .bind(&actor)
+                .bind(line.provider_ref.as_deref().unwrap_or(&id))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    });
     Ok(HttpResponse::Ok().json(
         json!({"paid": paid, "failed": failed, "unchanged": unchanged, "mismatches": mismatches}),
     ))
@@ -310,16 +290,12 @@ pub async fn reconciliation(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state, &slug).await?;
-    let rows: Vec<(String, String, i64, i64)> = with_db!(
-        &*state.db,
-        read | db
-            | {
-                sqlx::query_as("SELECT rule_id, status, granted_at, amount FROM grants WHERE campaign_id = $1 AND reward_type = 'cash'")
+    let rows: Vec<(String, String, i64, i64)> = with_db!(&*state.db, read, |db| {
+        sqlx::query_as("SELECT rule_id, status, granted_at, amount FROM grants WHERE campaign_id = $1 AND reward_type = 'cash'")
             .bind(&campaign.id)
             .fetch_all(db)
             .await?
-            }
-    );
+    });
     let mut totals = std::collections::BTreeMap::<&str, i64>::new();
     let mut by_rule = std::collections::BTreeMap::<String, [i64; 4]>::new();
     let mut by_day = std::collections::BTreeMap::<String, [i64; 4]>::new();
@@ -343,28 +319,21 @@ pub async fn reconciliation(
             entry[slot] += amount;
         }
     }
-    let mismatches: Vec<(String, String, Option<String>)> = with_db!(
-        &*state.db,
-        read | db
-            | {
-                sqlx::query_as(
+    let mismatches: Vec<(String, String, Option<String>)> = with_db!(&*state.db, read, |db| {
+        sqlx::query_as(
             "SELECT l.payout_id, l.grant_id, l.result_note FROM payout_lines l JOIN payouts p ON p.id = l.payout_id \
              WHERE p.campaign_id = $1 AND l.result_note IS NOT NULL",
         )
         .bind(&campaign.id)
         .fetch_all(db)
         .await?
-            }
-    );
-    let flagged: Vec<String> = with_db!(
-        &*state.db,
-        read | db | {
-            sqlx::query_scalar("SELECT id FROM grants WHERE campaign_id = $1 AND flag IS NOT NULL")
-                .bind(&campaign.id)
-                .fetch_all(db)
-                .await?
-        }
-    );
+    });
+    let flagged: Vec<String> = with_db!(&*state.db, read, |db| {
+        sqlx::query_scalar("SELECT id FROM grants WHERE campaign_id = $1 AND flag IS NOT NULL")
+            .bind(&campaign.id)
+            .fetch_all(db)
+            .await?
+    });
     let get = |k: &str| totals.get(k).copied().unwrap_or(0);
     let split =
         |v: &[i64; 4]| json!({"granted": v[0], "paid": v[1], "unpaid": v[2], "revoked": v[3]});

@@ -34,70 +34,51 @@ pub struct DayStats {
 type Counter4 = (String, i64, i64, i64);
 
 pub async fn funnel(db: &Db, campaign_id: &str) -> Result<serde_json::Value, sqlx::Error> {
-    let visit_rows: Vec<(String, String, i64, i64, i64)> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as("SELECT channel, day, visits, unique_visitors, bot_visits FROM visit_counters WHERE campaign_id = $1")
+    let visit_rows: Vec<(String, String, i64, i64, i64)> = with_db!(db, read, |pool| {
+        sqlx::query_as("SELECT channel, day, visits, unique_visitors, bot_visits FROM visit_counters WHERE campaign_id = $1")
             .bind(campaign_id)
             .fetch_all(pool)
             .await?
-            }
-    );
+    });
     // (channel, leads, joined, participants)
-    let people: Vec<Counter4> = with_db!(
-        db,
-        read | pool | {
-            sqlx::query_as(
-                "SELECT channel, \
+    let people: Vec<Counter4> = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT channel, \
                 CAST(SUM(CASE WHEN kind = 'lead' THEN 1 ELSE 0 END) AS BIGINT), \
                 CAST(SUM(CASE WHEN status IN ('joined', 'left') THEN 1 ELSE 0 END) AS BIGINT), \
                 CAST(COUNT(*) AS BIGINT) \
              FROM participants WHERE campaign_id = $1 GROUP BY channel",
-            )
-            .bind(campaign_id)
-            .fetch_all(pool)
-            .await?
-        }
-    );
-    let qualified_rows: Vec<(String, i64)> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await?
+    });
+    let qualified_rows: Vec<(String, i64)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT p.channel, CAST(COUNT(*) AS BIGINT) FROM referrals r JOIN participants p ON p.id = r.invitee_id \
              WHERE r.campaign_id = $1 AND r.state = 'qualified' GROUP BY p.channel",
         )
         .bind(campaign_id)
         .fetch_all(pool)
         .await?
-            }
-    );
-    let leads_by_day: Vec<(String, i64)> = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    });
+    let leads_by_day: Vec<(String, i64)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT created_day, CAST(COUNT(*) AS BIGINT) FROM participants WHERE campaign_id = $1 AND kind = 'lead' GROUP BY created_day",
         )
         .bind(campaign_id)
         .fetch_all(pool)
         .await?
-            }
-    );
-    let (referred, max_generation): (i64, i64) = with_db!(
-        db,
-        read | pool
-            | {
-                sqlx::query_as(
+    });
+    let (referred, max_generation): (i64, i64) = with_db!(db, read, |pool| {
+        sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN inviter_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
                     CAST(COALESCE(MAX(generation), 0) AS BIGINT) FROM participants WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_one(pool)
         .await?
-            }
-    );
+    });
 
     let mut channels: BTreeMap<String, ChannelStats> = BTreeMap::new();
     let mut days: BTreeMap<String, DayStats> = BTreeMap::new();

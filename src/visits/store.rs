@@ -21,63 +21,58 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
         .iter()
         .filter(|v| !v.is_bot && seen.insert((v.campaign_id.as_str(), v.visitor_hash.as_str())))
         .collect();
-    with_db!(
-        db,
-        write
-            | pool
-            | {
-                let mut tx = pool.begin().await?;
-                for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::new(
+    with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, is_bot, user_agent, visited_at) ",
             );
-                    q.push_values(chunk, |mut row, v| {
-                        row.push_bind(&v.campaign_id)
-                            .push_bind(&v.channel)
-                            .push_bind(v.ref_code.as_deref())
-                            .push_bind(&v.visitor_hash)
-                            .push_bind(v.is_bot)
-                            .push_bind(&v.user_agent)
-                            .push_bind(v.at_ms);
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                let mut new_visitors: HashSet<(String, String)> = HashSet::new();
-                for chunk in candidates.chunks(ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO visitors (campaign_id, visitor_hash, first_seen_at) ",
-                    );
-                    q.push_values(chunk, |mut row, v| {
-                        row.push_bind(&v.campaign_id)
-                            .push_bind(&v.visitor_hash)
-                            .push_bind(v.at_ms);
-                    });
-                    q.push(" ON CONFLICT (campaign_id, visitor_hash) DO NOTHING RETURNING campaign_id, visitor_hash");
-                    let rows: Vec<(String, String)> =
-                        q.build_query_as().fetch_all(&mut *tx).await?;
-                    new_visitors.extend(rows);
-                }
-                let mut tallies: HashMap<(&str, &str, &str), Tally> = HashMap::new();
-                for v in batch {
-                    let t = tallies
-                        .entry((&v.campaign_id, &v.channel, &v.day))
-                        .or_default();
-                    if v.is_bot {
-                        t.bot_visits += 1;
-                    } else {
-                        t.visits += 1;
-                    }
-                }
-                for v in &candidates {
-                    if new_visitors.remove(&(v.campaign_id.clone(), v.visitor_hash.clone())) {
-                        tallies
-                            .entry((&v.campaign_id, &v.channel, &v.day))
-                            .or_default()
-                            .unique_visitors += 1;
-                    }
-                }
-                for ((campaign_id, channel, day), t) in &tallies {
-                    sqlx::query(
+            q.push_values(chunk, |mut row, v| {
+                row.push_bind(&v.campaign_id)
+                    .push_bind(&v.channel)
+                    .push_bind(v.ref_code.as_deref())
+                    .push_bind(&v.visitor_hash)
+                    .push_bind(v.is_bot)
+                    .push_bind(&v.user_agent)
+                    .push_bind(v.at_ms);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut new_visitors: HashSet<(String, String)> = HashSet::new();
+        for chunk in candidates.chunks(ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO visitors (campaign_id, visitor_hash, first_seen_at) ",
+            );
+            q.push_values(chunk, |mut row, v| {
+                row.push_bind(&v.campaign_id)
+                    .push_bind(&v.visitor_hash)
+                    .push_bind(v.at_ms);
+            });
+            q.push(" ON CONFLICT (campaign_id, visitor_hash) DO NOTHING RETURNING campaign_id, visitor_hash");
+            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+            new_visitors.extend(rows);
+        }
+        let mut tallies: HashMap<(&str, &str, &str), Tally> = HashMap::new();
+        for v in batch {
+            let t = tallies
+                .entry((&v.campaign_id, &v.channel, &v.day))
+                .or_default();
+            if v.is_bot {
+                t.bot_visits += 1;
+            } else {
+                t.visits += 1;
+            }
+        }
+        for v in &candidates {
+            if new_visitors.remove(&(v.campaign_id.clone(), v.visitor_hash.clone())) {
+                tallies
+                    .entry((&v.campaign_id, &v.channel, &v.day))
+                    .or_default()
+                    .unique_visitors += 1;
+            }
+        }
+        for ((campaign_id, channel, day), t) in &tallies {
+            sqlx::query(
                 "INSERT INTO visit_counters (campaign_id, channel, day, visits, unique_visitors, bot_visits) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, channel, day) DO UPDATE SET \
                  visits = visit_counters.visits + excluded.visits, \
@@ -92,8 +87,7 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
             .bind(t.bot_visits)
             .execute(&mut *tx)
             .await?;
-                }
-                tx.commit().await
-            }
-    )
+        }
+        tx.commit().await
+    })
 }

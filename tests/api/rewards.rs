@@ -295,11 +295,11 @@ crate::both_backends! {
         app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 1000)).await;
         inviter_with_friends(&app, 1, 1).await;
         run_jobs(&app).await;
-        let changed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write |pool| {
+        let changed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write, |pool| {
             sqlx::query("UPDATE ledger_entries SET amount = 1").execute(pool).await.map(|_| ())
         });
         assert!(changed.is_err(), "an UPDATE of the ledger must fail");
-        let removed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write |pool| {
+        let removed: Result<_, sqlx::Error> = fission::with_db!(&*app.state.db, write, |pool| {
             sqlx::query("DELETE FROM ledger_entries").execute(pool).await.map(|_| ())
         });
         assert!(removed.is_err(), "a DELETE from the ledger must fail");

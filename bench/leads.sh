@@ -7,9 +7,10 @@ build_release
 machine
 # Each backend twice: a campaign without groups, and one whose leads are also routed to
 # a group (a seat taken per lead, as the live code does).
+port=18400
 for run in sqlite postgres sqlite+groups postgres+groups; do
   backend=${run%+groups}
-  port=$((18400 + RANDOM % 500))
+  port=$((port + 1))
   start_fission $backend $port
   create_campaign bench
   if [ "$run" != "$backend" ]; then

@@ -14,7 +14,7 @@ build_release() { (cd "$ROOT" && cargo build --release --locked --quiet); }
 start_fission() {
   local backend=$1 port=${2:-18080}
   case $backend in
-    sqlite) export FISSION_DATABASE_URL="sqlite://$WORK/bench-$port.db" ;;
+    sqlite) export FISSION_DATABASE_URL="sqlite://$WORK/bench-$port-$RANDOM.db" ;;
     postgres)
       local schema="bench_$(date +%s)_$RANDOM"
       psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $schema"

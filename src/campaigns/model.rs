@@ -317,8 +317,9 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
         return Err("groups.max_per_person must be 1..=20".into());
     }
     if let Some(poster) = &input.spec.poster {
-        if !(64..=2000).contains(&poster.qr.size) {
-            return Err("poster.qr.size must be 64..=2000 pixels".into());
+        // Below ~120 px a phone camera struggles and long links no longer fit.
+        if !(120..=2000).contains(&poster.qr.size) {
+            return Err("poster.qr.size must be 120..=2000 pixels".into());
         }
     }
     for text in page_texts(&input.spec.page) {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::render::{PosterFormat, PosterLayout};
+use super::render::{PosterFormat, PosterLayout, RenderError};
 use super::PosterService;
 use crate::campaigns::Campaign;
 use crate::http::error::ApiError;
@@ -130,7 +130,14 @@ pub async fn show(
             url,
             participant.display_name(),
         )
-        .await?;
+        .await
+        .map_err(|e| match e.downcast_ref::<RenderError>() {
+            // The campaign's poster layout cannot carry this link: the marketer must fix it.
+            Some(RenderError::QrTooSmall { .. } | RenderError::QrOutside { .. }) => {
+                ApiError::conflict("poster_misconfigured", e.to_string())
+            }
+            _ => ApiError::internal(e),
+        })?;
     metrics::counter!("fission_posters_rendered_total").increment(1);
     Ok(poster_response(bytes, format, &etag))
 }

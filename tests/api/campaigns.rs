@@ -61,6 +61,7 @@ both_backends! {
             json!({"slug": "ok-slug", "title": "t", "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-11-01T00:00:00Z"}),
             json!({"slug": "ok-slug", "title": "t", "poster": {"background_asset": "nope", "qr": {"x": 1, "y": 1, "size": 100}}}),
             json!({"slug": 7, "title": "t"}),
+            json!({"slug": "ok-slug", "title": "t", "poster": {"qr": {"x": 1, "y": 1, "size": 100}}}),
         ];
         for body in cases {
             let response = app.post_json("/api/v1/campaigns", &app.admin, &body).await;

@@ -10,7 +10,7 @@ use crate::campaigns::store as campaigns;
 use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const SLUG: &str = "spring-tea";
 const BACKGROUND: &[u8] = include_bytes!("../static/demo/poster-bg.jpg");

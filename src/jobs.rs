@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::web::Data;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Runs every job once; returns how many rows they changed.
 pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<u64> {

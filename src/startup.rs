@@ -17,21 +17,8 @@ use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
 use crate::pages::{PageCache, Templates};
 use crate::posters::PosterService;
+use crate::state::AppState;
 use crate::visits::VisitRecorder;
-
-/// Everything a request handler may use, built once and shared by all workers.
-pub struct AppState {
-    pub settings: Settings,
-    pub db: Arc<Db>,
-    pub campaigns: CampaignCache,
-    pub assets: AssetCache,
-    pub signer: Signer,
-    pub templates: Templates,
-    pub pages: PageCache,
-    pub posters: PosterService,
-    pub visits: VisitRecorder,
-    pub public_writes: PublicWriteLimit,
-}
 
 pub struct Application {
     port: u16,
@@ -92,8 +79,8 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
                 .wrap(from_fn(crate::http::metrics::track))
                 .wrap(Compress::default())
-                .configure(crate::http::routes)
-                .default_service(web::to(crate::http::not_found))
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::routes::not_found))
         })
         .workers(workers)
         .backlog(4096)

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{inspect, store};
 use crate::auth::{Auth, CampaignWrite};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `POST /api/v1/assets`: multipart field `file`, PNG or JPEG.
 pub async fn upload(

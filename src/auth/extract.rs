@@ -6,7 +6,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::tokens::{self, Role, TokenOwner};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A kind of access; each admin route asks for one by its extractor type.
 pub trait Access {

@@ -7,7 +7,7 @@ use super::store::{self, StoreError};
 use crate::assets;
 use crate::auth::{Auth, CampaignWrite, ReadAccess};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {

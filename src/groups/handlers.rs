@@ -12,7 +12,7 @@ use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
 use crate::http::error::ApiError;
 use crate::participants::store as participants;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 pub fn group_json(g: &Group, now_ms: i64) -> Value {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::campaigns::Campaign;
 use crate::http::error::ApiError;
 use crate::participants::Participant;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The `group` field of the public participant response: routes the person now.
 pub async fn route_for_api(

@@ -19,7 +19,7 @@ use super::store;
 use crate::campaigns::store as campaigns;
 use crate::config::Secret;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const TOLERANCE_SECS: i64 = 300;
 const MAX_BODY: usize = 1 << 20;

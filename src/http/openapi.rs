@@ -144,8 +144,8 @@ mod tests {
         let toks = lex(source);
         let start = toks
             .windows(2)
-            .position(|w| is_ident(w.first(), "fn") && is_ident(w.get(1), "routes"))
-            .ok_or_else(|| vec!["no `fn routes` in the source".to_owned()])?;
+            .position(|w| is_ident(w.first(), "fn") && is_ident(w.get(1), "configure"))
+            .ok_or_else(|| vec!["no `fn configure` in the source".to_owned()])?;
         let open = start
             + toks[start..]
                 .iter()
@@ -245,8 +245,8 @@ mod tests {
     }
 
     fn registered_routes() -> Vec<(String, String)> {
-        routes_in(include_str!("mod.rs"))
-            .unwrap_or_else(|problems| panic!("http/mod.rs: {problems:#?}"))
+        routes_in(include_str!("../routes.rs"))
+            .unwrap_or_else(|problems| panic!("routes.rs: {problems:#?}"))
     }
 
     fn document() -> Value {
@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn the_reader_follows_any_formatting_and_scopes() {
         let source = r#"
-            pub fn routes(cfg: &mut web::ServiceConfig) {
+            pub fn configure(cfg: &mut web::ServiceConfig) {
                 // .route("/commented", web::get().to(x))
                 cfg.route("/a", web::get().to(a))
                     .route(
@@ -312,7 +312,7 @@ mod tests {
         ];
         assert_eq!(found, want.map(|(m, p)| (m.to_owned(), p.to_owned())));
         let odd = routes_in(
-            "fn routes(cfg: &mut X) { cfg.service(hello).route(PATH, web::get().to(x)); }",
+            "fn configure(cfg: &mut X) { cfg.service(hello).route(PATH, web::get().to(x)); }",
         )
         .unwrap_err();
         assert_eq!(odd.len(), 2, "{odd:?}");

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::cookies;
 use crate::groups::routing;
 use crate::participants::store;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const DEFAULT_FALLBACK: &str =
     "当前群已满或二维码已更新，请添加活动助手微信，我们会尽快邀请你入群。";

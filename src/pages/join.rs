@@ -10,7 +10,7 @@ use crate::http::client;
 use crate::participants::handlers::parse_name;
 use crate::participants::leads::{self, Lead, LeadError};
 use crate::participants::Phone;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct JoinForm {

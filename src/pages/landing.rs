@@ -8,7 +8,7 @@ use crate::campaigns::{Campaign, Openness};
 use crate::db::time::{day, to_ms};
 use crate::http::client;
 use crate::participants::{Channel, InviteCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::visits::Visit;
 
 #[derive(Deserialize)]

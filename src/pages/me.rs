@@ -7,7 +7,7 @@ use crate::campaigns::rules::RuleKind;
 use crate::campaigns::Campaign;
 use crate::participants::store;
 use crate::rewards::leaderboard;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The next milestone not yet reached: (invites needed, reward label).
 fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> {

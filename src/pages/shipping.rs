@@ -6,7 +6,7 @@ use serde_json::json;
 use super::cookies;
 use crate::db::time::to_ms;
 use crate::participants::{store, Phone};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 #[derive(Deserialize)]

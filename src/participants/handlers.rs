@@ -11,7 +11,7 @@ use crate::campaigns::handlers::load;
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl From<LeadError> for ApiError {
     fn from(err: LeadError) -> Self {

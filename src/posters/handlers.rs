@@ -8,7 +8,7 @@ use super::PosterService;
 use crate::campaigns::Campaign;
 use crate::http::error::ApiError;
 use crate::participants::{store, InviteCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn parse_file(file: &str) -> Option<(InviteCode, PosterFormat)> {
     let (code, ext) = file.rsplit_once('.')?;

@@ -7,7 +7,7 @@ use crate::auth::{Auth, CampaignWrite};
 use crate::campaigns::handlers::load;
 use crate::db::time::to_ms;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 const MAX_CODES: usize = 200_000;

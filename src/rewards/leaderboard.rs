@@ -9,7 +9,7 @@ use crate::campaigns::handlers::load;
 use crate::db::Db;
 use crate::http::error::ApiError;
 use crate::participants::phone::mask;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

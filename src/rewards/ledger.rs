@@ -14,7 +14,7 @@ use crate::db::time::from_ms;
 use crate::db::Db;
 use crate::http::error::ApiError;
 use crate::participants::phone::mask;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 const PAGE: i64 = 5000;

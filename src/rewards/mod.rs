@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::db::time::from_ms;
 use crate::http::error::ApiError;
 use crate::participants::Participant;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -12,7 +12,7 @@ use crate::campaigns::handlers::load;
 use crate::db::time::{day, from_ms, to_ms};
 use crate::http::error::ApiError;
 use crate::participants::phone::mask;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 /// WeChat Pay red envelopes carry 1 to 200 yuan each.

@@ -10,7 +10,7 @@ use crate::auth::{Auth, ReadAccess};
 use crate::campaigns::handlers::load;
 use crate::db::Db;
 use crate::http::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::with_db;
 
 #[derive(Debug, Default, Serialize, Clone)]

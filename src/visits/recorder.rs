@@ -4,19 +4,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::model::Visit;
 use crate::db::Db;
-
-#[derive(Debug, Clone)]
-pub struct Visit {
-    pub campaign_id: String,
-    pub channel: String,
-    pub ref_code: Option<String>,
-    pub visitor_hash: String,
-    pub is_bot: bool,
-    pub user_agent: String,
-    pub at_ms: i64,
-    pub day: String,
-}
 
 enum Message {
     Visit(Visit),

@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use super::recorder::Visit;
+use super::model::Visit;
 use crate::db::Db;
 use crate::with_db;
 

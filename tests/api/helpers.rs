@@ -7,7 +7,8 @@ use std::io::Cursor;
 
 use actix_web::web::Data;
 use fission::config::Settings;
-use fission::startup::{AppState, Application};
+use fission::startup::Application;
+use fission::state::AppState;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,125 @@
+//! The route table: the top floor of the house. It names every domain's handlers; nothing
+//! but start-up imports it.
+
+use actix_web::{web, HttpResponse};
+
+use crate::http::error::ApiError;
+use crate::{
+    assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(http::metrics::render))
+        .route("/api/v1/openapi.json", web::get().to(http::openapi::serve))
+        .route("/assets/{id}", web::get().to(assets::handlers::serve))
+        .route(
+            "/hooks/v1/group-events",
+            web::post().to(groups::webhook::receive),
+        )
+        .service(
+            web::scope("/api/v1")
+                .route("/assets", web::post().to(assets::handlers::upload))
+                .route("/campaigns", web::post().to(campaigns::handlers::create))
+                .route("/campaigns", web::get().to(campaigns::handlers::list))
+                .route(
+                    "/campaigns/{slug}",
+                    web::get().to(campaigns::handlers::read),
+                )
+                .route(
+                    "/campaigns/{slug}",
+                    web::patch().to(campaigns::handlers::patch),
+                )
+                .route(
+                    "/campaigns/{slug}/seeds",
+                    web::post().to(participants::handlers::seeds),
+                )
+                .route(
+                    "/campaigns/{slug}/participants/{code}",
+                    web::get().to(participants::handlers::detail),
+                )
+                .route("/campaigns/{slug}/stats", web::get().to(stats::show))
+                .route(
+                    "/campaigns/{slug}/leaderboard",
+                    web::get().to(rewards::leaderboard::show),
+                )
+                .route(
+                    "/campaigns/{slug}/coupon-pools/{pool}/codes",
+                    web::post().to(rewards::coupons::import),
+                )
+                .route(
+                    "/campaigns/{slug}/ledger.csv",
+                    web::get().to(rewards::ledger::csv),
+                )
+                .route(
+                    "/campaigns/{slug}/ledger.xlsx",
+                    web::get().to(rewards::ledger::xlsx),
+                )
+                .route(
+                    "/campaigns/{slug}/payouts",
+                    web::post().to(rewards::payouts::create),
+                )
+                .route(
+                    "/campaigns/{slug}/reconciliation",
+                    web::get().to(rewards::payouts::reconciliation),
+                )
+                .route("/payouts/{id}.csv", web::get().to(rewards::payouts::file))
+                .service(
+                    // A provider's result file can be long: up to 100,000 lines.
+                    web::resource("/payouts/{id}/results")
+                        .app_data(
+                            web::JsonConfig::default()
+                                .limit(16 << 20)
+                                .error_handler(http::error::json_error),
+                        )
+                        .route(web::post().to(rewards::payouts::results)),
+                )
+                .route(
+                    "/campaigns/{slug}/groups",
+                    web::post().to(groups::handlers::create),
+                )
+                .route(
+                    "/campaigns/{slug}/groups",
+                    web::get().to(groups::handlers::list),
+                )
+                .route(
+                    "/campaigns/{slug}/groups/{id}",
+                    web::patch().to(groups::handlers::patch),
+                )
+                .route(
+                    "/campaigns/{slug}/groups/{id}/members",
+                    web::post().to(groups::handlers::import_members),
+                )
+                .route(
+                    "/campaigns/{slug}/group-events",
+                    web::get().to(groups::handlers::list_events),
+                )
+                .route(
+                    "/campaigns/{slug}/group-events/{id}/match",
+                    web::post().to(groups::handlers::match_event),
+                )
+                .route(
+                    "/group-events/unmatched",
+                    web::get().to(groups::handlers::list_unmatched),
+                )
+                .route(
+                    "/public/campaigns/{slug}/participants",
+                    web::post().to(participants::handlers::join_json),
+                ),
+        )
+        .service(
+            web::scope("/c/{slug}")
+                .route("", web::get().to(pages::landing::show))
+                .route("", web::head().to(pages::landing::head))
+                .route("/join", web::post().to(pages::join::submit))
+                .route("/me", web::get().to(pages::me::show))
+                .route("/me/shipping", web::post().to(pages::shipping::submit))
+                .route("/group", web::get().to(pages::group::show))
+                .route("/p/{file}", web::get().to(posters::handlers::show)),
+        );
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("route"))
+}

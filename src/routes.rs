@@ -68,11 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     // A provider's result file can be long: up to 100,000 lines.
                     web::resource("/payouts/{id}/results")
-                        .app_data(
-                            web::JsonConfig::default()
-                                .limit(16 << 20)
-                                .error_handler(http::error::json_error),
-                        )
+                        .app_data(http::extract::json_config(16 << 20))
                         .route(web::post().to(rewards::payouts::results)),
                 )
                 .route(

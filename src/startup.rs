@@ -12,7 +12,7 @@ use crate::assets::cache::AssetCache;
 use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::http::error::{form_error, json_error, path_error, query_error};
+use crate::http::extract;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
 use crate::pages::{PageCache, Templates};
@@ -64,18 +64,10 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(1 << 20)
-                        .error_handler(json_error),
-                )
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(16 << 10)
-                        .error_handler(form_error),
-                )
-                .app_data(web::QueryConfig::default().error_handler(query_error))
-                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(extract::json_config(1 << 20))
+                .app_data(extract::form_config(16 << 10))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
                 .wrap(from_fn(crate::http::metrics::track))
                 .wrap(Compress::default())

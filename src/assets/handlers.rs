@@ -1,12 +1,11 @@
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
 use super::{inspect, store};
 use crate::auth::{Auth, CampaignWrite};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// `POST /api/v1/assets`: multipart field `file`, PNG or JPEG.
@@ -19,18 +18,16 @@ pub async fn upload(
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = form.next().await {
         let mut field =
-            field.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+            field.map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string()))?;
         let is_file = field.content_disposition().and_then(|d| d.get_name()) == Some("file");
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+            let chunk = chunk
+                .map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string()))?;
             if bytes.len() + chunk.len() > limit {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("files are limited to {limit} bytes"),
-                ));
+                return Err(ApiError::too_large(format!(
+                    "files are limited to {limit} bytes"
+                )));
             }
             if is_file {
                 bytes.extend_from_slice(&chunk);
@@ -42,7 +39,7 @@ pub async fn upload(
     }
     let bytes = file.ok_or_else(|| {
         ApiError::invalid(
-            "missing_file",
+            ErrorCode::MissingFile,
             "send the image in a multipart field named 'file'",
         )
     })?;
@@ -51,7 +48,7 @@ pub async fn upload(
         web::block(move || inspect::inspect(&bytes, max_side).map(|info| (info, bytes)))
             .await
             .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::invalid("invalid_image", e.to_string()))?;
+            .map_err(|e| ApiError::invalid(ErrorCode::InvalidImage, e.to_string()))?;
     let meta = store::insert(
         &state.db,
         &info,

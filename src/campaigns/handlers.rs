@@ -6,17 +6,18 @@ use super::model::{self, Campaign, CampaignInput, Status};
 use super::store::{self, StoreError};
 use crate::assets;
 use crate::auth::{Auth, CampaignWrite, ReadAccess};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::SlugTaken => {
-                ApiError::conflict("slug_taken", "a campaign with this slug already exists")
-            }
+            StoreError::SlugTaken => ApiError::conflict(
+                ErrorCode::SlugTaken,
+                "a campaign with this slug already exists",
+            ),
             StoreError::Stale => ApiError::conflict(
-                "edit_conflict",
+                ErrorCode::EditConflict,
                 "the campaign changed meanwhile; read it and retry",
             ),
             StoreError::Db(e) => e.into(),
@@ -81,11 +82,15 @@ async fn parse_and_check(
     body: Value,
 ) -> Result<(CampaignInput, super::Slug), ApiError> {
     let input: CampaignInput = serde_json::from_value(body)
-        .map_err(|e| ApiError::invalid("invalid_campaign", e.to_string()))?;
-    let slug = model::validate(&input).map_err(|m| ApiError::invalid("invalid_campaign", m))?;
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidCampaign, e.to_string()))?;
+    let slug =
+        model::validate(&input).map_err(|m| ApiError::invalid(ErrorCode::InvalidCampaign, m))?;
     if let Some(id) = &input.spec.page.hero.image_asset {
         assets::store::meta(&state.db, id).await?.ok_or_else(|| {
-            ApiError::invalid("unknown_asset", format!("asset {id} does not exist"))
+            ApiError::invalid(
+                ErrorCode::UnknownAsset,
+                format!("asset {id} does not exist"),
+            )
         })?;
     }
     if let Some(poster) = &input.spec.poster {
@@ -93,7 +98,10 @@ async fn parse_and_check(
         let (width, height) = match &poster.background_asset {
             Some(id) => {
                 let bg = assets::store::meta(&state.db, id).await?.ok_or_else(|| {
-                    ApiError::invalid("unknown_asset", format!("asset {id} does not exist"))
+                    ApiError::invalid(
+                        ErrorCode::UnknownAsset,
+                        format!("asset {id} does not exist"),
+                    )
                 })?;
                 (bg.width, bg.height)
             }
@@ -102,7 +110,7 @@ async fn parse_and_check(
         let q = poster.qr;
         if i64::from(q.x + q.size) > width || i64::from(q.y + q.size) > height {
             return Err(ApiError::invalid(
-                "poster_qr_outside",
+                ErrorCode::PosterQrOutside,
                 format!(
                     "the QR box ends at ({}, {}) but the background is {width}x{height}",
                     q.x + q.size,
@@ -146,7 +154,7 @@ pub async fn list(
     let status = match &query.status {
         Some(raw) => Some(
             Status::parse(raw)
-                .ok_or_else(|| ApiError::bad_request("invalid_query", "unknown status"))?,
+                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidQuery, "unknown status"))?,
         ),
         None => None,
     };
@@ -189,7 +197,7 @@ pub async fn patch(
     let patch = body.into_inner();
     if !patch.is_object() {
         return Err(ApiError::invalid(
-            "invalid_campaign",
+            ErrorCode::InvalidCampaign,
             "send a JSON object with the fields to change",
         ));
     }
@@ -198,7 +206,7 @@ pub async fn patch(
     let (input, new_slug) = parse_and_check(&state, merged).await?;
     if new_slug != current.slug {
         return Err(ApiError::invalid(
-            "slug_immutable",
+            ErrorCode::SlugImmutable,
             "a campaign's slug is printed on its posters and cannot change",
         ));
     }
@@ -206,7 +214,7 @@ pub async fn patch(
         b.amount < current.budget_granted
     }) {
         return Err(ApiError::invalid(
-            "budget_below_granted",
+            ErrorCode::BudgetBelowGranted,
             format!("{} is already granted", current.budget_granted),
         ));
     }

@@ -146,5 +146,8 @@ impl Db {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
-pub mod batch;
+mod batch;
 pub mod time;
+mod tx;
+
+pub use tx::Tx;

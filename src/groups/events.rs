@@ -7,17 +7,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
 
 use super::model::Group;
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::participants::qualification::{
     ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED, ON_JOINED, ON_LEFT,
 };
 use crate::participants::{store as participants, InviteCode, Phone};
-use crate::with_db;
+use crate::{on_tx, with_db};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,7 +92,7 @@ pub async fn ingest(
     group: Option<&Group>,
     campaign: Option<&Campaign>,
     e: &GroupEvent,
-    source: &str,
+    source: &'static str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, sqlx::Error> {
     let outcomes = ingest_batch(
@@ -132,7 +131,7 @@ struct Prepared<'a> {
 pub async fn ingest_batch(
     db: &Db,
     batch: &[Incoming<'_>],
-    source: &str,
+    source: &'static str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut prepared = Vec::with_capacity(batch.len());
@@ -164,82 +163,66 @@ pub async fn ingest_batch(
             terms: incoming.campaign.map(Terms::of),
         });
     }
-    let mut outcomes = Vec::with_capacity(prepared.len());
-    match db {
-        Db::Sqlite { writer, .. } => {
-            let mut conn = writer.acquire().await?;
-            let mut tx = conn.begin().await?;
-            for p in &prepared {
-                outcomes.push(StoreEvent::store_and_apply(&mut *tx, p, source, now).await?);
-            }
-            tx.commit().await?;
-        }
-        Db::Postgres(pool) => {
-            for p in &prepared {
-                let mut conn = pool.acquire().await?;
-                let mut tx = conn.begin().await?;
-                outcomes.push(StoreEvent::store_and_apply(&mut *tx, p, source, now).await?);
-                tx.commit().await?;
-            }
-        }
-    }
-    Ok(outcomes)
+    db.write_each(&prepared, |tx, p| {
+        Box::pin(store_and_apply(tx, p, source, now))
+    })
+    .await
 }
 
 /// Stores one event by its id (a replay is a duplicate) and applies it when matched.
-trait StoreEvent {
-    async fn store_and_apply(
-        &mut self,
-        p: &Prepared<'_>,
-        source: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, sqlx::Error>;
-}
-
-macro_rules! store_event_impl {
-    ($conn:ty) => {
-        impl StoreEvent for $conn {
-            async fn store_and_apply(&mut self, p: &Prepared<'_>, source: &str, now: DateTime<Utc>) -> Result<Outcome, sqlx::Error> {
-                let tx = self;
-                let e = p.incoming.event;
-                let stored: Option<String> = sqlx::query_scalar(
-                    "INSERT INTO group_events (id, group_id, campaign_id, kind, participant_code, phone, member_ref, occurred_at, \
-                     received_at, source, participant_id, status, matched_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id",
-                )
-                .bind(&e.id)
-                .bind(&e.group_id)
-                .bind(p.incoming.campaign.map(|c| c.id.as_str()))
-                .bind(e.kind.as_str())
-                .bind(e.participant_code.as_deref())
-                .bind(e.phone.as_deref())
-                .bind(e.member_ref.as_deref())
-                .bind(to_ms(e.at))
-                .bind(to_ms(now))
-                .bind(source)
-                .bind(p.matched.as_ref().map(|m| m.0.as_str()))
-                .bind(p.status)
-                .bind(p.matched.as_ref().map(|m| m.1))
-                .fetch_optional(&mut *tx)
-                .await?;
-                if stored.is_none() {
-                    return Ok(Outcome::Duplicate);
-                }
-                let (Some((participant_id, _)), Some(group), Some(terms)) = (&p.matched, p.incoming.group, &p.terms) else {
-                    return Ok(Outcome::Unmatched);
-                };
-                if ApplyEvent::apply_event(&mut *tx, participant_id, group, terms, e).await? {
-                    return Ok(Outcome::Applied);
-                }
-                sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1").bind(&e.id).execute(&mut *tx).await?;
-                Ok(Outcome::Stale)
-            }
-        }
+async fn store_and_apply(
+    tx: &mut Tx<'_>,
+    p: &Prepared<'_>,
+    source: &'static str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, sqlx::Error> {
+    let e = p.incoming.event;
+    let stored: Option<String> = on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "INSERT INTO group_events (id, group_id, campaign_id, kind, participant_code, phone, member_ref, occurred_at, \
+             received_at, source, participant_id, status, matched_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id",
+        )
+        .bind(&e.id)
+        .bind(&e.group_id)
+        .bind(p.incoming.campaign.map(|c| c.id.as_str()))
+        .bind(e.kind.as_str())
+        .bind(e.participant_code.as_deref())
+        .bind(e.phone.as_deref())
+        .bind(e.member_ref.as_deref())
+        .bind(to_ms(e.at))
+        .bind(to_ms(now))
+        .bind(source)
+        .bind(p.matched.as_ref().map(|m| m.0.as_str()))
+        .bind(p.status)
+        .bind(p.matched.as_ref().map(|m| m.1))
+        .fetch_optional(conn)
+        .await?
+    });
+    if stored.is_none() {
+        return Ok(Outcome::Duplicate);
+    }
+    let (Some((participant_id, _)), Some(group), Some(terms)) =
+        (&p.matched, p.incoming.group, &p.terms)
+    else {
+        return Ok(Outcome::Unmatched);
     };
+    if apply_event(tx, participant_id, group, terms, e).await? {
+        return Ok(Outcome::Applied);
+    }
+    mark_stale(tx, &e.id).await?;
+    Ok(Outcome::Stale)
 }
 
-store_event_impl!(sqlx::SqliteConnection);
-store_event_impl!(sqlx::PgConnection);
+async fn mark_stale(tx: &mut Tx<'_>, event_id: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1")
+            .bind(event_id)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
 
 /// Applies a stored, unmatched event to the participant a marketer chose.
 pub async fn match_by_hand(
@@ -251,29 +234,35 @@ pub async fn match_by_hand(
     e: &GroupEvent,
 ) -> Result<bool, sqlx::Error> {
     let terms = Terms::of(campaign);
-    with_db!(db, write, |pool| {
-        let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE group_events SET status = 'applied', participant_id = $1, matched_by = 'manual' \
-             WHERE id = $2 AND status = 'unmatched'",
-        )
-        .bind(participant_id)
-        .bind(event_id)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if !ApplyEvent::apply_event(&mut *tx, participant_id, group, &terms, e).await? {
-            sqlx::query("UPDATE group_events SET status = 'stale' WHERE id = $1")
-                .bind(event_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+    let (event_id, group, participant_id, e) = (
+        event_id.to_owned(),
+        group.clone(),
+        participant_id.to_owned(),
+        e.clone(),
+    );
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            let claimed = on_tx!(tx, |conn| {
+                sqlx::query(
+                    "UPDATE group_events SET status = 'applied', participant_id = $1, matched_by = 'manual' \
+                     WHERE id = $2 AND status = 'unmatched'",
+                )
+                .bind(&participant_id)
+                .bind(&event_id)
+                .execute(conn)
+                .await?
+                .rows_affected()
+            });
+            if claimed == 0 {
+                return Ok(false);
+            }
+            if !apply_event(tx, &participant_id, &group, &terms, &e).await? {
+                mark_stale(tx, &event_id).await?;
+            }
+            Ok(true)
+        })
     })
+    .await
 }
 
 /// What applying an event needs from its campaign.
@@ -299,57 +288,57 @@ struct Current {
 }
 
 /// Moves one membership inside the caller's transaction; written once for both backends.
-trait ApplyEvent {
-    /// Returns false when the event is older than the last one applied.
-    async fn apply_event(
-        &mut self,
-        participant_id: &str,
-        group: &Group,
-        terms: &Terms,
-        e: &GroupEvent,
-    ) -> Result<bool, sqlx::Error>;
-}
-
-macro_rules! apply_event_impl {
-    ($conn:ty) => {
-        impl ApplyEvent for $conn {
-        async fn apply_event(&mut self, participant_id: &str, group: &Group, terms: &Terms, e: &GroupEvent) -> Result<bool, sqlx::Error> {
-            let tx = self;
-            let at = to_ms(e.at);
-            sqlx::query("UPDATE participants SET status = status WHERE id = $1").bind(participant_id).execute(&mut *tx).await?;
-            // Locks the membership (PostgreSQL) before reading it, so the reservation-expiry
-            // job cannot release the same seat this join converts into a member.
-            sqlx::query("UPDATE group_assignments SET state = state WHERE participant_id = $1 AND group_id = $2")
+/// Returns false when the event is older than the last one applied.
+async fn apply_event(
+    tx: &mut Tx<'_>,
+    participant_id: &str,
+    group: &Group,
+    terms: &Terms,
+    e: &GroupEvent,
+) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, |tx| {
+        let at = to_ms(e.at);
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(participant_id)
+            .execute(&mut *tx)
+            .await?;
+        // Locks the membership (PostgreSQL) before reading it, so the reservation-expiry
+        // job cannot release the same seat this join converts into a member.
+        sqlx::query("UPDATE group_assignments SET state = state WHERE participant_id = $1 AND group_id = $2")
                 .bind(participant_id)
                 .bind(&group.id)
                 .execute(&mut *tx)
                 .await?;
-            let current: Option<Current> = sqlx::query_as(
+        let current: Option<Current> = sqlx::query_as(
                 "SELECT state, joined_at, last_event_at FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
             )
             .bind(participant_id)
             .bind(&group.id)
             .fetch_optional(&mut *tx)
             .await?;
-            if current.as_ref().and_then(|c| c.last_event_at).is_some_and(|last| last > at) {
-                return Ok(false);
-            }
-            let state = current.as_ref().map(|c| c.state.as_str());
-            let (new_state, members_delta, reserved_delta) = match (e.kind, state) {
-                (EventKind::MemberJoined, Some("joined")) => ("joined", 0, 0),
-                (EventKind::MemberJoined, Some("reserved")) => ("joined", 1, -1),
-                (EventKind::MemberJoined, _) => ("joined", 1, 0),
-                (EventKind::MemberLeft, Some("joined")) => ("left", -1, 0),
-                (EventKind::MemberLeft, Some("reserved")) => ("left", 0, -1),
-                (EventKind::MemberLeft, _) => ("left", 0, 0),
-            };
-            let joined_at = match (e.kind, state) {
-                (EventKind::MemberJoined, Some("joined")) => current.as_ref().and_then(|c| c.joined_at),
-                (EventKind::MemberJoined, _) => Some(at),
-                _ => current.as_ref().and_then(|c| c.joined_at),
-            };
-            let left_at = (e.kind == EventKind::MemberLeft).then_some(at);
-            sqlx::query(
+        if current
+            .as_ref()
+            .and_then(|c| c.last_event_at)
+            .is_some_and(|last| last > at)
+        {
+            return Ok(false);
+        }
+        let state = current.as_ref().map(|c| c.state.as_str());
+        let (new_state, members_delta, reserved_delta) = match (e.kind, state) {
+            (EventKind::MemberJoined, Some("joined")) => ("joined", 0, 0),
+            (EventKind::MemberJoined, Some("reserved")) => ("joined", 1, -1),
+            (EventKind::MemberJoined, _) => ("joined", 1, 0),
+            (EventKind::MemberLeft, Some("joined")) => ("left", -1, 0),
+            (EventKind::MemberLeft, Some("reserved")) => ("left", 0, -1),
+            (EventKind::MemberLeft, _) => ("left", 0, 0),
+        };
+        let joined_at = match (e.kind, state) {
+            (EventKind::MemberJoined, Some("joined")) => current.as_ref().and_then(|c| c.joined_at),
+            (EventKind::MemberJoined, _) => Some(at),
+            _ => current.as_ref().and_then(|c| c.joined_at),
+        };
+        let left_at = (e.kind == EventKind::MemberLeft).then_some(at);
+        sqlx::query(
                 "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, joined_at, left_at, last_event_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, group_id) DO UPDATE SET \
                  state = excluded.state, joined_at = excluded.joined_at, left_at = excluded.left_at, last_event_at = excluded.last_event_at, \
@@ -365,9 +354,9 @@ macro_rules! apply_event_impl {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            if members_delta != 0 || reserved_delta != 0 {
-                // Counts never go below zero, whatever the tooling reports.
-                sqlx::query(
+        if members_delta != 0 || reserved_delta != 0 {
+            // Counts never go below zero, whatever the tooling reports.
+            sqlx::query(
                     "UPDATE groups SET members = CASE WHEN members + $1 < 0 THEN 0 ELSE members + $1 END, \
                      reserved = CASE WHEN reserved + $2 < 0 THEN 0 ELSE reserved + $2 END WHERE id = $3",
                 )
@@ -376,9 +365,9 @@ macro_rules! apply_event_impl {
                 .bind(&group.id)
                 .execute(&mut *tx)
                 .await?;
-            }
-            if let Some(member_ref) = &e.member_ref {
-                sqlx::query(
+        }
+        if let Some(member_ref) = &e.member_ref {
+            sqlx::query(
                     "INSERT INTO member_refs (campaign_id, member_ref, participant_id, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (campaign_id, member_ref) DO NOTHING",
                 )
@@ -388,30 +377,39 @@ macro_rules! apply_event_impl {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
+        }
+        match e.kind {
+            EventKind::MemberJoined => {
+                sqlx::query("UPDATE participants SET status = 'joined' WHERE id = $1")
+                    .bind(participant_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(ON_JOINED)
+                    .bind(at)
+                    .bind(i64::from(terms.hold_hours) * 3_600_000)
+                    .bind(participant_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            match e.kind {
-                EventKind::MemberJoined => {
-                    sqlx::query("UPDATE participants SET status = 'joined' WHERE id = $1").bind(participant_id).execute(&mut *tx).await?;
-                    sqlx::query(ON_JOINED).bind(at).bind(i64::from(terms.hold_hours) * 3_600_000).bind(participant_id).execute(&mut *tx).await?;
-                }
-                EventKind::MemberLeft => {
-                    let still_in: i64 = sqlx::query_scalar(
+            EventKind::MemberLeft => {
+                let still_in: i64 = sqlx::query_scalar(
                         "SELECT COUNT(*) FROM group_assignments WHERE participant_id = $1 AND campaign_id = $2 AND state = 'joined'",
                     )
                     .bind(participant_id)
                     .bind(&group.campaign_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                    if still_in == 0 {
-                        sqlx::query("UPDATE participants SET status = 'left' WHERE id = $1 AND status = 'joined'")
+                if still_in == 0 {
+                    sqlx::query("UPDATE participants SET status = 'left' WHERE id = $1 AND status = 'joined'")
                             .bind(participant_id)
                             .execute(&mut *tx)
                             .await?;
-                    }
-                    let quick = joined_at.is_some_and(|j| state == Some("joined") && at - j < terms.quick_leave_ms);
-                    if quick {
-                        let minutes = (at - joined_at.unwrap_or(at)) / 60_000;
-                        sqlx::query(
+                }
+                let quick = joined_at
+                    .is_some_and(|j| state == Some("joined") && at - j < terms.quick_leave_ms);
+                if quick {
+                    let minutes = (at - joined_at.unwrap_or(at)) / 60_000;
+                    sqlx::query(
                             "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
                              VALUES ($1, $2, $3, 'quick_leave', $4, $5) ON CONFLICT (participant_id, rule) DO NOTHING",
                         )
@@ -422,18 +420,27 @@ macro_rules! apply_event_impl {
                         .bind(at)
                         .execute(&mut *tx)
                         .await?;
-                        sqlx::query(ON_FLAGGED_OPEN).bind(at).bind("fraud:quick_leave").bind(participant_id).execute(&mut *tx).await?;
-                        sqlx::query(ON_FLAGGED_QUALIFIED).bind(at).bind("fraud:quick_leave").bind(participant_id).execute(&mut *tx).await?;
-                    } else {
-                        sqlx::query(ON_LEFT).bind(at).bind(participant_id).execute(&mut *tx).await?;
-                    }
+                    sqlx::query(ON_FLAGGED_OPEN)
+                        .bind(at)
+                        .bind("fraud:quick_leave")
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(ON_FLAGGED_QUALIFIED)
+                        .bind(at)
+                        .bind("fraud:quick_leave")
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    sqlx::query(ON_LEFT)
+                        .bind(at)
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
-            Ok(true)
         }
-    }
-    };
+        Ok(true)
+    })
 }
-
-apply_event_impl!(sqlx::SqliteConnection);
-apply_event_impl!(sqlx::PgConnection);

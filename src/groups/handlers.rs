@@ -10,7 +10,7 @@ use crate::auth::{Auth, CampaignWrite, ReadAccess};
 use crate::campaigns::handlers::load;
 use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::store as participants;
 use crate::state::AppState;
 use crate::with_db;
@@ -36,13 +36,13 @@ pub fn group_json(g: &Group, now_ms: i64) -> Value {
 
 async fn checked(state: &AppState, body: Value) -> Result<GroupInput, ApiError> {
     let input: GroupInput = serde_json::from_value(body)
-        .map_err(|e| ApiError::invalid("invalid_group", e.to_string()))?;
-    model::validate(&input).map_err(|m| ApiError::invalid("invalid_group", m))?;
+        .map_err(|e| ApiError::invalid(ErrorCode::InvalidGroup, e.to_string()))?;
+    model::validate(&input).map_err(|m| ApiError::invalid(ErrorCode::InvalidGroup, m))?;
     assets::store::meta(&state.db, &input.qr_asset)
         .await?
         .ok_or_else(|| {
             ApiError::invalid(
-                "unknown_asset",
+                ErrorCode::UnknownAsset,
                 format!("asset {} does not exist", input.qr_asset),
             )
         })?;
@@ -103,7 +103,7 @@ pub async fn patch(
     let current = load_group(&state, &campaign, &id).await?;
     let Value::Object(changes) = body.into_inner() else {
         return Err(ApiError::invalid(
-            "invalid_group",
+            ErrorCode::InvalidGroup,
             "send a JSON object with the fields to change",
         ));
     };
@@ -133,7 +133,7 @@ pub async fn import_members(
     let campaign = load(&state, &slug).await?;
     let group = load_group(&state, &campaign, &id).await?;
     let rows = import::parse(&body, state.settings.report_utc_offset_minutes)
-        .map_err(|m| ApiError::invalid("invalid_member_list", m))?;
+        .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
     let report = import::apply(&state.db, &group, &campaign, &rows, chrono::Utc::now()).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -172,7 +172,7 @@ pub async fn list_events(
     let status = query.status.clone().unwrap_or_else(|| "unmatched".into());
     if !["unmatched", "applied", "stale"].contains(&status.as_str()) {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "status is unmatched, applied or stale",
         ));
     }
@@ -212,7 +212,7 @@ pub async fn list_unmatched(
         "unknown_group" => &["unknown_group"],
         _ => {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 "status is any, unmatched or unknown_group",
             ))
         }
@@ -276,7 +276,7 @@ pub async fn match_event(
     let stored = stored.ok_or_else(|| ApiError::not_found("group event"))?;
     if stored.status != "unmatched" {
         return Err(ApiError::conflict(
-            "already_matched",
+            ErrorCode::AlreadyMatched,
             "this event was already applied",
         ));
     }
@@ -288,7 +288,7 @@ pub async fn match_event(
     .await?
     .ok_or_else(|| {
         ApiError::invalid(
-            "unknown_participant",
+            ErrorCode::UnknownParticipant,
             "no participant with this code in the campaign",
         )
     })?;
@@ -317,7 +317,7 @@ pub async fn match_event(
     .await?
     {
         return Err(ApiError::conflict(
-            "already_matched",
+            ErrorCode::AlreadyMatched,
             "this event was already applied",
         ));
     }

@@ -7,11 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Group, COLUMNS};
 use crate::campaigns::Campaign;
-use crate::db::batch::{Finish, Job};
 use crate::db::time::to_ms;
-use crate::db::Db;
-use crate::with_db;
-use sqlx::Connection;
+use crate::db::{Db, Tx};
+use crate::{on_tx, with_db};
 
 #[derive(sqlx::FromRow)]
 struct Assignment {
@@ -39,57 +37,18 @@ pub async fn route(
         return Ok(None);
     }
     let terms = RouteTerms {
-        campaign_id: &campaign.id,
-        participant_id,
+        campaign_id: campaign.id.clone(),
+        participant_id: participant_id.to_owned(),
         now_ms: to_ms(now),
         until: to_ms(now) + i64::from(campaign.spec.groups.reservation_minutes) * 60_000,
         max_groups: i64::from(campaign.spec.groups.max_per_person),
     };
-    match db {
-        // On SQLite the seat joins the group commit of the single writer, like leads do.
-        Db::Sqlite { batcher, .. } => {
-            let owned = OwnedTerms::from(&terms);
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let job: Job = Box::new(move |conn| {
-                Box::pin(async move {
-                    let routed = async {
-                        let mut savepoint = conn.begin().await?;
-                        let group = RouteTx::route_in(&mut *savepoint, &owned.terms()).await?;
-                        savepoint.commit().await?;
-                        Ok::<_, sqlx::Error>(group)
-                    }
-                    .await;
-                    Box::new(move |commit: Result<(), String>| {
-                        let _ = reply.send(commit.map_err(sqlx::Error::Protocol).and(routed));
-                    }) as Finish
-                })
-            });
-            if !batcher.submit(job).await {
-                return Err(sqlx::Error::PoolClosed);
-            }
-            answer
-                .await
-                .map_err(|_| sqlx::Error::Protocol("the write batch was dropped".into()))?
-        }
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            let group = RouteTx::route_in(&mut *tx, &terms).await?;
-            tx.commit().await?;
-            Ok(group)
-        }
-    }
+    // On SQLite the seat joins the group commit of the single writer, like leads do.
+    db.write_tx(move |tx| Box::pin(async move { route_in(tx, &terms).await }))
+        .await
 }
 
-struct RouteTerms<'a> {
-    campaign_id: &'a str,
-    participant_id: &'a str,
-    now_ms: i64,
-    until: i64,
-    max_groups: i64,
-}
-
-/// The same terms, owned, for a job that outlives the caller's borrow.
-struct OwnedTerms {
+struct RouteTerms {
     campaign_id: String,
     participant_id: String,
     now_ms: i64,
@@ -97,126 +56,109 @@ struct OwnedTerms {
     max_groups: i64,
 }
 
-impl From<&RouteTerms<'_>> for OwnedTerms {
-    fn from(t: &RouteTerms<'_>) -> Self {
-        OwnedTerms {
-            campaign_id: t.campaign_id.to_owned(),
-            participant_id: t.participant_id.to_owned(),
-            now_ms: t.now_ms,
-            until: t.until,
-            max_groups: t.max_groups,
-        }
-    }
-}
-
-impl OwnedTerms {
-    fn terms(&self) -> RouteTerms<'_> {
-        RouteTerms {
-            campaign_id: &self.campaign_id,
-            participant_id: &self.participant_id,
-            now_ms: self.now_ms,
-            until: self.until,
-            max_groups: self.max_groups,
-        }
-    }
-}
-
 /// Routing inside the caller's transaction; written once for both backends.
-trait RouteTx {
-    async fn route_in(&mut self, t: &RouteTerms<'_>) -> Result<Option<Group>, sqlx::Error>;
-}
-
-macro_rules! route_tx_impl {
-    ($conn:ty) => {
-        impl RouteTx for $conn {
-            async fn route_in(&mut self, t: &RouteTerms<'_>) -> Result<Option<Group>, sqlx::Error> {
-                let tx = self;
-                let group_sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
-                let take_seat = format!(
+async fn route_in(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>, sqlx::Error> {
+    on_tx!(tx, |tx| {
+        let group_sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
+        let take_seat = format!(
                     "UPDATE groups SET reserved = reserved + 1 WHERE id = $1 AND campaign_id = $2 AND NOT closed \
                      AND (expires_at IS NULL OR expires_at > $3) AND members + reserved < capacity RETURNING {COLUMNS}"
                 );
-                // Serialises routing of one person (a row lock on PostgreSQL; SQLite has one writer).
-                sqlx::query("UPDATE participants SET status = status WHERE id = $1")
-                    .bind(t.participant_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let assignments: Vec<Assignment> = sqlx::query_as(
-                    "SELECT group_id, state, reserved_until FROM group_assignments \
+        // Serialises routing of one person (a row lock on PostgreSQL; SQLite has one writer).
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(&t.participant_id)
+            .execute(&mut *tx)
+            .await?;
+        let assignments: Vec<Assignment> = sqlx::query_as(
+            "SELECT group_id, state, reserved_until FROM group_assignments \
                      WHERE participant_id = $1 AND campaign_id = $2 ORDER BY assigned_at DESC",
-                )
-                .bind(t.participant_id)
-                .bind(t.campaign_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let held = assignments.iter().find(|a| {
-                    a.state == "joined" || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > t.now_ms))
-                });
-                if let Some(a) = held {
-                    return sqlx::query_as(&group_sql).bind(&a.group_id).fetch_optional(&mut *tx).await;
-                }
-                // A seat held past its time but not yet released is still counted: extend it.
-                if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
-                    let extended = sqlx::query(
-                        "UPDATE group_assignments SET reserved_until = $1 \
+        )
+        .bind(&t.participant_id)
+        .bind(&t.campaign_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let held = assignments.iter().find(|a| {
+            a.state == "joined"
+                || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > t.now_ms))
+        });
+        if let Some(a) = held {
+            return sqlx::query_as(&group_sql)
+                .bind(&a.group_id)
+                .fetch_optional(&mut *tx)
+                .await;
+        }
+        // A seat held past its time but not yet released is still counted: extend it.
+        if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
+            let extended = sqlx::query(
+                "UPDATE group_assignments SET reserved_until = $1 \
                          WHERE participant_id = $2 AND group_id = $3 AND state = 'reserved'",
-                    )
-                    .bind(t.until)
-                    .bind(t.participant_id)
+            )
+            .bind(t.until)
+            .bind(&t.participant_id)
+            .bind(&a.group_id)
+            .execute(&mut *tx)
+            .await?;
+            if extended.rows_affected() == 1 {
+                return sqlx::query_as(&group_sql)
                     .bind(&a.group_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if extended.rows_affected() == 1 {
-                        return sqlx::query_as(&group_sql).bind(&a.group_id).fetch_optional(&mut *tx).await;
-                    }
-                }
-                let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
-                let left: Vec<&str> = assignments.iter().filter(|a| a.state == "left").map(|a| a.group_id.as_str()).collect();
-                // The person's earlier group first (sticky), then the pool in order.
-                let mut candidates: Vec<String> =
-                    assignments.iter().filter(|a| a.state == "expired").map(|a| a.group_id.clone()).take(1).collect();
-                if used < t.max_groups {
-                    let pool_ids: Vec<String> = sqlx::query_scalar(
+                    .fetch_optional(&mut *tx)
+                    .await;
+            }
+        }
+        let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
+        let left: Vec<&str> = assignments
+            .iter()
+            .filter(|a| a.state == "left")
+            .map(|a| a.group_id.as_str())
+            .collect();
+        // The person's earlier group first (sticky), then the pool in order.
+        let mut candidates: Vec<String> = assignments
+            .iter()
+            .filter(|a| a.state == "expired")
+            .map(|a| a.group_id.clone())
+            .take(1)
+            .collect();
+        if used < t.max_groups {
+            let pool_ids: Vec<String> = sqlx::query_scalar(
                         "SELECT id FROM groups WHERE campaign_id = $1 AND NOT closed AND kind <> 'vip' \
                          AND (expires_at IS NULL OR expires_at > $2) AND members + reserved < capacity \
                          ORDER BY position, created_at",
                     )
-                    .bind(t.campaign_id)
+                    .bind(&t.campaign_id)
                     .bind(t.now_ms)
                     .fetch_all(&mut *tx)
                     .await?;
-                    candidates.extend(pool_ids.into_iter().filter(|id| !left.contains(&id.as_str())));
-                }
-                for group_id in candidates {
-                    let group: Option<Group> = sqlx::query_as(&take_seat)
-                        .bind(&group_id)
-                        .bind(t.campaign_id)
-                        .bind(t.now_ms)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let Some(group) = group else { continue };
-                    sqlx::query(
+            candidates.extend(
+                pool_ids
+                    .into_iter()
+                    .filter(|id| !left.contains(&id.as_str())),
+            );
+        }
+        for group_id in candidates {
+            let group: Option<Group> = sqlx::query_as(&take_seat)
+                .bind(&group_id)
+                .bind(&t.campaign_id)
+                .bind(t.now_ms)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(group) = group else { continue };
+            sqlx::query(
                         "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
                          VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
                          DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until",
                     )
-                    .bind(t.participant_id)
+                    .bind(&t.participant_id)
                     .bind(&group.id)
-                    .bind(t.campaign_id)
+                    .bind(&t.campaign_id)
                     .bind(t.now_ms)
                     .bind(t.until)
                     .execute(&mut *tx)
                     .await?;
-                    return Ok(Some(group));
-                }
-                Ok(None)
-            }
+            return Ok(Some(group));
         }
-    };
+        Ok(None)
+    })
 }
-
-route_tx_impl!(sqlx::SqliteConnection);
-route_tx_impl!(sqlx::PgConnection);
 
 /// Releases seats held past their time. Each assignment moves to `expired` once, and
 /// only the runner that moved it gives the seat back, so servers may all run this.

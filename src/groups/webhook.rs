@@ -18,7 +18,7 @@ use super::events::{self, EventKind, GroupEvent, Incoming, Outcome};
 use super::store;
 use crate::campaigns::store as campaigns;
 use crate::config::Secret;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 const TOLERANCE_SECS: i64 = 300;
@@ -84,14 +84,14 @@ struct EventBody {
 fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
     let batch: Batch = serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
-            ApiError::invalid("invalid_event", e.to_string())
+            ApiError::invalid(ErrorCode::InvalidEvent, e.to_string())
         } else {
-            ApiError::bad_request("invalid_json", e.to_string())
+            ApiError::bad_request(ErrorCode::InvalidJson, e.to_string())
         }
     })?;
     if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
         return Err(ApiError::invalid(
-            "invalid_batch",
+            ErrorCode::InvalidBatch,
             format!("send 1 to {MAX_EVENTS} events"),
         ));
     }
@@ -103,14 +103,14 @@ fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
             let bounded = |s: &str, max| !s.is_empty() && s.len() <= max;
             if !bounded(&e.id, 128) || !bounded(&e.group_id, 64) {
                 return Err(ApiError::invalid(
-                    "invalid_event",
+                    ErrorCode::InvalidEvent,
                     format!("events[{i}]: id and group_id are 1-128 and 1-64 characters"),
                 ));
             }
             let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 128);
             if too_long(&e.participant_code) || too_long(&e.phone) || too_long(&e.member_ref) {
                 return Err(ApiError::invalid(
-                    "invalid_event",
+                    ErrorCode::InvalidEvent,
                     format!("events[{i}]: fields are at most 128 characters"),
                 ));
             }
@@ -129,16 +129,11 @@ fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
 
 /// Reads the raw body, refusing more than `MAX_BODY` bytes without buffering them.
 async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("at most {MAX_BODY} bytes per request"),
-        )
-    };
+    let too_large = || ApiError::too_large(format!("at most {MAX_BODY} bytes per request"));
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, e.to_string()))?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(too_large());
         }
@@ -162,7 +157,7 @@ pub async fn receive(
         &body,
         now,
     )
-    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidSignature, why))?;
     let events = parse(&body)?;
     let mut groups = HashMap::new();
     let mut campaigns_by_id = HashMap::new();

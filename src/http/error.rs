@@ -1,21 +1,81 @@
 //! The contract's error body, `{"error": {"code", "message"}}`, for every failure the
-//! API reports, including those raised by extractors (bad JSON, path, query, size).
+//! API reports. Codes are one enum, so the document lists every code a client can meet.
 
 use std::fmt;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+
+/// Stable, machine-readable error codes; their spelling is part of the public contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    AlreadyMatched,
+    BudgetBelowGranted,
+    CampaignNotOpen,
+    ConsentRequired,
+    EditConflict,
+    Forbidden,
+    InternalError,
+    InvalidBatch,
+    InvalidBody,
+    InvalidCampaign,
+    InvalidChannel,
+    InvalidCodes,
+    InvalidCount,
+    InvalidEvent,
+    InvalidField,
+    InvalidForm,
+    InvalidGroup,
+    InvalidImage,
+    InvalidJson,
+    InvalidMemberList,
+    InvalidMultipart,
+    InvalidName,
+    InvalidPhone,
+    InvalidPool,
+    InvalidQuery,
+    InvalidResults,
+    InvalidSignature,
+    MethodNotAllowed,
+    MissingFile,
+    NotFound,
+    PayloadTooLarge,
+    PosterMisconfigured,
+    PosterQrOutside,
+    RateLimited,
+    SlugImmutable,
+    SlugTaken,
+    Unauthorized,
+    Unavailable,
+    UnknownAsset,
+    UnknownParticipant,
+    UnsupportedMediaType,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people; may change wording at any time.
+    pub message: String,
+}
 
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     source: Option<anyhow::Error>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -23,40 +83,47 @@ impl ApiError {
             source: None,
         }
     }
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
+    }
+    pub fn too_large(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            message,
+        )
     }
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "a valid Bearer token is required",
         )
     }
     pub fn forbidden(needed: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("this token's role cannot {needed}"),
         )
     }
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal_error",
+            code: ErrorCode::InternalError,
             message: "internal error; it has been logged".into(),
             source: Some(source.into()),
         }
@@ -64,13 +131,16 @@ impl ApiError {
     pub fn unavailable(source: impl Into<anyhow::Error>) -> Self {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "unavailable",
+            code: ErrorCode::Unavailable,
             message: "the service is temporarily unavailable".into(),
             source: Some(source.into()),
         }
     }
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
+    }
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -78,7 +148,7 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: {}",
+            "{} {:?}: {}",
             self.status.as_u16(),
             self.code,
             self.message
@@ -92,24 +162,38 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{:?}: {}", self.code, self.message)
     }
 }
 
 impl std::error::Error for ApiError {}
 
+/// A database that cannot hand out a connection is a 503 (try again), anything else a 500.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => ApiError::unavailable(err),
-            other => ApiError::internal(other),
+        if is_unavailable(&err) {
+            ApiError::unavailable(err)
+        } else {
+            ApiError::internal(err)
         }
     }
 }
 
+/// Storage failures arrive as `anyhow` errors carrying what was being done.
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
-        ApiError::internal(err)
+        if err
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(is_unavailable)
+        {
+            ApiError::unavailable(err)
+        } else {
+            ApiError::internal(err)
+        }
     }
 }
 
@@ -122,7 +206,12 @@ impl ResponseError for ApiError {
         if self.status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+            },
+        };
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
@@ -131,57 +220,24 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Turns actix's extractor failures into the contract's body.
-pub fn json_error(
-    err: actix_web::error::JsonPayloadError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let api = match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            err.to_string(),
-        ),
-        E::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send JSON with Content-Type: application/json",
-        ),
-        E::Deserialize(inner) if inner.is_data() => {
-            ApiError::invalid("invalid_field", inner.to_string())
-        }
-        _ => ApiError::bad_request("invalid_json", err.to_string()),
-    };
-    api.into()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::bad_request("invalid_query", err.to_string()).into()
-}
+    #[test]
+    fn codes_are_spelled_in_snake_case() {
+        let json = serde_json::to_value([ErrorCode::SlugTaken, ErrorCode::InvalidJson]).unwrap();
+        assert_eq!(json, serde_json::json!(["slug_taken", "invalid_json"]));
+    }
 
-pub fn path_error(
-    err: actix_web::error::PathError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::not_found(&format!("path ({err})")).into()
-}
-
-pub fn form_error(
-    err: actix_web::error::UrlencodedError,
-    _: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::UrlencodedError as E;
-    let api = match &err {
-        E::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            err.to_string(),
-        ),
-        _ => ApiError::bad_request("invalid_form", err.to_string()),
-    };
-    api.into()
+    #[test]
+    fn a_pool_timeout_behind_context_is_still_a_503() {
+        let err = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("reading a campaign");
+        assert_eq!(ApiError::from(err).status, StatusCode::SERVICE_UNAVAILABLE);
+        let err = anyhow::anyhow!("broken").context("reading a campaign");
+        assert_eq!(
+            ApiError::from(err).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

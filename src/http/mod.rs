@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use actix_web::http::StatusCode;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 
 pub struct PublicWriteLimit {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -32,7 +32,7 @@ impl PublicWriteLimit {
         limiter.check_key(&ip).map_err(|_| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "too many requests from this address; try again in a minute",
             )
         })

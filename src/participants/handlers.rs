@@ -10,13 +10,15 @@ use crate::auth::{Auth, CampaignWrite, ReadAccess};
 use crate::campaigns::handlers::load;
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 impl From<LeadError> for ApiError {
     fn from(err: LeadError) -> Self {
         match err {
-            LeadError::Closed(why) => ApiError::conflict("campaign_not_open", closed_message(why)),
+            LeadError::Closed(why) => {
+                ApiError::conflict(ErrorCode::CampaignNotOpen, closed_message(why))
+            }
             LeadError::Db(e) => e.into(),
         }
     }
@@ -83,24 +85,24 @@ pub async fn join_json(
         Some(Value::Number(n)) => Phone::parse(&n.to_string()),
         _ => Phone::parse(""),
     }
-    .map_err(|e| ApiError::invalid("invalid_phone", e.to_string()))?;
+    .map_err(|e| ApiError::invalid(ErrorCode::InvalidPhone, e.to_string()))?;
     if body.consent != Some(Value::Bool(true)) {
         return Err(ApiError::invalid(
-            "consent_required",
+            ErrorCode::ConsentRequired,
             "consent must be true: the person agrees to be contacted",
         ));
     }
     let channel = match body.channel.as_deref() {
         Some(raw) => Channel::parse(raw).ok_or_else(|| {
             ApiError::invalid(
-                "invalid_channel",
+                ErrorCode::InvalidChannel,
                 "channel: at most 64 letters, digits, - _ .",
             )
         })?,
         None => Channel::default(),
     };
-    let name =
-        parse_name(body.name.as_deref()).map_err(|m| ApiError::invalid("invalid_name", m))?;
+    let name = parse_name(body.name.as_deref())
+        .map_err(|m| ApiError::invalid(ErrorCode::InvalidName, m))?;
     let ua = client::user_agent(&req);
     let ip_text = ip.map(|i| i.to_string()).unwrap_or_default();
     let lead = Lead {
@@ -151,19 +153,24 @@ pub async fn seeds(
     let channel = Channel::parse(&body.channel)
         .filter(|c| !c.as_str().is_empty())
         .ok_or_else(|| {
-            ApiError::invalid("invalid_channel", "channel: 1-64 letters, digits, - _ .")
+            ApiError::invalid(
+                ErrorCode::InvalidChannel,
+                "channel: 1-64 letters, digits, - _ .",
+            )
         })?;
     let count = body.count.unwrap_or(body.names.len() as u32);
     if !(1..=1000).contains(&count) || body.names.len() > count as usize {
         return Err(ApiError::invalid(
-            "invalid_count",
+            ErrorCode::InvalidCount,
             "count must be 1..=1000 and cover the names given",
         ));
     }
     let mut names = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
         let name = match body.names.get(i) {
-            Some(n) => parse_name(Some(n)).map_err(|m| ApiError::invalid("invalid_name", m))?,
+            Some(n) => {
+                parse_name(Some(n)).map_err(|m| ApiError::invalid(ErrorCode::InvalidName, m))?
+            }
             None => None,
         };
         names.push(name.unwrap_or_else(|| format!("{}-{}", channel.as_str(), i + 1)));

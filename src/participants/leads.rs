@@ -7,12 +7,10 @@ use super::code::{Channel, InviteCode};
 use super::phone::Phone;
 use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
-use crate::db::batch::{Finish, Job, SqliteBatcher};
 use crate::db::time::{day, to_ms};
-use crate::db::{is_unique_violation, Db};
+use crate::db::{is_unique_violation, Db, Tx};
 use crate::fraud::{lead_flags, LeadSignals};
-use crate::with_db;
-use sqlx::Connection;
+use crate::{on_tx, with_db};
 
 #[derive(Debug)]
 pub struct Lead {
@@ -177,13 +175,10 @@ async fn try_insert(
             .map(|i| (i.id.clone(), state, hold_until, qualified_at)),
         flags,
     };
-    let participant = match db {
-        Db::Sqlite { batcher, .. } => write_batched(batcher, new).await?,
-        Db::Postgres(pool) => {
-            let mut conn = pool.acquire().await?;
-            insert_lead_pg(&mut conn, &new).await?
-        }
-    };
+    // On SQLite the lead joins the group commit of the single writer.
+    let participant = db
+        .write_tx(move |tx| Box::pin(async move { insert_lead(tx, &new).await }))
+        .await?;
     Ok(participant.map(|participant| Captured::New {
         participant,
         inviter: inviter.map(|i| i.code),
@@ -208,93 +203,65 @@ struct NewLead {
     flags: Vec<crate::fraud::Flag>,
 }
 
-/// On SQLite the lead joins the group commit of the single writer connection.
-async fn write_batched(
-    batcher: &SqliteBatcher,
-    new: NewLead,
-) -> Result<Option<Participant>, sqlx::Error> {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move |conn| {
-        Box::pin(async move {
-            let written = insert_lead_sqlite(conn, &new).await;
-            Box::new(move |commit: Result<(), String>| {
-                let _ = reply.send(commit.map_err(sqlx::Error::Protocol).and(written));
-            }) as Finish
-        })
-    });
-    if !batcher.submit(job).await {
-        return Err(sqlx::Error::PoolClosed);
-    }
-    answer
-        .await
-        .map_err(|_| sqlx::Error::Protocol("the write batch was dropped".into()))?
-}
-
-/// Writes a lead atomically: a transaction of its own on PostgreSQL, a savepoint inside
-/// the group commit on SQLite. A lone participant row needs neither.
-macro_rules! insert_lead_fn {
-    ($name:ident, $conn:ty) => {
-        async fn $name(conn: &mut $conn, new: &NewLead) -> Result<Option<Participant>, sqlx::Error> {
-            let insert = format!(
-                "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
-                 visitor_hash, ip_hash, created_at, created_day) \
-                 VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12) \
-                 ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
-            );
-            let mut tx = conn.begin().await?;
-            let participant: Option<Participant> = sqlx::query_as(&insert)
-                .bind(&new.id)
-                .bind(&new.campaign_id)
-                .bind(new.code.as_str())
-                .bind(&new.phone)
-                .bind(new.name.as_deref())
-                .bind(&new.channel)
-                .bind(new.referral.as_ref().map(|r| r.0.as_str()))
-                .bind(new.generation)
-                .bind(new.visitor_hash.as_deref())
-                .bind(new.ip_hash.as_deref())
-                .bind(new.created_at)
-                .bind(&new.created_day)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(participant) = participant else { return Ok(None) };
-            for flag in &new.flags {
-                sqlx::query(
-                    "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&participant.id)
-                .bind(&new.campaign_id)
-                .bind(flag.rule)
-                .bind(&flag.reason)
-                .bind(new.created_at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
-                sqlx::query(
-                    "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&participant.id)
-                .bind(inviter_id)
-                .bind(&new.campaign_id)
-                .bind(*state)
-                .bind(new.created_at)
-                .bind(*hold_until)
-                .bind(*qualified_at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(Some(participant))
+/// Writes a lead with its flags and referral; `None` when the phone already took part.
+async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participant>, sqlx::Error> {
+    let insert = format!(
+        "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
+         visitor_hash, ip_hash, created_at, created_day) \
+         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12) \
+         ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
+    );
+    on_tx!(tx, |conn| {
+        let participant: Option<Participant> = sqlx::query_as(&insert)
+            .bind(&new.id)
+            .bind(&new.campaign_id)
+            .bind(new.code.as_str())
+            .bind(&new.phone)
+            .bind(new.name.as_deref())
+            .bind(&new.channel)
+            .bind(new.referral.as_ref().map(|r| r.0.as_str()))
+            .bind(new.generation)
+            .bind(new.visitor_hash.as_deref())
+            .bind(new.ip_hash.as_deref())
+            .bind(new.created_at)
+            .bind(&new.created_day)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(participant) = participant else {
+            return Ok(None);
+        };
+        for flag in &new.flags {
+            sqlx::query(
+                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&participant.id)
+            .bind(&new.campaign_id)
+            .bind(flag.rule)
+            .bind(&flag.reason)
+            .bind(new.created_at)
+            .execute(&mut *conn)
+            .await?;
         }
-    };
+        if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
+            sqlx::query(
+                "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&participant.id)
+            .bind(inviter_id)
+            .bind(&new.campaign_id)
+            .bind(*state)
+            .bind(new.created_at)
+            .bind(*hold_until)
+            .bind(*qualified_at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(Some(participant))
+    })
 }
-
-insert_lead_fn!(insert_lead_sqlite, sqlx::SqliteConnection);
-insert_lead_fn!(insert_lead_pg, sqlx::PgConnection);
 
 async fn invitee_on_device(
     db: &Db,

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::render::{PosterFormat, PosterLayout, RenderError};
 use super::PosterService;
 use crate::campaigns::Campaign;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::{store, InviteCode};
 use crate::state::AppState;
 
@@ -134,7 +134,7 @@ pub async fn show(
         .map_err(|e| match e.downcast_ref::<RenderError>() {
             // The campaign's poster layout cannot carry this link: the marketer must fix it.
             Some(RenderError::QrTooSmall { .. } | RenderError::QrOutside { .. }) => {
-                ApiError::conflict("poster_misconfigured", e.to_string())
+                ApiError::conflict(ErrorCode::PosterMisconfigured, e.to_string())
             }
             _ => ApiError::internal(e),
         })?;

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::auth::{Auth, CampaignWrite};
 use crate::campaigns::handlers::load;
 use crate::db::time::to_ms;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::with_db;
 
@@ -30,12 +30,12 @@ pub async fn import(
     let campaign = load(&state, &slug).await?;
     if !valid_pool(&pool) {
         return Err(ApiError::invalid(
-            "invalid_pool",
+            ErrorCode::InvalidPool,
             "pool names are 1-64 of a-z, 0-9, - and _",
         ));
     }
     let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::invalid("invalid_codes", "codes must be UTF-8 text"))?;
+        .map_err(|_| ApiError::invalid(ErrorCode::InvalidCodes, "codes must be UTF-8 text"))?;
     let mut codes = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let code = line.trim().trim_start_matches('\u{feff}');
@@ -44,7 +44,7 @@ pub async fn import(
         }
         if code.chars().count() > 128 || code.chars().any(char::is_control) {
             return Err(ApiError::invalid(
-                "invalid_codes",
+                ErrorCode::InvalidCodes,
                 format!("line {}: a code is at most 128 printable characters", i + 1),
             ));
         }
@@ -52,7 +52,7 @@ pub async fn import(
     }
     if codes.is_empty() || codes.len() > MAX_CODES {
         return Err(ApiError::invalid(
-            "invalid_codes",
+            ErrorCode::InvalidCodes,
             format!("send 1 to {MAX_CODES} codes, one per line"),
         ));
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Auth, ReadAccess};
 use crate::campaigns::handlers::load;
 use crate::db::Db;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
 use crate::state::AppState;
 use crate::with_db;
@@ -103,7 +103,7 @@ pub async fn show(
     let limit = query.limit.unwrap_or(10);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "limit must be 1..=1000",
         ));
     }

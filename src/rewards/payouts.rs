@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::auth::{Auth, FinanceAccess};
 use crate::campaigns::handlers::load;
 use crate::db::time::{day, from_ms, to_ms};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
 use crate::state::AppState;
 use crate::with_db;
@@ -188,7 +188,7 @@ pub async fn results(
     let lines = body.into_inner();
     if lines.is_empty() || lines.len() > 100_000 {
         return Err(ApiError::invalid(
-            "invalid_results",
+            ErrorCode::InvalidResults,
             "send 1 to 100000 results",
         ));
     }
@@ -198,7 +198,7 @@ pub async fn results(
         .find(|(_, l)| l.status != "paid" && l.status != "failed")
     {
         return Err(ApiError::invalid(
-            "invalid_results",
+            ErrorCode::InvalidResults,
             format!("[{i}].status must be paid or failed"),
         ));
     }

@@ -1,0 +1,123 @@
+//! Write transactions on either backend. Domain code hands a job to [`Db::write_tx`] and
+//! reaches its connection through [`on_tx!`]; how the backend commits is decided here:
+//! SQLite joins the group commit of its single writer inside a savepoint, PostgreSQL
+//! runs the job in a transaction of its own.
+
+use futures_util::future::BoxFuture;
+use sqlx::{Connection, PgConnection, SqliteConnection};
+
+use super::batch::{Finish, Job};
+use super::Db;
+
+/// The connection of a running write transaction.
+pub enum Tx<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection (`&mut SqliteConnection`
+/// or `&mut PgConnection`). The body is compiled once per backend, so it must use only SQL
+/// both understand.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(inner) => {
+                let $conn: &mut ::sqlx::SqliteConnection = &mut **inner;
+                $body
+            }
+            $crate::db::Tx::Postgres(inner) => {
+                let $conn: &mut ::sqlx::PgConnection = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Runs `job` as one atomic write. On SQLite it joins the writer's group commit (one
+    /// commit for many small writes) and learns the shared commit's outcome before
+    /// returning; on PostgreSQL it is a transaction of its own.
+    pub async fn write_tx<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite { batcher, .. } => {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let batched: Job = Box::new(move |conn| {
+                    Box::pin(async move {
+                        let outcome = in_savepoint(conn, job).await;
+                        Box::new(move |commit: Result<(), String>| {
+                            let _ = reply.send(match commit {
+                                Ok(()) => outcome,
+                                Err(why) => Err(E::from(sqlx::Error::Protocol(why))),
+                            });
+                        }) as Finish
+                    })
+                });
+                if !batcher.submit(batched).await {
+                    return Err(E::from(sqlx::Error::PoolClosed));
+                }
+                answer.await.unwrap_or_else(|_| {
+                    Err(E::from(sqlx::Error::Protocol(
+                        "the write batch was dropped".into(),
+                    )))
+                })
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let value = job(&mut Tx::Postgres(&mut tx)).await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// Runs `job` once per item, in order. SQLite's single writer takes them all in one
+    /// transaction (one commit); PostgreSQL gives each item a short transaction of its
+    /// own, so concurrent callers never hold locks on each other's rows for long.
+    pub async fn write_each<I, T, E>(
+        &self,
+        items: &[I],
+        job: impl for<'c, 't> Fn(&'c mut Tx<'t>, &'c I) -> BoxFuture<'c, Result<T, E>>,
+    ) -> Result<Vec<T>, E>
+    where
+        E: From<sqlx::Error>,
+    {
+        let mut out = Vec::with_capacity(items.len());
+        match self {
+            Db::Sqlite { writer, .. } => {
+                let mut conn = writer.acquire().await?;
+                let mut tx = conn.begin().await?;
+                for item in items {
+                    out.push(job(&mut Tx::Sqlite(&mut tx), item).await?);
+                }
+                tx.commit().await?;
+            }
+            Db::Postgres(pool) => {
+                for item in items {
+                    let mut tx = pool.begin().await?;
+                    out.push(job(&mut Tx::Postgres(&mut tx), item).await?);
+                    tx.commit().await?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The job inside a savepoint of the batch's transaction: a failing job rolls back its
+/// own writes and leaves the others in the batch alone.
+async fn in_savepoint<T, E, F>(conn: &mut SqliteConnection, job: F) -> Result<T, E>
+where
+    F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>>,
+    E: From<sqlx::Error>,
+{
+    let mut savepoint = conn.begin().await?;
+    let value = job(&mut Tx::Sqlite(&mut savepoint)).await?;
+    savepoint.commit().await?;
+    Ok(value)
+}

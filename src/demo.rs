@@ -5,8 +5,8 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::assets::{inspect, store as assets};
-use crate::campaigns::model::{self, CampaignInput};
 use crate::campaigns::store as campaigns;
+use crate::campaigns::{validate, CampaignInput};
 use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
@@ -25,7 +25,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
             let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
             let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
-            let slug = model::validate(&input).map_err(anyhow::Error::msg)?;
+            let slug = validate(&input).map_err(anyhow::Error::msg)?;
             let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
             let qr = assets::insert(
                 &state.db,

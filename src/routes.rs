@@ -1,19 +1,36 @@
 //! The route table: the top floor of the house. It names every domain's handlers; nothing
 //! but start-up imports it.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, App};
+use serde_json::Value;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
 
-use crate::http::error::ApiError;
 use crate::{
     assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(http::metrics::render))
-        .route("/api/v1/openapi.json", web::get().to(http::openapi::serve))
-        .route("/assets/{id}", web::get().to(assets::handlers::serve))
+/// Every route of the application, domain by domain.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(health::configure)
+        .service(http::metrics::render)
+        .service(http::openapi::serve)
+        .configure(campaigns::configure)
+        .map(legacy);
+}
+
+/// The OpenAPI document of [`configure`], built on a throwaway app.
+pub fn document() -> Value {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(http::openapi::base())
+        .configure(configure)
+        .split_for_parts();
+    http::openapi::finish(doc)
+}
+
+fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
+    cfg.route("/assets/{id}", web::get().to(assets::handlers::serve))
         .route(
             "/hooks/v1/group-events",
             web::post().to(groups::webhook::receive),
@@ -21,16 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .route("/assets", web::post().to(assets::handlers::upload))
-                .route("/campaigns", web::post().to(campaigns::handlers::create))
-                .route("/campaigns", web::get().to(campaigns::handlers::list))
-                .route(
-                    "/campaigns/{slug}",
-                    web::get().to(campaigns::handlers::read),
-                )
-                .route(
-                    "/campaigns/{slug}",
-                    web::patch().to(campaigns::handlers::patch),
-                )
                 .route(
                     "/campaigns/{slug}/seeds",
                     web::post().to(participants::handlers::seeds),
@@ -113,9 +120,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/me/shipping", web::post().to(pages::shipping::submit))
                 .route("/group", web::get().to(pages::group::show))
                 .route("/p/{file}", web::get().to(posters::handlers::show)),
-        );
-}
-
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("route"))
+        )
 }

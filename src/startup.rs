@@ -7,12 +7,15 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use utoipa_actix_web::AppExt;
 
 use crate::assets::cache::AssetCache;
 use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::extract;
+use crate::http::fallback::{fallback, KnownPaths};
+use crate::http::openapi::Document;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
 use crate::pages::{PageCache, Templates};
@@ -60,6 +63,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = state.settings.workers;
         let server_state = state.clone();
+        let doc = crate::routes::document();
+        let document = web::Data::new(Document::new(&doc));
+        let known_paths = web::Data::new(KnownPaths::from_document(&doc));
         crate::jobs::spawn(state.clone(), state.settings.worker_interval);
         let server = HttpServer::new(move || {
             App::new()
@@ -71,8 +77,12 @@ impl Application {
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
                 .wrap(from_fn(crate::http::metrics::track))
                 .wrap(Compress::default())
+                .app_data(document.clone())
+                .app_data(known_paths.clone())
+                .into_utoipa_app()
                 .configure(crate::routes::configure)
-                .default_service(web::to(crate::routes::not_found))
+                .into_app()
+                .default_service(web::to(fallback))
         })
         .workers(workers)
         .backlog(4096)

@@ -4,5 +4,5 @@
 mod extract;
 pub mod tokens;
 
-pub use extract::{Auth, CampaignWrite, FinanceAccess, ReadAccess};
+pub use extract::{Access, Auth, CampaignWrite, FinanceAccess, ReadAccess};
 pub use tokens::Role;

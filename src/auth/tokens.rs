@@ -7,7 +7,9 @@ use crate::db::time::to_ms;
 use crate::db::Db;
 use crate::with_db;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a token may do: `admin` all, `marketer` campaigns, `finance` money, `viewer` read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Marketer,
@@ -15,26 +17,12 @@ pub enum Role {
     Viewer,
 }
 
-impl Role {
-    pub fn parse(raw: &str) -> Option<Role> {
-        match raw {
-            "admin" => Some(Role::Admin),
-            "marketer" => Some(Role::Marketer),
-            "finance" => Some(Role::Finance),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Marketer => "marketer",
-            Role::Finance => "finance",
-            Role::Viewer => "viewer",
-        }
-    }
-}
+crate::text_enum!(Role {
+    Admin = "admin",
+    Marketer = "marketer",
+    Finance = "finance",
+    Viewer = "viewer",
+});
 
 const PREFIX: &str = "fsn_";
 
@@ -62,7 +50,7 @@ pub async fn create(db: &Db, name: &str, role: Role, now: DateTime<Utc>) -> anyh
         sqlx::query("INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&id)
             .bind(name)
-            .bind(role.as_str())
+            .bind(role)
             .bind(digest(&secret))
             .bind(to_ms(now))
             .execute(pool)
@@ -77,7 +65,7 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<TokenOwner>, s
     if !secret.starts_with(PREFIX) || secret.len() > 128 {
         return Ok(None);
     }
-    let row: Option<(String, String, String)> = with_db!(db, read, |pool| {
+    let row: Option<(String, String, Role)> = with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT id, name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
@@ -85,11 +73,5 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Option<TokenOwner>, s
         .fetch_optional(pool)
         .await?
     });
-    Ok(row.and_then(|(id, name, role)| {
-        Some(TokenOwner {
-            id,
-            name,
-            role: Role::parse(&role)?,
-        })
-    }))
+    Ok(row.map(|(id, name, role)| TokenOwner { id, name, role }))
 }

@@ -2,16 +2,19 @@
 //! what is given (reward); new activity models (assist, bargain, group-buy) are new kinds.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One way to earn: what earns (`kind`) and what is given (`reward`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Rule {
+    /// 1-32 of a-z, 0-9, - and _; unique in the campaign.
     pub id: String,
     #[serde(flatten)]
     pub kind: RuleKind,
     pub reward: Reward,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleKind {
     /// N qualified invites earn the reward once.
@@ -24,7 +27,7 @@ pub enum RuleKind {
     Leaderboard { top: u32 },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reward {
     Cash {
@@ -44,6 +47,23 @@ pub enum Reward {
     },
 }
 
+/// What kind of thing a reward is; grants and the ledger carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardType {
+    Cash,
+    Coupon,
+    Points,
+    Physical,
+}
+
+crate::text_enum!(RewardType {
+    Cash = "cash",
+    Coupon = "coupon",
+    Points = "points",
+    Physical = "physical",
+});
+
 impl Reward {
     /// What the reward costs the budget, in minor units (only cash spends money).
     pub fn cash_amount(&self) -> i64 {
@@ -53,12 +73,12 @@ impl Reward {
         }
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub fn kind(&self) -> RewardType {
         match self {
-            Reward::Cash { .. } => "cash",
-            Reward::Coupon { .. } => "coupon",
-            Reward::Points { .. } => "points",
-            Reward::Physical { .. } => "physical",
+            Reward::Cash { .. } => RewardType::Cash,
+            Reward::Coupon { .. } => RewardType::Coupon,
+            Reward::Points { .. } => RewardType::Points,
+            Reward::Physical { .. } => RewardType::Physical,
         }
     }
 
@@ -150,7 +170,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(rules[0].kind, RuleKind::Milestone { invites: 3 });
-        assert_eq!(rules[3].reward.type_name(), "physical");
+        assert_eq!(rules[3].reward.kind(), RewardType::Physical);
         assert!(validate(&rules).is_ok());
     }
 

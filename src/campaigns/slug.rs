@@ -1,5 +1,8 @@
 use std::fmt;
 
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+
 /// A campaign's URL name: 2-64 of `a-z`, `0-9` and inner `-`.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
@@ -20,6 +23,19 @@ impl Slug {
         &self.0
     }
 }
+
+impl utoipa::PartialSchema for Slug {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(2))
+            .max_length(Some(64))
+            .pattern(Some("^[a-z0-9][a-z0-9-]*[a-z0-9]$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Slug {}
 
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

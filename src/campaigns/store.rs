@@ -1,6 +1,10 @@
+//! Campaign rows: the body's fields as columns, the rest as one JSON document (`spec`).
+
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::model::{Budget, Campaign, CampaignInput, Spec, Status};
+use super::model::{Campaign, CampaignInput, Spec, Status};
+use super::money::{default_currency, Budget};
 use super::slug::Slug;
 use crate::db::time::{from_ms, to_ms};
 use crate::db::{is_unique_violation, Db};
@@ -11,7 +15,7 @@ struct CampaignRow {
     id: String,
     slug: String,
     title: String,
-    status: String,
+    status: Status,
     starts_at: Option<i64>,
     ends_at: Option<i64>,
     spec: String,
@@ -30,7 +34,7 @@ const COLUMNS: &str =
 impl TryFrom<CampaignRow> for Campaign {
     type Error = anyhow::Error;
     fn try_from(row: CampaignRow) -> anyhow::Result<Campaign> {
-        let spec: Spec = serde_json::from_str(&row.spec)?;
+        let spec: Spec = serde_json::from_str(&row.spec).context("reading a campaign's spec")?;
         let currency = row
             .currency
             .clone()
@@ -39,8 +43,7 @@ impl TryFrom<CampaignRow> for Campaign {
         Ok(Campaign {
             slug: Slug::parse(&row.slug)
                 .ok_or_else(|| anyhow::anyhow!("stored slug {}", row.slug))?,
-            status: Status::parse(&row.status)
-                .ok_or_else(|| anyhow::anyhow!("stored status {}", row.status))?,
+            status: row.status,
             budget: row.budget_amount.map(|amount| Budget { amount, currency }),
             id: row.id,
             title: row.title,
@@ -62,9 +65,7 @@ pub enum StoreError {
     #[error("the campaign changed meanwhile; read it again")]
     Stale,
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Storage(#[from] anyhow::Error),
 }
 
 pub async fn insert(
@@ -75,9 +76,7 @@ pub async fn insert(
 ) -> Result<Campaign, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
     let spec = serde_json::to_string(&input.spec).map_err(anyhow::Error::from)?;
-    let currency = input
-        .budget
-        .map_or_else(super::model::default_currency, |b| b.currency);
+    let currency = input.budget.map_or_else(default_currency, |b| b.currency);
     let sql = format!(
         "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $10, $10) RETURNING {COLUMNS}"
     );
@@ -86,7 +85,7 @@ pub async fn insert(
             .bind(&id)
             .bind(slug.as_str())
             .bind(input.title.trim())
-            .bind(input.status.unwrap_or(Status::Active).as_str())
+            .bind(input.status.unwrap_or(Status::Active))
             .bind(input.starts_at.map(to_ms))
             .bind(input.ends_at.map(to_ms))
             .bind(&spec)
@@ -99,11 +98,13 @@ pub async fn insert(
     match row {
         Ok(row) => Ok(row.try_into()?),
         Err(e) if is_unique_violation(&e) => Err(StoreError::SlugTaken),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::from(e)
+            .context("inserting a campaign")
+            .into()),
     }
 }
 
-/// Replaces a campaign's fields if nobody changed it since `expected_version` was read.
+/// Replaces a campaign's fields if nobody changed it since `current` was read.
 pub async fn update(
     db: &Db,
     current: &Campaign,
@@ -111,9 +112,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<Campaign, StoreError> {
     let spec = serde_json::to_string(&input.spec).map_err(anyhow::Error::from)?;
-    let currency = input
-        .budget
-        .map_or_else(super::model::default_currency, |b| b.currency);
+    let currency = input.budget.map_or_else(default_currency, |b| b.currency);
     let sql = format!(
         "UPDATE campaigns SET title = $1, status = $2, starts_at = $3, ends_at = $4, spec = $5, currency = $6, \
          budget_amount = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10 RETURNING {COLUMNS}"
@@ -121,7 +120,7 @@ pub async fn update(
     let row: Option<CampaignRow> = with_db!(db, write, |pool| {
         sqlx::query_as(&sql)
             .bind(input.title.trim())
-            .bind(input.status.unwrap_or(current.status).as_str())
+            .bind(input.status.unwrap_or(current.status))
             .bind(input.starts_at.map(to_ms))
             .bind(input.ends_at.map(to_ms))
             .bind(&spec)
@@ -131,29 +130,30 @@ pub async fn update(
             .bind(&current.id)
             .bind(current.version)
             .fetch_optional(pool)
-            .await?
+            .await
+            .context("updating a campaign")?
     });
-    row.ok_or(StoreError::Stale)?
-        .try_into()
-        .map_err(StoreError::Other)
+    Ok(row.ok_or(StoreError::Stale)?.try_into()?)
 }
 
-pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Campaign>, StoreError> {
+pub async fn by_slug(db: &Db, slug: &str) -> anyhow::Result<Option<Campaign>> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE slug = $1");
     let row: Option<CampaignRow> = with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(slug)
         .fetch_optional(pool)
-        .await?);
-    Ok(row.map(Campaign::try_from).transpose()?)
+        .await
+        .context("reading a campaign by slug")?);
+    row.map(Campaign::try_from).transpose()
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Campaign>, StoreError> {
+pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Campaign>> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1");
     let row: Option<CampaignRow> = with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(pool)
-        .await?);
-    Ok(row.map(Campaign::try_from).transpose()?)
+        .await
+        .context("reading a campaign by id")?);
+    row.map(Campaign::try_from).transpose()
 }
 
 pub async fn list(
@@ -161,19 +161,32 @@ pub async fn list(
     status: Option<Status>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Campaign>, StoreError> {
+) -> anyhow::Result<Vec<Campaign>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM campaigns WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
     );
     let rows: Vec<CampaignRow> = with_db!(db, read, |pool| {
         sqlx::query_as(&sql)
-            .bind(status.map(Status::as_str))
+            .bind(status)
             .bind(limit)
             .bind(offset)
             .fetch_all(pool)
-            .await?
+            .await
+            .context("listing campaigns")?
     });
-    rows.into_iter()
-        .map(|r| Campaign::try_from(r).map_err(StoreError::Other))
-        .collect()
+    rows.into_iter().map(Campaign::try_from).collect()
+}
+
+/// The campaigns whose leaderboard may be due: ended, with a leaderboard rule.
+pub async fn ended_with_leaderboard(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<String>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar(
+            "SELECT id FROM campaigns WHERE (status = 'ended' OR (ends_at IS NOT NULL AND ends_at <= $1)) \
+             AND spec LIKE '%\"leaderboard\"%'",
+        )
+        .bind(to_ms(now))
+        .fetch_all(pool)
+        .await
+        .context("finding ended campaigns with a leaderboard")
+    })
 }

@@ -23,7 +23,8 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -147,6 +148,7 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 mod batch;
+mod text_enum;
 pub mod time;
 mod tx;
 

@@ -3,8 +3,9 @@
 //! (offices, campuses, carrier NAT), so nothing here blocks a person outright.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, ToSchema)]
 #[serde(default)]
 pub struct FraudSettings {
     /// More leads than this from one IP within `ip_burst_minutes` flags the next ones.

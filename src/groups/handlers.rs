@@ -7,7 +7,7 @@ use super::model::{self, Group, GroupInput};
 use super::{import, store};
 use crate::assets;
 use crate::auth::{Auth, CampaignWrite, ReadAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
 use crate::http::error::{ApiError, ErrorCode};
@@ -63,7 +63,7 @@ pub async fn create(
     slug: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let input = checked(&state, body.into_inner()).await?;
     let now = to_ms(chrono::Utc::now());
     let group = store::insert(&state.db, &campaign.id, &input, now).await?;
@@ -76,7 +76,7 @@ pub async fn list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let now = to_ms(chrono::Utc::now());
     let groups = store::by_campaign(&state.db, &campaign.id).await?;
     let mut response = HttpResponse::Ok();
@@ -99,7 +99,7 @@ pub async fn patch(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let current = load_group(&state, &campaign, &id).await?;
     let Value::Object(changes) = body.into_inner() else {
         return Err(ApiError::invalid(
@@ -130,7 +130,7 @@ pub async fn import_members(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let group = load_group(&state, &campaign, &id).await?;
     let rows = import::parse(&body, state.settings.report_utc_offset_minutes)
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
@@ -168,7 +168,7 @@ pub async fn list_events(
     slug: web::Path<String>,
     query: web::Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let status = query.status.clone().unwrap_or_else(|| "unmatched".into());
     if !["unmatched", "applied", "stale"].contains(&status.as_str()) {
         return Err(ApiError::bad_request(
@@ -263,7 +263,7 @@ pub async fn match_event(
     body: web::Json<MatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, event_id) = path.into_inner();
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let sql =
         format!("SELECT {EVENT_COLUMNS} FROM group_events WHERE id = $1 AND campaign_id = $2");
     let stored: Option<StoredEvent> = with_db!(&*state.db, read, |pool| {

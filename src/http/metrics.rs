@@ -7,7 +7,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::HttpResponse;
+use actix_web::{get, HttpResponse};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -27,6 +27,13 @@ pub fn install() {
     });
 }
 
+/// Prometheus metrics, labelled by route pattern
+#[utoipa::path(
+    operation_id = "metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
 pub async fn render() -> HttpResponse {
     let body = HANDLE
         .get()

@@ -4,6 +4,8 @@
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod fallback;
+pub mod merge_patch;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;

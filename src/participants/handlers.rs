@@ -7,7 +7,7 @@ use super::leads::{self, Captured, Lead, LeadError};
 use super::phone::Phone;
 use super::store::{self, Participant};
 use crate::auth::{Auth, CampaignWrite, ReadAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
 use crate::http::error::{ApiError, ErrorCode};
@@ -149,7 +149,7 @@ pub async fn seeds(
     slug: web::Path<String>,
     body: web::Json<SeedBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let channel = Channel::parse(&body.channel)
         .filter(|c| !c.as_str().is_empty())
         .ok_or_else(|| {
@@ -203,7 +203,7 @@ pub async fn detail(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let p = store::by_code(&state.db, &campaign.id, &code.to_ascii_lowercase())
         .await?
         .ok_or_else(|| ApiError::not_found("participant"))?;

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::auth::{Auth, CampaignWrite};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::db::time::to_ms;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn import(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, pool) = path.into_inner();
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     if !valid_pool(&pool) {
         return Err(ApiError::invalid(
             ErrorCode::InvalidPool,

@@ -64,7 +64,7 @@ macro_rules! grant_tx_impl {
                 .bind(&g.rule.id)
                 .bind(&g.reason)
                 .bind(g.referral_id)
-                .bind(g.rule.reward.type_name())
+                .bind(g.rule.reward.kind())
                 .bind(amount)
                 .bind(g.campaign.currency().as_str())
                 .bind(sku)

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Auth, ReadAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
@@ -99,7 +99,7 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<LeaderboardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let limit = query.limit.unwrap_or(10);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(

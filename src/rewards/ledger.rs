@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use futures_util::stream;
 
 use crate::auth::{Auth, FinanceAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::db::time::from_ms;
 use crate::db::Db;
 use crate::http::error::ApiError;
@@ -133,7 +133,7 @@ pub async fn csv(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let db = state.db.clone();
     let start = (Some((i64::MIN, String::new())), true);
     let body = stream::unfold(start, move |(cursor, first)| {
@@ -172,7 +172,7 @@ pub async fn xlsx(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let dir = state.settings.data_dir.join("exports");
     std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
     let path = dir.join(format!("{}.xlsx", uuid::Uuid::now_v7().simple()));

@@ -119,7 +119,7 @@ pub async fn money_stats(
             }
             _ => left.is_some_and(|l| l <= 0),
         };
-        rules.push(json!({"rule_id": rule.id, "reward_type": rule.reward.type_name(), "granted": given, "remaining": left, "exhausted": exhausted}));
+        rules.push(json!({"rule_id": rule.id, "reward_type": rule.reward.kind(), "granted": given, "remaining": left, "exhausted": exhausted}));
     }
     Ok(json!({
         "rewards": rules,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{Auth, FinanceAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::db::time::{day, from_ms, to_ms};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
@@ -35,7 +35,7 @@ pub async fn create(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let id = format!("PB{}", uuid::Uuid::now_v7().simple());
     let now = to_ms(chrono::Utc::now());
     let (count, total, warnings): (i64, i64, usize) = with_db!(&*state.db, write, |db| {
@@ -289,7 +289,7 @@ pub async fn reconciliation(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let rows: Vec<(String, String, i64, i64)> = with_db!(&*state.db, read, |db| {
         sqlx::query_as("SELECT rule_id, status, granted_at, amount FROM grants WHERE campaign_id = $1 AND reward_type = 'cash'")
             .bind(&campaign.id)

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use crate::auth::{Auth, ReadAccess};
-use crate::campaigns::handlers::load;
+use crate::campaigns::service::load;
 use crate::db::Db;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -158,7 +158,7 @@ pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state, &slug).await?;
+    let campaign = load(&state.db, &slug).await?;
     let mut stats = funnel(&state.db, &campaign.id).await?;
     let money = crate::rewards::money_stats(&state, &campaign).await?;
     if let (Some(out), serde_json::Value::Object(money)) = (stats.as_object_mut(), money) {

@@ -29,14 +29,14 @@ pub fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, String) {
+async fn page(app: &TestApp, browser: &crate::helpers::Client, path: &str) -> (u16, String) {
     let response = browser.get(app.url(path)).send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
 async fn submit(
     app: &TestApp,
-    browser: &reqwest::Client,
+    browser: &crate::helpers::Client,
     slug: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
@@ -175,7 +175,7 @@ both_backends! {
         }
         let head = alice.head(app.url("/c/tea?ch=poster-a")).send().await.unwrap();
         assert_eq!(head.status(), 200);
-        let crawler = reqwest::Client::builder().user_agent("facebookexternalhit/1.1").build().unwrap();
+        let crawler = crate::helpers::Client::new(reqwest::Client::builder().user_agent("facebookexternalhit/1.1").build().unwrap());
         crawler.get(app.url("/c/tea?ch=poster-a")).send().await.unwrap();
         app.state.visits.flush().await;
         let stats = app.stats("tea").await;

@@ -1,11 +1,14 @@
 //! The integration suite: one binary, every capability over real HTTP, on SQLite and
 //! (when configured) PostgreSQL.
 
+mod client;
+mod contract_check;
 mod helpers;
 
 mod admin_auth;
 mod assets;
 mod campaigns;
+mod contract;
 mod groups;
 mod health;
 mod landing;

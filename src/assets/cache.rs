@@ -18,7 +18,7 @@ pub struct AssetCache {
 }
 
 impl AssetCache {
-    pub async fn get(&self, db: &Db, id: &str) -> Result<Option<Entry>, sqlx::Error> {
+    pub async fn get(&self, db: &Db, id: &str) -> anyhow::Result<Option<Entry>> {
         if let Some(hit) = self
             .inner
             .lock()

@@ -1,29 +1,68 @@
-use actix_multipart::Multipart;
-use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use serde_json::json;
+//! `POST /api/v1/assets` (upload) and `GET /assets/{id}` (serve).
 
-use super::{inspect, store};
-use crate::auth::{Auth, CampaignWrite};
-use crate::http::error::{ApiError, ErrorCode};
+use actix_multipart::Multipart;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service;
+use super::views::AssetView;
+use crate::auth::{Access, Auth, CampaignWrite};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-/// `POST /api/v1/assets`: multipart field `file`, PNG or JPEG.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upload).service(serve);
+}
+
+/// The upload form: one image in the field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the multipart body in the document
+pub struct UploadForm {
+    /// A PNG or JPEG, at most `FISSION_MAX_UPLOAD_BYTES` and `FISSION_MAX_IMAGE_SIDE` pixels a side.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// Upload a PNG or JPEG
+///
+/// Poster backgrounds, group QR codes and hero pictures.
+#[utoipa::path(
+    operation_id = "uploadAsset",
+    tag = "campaigns",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored image", body = AssetView),
+        (status = 400, description = "Not a readable multipart body (`invalid_multipart`)", body = ErrorBody),
+        (status = 413, description = "The file is too large (`payload_too_large`)", body = ErrorBody),
+        (status = 422, description = "No `file` field (`missing_file`) or not a PNG/JPEG within limits (`invalid_image`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))
+)]
+#[post("/api/v1/assets")]
 pub async fn upload(
     auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = state.settings.max_upload_bytes;
+    let bytes = file_field(form, state.settings.max_upload_bytes).await?;
+    let meta = service::upload(&state, bytes, &auth.owner.name).await?;
+    Ok(HttpResponse::Created().json(AssetView::from(meta)))
+}
+
+/// The bytes of the first field named `file`, refusing more than `limit` bytes.
+async fn file_field(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let malformed = |e: actix_multipart::MultipartError| {
+        ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string())
+    };
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string()))?;
+        let mut field = field.map_err(malformed)?;
         let is_file = field.content_disposition().and_then(|d| d.get_name()) == Some("file");
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string()))?;
+            let chunk = chunk.map_err(malformed)?;
             if bytes.len() + chunk.len() > limit {
                 return Err(ApiError::too_large(format!(
                     "files are limited to {limit} bytes"
@@ -37,37 +76,27 @@ pub async fn upload(
             file = Some(bytes);
         }
     }
-    let bytes = file.ok_or_else(|| {
+    file.ok_or_else(|| {
         ApiError::invalid(
             ErrorCode::MissingFile,
             "send the image in a multipart field named 'file'",
         )
-    })?;
-    let max_side = state.settings.max_image_side;
-    let (info, bytes) =
-        web::block(move || inspect::inspect(&bytes, max_side).map(|info| (info, bytes)))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::invalid(ErrorCode::InvalidImage, e.to_string()))?;
-    let meta = store::insert(
-        &state.db,
-        &info,
-        &bytes,
-        &auth.owner.name,
-        chrono::Utc::now(),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": meta.id,
-        "url": format!("/assets/{}", meta.id),
-        "width": meta.width,
-        "height": meta.height,
-        "content_type": meta.content_type,
-        "bytes": meta.byte_size,
-    })))
+    })
 }
 
-/// `GET /assets/{id}`: public, immutable.
+/// An uploaded image
+///
+/// Public and immutable: cached for a year, with an ETag.
+#[utoipa::path(
+    operation_id = "serveAsset",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The image", content(("image/png"), ("image/jpeg"))),
+        (status = 304, description = "Not modified (the `If-None-Match` ETag matched)"),
+        (status = 404, description = "No such asset (`not_found`)", body = ErrorBody),
+    )
+)]
+#[get("/assets/{id}")]
 pub async fn serve(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -78,12 +107,11 @@ pub async fn serve(
         return Err(ApiError::not_found("asset"));
     }
     let etag = format!("\"{id}\"");
-    if req
+    let if_none_match = req
         .headers()
         .get("if-none-match")
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
+        .and_then(|v| v.to_str().ok());
+    if if_none_match == Some(etag.as_str()) {
         return Ok(HttpResponse::NotModified()
             .insert_header(("ETag", etag))
             .finish());

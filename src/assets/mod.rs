@@ -2,8 +2,11 @@
 //! database so every server sees them; they are immutable, so caches never go stale.
 
 pub mod cache;
-pub mod handlers;
+mod handlers;
 pub mod inspect;
+pub mod service;
 pub mod store;
+pub mod views;
 
+pub use handlers::configure;
 pub use store::AssetMeta;

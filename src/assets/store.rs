@@ -1,3 +1,4 @@
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -23,7 +24,7 @@ pub async fn insert(
     bytes: &[u8],
     created_by: &str,
     now: DateTime<Utc>,
-) -> Result<AssetMeta, sqlx::Error> {
+) -> anyhow::Result<AssetMeta> {
     let meta = AssetMeta {
         id: uuid::Uuid::now_v7().simple().to_string(),
         content_type: info.content_type.to_owned(),
@@ -47,12 +48,13 @@ pub async fn insert(
         .bind(created_by)
         .bind(to_ms(now))
         .execute(pool)
-        .await?;
+        .await
+        .context("storing an asset")?;
     });
     Ok(meta)
 }
 
-pub async fn meta(db: &Db, id: &str) -> Result<Option<AssetMeta>, sqlx::Error> {
+pub async fn meta(db: &Db, id: &str) -> anyhow::Result<Option<AssetMeta>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT id, content_type, width, height, byte_size, sha256 FROM assets WHERE id = $1",
@@ -60,14 +62,16 @@ pub async fn meta(db: &Db, id: &str) -> Result<Option<AssetMeta>, sqlx::Error> {
         .bind(id)
         .fetch_optional(pool)
         .await
+        .context("reading an asset's size")
     })
 }
 
-pub async fn data(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+pub async fn data(db: &Db, id: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as("SELECT content_type, data FROM assets WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await
+            .context("reading an asset")
     })
 }

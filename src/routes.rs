@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(http::openapi::serve)
         .configure(assets::configure)
         .configure(campaigns::configure)
+        .configure(rewards::configure)
+        .configure(stats::configure)
         .map(legacy);
 }
 
@@ -44,38 +46,6 @@ fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
             .route(
                 "/campaigns/{slug}/participants/{code}",
                 web::get().to(participants::handlers::detail),
-            )
-            .route("/campaigns/{slug}/stats", web::get().to(stats::show))
-            .route(
-                "/campaigns/{slug}/leaderboard",
-                web::get().to(rewards::leaderboard::show),
-            )
-            .route(
-                "/campaigns/{slug}/coupon-pools/{pool}/codes",
-                web::post().to(rewards::coupons::import),
-            )
-            .route(
-                "/campaigns/{slug}/ledger.csv",
-                web::get().to(rewards::ledger::csv),
-            )
-            .route(
-                "/campaigns/{slug}/ledger.xlsx",
-                web::get().to(rewards::ledger::xlsx),
-            )
-            .route(
-                "/campaigns/{slug}/payouts",
-                web::post().to(rewards::payouts::create),
-            )
-            .route(
-                "/campaigns/{slug}/reconciliation",
-                web::get().to(rewards::payouts::reconciliation),
-            )
-            .route("/payouts/{id}.csv", web::get().to(rewards::payouts::file))
-            .service(
-                // A provider's result file can be long: up to 100,000 lines.
-                web::resource("/payouts/{id}/results")
-                    .app_data(http::extract::json_config(16 << 20))
-                    .route(web::post().to(rewards::payouts::results)),
             )
             .route(
                 "/campaigns/{slug}/groups",

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(http::openapi::serve)
         .configure(assets::configure)
         .configure(campaigns::configure)
+        .configure(groups::configure)
         .map(legacy);
 }
 
@@ -31,11 +32,7 @@ pub fn document() -> Value {
 }
 
 fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
-    cfg.route(
-        "/hooks/v1/group-events",
-        web::post().to(groups::webhook::receive),
-    )
-    .service(
+    cfg.service(
         web::scope("/api/v1")
             .route(
                 "/campaigns/{slug}/seeds",
@@ -76,34 +73,6 @@ fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
                 web::resource("/payouts/{id}/results")
                     .app_data(http::extract::json_config(16 << 20))
                     .route(web::post().to(rewards::payouts::results)),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::post().to(groups::handlers::create),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::get().to(groups::handlers::list),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}",
-                web::patch().to(groups::handlers::patch),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}/members",
-                web::post().to(groups::handlers::import_members),
-            )
-            .route(
-                "/campaigns/{slug}/group-events",
-                web::get().to(groups::handlers::list_events),
-            )
-            .route(
-                "/campaigns/{slug}/group-events/{id}/match",
-                web::post().to(groups::handlers::match_event),
-            )
-            .route(
-                "/group-events/unmatched",
-                web::get().to(groups::handlers::list_unmatched),
             )
             .route(
                 "/public/campaigns/{slug}/participants",

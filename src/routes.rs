@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(campaigns::configure)
         .configure(rewards::configure)
         .configure(stats::configure)
+        .configure(groups::configure)
         .map(legacy);
 }
 
@@ -33,11 +34,7 @@ pub fn document() -> Value {
 }
 
 fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
-    cfg.route(
-        "/hooks/v1/group-events",
-        web::post().to(groups::webhook::receive),
-    )
-    .service(
+    cfg.service(
         web::scope("/api/v1")
             .route(
                 "/campaigns/{slug}/seeds",
@@ -46,34 +43,6 @@ fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
             .route(
                 "/campaigns/{slug}/participants/{code}",
                 web::get().to(participants::handlers::detail),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::post().to(groups::handlers::create),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::get().to(groups::handlers::list),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}",
-                web::patch().to(groups::handlers::patch),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}/members",
-                web::post().to(groups::handlers::import_members),
-            )
-            .route(
-                "/campaigns/{slug}/group-events",
-                web::get().to(groups::handlers::list_events),
-            )
-            .route(
-                "/campaigns/{slug}/group-events/{id}/match",
-                web::post().to(groups::handlers::match_event),
-            )
-            .route(
-                "/group-events/unmatched",
-                web::get().to(groups::handlers::list_unmatched),
             )
             .route(
                 "/public/campaigns/{slug}/participants",

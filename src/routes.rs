@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(http::openapi::serve)
         .configure(assets::configure)
         .configure(campaigns::configure)
+        .configure(participants::configure)
         .map(legacy);
 }
 
@@ -37,14 +38,6 @@ fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
     )
     .service(
         web::scope("/api/v1")
-            .route(
-                "/campaigns/{slug}/seeds",
-                web::post().to(participants::handlers::seeds),
-            )
-            .route(
-                "/campaigns/{slug}/participants/{code}",
-                web::get().to(participants::handlers::detail),
-            )
             .route("/campaigns/{slug}/stats", web::get().to(stats::show))
             .route(
                 "/campaigns/{slug}/leaderboard",
@@ -104,10 +97,6 @@ fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
             .route(
                 "/group-events/unmatched",
                 web::get().to(groups::handlers::list_unmatched),
-            )
-            .route(
-                "/public/campaigns/{slug}/participants",
-                web::post().to(participants::handlers::join_json),
             ),
     )
     .service(

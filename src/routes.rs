@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(rewards::configure)
         .configure(stats::configure)
         .configure(groups::configure)
+        .configure(participants::configure)
         .map(legacy);
 }
 
@@ -35,21 +36,6 @@ pub fn document() -> Value {
 
 fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
     cfg.service(
-        web::scope("/api/v1")
-            .route(
-                "/campaigns/{slug}/seeds",
-                web::post().to(participants::handlers::seeds),
-            )
-            .route(
-                "/campaigns/{slug}/participants/{code}",
-                web::get().to(participants::handlers::detail),
-            )
-            .route(
-                "/public/campaigns/{slug}/participants",
-                web::post().to(participants::handlers::join_json),
-            ),
-    )
-    .service(
         web::scope("/c/{slug}")
             .route("", web::get().to(pages::landing::show))
             .route("", web::head().to(pages::landing::head))

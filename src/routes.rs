@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(http::openapi::serve)
         .configure(assets::configure)
         .configure(campaigns::configure)
+        .configure(auth::configure)
         .map(legacy);
 }
 

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(stats::configure)
         .configure(groups::configure)
         .configure(participants::configure)
+        .configure(auth::configure)
         .map(legacy);
 }
 

@@ -84,6 +84,7 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
+                .wrap(from_fn(crate::http::text::refuse_control_characters))
                 .wrap(from_fn(crate::http::metrics::track))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(Compress::default())

@@ -99,7 +99,8 @@ fn complete(op: &mut Map<String, Value>) {
         ));
         add.push((
             "422",
-            "A field is missing or has the wrong type (`invalid_field`)",
+            "A field is missing or has the wrong type (`invalid_field`), or text holds a control \
+             character (`invalid_text`)",
         ));
     }
     let takes_query = op
@@ -108,6 +109,20 @@ fn complete(op: &mut Map<String, Value>) {
         .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
     if takes_query {
         add.push(("400", "A query parameter is malformed (`invalid_query`)"));
+        add.push((
+            "422",
+            "A query parameter holds a control character (`invalid_text`)",
+        ));
+    }
+    let takes_path = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+    if takes_path {
+        add.push((
+            "404",
+            "Not found, or a path segment holds a control character (`not_found`)",
+        ));
     }
     add.push((
         "5XX",

@@ -17,5 +17,6 @@ mod posters;
 mod qualification;
 mod rewards;
 mod security;
+mod security_text;
 mod stats;
 mod tokens;

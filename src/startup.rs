@@ -55,6 +55,7 @@ impl Application {
             public_writes: PublicWriteLimit::new(
                 settings.rate_limit_per_minute,
                 settings.rate_limit_burst,
+                settings.rate_limit_ip_per_minute,
             ),
             db,
             settings,

@@ -7,6 +7,7 @@ use super::landing::{closed_page, form_query, LinkQuery};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
+use crate::http::rate_limit::Writer;
 use crate::participants::leads::{self, Lead, LeadError};
 use crate::participants::parse_name;
 use crate::participants::Phone;
@@ -87,7 +88,11 @@ pub async fn submit(
         );
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
-    if state.public_writes.check(ip).is_err() {
+    let writer = Writer {
+        visitor: Some(visitor.as_str()),
+        ip,
+    };
+    if state.public_writes.check(writer).is_err() {
         return retry(
             StatusCode::TOO_MANY_REQUESTS,
             "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",

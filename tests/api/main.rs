@@ -17,6 +17,7 @@ mod posters;
 mod qualification;
 mod rewards;
 mod security;
+mod security_limits;
 mod security_text;
 mod stats;
 mod tokens;

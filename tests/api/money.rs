@@ -2,13 +2,67 @@
 //! campaign ended by its status awards its leaderboard, the journal and a reconciliation
 //! that checks it, and coupon-pool and stock races across two servers.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
-use crate::rewards::{code, detail, inviter_with_friends, run_jobs};
+use crate::helpers::{mobile, TestApp};
+use crate::rewards::{code, detail, inviter_with_friends, rules_campaign, run_jobs};
+use fission::participants::qualification;
+
+async fn reconciliation(app: &TestApp) -> Value {
+    let rec = app
+        .get_as("/api/v1/campaigns/tea/reconciliation", &app.admin)
+        .await;
+    assert_eq!(rec.status(), 200);
+    rec.json().await.unwrap()
+}
+
+async fn flag_friend(app: &TestApp, phone: &str) {
+    let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea")
+        .await
+        .unwrap()
+        .unwrap();
+    let friend = fission::participants::store::by_phone(&app.state.db, &campaign.id, phone)
+        .await
+        .unwrap()
+        .unwrap();
+    qualification::on_flagged(
+        &app.state.db,
+        &friend.id,
+        "manual_review",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+}
 
 both_backends! {
+    async fn a_grant_revoked_in_a_batch_whose_payment_fails_is_never_paid(app: TestApp) {
+        app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 1000)).await;
+        let (inviter, _) = inviter_with_friends(&app, 1, 1).await;
+        run_jobs(&app).await;
+        let batch: Value = app.post_json("/api/v1/campaigns/tea/payouts", &app.admin, &json!({})).await.json().await.unwrap();
+        assert_eq!(batch["count"], 1);
+        flag_friend(&app, &mobile(2)).await;
+        run_jobs(&app).await;
+        let grant = detail(&app, code(&inviter)).await["grants"][0].clone();
+        assert_eq!((grant["status"].as_str(), grant["flag"].as_str()), (Some("paying"), Some("revoked_after_payment")));
+        let results = json!([{"grant_id": grant["grant_id"], "status": "failed", "provider_ref": "wx-1"}]);
+        let out: Value = app.post_json(&format!("/api/v1/payouts/{}/results", batch["id"].as_str().unwrap()), &app.admin, &results).await.json().await.unwrap();
+        assert_eq!(out["failed"], 1);
+        let grant = detail(&app, code(&inviter)).await["grants"][0].clone();
+        assert_eq!(grant["status"], "revoked", "a revoked grant whose payment failed stays revoked");
+        let next: Value = app.post_json("/api/v1/campaigns/tea/payouts", &app.admin, &json!({})).await.json().await.unwrap();
+        assert_eq!(next["count"], 0, "and is never paid in a later batch");
+        let campaign: Value = app.get_as("/api/v1/campaigns/tea", &app.admin).await.json().await.unwrap();
+        assert_eq!(campaign["budget"]["granted"], 0, "its amount went back to the budget");
+        let rec = reconciliation(&app).await;
+        assert_eq!((rec["granted"].as_i64(), rec["unpaid"].as_i64(), rec["revoked"].as_i64()), (Some(100), Some(0), Some(100)));
+        assert_eq!(rec["balanced"], true, "{rec}");
+        assert_eq!(rec["flagged_grants"], json!([]));
+    }
+
+
     async fn a_campaign_ended_by_its_status_awards_its_leaderboard_after_the_hold(app: TestApp) {
         app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": false, "hold_hours": 1},
             "rules": [{"id": "lb", "kind": "leaderboard", "top": 1, "reward": {"type": "physical", "sku": "set", "stock": 1}}]})).await;

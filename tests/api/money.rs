@@ -84,4 +84,46 @@ both_backends! {
         assert_eq!(detail(&app, code(&second)).await["grants"], json!([]));
     }
 
+
+    async fn the_journal_lists_every_entry_and_reconciliation_checks_it(app: TestApp) {
+        app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 10_000)).await;
+        let (inviter, _) = inviter_with_friends(&app, 1, 2).await;
+        run_jobs(&app).await;
+        let batch: Value = app.post_json("/api/v1/campaigns/tea/payouts", &app.admin, &json!({})).await.json().await.unwrap();
+        let grants = detail(&app, code(&inviter)).await["grants"].clone();
+        let (paid, failed) = (grants[0]["grant_id"].as_str().unwrap(), grants[1]["grant_id"].as_str().unwrap());
+        let results = json!([{"grant_id": paid, "status": "paid", "provider_ref": "=1+2"}, {"grant_id": failed, "status": "failed", "provider_ref": "wx-2"}]);
+        app.post_json(&format!("/api/v1/payouts/{}/results", batch["id"].as_str().unwrap()), &app.admin, &results).await;
+        let marketer = app.token("marketer").await;
+        assert_eq!(app.get_as("/api/v1/campaigns/tea/journal.csv", &marketer).await.status(), 403);
+        let finance = app.token("finance").await;
+        let journal = app.get_as("/api/v1/campaigns/tea/journal.csv", &finance).await;
+        assert_eq!(journal.status(), 200);
+        let text = journal.text().await.unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next().unwrap(), "\u{feff}at,grant_id,participant_code,phone_masked,kind,amount,actor,note");
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let kinds: Vec<&str> = rows.iter().map(|r| r[4]).collect();
+        assert_eq!(kinds, vec!["granted", "granted", "batched", "batched", "paid", "failed"], "{text}");
+        assert!(rows.iter().all(|r| r[3] == "139****0001" && r[2] == code(&inviter)));
+        assert!(!text.contains(&mobile(1)), "phones are masked");
+        let paid_row = rows.iter().find(|r| r[4] == "paid").unwrap();
+        assert_eq!((paid_row[1], paid_row[5], paid_row[7]), (paid, "100", "'=1+2"), "formulas are neutralised");
+        let rec = reconciliation(&app).await;
+        assert_eq!(rec["balanced"], true, "{rec}");
+        assert_eq!(rec["journal"], json!({"granted": 200, "revoked": 0, "paid": 100, "failed": 100}));
+        assert_eq!(rec["payout_results"], json!({"pending": 0, "paid": 100, "failed": 100}));
+        assert_eq!(rec["imbalances"], json!([]));
+        // A grant marked paid without the journal or a payout result knowing of it.
+        let failed_id = failed.to_owned();
+        fission::with_db!(&*app.state.db, write, |pool| {
+            sqlx::query("UPDATE grants SET status = 'paid' WHERE id = $1").bind(&failed_id).execute(pool).await.unwrap();
+        });
+        let rec = reconciliation(&app).await;
+        assert_eq!(rec["balanced"], false, "{rec}");
+        assert_eq!((rec["paid"].as_i64(), rec["journal"]["paid"].as_i64()), (Some(200), Some(100)));
+        let problems: Vec<&str> = rec["imbalances"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(problems, vec!["paid: grants vs journal: 200 != 100", "paid: grants vs payout results: 200 != 100"]);
+    }
+
 }

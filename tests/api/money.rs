@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{mobile, TestApp};
+use crate::helpers::{mobile, spawn_second, TestApp};
 use crate::rewards::{code, detail, inviter_with_friends, rules_campaign, run_jobs};
 use fission::participants::qualification;
 
@@ -36,6 +36,36 @@ async fn flag_friend(app: &TestApp, phone: &str) {
     .unwrap();
 }
 
+/// Runs the reward jobs three times on each server, all at once.
+async fn race_jobs(app: &TestApp, second: &TestApp) {
+    let now = chrono::Utc::now();
+    let runs = (0..6).map(|i| {
+        let state = if i % 2 == 0 {
+            app.state.clone()
+        } else {
+            second.state.clone()
+        };
+        async move { fission::jobs::run_once(&state, now).await.unwrap() }
+    });
+    futures_util::future::join_all(runs).await;
+    run_jobs(app).await;
+}
+
+/// `n` inviters with one friend each, the joins split over both servers.
+async fn pairs_on_two_servers(app: &TestApp, second: &TestApp, n: u32) {
+    let mut inviters = Vec::new();
+    for i in 0..n {
+        inviters.push(app.join_ok("tea", &mobile(5000 + i), None).await);
+    }
+    let joins = inviters.iter().enumerate().map(|(i, inviter)| async move {
+        let server = if i % 2 == 0 { app } else { second };
+        server
+            .join_ok("tea", &mobile(6000 + i as u32), Some(code(inviter)))
+            .await
+    });
+    futures_util::future::join_all(joins).await;
+}
+
 both_backends! {
     async fn a_grant_revoked_in_a_batch_whose_payment_fails_is_never_paid(app: TestApp) {
         app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 1000)).await;
@@ -62,7 +92,6 @@ both_backends! {
         assert_eq!(rec["flagged_grants"], json!([]));
     }
 
-
     async fn a_campaign_ended_by_its_status_awards_its_leaderboard_after_the_hold(app: TestApp) {
         app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": false, "hold_hours": 1},
             "rules": [{"id": "lb", "kind": "leaderboard", "top": 1, "reward": {"type": "physical", "sku": "set", "stock": 1}}]})).await;
@@ -83,7 +112,6 @@ both_backends! {
         assert_eq!(grants[0]["reason"], "rank:1");
         assert_eq!(detail(&app, code(&second)).await["grants"], json!([]));
     }
-
 
     async fn the_journal_lists_every_entry_and_reconciliation_checks_it(app: TestApp) {
         app.create_campaign(rules_campaign(json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 100}}]), 10_000)).await;
@@ -126,4 +154,57 @@ both_backends! {
         assert_eq!(problems, vec!["paid: grants vs journal: 200 != 100", "paid: grants vs payout results: 200 != 100"]);
     }
 
+    async fn two_servers_racing_on_a_coupon_pool_give_each_code_once(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "rules": [{"id": "wb", "kind": "invitee_bonus", "reward": {"type": "coupon", "pool": "welcome"}}]})).await;
+        let codes: Vec<String> = (0..5).map(|i| format!("CODE-{i}")).collect();
+        let imported: Value = app.api.post(app.url("/api/v1/campaigns/tea/coupon-pools/welcome/codes")).bearer_auth(&app.admin)
+            .header("content-type", "text/plain").body(codes.join("\n")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(imported["available"], 5);
+        let second = spawn_second(&app, &[]).await;
+        pairs_on_two_servers(&app, &second, 12).await;
+        race_jobs(&app, &second).await;
+        let mut given = Vec::new();
+        for i in 0..12 {
+            let friend = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", friend_code(&app, 6000 + i).await), &app.admin).await;
+            let friend: Value = friend.json().await.unwrap();
+            for g in friend["grants"].as_array().unwrap() {
+                given.push(g["coupon_code"].as_str().unwrap().to_owned());
+            }
+        }
+        given.sort();
+        assert_eq!(given, codes, "12 friends, 5 codes: each code given once, none twice");
+        let stats = app.stats("tea").await;
+        assert_eq!((stats["rewards"][0]["granted"].as_i64(), stats["rewards"][0]["remaining"].as_i64()), (Some(5), Some(0)));
+    }
+
+    async fn two_servers_racing_on_physical_stock_give_exactly_the_stock(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "rules": [{"id": "box", "kind": "milestone", "invites": 1,
+            "reward": {"type": "physical", "sku": "tea-box", "stock": 3}}]})).await;
+        let second = spawn_second(&app, &[]).await;
+        pairs_on_two_servers(&app, &second, 12).await;
+        race_jobs(&app, &second).await;
+        let mut winners = 0;
+        for i in 0..12 {
+            let inviter: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{}", friend_code(&app, 5000 + i).await), &app.admin).await.json().await.unwrap();
+            winners += inviter["grants"].as_array().unwrap().len();
+        }
+        assert_eq!(winners, 3, "12 inviters reach the milestone; the stock of 3 goes to exactly 3");
+        let stats = app.stats("tea").await;
+        assert_eq!((stats["rewards"][0]["granted"].as_i64(), stats["rewards"][0]["remaining"].as_i64()), (Some(3), Some(0)));
+        assert_eq!(stats["rewards"][0]["exhausted"], true);
+    }
+}
+
+/// The invite code of the participant with `mobile(n)`.
+async fn friend_code(app: &TestApp, n: u32) -> String {
+    let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea")
+        .await
+        .unwrap()
+        .unwrap();
+    fission::participants::store::by_phone(&app.state.db, &campaign.id, &mobile(n))
+        .await
+        .unwrap()
+        .unwrap()
+        .code
+        .to_string()
 }

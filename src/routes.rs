@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -19,6 +19,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(campaigns::configure)
         .configure(rewards::configure)
         .configure(stats::configure)
+        .configure(groups::configure)
+        .configure(participants::configure)
+        .configure(auth::configure)
         .map(legacy);
 }
 
@@ -33,54 +36,7 @@ pub fn document() -> Value {
 }
 
 fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
-    cfg.route(
-        "/hooks/v1/group-events",
-        web::post().to(groups::webhook::receive),
-    )
-    .service(
-        web::scope("/api/v1")
-            .route(
-                "/campaigns/{slug}/seeds",
-                web::post().to(participants::handlers::seeds),
-            )
-            .route(
-                "/campaigns/{slug}/participants/{code}",
-                web::get().to(participants::handlers::detail),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::post().to(groups::handlers::create),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::get().to(groups::handlers::list),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}",
-                web::patch().to(groups::handlers::patch),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}/members",
-                web::post().to(groups::handlers::import_members),
-            )
-            .route(
-                "/campaigns/{slug}/group-events",
-                web::get().to(groups::handlers::list_events),
-            )
-            .route(
-                "/campaigns/{slug}/group-events/{id}/match",
-                web::post().to(groups::handlers::match_event),
-            )
-            .route(
-                "/group-events/unmatched",
-                web::get().to(groups::handlers::list_unmatched),
-            )
-            .route(
-                "/public/campaigns/{slug}/participants",
-                web::post().to(participants::handlers::join_json),
-            ),
-    )
-    .service(
+    cfg.service(
         web::scope("/c/{slug}")
             .route("", web::get().to(pages::landing::show))
             .route("", web::head().to(pages::landing::head))

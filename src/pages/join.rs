@@ -7,8 +7,8 @@ use super::landing::{closed_page, form_query, LinkQuery};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
-use crate::participants::handlers::parse_name;
 use crate::participants::leads::{self, Lead, LeadError};
+use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
 

@@ -2,12 +2,17 @@
 //! the referral from inviter to invitee.
 
 mod code;
-pub mod handlers;
+mod handlers;
 pub mod leads;
+pub mod model;
 pub mod phone;
 pub mod qualification;
+pub mod service;
 pub mod store;
+pub mod views;
 
 pub use code::{Channel, InviteCode};
+pub use handlers::configure;
+pub use model::parse_name;
 pub use phone::Phone;
 pub use store::Participant;

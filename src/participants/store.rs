@@ -1,5 +1,4 @@
-use serde::Serialize;
-
+use super::model::{ParticipantKind, ParticipantStatus, ReferralState};
 use crate::db::Db;
 use crate::with_db;
 
@@ -10,11 +9,11 @@ pub struct Participant {
     pub code: String,
     pub phone: Option<String>,
     pub name: Option<String>,
-    pub kind: String,
+    pub kind: ParticipantKind,
     pub channel: String,
     pub inviter_id: Option<String>,
     pub generation: i64,
-    pub status: String,
+    pub status: ParticipantStatus,
     pub visitor_hash: Option<String>,
     pub created_at: i64,
 }
@@ -85,15 +84,14 @@ pub async fn by_phone(
         .await)
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InviteeRow {
     pub code: String,
-    #[serde(skip)]
     pub phone: Option<String>,
-    pub status: String,
+    pub status: ParticipantStatus,
     pub channel: String,
     pub created_at: i64,
-    pub referral_state: String,
+    pub referral_state: ReferralState,
 }
 
 pub async fn invitees(
@@ -128,7 +126,7 @@ pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sq
     })
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FraudFlag {
     pub rule: String,
     pub reason: String,

@@ -17,4 +17,6 @@ mod money;
 mod posters;
 mod qualification;
 mod rewards;
+mod security;
 mod stats;
+mod tokens;

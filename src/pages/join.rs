@@ -1,22 +1,29 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::cookies;
 use super::landing::{closed_page, form_query, LinkQuery};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
+use crate::http::error::ErrorBody;
 use crate::participants::leads::{self, Lead, LeadError};
 use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// The landing page's form.
+#[derive(Deserialize, ToSchema)]
 pub struct JoinForm {
+    /// An 11-digit mainland mobile number.
     phone: Option<String>,
+    /// `yes`, `on`, `true` or `1`: the consent box is ticked.
     consent: Option<String>,
+    /// A nickname, when the campaign asks for one.
     name: Option<String>,
+    /// The token the page was rendered with.
     csrf: Option<String>,
 }
 
@@ -33,7 +40,27 @@ fn same_origin(req: &HttpRequest) -> bool {
     }
 }
 
-/// `POST /c/{slug}/join`: the page's form. Success: `303` to the participant's page.
+/// Join from the landing page
+///
+/// The page's form; `ref` and `ch` come from the remembered link, else the query.
+#[utoipa::path(
+    operation_id = "joinForm",
+    tag = "pages",
+    params(LinkQuery),
+    request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Joined (or had joined): on to `/c/{slug}/me`, with the participant's cookie"),
+        (status = 200, description = "The campaign has not started, ended or is paused (a page)", content_type = "text/html", body = String),
+        (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
+        (status = 403, description = "The form expired or came from another site: the form again", content_type = "text/html", body = String),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+        (status = 422, description = "A bad phone, no consent or a bad name: the form again with the error", content_type = "text/html", body = String),
+        (status = 429, description = "Too many attempts from this address: the form again", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[post("/c/{slug}/join")]
 pub async fn submit(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::cookies;
@@ -24,7 +24,22 @@ fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> 
         .min_by_key(|(n, _)| *n)
 }
 
-/// `GET /c/{slug}/me`: the participant's poster, invite link and progress.
+/// The participant's own page
+///
+/// Poster, invite link, progress to the next reward, rewards, the group to join and,
+/// for physical prizes, the shipping form. Without the participant's cookie: on to the
+/// landing page's form.
+#[utoipa::path(
+    operation_id = "participantPage",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 303, description = "Not known on this browser: on to `/c/{slug}#join`"),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[get("/c/{slug}/me")]
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -1,4 +1,4 @@
-//! The `fission` command line: serve, migrate, token create, demo.
+//! The `fission` command line: serve, migrate, token create/list/revoke, demo.
 
 use clap::{Parser, Subcommand};
 
@@ -37,5 +37,12 @@ pub enum TokenCommand {
         /// admin, marketer, finance or viewer
         #[arg(long)]
         role: String,
+        /// Lifetime like 90d, 12h or 30m; without it the token never expires.
+        #[arg(long)]
+        expires_in: Option<String>,
     },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by its id; it is refused from now on.
+    Revoke { id: String },
 }

@@ -87,6 +87,10 @@ pub struct Settings {
     pub report_utc_offset_minutes: i32,
     pub worker_interval: Duration,
     pub cookie_secure: Option<bool>,
+    /// When set, `/metrics` wants it as a bearer token; unset, it answers loopback only.
+    pub metrics_token: Option<Secret>,
+    /// Public writes per minute from one IP, whatever the visitor (a campus NAT).
+    pub rate_limit_ip_per_minute: u32,
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -110,6 +114,8 @@ const KNOWN_VARS: &[&str] = &[
     "FISSION_REPORT_UTC_OFFSET",
     "FISSION_WORKER_INTERVAL_MS",
     "FISSION_COOKIE_SECURE",
+    "FISSION_METRICS_TOKEN",
+    "FISSION_RATE_LIMIT_IP_PER_MINUTE",
     "FISSION_TEST_POSTGRES_URL",
 ];
 
@@ -214,6 +220,13 @@ impl Settings {
                 1000,
                 10..=600_000,
             )?),
+            metrics_token: get("FISSION_METRICS_TOKEN").map(|t| Secret(t.into_bytes())),
+            rate_limit_ip_per_minute: number(
+                &get,
+                "FISSION_RATE_LIMIT_IP_PER_MINUTE",
+                600,
+                0..=10_000_000,
+            )?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,
                 Some("true" | "1") => Some(true),

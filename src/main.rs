@@ -37,27 +37,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { name, role },
-        } => {
-            let role = fission::auth::Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("--role must be admin, marketer, finance or viewer")
-            })?;
-            if name.trim().is_empty() {
-                anyhow::bail!("--name must not be empty");
-            }
-            let db = Db::connect(&settings.database_url, 2).await?;
-            db.migrate().await?;
-            let token =
-                fission::auth::tokens::create(&db, name.trim(), role, chrono::Utc::now()).await?;
-            println!("{token}");
-            eprintln!(
-                "token '{}' ({}) created; it is shown only this once",
-                name.trim(),
-                role.as_str()
-            );
-            Ok(())
-        }
+        Command::Token { command } => token(&settings, command).await,
         Command::Demo => {
             let app = Application::build(settings).await?;
             let state = app.state();
@@ -66,4 +46,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
     }
+}
+
+async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    use fission::auth::tokens;
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    let now = chrono::Utc::now();
+    match command {
+        TokenCommand::Create {
+            name,
+            role,
+            expires_in,
+        } => {
+            let role = fission::auth::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be admin, marketer, finance or viewer")
+            })?;
+            if name.trim().is_empty() {
+                anyhow::bail!("--name must not be empty");
+            }
+            let expires_at = match expires_in.as_deref() {
+                None => None,
+                Some(raw) => Some(
+                    now + tokens::parse_lifetime(raw).ok_or_else(|| {
+                        anyhow::anyhow!("--expires-in must be like 90d, 12h or 30m")
+                    })?,
+                ),
+            };
+            let (record, secret) = tokens::issue(&db, name.trim(), role, now, expires_at).await?;
+            println!("{secret}");
+            let until = record.expires_at.map_or("never expires".to_owned(), |t| {
+                format!("expires {}", t.to_rfc3339())
+            });
+            eprintln!(
+                "token '{}' ({}, id {}, {until}) created; it is shown only this once",
+                record.name,
+                role.as_str(),
+                record.id
+            );
+        }
+        TokenCommand::List => {
+            println!("ID\tNAME\tROLE\tCREATED\tEXPIRES\tSTATE");
+            for t in tokens::list(&db).await? {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(e)) if e <= now => "expired",
+                    _ => "active",
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    t.id,
+                    t.name,
+                    t.role.as_str(),
+                    t.created_at.to_rfc3339(),
+                    t.expires_at.map_or("never".into(), |e| e.to_rfc3339()),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => match tokens::revoke(&db, &id, now).await? {
+            Some(t) => eprintln!("token '{}' ({}) revoked", t.name, t.id),
+            None => anyhow::bail!("no token with id {id}"),
+        },
+    }
+    db.close().await;
+    Ok(())
 }

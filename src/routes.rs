@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -17,7 +17,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(http::openapi::serve)
         .configure(assets::configure)
         .configure(campaigns::configure)
+        .configure(rewards::configure)
+        .configure(stats::configure)
+        .configure(groups::configure)
         .configure(participants::configure)
+        .configure(auth::configure)
         .map(legacy);
 }
 
@@ -32,74 +36,7 @@ pub fn document() -> Value {
 }
 
 fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
-    cfg.route(
-        "/hooks/v1/group-events",
-        web::post().to(groups::webhook::receive),
-    )
-    .service(
-        web::scope("/api/v1")
-            .route("/campaigns/{slug}/stats", web::get().to(stats::show))
-            .route(
-                "/campaigns/{slug}/leaderboard",
-                web::get().to(rewards::leaderboard::show),
-            )
-            .route(
-                "/campaigns/{slug}/coupon-pools/{pool}/codes",
-                web::post().to(rewards::coupons::import),
-            )
-            .route(
-                "/campaigns/{slug}/ledger.csv",
-                web::get().to(rewards::ledger::csv),
-            )
-            .route(
-                "/campaigns/{slug}/ledger.xlsx",
-                web::get().to(rewards::ledger::xlsx),
-            )
-            .route(
-                "/campaigns/{slug}/payouts",
-                web::post().to(rewards::payouts::create),
-            )
-            .route(
-                "/campaigns/{slug}/reconciliation",
-                web::get().to(rewards::payouts::reconciliation),
-            )
-            .route("/payouts/{id}.csv", web::get().to(rewards::payouts::file))
-            .service(
-                // A provider's result file can be long: up to 100,000 lines.
-                web::resource("/payouts/{id}/results")
-                    .app_data(http::extract::json_config(16 << 20))
-                    .route(web::post().to(rewards::payouts::results)),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::post().to(groups::handlers::create),
-            )
-            .route(
-                "/campaigns/{slug}/groups",
-                web::get().to(groups::handlers::list),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}",
-                web::patch().to(groups::handlers::patch),
-            )
-            .route(
-                "/campaigns/{slug}/groups/{id}/members",
-                web::post().to(groups::handlers::import_members),
-            )
-            .route(
-                "/campaigns/{slug}/group-events",
-                web::get().to(groups::handlers::list_events),
-            )
-            .route(
-                "/campaigns/{slug}/group-events/{id}/match",
-                web::post().to(groups::handlers::match_event),
-            )
-            .route(
-                "/group-events/unmatched",
-                web::get().to(groups::handlers::list_unmatched),
-            ),
-    )
-    .service(
+    cfg.service(
         web::scope("/c/{slug}")
             .route("", web::get().to(pages::landing::show))
             .route("", web::head().to(pages::landing::head))

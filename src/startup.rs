@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::http::extract;
 use crate::http::fallback::{fallback, KnownPaths};
+use crate::http::metrics::MetricsAccess;
 use crate::http::openapi::Document;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
@@ -66,6 +67,14 @@ impl Application {
         let doc = crate::routes::document();
         let document = web::Data::new(Document::new(&doc));
         let known_paths = web::Data::new(KnownPaths::from_document(&doc));
+        let metrics_access = web::Data::new(MetricsAccess::new(
+            state
+                .settings
+                .metrics_token
+                .as_ref()
+                .map(|t| t.0.as_slice()),
+            state.settings.trusted_proxies.clone(),
+        ));
         crate::jobs::spawn(state.clone(), state.settings.worker_interval);
         let server = HttpServer::new(move || {
             App::new()
@@ -76,9 +85,11 @@ impl Application {
                 .app_data(extract::path_config())
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
                 .wrap(from_fn(crate::http::metrics::track))
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(Compress::default())
                 .app_data(document.clone())
                 .app_data(known_paths.clone())
+                .app_data(metrics_access.clone())
                 .into_utoipa_app()
                 .configure(crate::routes::configure)
                 .into_app()

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::tokens::{self, Role, TokenOwner};
+use crate::http::client::bearer;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -35,6 +36,13 @@ impl Access for FinanceAccess {
     const DOING: &'static str = "see or pay money";
 }
 
+/// Only admins: tokens themselves.
+pub struct AdminAccess;
+impl Access for AdminAccess {
+    const ROLES: &'static [Role] = &[Role::Admin];
+    const DOING: &'static str = "manage tokens";
+}
+
 pub struct Auth<A: Access> {
     pub owner: TokenOwner,
     _access: PhantomData<A>,
@@ -46,12 +54,7 @@ impl<A: Access + 'static> FromRequest for Auth<A> {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
+        let header = bearer(req).map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
             let secret = header.ok_or_else(ApiError::unauthorized)?;

@@ -2,7 +2,11 @@
 //! SHA-256 digest; every admin route names the access it needs as an extractor.
 
 mod extract;
+mod handlers;
 pub mod tokens;
+pub mod views;
 
-pub use extract::{Access, Auth, CampaignWrite, FinanceAccess, ReadAccess};
+pub use handlers::configure;
+
+pub use extract::{Access, AdminAccess, Auth, CampaignWrite, FinanceAccess, ReadAccess};
 pub use tokens::Role;

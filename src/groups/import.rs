@@ -6,30 +6,19 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use serde::Serialize;
 
-use super::events::{self, EventKind, GroupEvent, Outcome};
-use super::model::Group;
+use super::ingest::{self, Outcome};
+use super::model::{EventKind, Group, GroupEvent, Source};
 use super::store;
+use super::views::ImportReport;
 use crate::campaigns::Campaign;
 use crate::db::Db;
-use crate::with_db;
 
 #[derive(Debug, Clone)]
 pub struct Row {
     pub member_ref: Option<String>,
     pub phone: Option<String>,
     pub joined_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Report {
-    pub rows: usize,
-    pub matched: usize,
-    pub joined: usize,
-    pub unchanged: usize,
-    pub left: usize,
-    pub unmatched: usize,
 }
 
 const MAX_ROWS: usize = 100_000;
@@ -128,10 +117,10 @@ pub async fn apply(
     campaign: &Campaign,
     rows: &[Row],
     now: DateTime<Utc>,
-) -> Result<Report, sqlx::Error> {
-    let mut report = Report {
+) -> anyhow::Result<ImportReport> {
+    let mut report = ImportReport {
         rows: rows.len(),
-        ..Report::default()
+        ..ImportReport::default()
     };
     let mut present = HashSet::new();
     for row in rows {
@@ -149,7 +138,7 @@ pub async fn apply(
             member_ref: row.member_ref.clone(),
             at: row.joined_at.unwrap_or(now),
         };
-        let matched = events::match_participant(db, &campaign.id, &event).await?;
+        let matched = ingest::match_participant(db, &campaign.id, &event).await?;
         if let Some((participant_id, _)) = &matched {
             present.insert(participant_id.clone());
             report.matched += 1;
@@ -170,21 +159,13 @@ pub async fn apply(
             (None, Some(_)) => format!("import:{}:{}:{}", group.id, key, now.timestamp_millis()),
             (None, None) => format!("import:{}:{}", group.id, key),
         };
-        match events::ingest(db, Some(group), Some(campaign), &event, "import", now).await? {
+        match ingest::ingest(db, group, campaign, &event, Source::Import, now).await? {
             Outcome::Applied => report.joined += 1,
             Outcome::Stale | Outcome::Duplicate => report.unchanged += 1,
             Outcome::Unmatched => report.unmatched += 1,
         }
     }
-    let members: Vec<(String, String)> = with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT a.participant_id, p.code FROM group_assignments a JOIN participants p ON p.id = a.participant_id \
-             WHERE a.group_id = $1 AND a.state = 'joined'",
-        )
-        .bind(&group.id)
-        .fetch_all(pool)
-        .await?
-    });
+    let members = store::joined_members(db, &group.id).await?;
     for (participant_id, code) in members.into_iter().filter(|(id, _)| !present.contains(id)) {
         let event = GroupEvent {
             id: format!(
@@ -200,7 +181,7 @@ pub async fn apply(
             member_ref: None,
             at: now,
         };
-        if events::ingest(db, Some(group), Some(campaign), &event, "import", now).await?
+        if ingest::ingest(db, group, campaign, &event, Source::Import, now).await?
             == Outcome::Applied
         {
             report.left += 1;

@@ -1,9 +1,14 @@
+//! Groups and group events as the code knows them: kinds, statuses and the rules of an
+//! open group.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::db::time::from_ms;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a group is for; `vip` groups are never in the live code's pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     General,
@@ -12,15 +17,24 @@ pub enum Kind {
     Vip,
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::General => "general",
-            Kind::Regional => "regional",
-            Kind::Category => "category",
-            Kind::Vip => "vip",
-        }
-    }
+crate::text_enum!(Kind {
+    General = "general",
+    Regional = "regional",
+    Category = "category",
+    Vip = "vip",
+});
+
+/// What a marketer should look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Warning {
+    /// No seat left, counting seats held for people routed there.
+    Full,
+    /// 90% of the seats taken or held.
+    NearlyFull,
+    QrExpired,
+    /// The QR code expires within 24 hours.
+    QrExpiring,
 }
 
 /// Warn marketers this long before a group QR code expires.
@@ -31,7 +45,7 @@ pub struct Group {
     pub id: String,
     pub campaign_id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: Kind,
     pub capacity: i64,
     pub qr_asset: String,
     pub expires_at: Option<i64>,
@@ -51,17 +65,17 @@ impl Group {
             && self.members + self.reserved < self.capacity
     }
 
-    pub fn warnings(&self, now_ms: i64) -> Vec<&'static str> {
+    pub fn warnings(&self, now_ms: i64) -> Vec<Warning> {
         let mut warnings = Vec::new();
         let taken = self.members + self.reserved;
         if taken >= self.capacity {
-            warnings.push("full");
+            warnings.push(Warning::Full);
         } else if taken * 10 >= self.capacity * 9 {
-            warnings.push("nearly_full");
+            warnings.push(Warning::NearlyFull);
         }
         match self.expires_at {
-            Some(e) if e <= now_ms => warnings.push("qr_expired"),
-            Some(e) if e - now_ms <= EXPIRY_WARNING_MS => warnings.push("qr_expiring"),
+            Some(e) if e <= now_ms => warnings.push(Warning::QrExpired),
+            Some(e) if e - now_ms <= EXPIRY_WARNING_MS => warnings.push(Warning::QrExpiring),
             _ => {}
         }
         warnings
@@ -74,21 +88,41 @@ impl Group {
     pub fn expires(&self) -> Option<DateTime<Utc>> {
         self.expires_at.map(from_ms)
     }
+
+    /// The group as an input, the base a patch is applied to.
+    pub fn input(&self) -> GroupInput {
+        GroupInput {
+            name: self.name.clone(),
+            capacity: self.capacity,
+            kind: self.kind,
+            qr_asset: self.qr_asset.clone(),
+            expires_at: self.expires(),
+            position: Some(self.position),
+            closed: self.closed,
+        }
+    }
 }
 
-/// The body of group create and, merged with the current group, of patch.
-#[derive(Debug, Clone, Deserialize)]
+/// A new group.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
+    /// 1-64 characters.
     pub name: String,
+    /// 1..=100000 seats (a WeChat group holds about 200 by QR code).
     pub capacity: i64,
     #[serde(default = "default_kind")]
+    #[schema(default = "general")]
     pub kind: Kind,
+    /// An uploaded image: the group's QR code.
     pub qr_asset: String,
+    /// When the QR code stops working (WeChat group codes last 7 days).
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Order in the live code's pool, 0..=1000000; default: after the last group.
     #[serde(default)]
     pub position: Option<i64>,
+    /// A closed group gets nobody new.
     #[serde(default)]
     pub closed: bool,
 }
@@ -116,6 +150,65 @@ pub fn validate(input: &GroupInput) -> Result<(), String> {
     Ok(())
 }
 
+/// A join or a leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    MemberJoined,
+    MemberLeft,
+}
+
+crate::text_enum!(EventKind {
+    MemberJoined = "member_joined",
+    MemberLeft = "member_left",
+});
+
+/// What became of a stored event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Nobody in the campaign matched: kept for a marketer to match by hand.
+    Unmatched,
+    Applied,
+    /// Older than what was already applied to the same person and group: changed nothing.
+    Stale,
+    /// Names a group fission does not know; belongs to no campaign.
+    UnknownGroup,
+}
+
+crate::text_enum!(EventStatus {
+    Unmatched = "unmatched",
+    Applied = "applied",
+    Stale = "stale",
+    UnknownGroup = "unknown_group",
+});
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Webhook,
+    Import,
+}
+
+crate::text_enum!(Source {
+    Webhook = "webhook",
+    Import = "import",
+});
+
+/// One join or leave, from the webhook or a member-list import.
+#[derive(Debug, Clone)]
+pub struct GroupEvent {
+    pub id: String,
+    pub kind: EventKind,
+    pub group_id: String,
+    pub participant_code: Option<String>,
+    pub phone: Option<String>,
+    pub member_ref: Option<String>,
+    /// When it happened, by the tooling's clock: what qualification judges by.
+    pub at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +218,7 @@ mod tests {
             id: "g".into(),
             campaign_id: "c".into(),
             name: "n".into(),
-            kind: "general".into(),
+            kind: Kind::General,
             capacity: 10,
             qr_asset: "a".into(),
             expires_at,
@@ -140,17 +233,20 @@ mod tests {
     fn reservations_count_against_capacity() {
         assert!(group(5, 4, None).is_open(0));
         assert!(!group(5, 5, None).is_open(0));
-        assert_eq!(group(5, 4, None).warnings(0), vec!["nearly_full"]);
-        assert_eq!(group(6, 4, None).warnings(0), vec!["full"]);
+        assert_eq!(group(5, 4, None).warnings(0), vec![Warning::NearlyFull]);
+        assert_eq!(group(6, 4, None).warnings(0), vec![Warning::Full]);
     }
 
     #[test]
     fn expired_codes_close_the_group_and_expiring_ones_warn() {
         assert!(!group(0, 0, Some(100)).is_open(100));
-        assert_eq!(group(0, 0, Some(100)).warnings(100), vec!["qr_expired"]);
+        assert_eq!(
+            group(0, 0, Some(100)).warnings(100),
+            vec![Warning::QrExpired]
+        );
         assert_eq!(
             group(0, 0, Some(3_600_000)).warnings(0),
-            vec!["qr_expiring"]
+            vec![Warning::QrExpiring]
         );
     }
 }

@@ -1,3 +1,7 @@
+//! Group rows and memberships.
+
+use anyhow::Context;
+
 use super::model::{Group, GroupInput, COLUMNS};
 use crate::db::time::to_ms;
 use crate::db::Db;
@@ -8,7 +12,7 @@ pub async fn insert(
     campaign_id: &str,
     input: &GroupInput,
     now_ms: i64,
-) -> Result<Group, sqlx::Error> {
+) -> anyhow::Result<Group> {
     let sql = format!(
         "INSERT INTO groups (id, campaign_id, name, kind, capacity, qr_asset, expires_at, position, closed, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, \
@@ -20,7 +24,7 @@ pub async fn insert(
             .bind(uuid::Uuid::now_v7().simple().to_string())
             .bind(campaign_id)
             .bind(input.name.trim())
-            .bind(input.kind.as_str())
+            .bind(input.kind)
             .bind(input.capacity)
             .bind(&input.qr_asset)
             .bind(input.expires_at.map(to_ms))
@@ -30,6 +34,7 @@ pub async fn insert(
             .fetch_one(pool)
             .await
     })
+    .context("adding a group")
 }
 
 pub async fn update(
@@ -37,7 +42,7 @@ pub async fn update(
     group_id: &str,
     input: &GroupInput,
     now_ms: i64,
-) -> Result<Option<Group>, sqlx::Error> {
+) -> anyhow::Result<Option<Group>> {
     let sql = format!(
         "UPDATE groups SET name = $1, kind = $2, capacity = $3, qr_asset = $4, expires_at = $5, \
          position = COALESCE($6, position), closed = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
@@ -45,7 +50,7 @@ pub async fn update(
     with_db!(db, write, |pool| {
         sqlx::query_as(&sql)
             .bind(input.name.trim())
-            .bind(input.kind.as_str())
+            .bind(input.kind)
             .bind(input.capacity)
             .bind(&input.qr_asset)
             .bind(input.expires_at.map(to_ms))
@@ -56,9 +61,10 @@ pub async fn update(
             .fetch_optional(pool)
             .await
     })
+    .context("changing a group")
 }
 
-pub async fn by_campaign(db: &Db, campaign_id: &str) -> Result<Vec<Group>, sqlx::Error> {
+pub async fn by_campaign(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<Group>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at"
     );
@@ -66,17 +72,19 @@ pub async fn by_campaign(db: &Db, campaign_id: &str) -> Result<Vec<Group>, sqlx:
         .bind(campaign_id)
         .fetch_all(pool)
         .await)
+    .context("listing a campaign's groups")
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Group>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Group>> {
     let sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
     with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(pool)
         .await)
+    .context("reading a group")
 }
 
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Membership {
     pub group_id: String,
     pub group_name: String,
@@ -91,7 +99,7 @@ pub async fn membership_state(
     db: &Db,
     participant_id: &str,
     group_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> anyhow::Result<Option<String>> {
     with_db!(db, read, |pool| {
         sqlx::query_scalar(
             "SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
@@ -101,10 +109,11 @@ pub async fn membership_state(
         .fetch_optional(pool)
         .await
     })
+    .context("reading a membership")
 }
 
 /// A participant's groups, oldest first.
-pub async fn memberships(db: &Db, participant_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
+pub async fn memberships(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Membership>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT a.group_id, g.name AS group_name, a.state, a.assigned_at, a.joined_at, a.left_at \
@@ -114,13 +123,14 @@ pub async fn memberships(db: &Db, participant_id: &str) -> Result<Vec<Membership
         .fetch_all(pool)
         .await
     })
+    .context("reading a participant's groups")
 }
 
 /// Per group: members now, seats held, everyone who ever joined.
 pub async fn stats(
     db: &Db,
     campaign_id: &str,
-) -> Result<Vec<(String, String, i64, i64, i64)>, sqlx::Error> {
+) -> anyhow::Result<Vec<(String, String, i64, i64, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT g.id, g.name, g.members, g.reserved, \
@@ -131,4 +141,19 @@ pub async fn stats(
         .fetch_all(pool)
         .await
     })
+    .context("counting group members")
+}
+
+/// Who is a member of a group now: participant id and code.
+pub async fn joined_members(db: &Db, group_id: &str) -> anyhow::Result<Vec<(String, String)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT a.participant_id, p.code FROM group_assignments a JOIN participants p ON p.id = a.participant_id \
+             WHERE a.group_id = $1 AND a.state = 'joined'",
+        )
+        .bind(group_id)
+        .fetch_all(pool)
+        .await
+    })
+    .context("listing a group's members")
 }

@@ -4,21 +4,20 @@
 //! minutes off is refused. Nothing is stored unless the whole request is authentic and
 //! well formed.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
+use utoipa::ToSchema;
 
-use super::events::{self, EventKind, GroupEvent, Incoming, Outcome};
-use super::store;
-use crate::campaigns::store as campaigns;
+use super::model::{EventKind, GroupEvent};
+use super::service;
+use super::views::WebhookReport;
 use crate::config::Secret;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
 const TOLERANCE_SECS: i64 = 300;
@@ -64,25 +63,33 @@ pub fn verify(
     }
 }
 
-#[derive(Deserialize)]
-struct Batch {
+/// A batch of joins and leaves, signed over the raw body.
+#[derive(Deserialize, ToSchema)]
+pub struct WebhookBatch {
+    /// 1 to 1000 events, applied in order.
     events: Vec<EventBody>,
 }
 
-#[derive(Deserialize)]
+/// One join or leave. Who it is about: `participant_code`, else `phone`, else a
+/// `member_ref` learnt from an earlier event.
+#[derive(Deserialize, ToSchema)]
 struct EventBody {
+    /// Unique per event (1-128 characters): a replay is a duplicate.
     id: String,
     #[serde(rename = "type")]
     kind: EventKind,
     group_id: String,
     participant_code: Option<String>,
     phone: Option<String>,
+    /// The tooling's stable id for the member.
     member_ref: Option<String>,
+    /// When it happened: a leave is judged by this time, however late it arrives.
     at: DateTime<Utc>,
 }
 
+/// The events of a well-formed batch; anything malformed refuses the whole batch.
 fn parse(body: &[u8]) -> Result<Vec<GroupEvent>, ApiError> {
-    let batch: Batch = serde_json::from_slice(body).map_err(|e| {
+    let batch: WebhookBatch = serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             ApiError::invalid(ErrorCode::InvalidEvent, e.to_string())
         } else {
@@ -142,67 +149,49 @@ async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError>
     Ok(body)
 }
 
+/// Receive joins and leaves from the group tooling
+///
+/// Signed: `X-Fission-Timestamp` (unix seconds, at most five minutes off) and
+/// `X-Fission-Signature: sha256=<hex>`, HMAC-SHA256 with `FISSION_WEBHOOK_SECRET` over
+/// `"{timestamp}.{raw body}"`. Nothing is stored unless the whole request is authentic
+/// and well formed. Events are stored once by id; late ones are judged by their own time.
+#[utoipa::path(
+    operation_id = "receiveGroupEvents",
+    tag = "groups",
+    request_body = WebhookBatch,
+    params(
+        ("X-Fission-Timestamp" = String, Header, description = "Unix seconds"),
+        ("X-Fission-Signature" = String, Header, description = "`sha256=<hex>`"),
+    ),
+    responses(
+        (status = 200, description = "What was done with the batch", body = WebhookReport),
+        (status = 400, description = "The body is not JSON (`invalid_json`) or could not be read (`invalid_body`)", body = ErrorBody),
+        (status = 401, description = "Missing, stale or wrong signature (`invalid_signature`)", body = ErrorBody),
+        (status = 413, description = "More than 1 MiB (`payload_too_large`)", body = ErrorBody),
+        (status = 422, description = "No events or more than 1000 (`invalid_batch`), or an event is \
+            malformed (`invalid_event`)", body = ErrorBody),
+    )
+)]
+#[post("/hooks/v1/group-events")]
 pub async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    // The signature covers the raw bytes: read them before parsing anything.
     let body = read_body(payload).await?;
-    let now = Utc::now();
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     verify(
         &state.settings.webhook_secrets,
         header("x-fission-timestamp"),
         header("x-fission-signature"),
         &body,
-        now,
+        Utc::now(),
     )
     .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidSignature, why))?;
     let events = parse(&body)?;
-    let mut groups = HashMap::new();
-    let mut campaigns_by_id = HashMap::new();
-    for event in &events {
-        if !groups.contains_key(&event.group_id) {
-            groups.insert(
-                event.group_id.clone(),
-                store::by_id(&state.db, &event.group_id).await?,
-            );
-        }
-        if let Some(g) = &groups[&event.group_id] {
-            if !campaigns_by_id.contains_key(&g.campaign_id) {
-                campaigns_by_id.insert(
-                    g.campaign_id.clone(),
-                    campaigns::by_id(&state.db, &g.campaign_id).await?,
-                );
-            }
-        }
-    }
-    let batch: Vec<Incoming> = events
-        .iter()
-        .map(|event| {
-            let group = groups[&event.group_id].as_ref();
-            let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
-            Incoming {
-                group,
-                campaign,
-                event,
-            }
-        })
-        .collect();
-    let (mut accepted, mut duplicates, mut unmatched, mut stale) = (0, 0, 0, 0);
-    for outcome in events::ingest_batch(&state.db, &batch, "webhook", now).await? {
-        match outcome {
-            Outcome::Applied => accepted += 1,
-            Outcome::Stale => {
-                accepted += 1;
-                stale += 1;
-            }
-            Outcome::Duplicate => duplicates += 1,
-            Outcome::Unmatched => unmatched += 1,
-        }
-    }
-    metrics::counter!("fission_group_events_total").increment(events.len() as u64);
-    Ok(HttpResponse::Ok().json(serde_json::json!({"accepted": accepted, "duplicates": duplicates, "unmatched": unmatched, "stale": stale})))
+    let report: WebhookReport = service::receive(&state, &events).await?;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 #[cfg(test)]

@@ -23,6 +23,21 @@ pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr
         .or(Some(peer))
 }
 
+/// The credentials of an `Authorization: Bearer` header; the scheme is case-insensitive
+/// (RFC 7235).
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, credentials) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credentials.trim())
+        .filter(|c| !c.is_empty())
+}
+
 pub fn user_agent(req: &HttpRequest) -> &str {
     let ua = req
         .headers()

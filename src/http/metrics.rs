@@ -7,7 +7,13 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{get, HttpResponse};
+use std::net::IpAddr;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use super::client::{bearer, client_ip};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -27,22 +33,68 @@ pub fn install() {
     });
 }
 
+/// Who may read `/metrics`: holders of `FISSION_METRICS_TOKEN` when it is set, otherwise
+/// loopback clients only (the client as seen through trusted proxies).
+pub struct MetricsAccess {
+    token_digest: Option<[u8; 32]>,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl MetricsAccess {
+    pub fn new(token: Option<&[u8]>, trusted_proxies: Vec<IpAddr>) -> Self {
+        MetricsAccess {
+            token_digest: token.map(|t| Sha256::digest(t).into()),
+            trusted_proxies,
+        }
+    }
+
+    fn check(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        if let Some(expected) = &self.token_digest {
+            // Digests compared, so the time taken says nothing about the token.
+            let given = bearer(req).map(|t| <[u8; 32]>::from(Sha256::digest(t.as_bytes())));
+            return match given {
+                Some(given) if &given == expected => Ok(()),
+                _ => Err(ApiError::unauthorized()),
+            };
+        }
+        match client_ip(req, &self.trusted_proxies) {
+            Some(ip) if ip.is_loopback() => Ok(()),
+            _ => Err(ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "metrics answer loopback clients only unless FISSION_METRICS_TOKEN is set",
+            )),
+        }
+    }
+}
+
 /// Prometheus metrics, labelled by route pattern
+///
+/// Without `FISSION_METRICS_TOKEN` only loopback clients are answered; with it, every
+/// client sends it as `Authorization: Bearer <token>`.
 #[utoipa::path(
     operation_id = "metrics",
     tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "FISSION_METRICS_TOKEN is set and was not sent (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "Not a loopback client and no metrics token configured (`forbidden`)", body = ErrorBody),
+    )
 )]
 #[get("/metrics")]
-pub async fn render() -> HttpResponse {
+pub async fn render(
+    req: HttpRequest,
+    access: web::Data<MetricsAccess>,
+) -> Result<HttpResponse, ApiError> {
+    access.check(&req)?;
     let body = HANDLE
         .get()
         .and_then(|h| h.as_ref())
         .map(|h| h.render())
         .unwrap_or_default();
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(body)
+        .body(body))
 }
 
 pub async fn track(

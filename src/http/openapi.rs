@@ -36,6 +36,7 @@ const ALL_ROLES: usize = 4;
         (name = "rewards", description = "Coupons, the ledger, payouts and reconciliation"),
         (name = "public", description = "For mini-programs and apps: no token"),
         (name = "pages", description = "The phone pages (HTML) and their images"),
+        (name = "tokens", description = "API tokens: list, create, revoke (admins)"),
     ),
     components(schemas(ErrorBody))
 )]

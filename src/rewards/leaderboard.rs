@@ -1,15 +1,11 @@
 //! The leaderboard (比): inviters ranked by qualified invites, ties going to whoever got
-//! there first. Only real, qualified referrals count; nothing is padded.
+//! there first. Only real, qualified referrals count; nothing is padded. This is the
+//! leaderboard's store: the ranking is SQL.
 
-use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::auth::{Auth, ReadAccess};
-use crate::campaigns::service::load;
 use crate::db::Db;
-use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
-use crate::state::AppState;
 use crate::with_db;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -85,40 +81,4 @@ pub async fn rank_of(
         .await?
     });
     Ok(Some(ahead + 1))
-}
-
-#[derive(Deserialize)]
-pub struct LeaderboardQuery {
-    limit: Option<i64>,
-}
-
-/// `GET /api/v1/campaigns/{slug}/leaderboard?limit=N`
-pub async fn show(
-    _: Auth<ReadAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-    query: web::Query<LeaderboardQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let limit = query.limit.unwrap_or(10);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(
-            ErrorCode::InvalidQuery,
-            "limit must be 1..=1000",
-        ));
-    }
-    let entries = top(&state.db, &campaign.id, limit).await?;
-    let out: Vec<_> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            serde_json::json!({
-                "rank": i as i64 + 1,
-                "code": e.code,
-                "qualified_invites": e.qualified_invites,
-                "name_masked": e.masked_name(),
-            })
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(out))
 }

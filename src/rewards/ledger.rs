@@ -1,23 +1,22 @@
-//! The ledger for finance: every grant with its current state, exported as CSV (UTF-8
-//! with BOM, for Excel) or XLSX. Rows are read in pages and written as they come, so a
-//! million grants never sit in memory; phone numbers are masked.
+//! Exports for finance: the ledger (every grant with its current state) as CSV or XLSX,
+//! and the journal (every ledger entry as written) as CSV. CSV is UTF-8 with BOM, for
+//! Excel, with formula-like cells neutralised. Rows are read in pages and written as
+//! they come, so a million grants never sit in memory; phone numbers are masked.
 
 use std::io::Read;
+use std::sync::Arc;
 
-use actix_web::web::Bytes;
-use actix_web::{web, HttpResponse};
-use futures_util::stream;
+use actix_web::web::{self, Bytes};
+use futures_util::future::BoxFuture;
+use futures_util::{stream, Stream};
 
-use crate::auth::{Auth, FinanceAccess};
-use crate::campaigns::service::load;
+use super::model::{JournalRow, LedgerRow};
+use super::store::{self, EXPORT_PAGE};
 use crate::db::time::from_ms;
 use crate::db::Db;
 use crate::http::error::ApiError;
 use crate::participants::phone::mask;
-use crate::state::AppState;
-use crate::with_db;
 
-const PAGE: i64 = 5000;
 pub const COLUMNS: [&str; 11] = [
     "grant_id",
     "participant_code",
@@ -32,38 +31,68 @@ pub const COLUMNS: [&str; 11] = [
     "payout_id",
 ];
 
-#[derive(sqlx::FromRow)]
-pub struct LedgerRow {
-    id: String,
-    code: String,
-    phone: Option<String>,
-    rule_id: String,
-    reward_type: String,
-    amount: i64,
-    currency: String,
-    status: String,
-    granted_at: i64,
-    paid_at: Option<i64>,
-    payout_id: Option<String>,
+pub const JOURNAL_COLUMNS: [&str; 8] = [
+    "at",
+    "grant_id",
+    "participant_code",
+    "phone_masked",
+    "kind",
+    "amount",
+    "actor",
+    "note",
+];
+
+/// A row of an export, and where the next page starts after it.
+pub trait ExportRow: Send + 'static {
+    type Cursor: Clone + Send + 'static;
+    fn cells(&self) -> Vec<String>;
+    fn cursor(&self) -> Self::Cursor;
 }
 
-impl LedgerRow {
-    fn cells(&self) -> [String; 11] {
-        [
+fn masked(phone: &Option<String>) -> String {
+    phone.as_deref().map(mask).unwrap_or_default()
+}
+
+impl ExportRow for LedgerRow {
+    type Cursor = (i64, String);
+    fn cells(&self) -> Vec<String> {
+        vec![
             self.id.clone(),
             self.code.clone(),
-            self.phone.as_deref().map(mask).unwrap_or_default(),
+            masked(&self.phone),
             self.rule_id.clone(),
-            self.reward_type.clone(),
+            self.reward_type.as_str().to_owned(),
             self.amount.to_string(),
             self.currency.clone(),
-            self.status.clone(),
+            self.status.as_str().to_owned(),
             from_ms(self.granted_at).to_rfc3339(),
             self.paid_at
                 .map(|t| from_ms(t).to_rfc3339())
                 .unwrap_or_default(),
             self.payout_id.clone().unwrap_or_default(),
         ]
+    }
+    fn cursor(&self) -> Self::Cursor {
+        (self.granted_at, self.id.clone())
+    }
+}
+
+impl ExportRow for JournalRow {
+    type Cursor = i64;
+    fn cells(&self) -> Vec<String> {
+        vec![
+            from_ms(self.at).to_rfc3339(),
+            self.grant_id.clone(),
+            self.code.clone(),
+            masked(&self.phone),
+            self.event.as_str().to_owned(),
+            self.amount.to_string(),
+            self.actor.clone(),
+            self.note.clone().unwrap_or_default(),
+        ]
+    }
+    fn cursor(&self) -> i64 {
+        self.id
     }
 }
 
@@ -75,29 +104,11 @@ fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// One page after the cursor (granted_at, id).
-async fn page(
-    db: &Db,
-    campaign_id: &str,
-    after: &(i64, String),
-) -> Result<Vec<LedgerRow>, sqlx::Error> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, g.granted_at, g.paid_at, g.payout_id \
-             FROM grants g JOIN participants p ON p.id = g.participant_id \
-             WHERE g.campaign_id = $1 AND (g.granted_at, g.id) > ($2, $3) \
-             ORDER BY g.granted_at, g.id LIMIT $4",
-        )
-        .bind(campaign_id)
-        .bind(after.0)
-        .bind(&after.1)
-        .bind(PAGE)
-        .fetch_all(pool)
-        .await
-    })
-}
-
-fn csv_chunk(rows: &[LedgerRow], header: bool) -> Result<Bytes, csv::Error> {
+fn csv_chunk<R: ExportRow>(
+    columns: &[&str],
+    rows: &[R],
+    header: bool,
+) -> Result<Bytes, csv::Error> {
     let mut out = Vec::with_capacity(rows.len() * 160 + 200);
     if header {
         out.extend_from_slice("\u{feff}".as_bytes());
@@ -105,7 +116,7 @@ fn csv_chunk(rows: &[LedgerRow], header: bool) -> Result<Bytes, csv::Error> {
     {
         let mut writer = csv::Writer::from_writer(&mut out);
         if header {
-            writer.write_record(COLUMNS)?;
+            writer.write_record(columns)?;
         }
         for row in rows {
             writer.write_record(row.cells().iter().map(|c| neutralise(c).into_owned()))?;
@@ -115,65 +126,70 @@ fn csv_chunk(rows: &[LedgerRow], header: bool) -> Result<Bytes, csv::Error> {
     Ok(Bytes::from(out))
 }
 
-fn download(content_type: &str, filename: String) -> actix_web::HttpResponseBuilder {
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .insert_header(("Cache-Control", "no-store"));
-    response
-}
+type Fetch<R> = Box<dyn Fn(<R as ExportRow>::Cursor) -> BoxFuture<'static, anyhow::Result<Vec<R>>>>;
 
-/// `GET /api/v1/campaigns/{slug}/ledger.csv`
-pub async fn csv(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let db = state.db.clone();
-    let start = (Some((i64::MIN, String::new())), true);
-    let body = stream::unfold(start, move |(cursor, first)| {
-        let db = db.clone();
-        let campaign_id = campaign.id.clone();
-        async move {
+/// A CSV body read page by page from `start`.
+fn csv_stream<R: ExportRow>(
+    columns: &'static [&'static str],
+    start: R::Cursor,
+    fetch: Fetch<R>,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    stream::unfold(
+        (Some(start), true, fetch),
+        move |(cursor, first, fetch)| async move {
             let after = cursor?;
-            let rows = match page(&db, &campaign_id, &after).await {
+            let rows = match fetch(after).await {
                 Ok(rows) => rows,
                 Err(e) => {
-                    return Some((
-                        Err(actix_web::error::ErrorInternalServerError(e)),
-                        (None, false),
-                    ))
+                    let e = actix_web::error::ErrorInternalServerError(e.to_string());
+                    return Some((Err(e), (None, false, fetch)));
                 }
-            };
-            let next = if rows.len() < PAGE as usize {
-                None
-            } else {
-                rows.last().map(|r| (r.granted_at, r.id.clone()))
             };
             if rows.is_empty() && !first {
                 return None;
             }
-            let chunk = csv_chunk(&rows, first).map_err(actix_web::error::ErrorInternalServerError);
-            Some((chunk, (next, false)))
-        }
-    });
-    Ok(download("text/csv; charset=utf-8", format!("ledger-{slug}.csv")).streaming(body))
+            let next = match rows.last() {
+                Some(last) if rows.len() == EXPORT_PAGE as usize => Some(last.cursor()),
+                _ => None,
+            };
+            let chunk = csv_chunk(columns, &rows, first)
+                .map_err(actix_web::error::ErrorInternalServerError);
+            Some((chunk, (next, false, fetch)))
+        },
+    )
 }
 
-/// `GET /api/v1/campaigns/{slug}/ledger.xlsx`: written row by row to a temporary file in
-/// constant memory on a blocking thread, then streamed.
-pub async fn xlsx(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let dir = state.settings.data_dir.join("exports");
+/// The ledger as CSV.
+pub fn ledger_csv(
+    db: Arc<Db>,
+    campaign_id: String,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let fetch: Fetch<LedgerRow> = Box::new(move |after| {
+        let (db, campaign_id) = (db.clone(), campaign_id.clone());
+        Box::pin(async move { store::ledger_page(&db, &campaign_id, &after).await })
+    });
+    csv_stream(&COLUMNS, (i64::MIN, String::new()), fetch)
+}
+
+/// The journal as CSV, in the order entries were written.
+pub fn journal_csv(
+    db: Arc<Db>,
+    campaign_id: String,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let fetch: Fetch<JournalRow> = Box::new(move |after| {
+        let (db, campaign_id) = (db.clone(), campaign_id.clone());
+        Box::pin(async move { store::journal_page(&db, &campaign_id, after).await })
+    });
+    csv_stream(&JOURNAL_COLUMNS, 0, fetch)
+}
+
+/// The ledger as XLSX: written row by row to a temporary file in `dir` in constant
+/// memory on a blocking thread, then streamed.
+pub async fn ledger_xlsx(
+    db: &Db,
+    campaign_id: &str,
+    dir: std::path::PathBuf,
+) -> Result<impl Stream<Item = Result<Bytes, actix_web::Error>>, ApiError> {
     std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
     let path = dir.join(format!("{}.xlsx", uuid::Uuid::now_v7().simple()));
     let (pages, mut receive) = tokio::sync::mpsc::channel::<Vec<LedgerRow>>(2);
@@ -202,10 +218,10 @@ pub async fn xlsx(
     });
     let mut cursor = (i64::MIN, String::new());
     loop {
-        let rows = page(&state.db, &campaign.id, &cursor).await?;
-        let full = rows.len() == PAGE as usize;
+        let rows = store::ledger_page(db, campaign_id, &cursor).await?;
+        let full = rows.len() == EXPORT_PAGE as usize;
         if let Some(last) = rows.last() {
-            cursor = (last.granted_at, last.id.clone());
+            cursor = last.cursor();
         }
         if pages.send(rows).await.is_err() || !full {
             break;
@@ -219,7 +235,7 @@ pub async fn xlsx(
     let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
     // The open handle keeps the data; the name goes now.
     let _ = std::fs::remove_file(&path);
-    let body = stream::unfold(Some(file), |file| async move {
+    Ok(stream::unfold(Some(file), |file| async move {
         let mut file = file?;
         let (file, chunk) = web::block(move || {
             let mut buf = vec![0u8; 256 << 10];
@@ -235,12 +251,7 @@ pub async fn xlsx(
         } else {
             Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), Some(file)))
         }
-    });
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("ledger-{slug}.xlsx"),
-    )
-    .streaming(body))
+    }))
 }
 
 #[cfg(test)]

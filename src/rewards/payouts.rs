@@ -1,23 +1,24 @@
-//! Payout batches and reconciliation. A batch takes every granted, unpaid cash grant;
-//! its merchant batch id and line numbers are stored before the file reaches the payment
-//! provider, so a retry sends the same lines and nothing is paid twice. Failed lines go
-//! back to the next batch; a result that contradicts an earlier one is kept as a mismatch.
+//! Payout batches. A batch takes every granted, unpaid cash grant; its merchant batch id
+//! and line numbers are stored before the file reaches the payment provider, so a retry
+//! sends the same lines and nothing is paid twice. Failed lines go back to the next
+//! batch; a result that contradicts an earlier one is kept as a mismatch.
 
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::Utc;
 
-use crate::auth::{Auth, FinanceAccess};
-use crate::campaigns::service::load;
-use crate::db::time::{day, from_ms, to_ms};
+use super::model::{LedgerEvent, LineStatus};
+use super::payout_store::{self as store, Entry, NewPayout};
+use super::views::{PayoutView, ReportedStatus, ResultLine, ResultMismatch, ResultsView};
+use crate::campaigns::Campaign;
+use crate::db::time::to_ms;
+use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
-use crate::state::AppState;
-use crate::with_db;
 
 /// WeChat Pay red envelopes carry 1 to 200 yuan each.
 const WECHAT_MIN: i64 = 100;
 const WECHAT_MAX: i64 = 20_000;
+/// A provider's result file: up to this many lines.
+pub const MAX_RESULTS: usize = 100_000;
 
 fn wechat_note(amount: i64) -> &'static str {
     match amount {
@@ -27,107 +28,64 @@ fn wechat_note(amount: i64) -> &'static str {
     }
 }
 
-const LEDGER: &str = "INSERT INTO ledger_entries (grant_id, campaign_id, event, amount, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
-/// `POST /api/v1/campaigns/{slug}/payouts`
-pub async fn create(
-    auth: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
+/// A new batch of every granted cash grant of the campaign, in one transaction.
+pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutView, ApiError> {
     let id = format!("PB{}", uuid::Uuid::now_v7().simple());
-    let now = to_ms(chrono::Utc::now());
-    let (count, total, warnings): (i64, i64, usize) = with_db!(&*state.db, write, |db| {
-        let mut tx = db.begin().await?;
-        let taken: Vec<(String, i64)> = sqlx::query_as(
-            "UPDATE grants SET status = 'paying', payout_id = $1 \
-             WHERE campaign_id = $2 AND reward_type = 'cash' AND status = 'granted' RETURNING id, amount",
-        )
-        .bind(&id)
-        .bind(&campaign.id)
-        .fetch_all(&mut *tx)
+    let now = to_ms(Utc::now());
+    let currency = campaign.currency().as_str().to_owned();
+    let (payout_id, campaign_id, actor) = (id.clone(), campaign.id.clone(), actor.to_owned());
+    let cur = currency.clone();
+    let taken = db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let mut taken = store::take_granted(tx, &payout_id, &campaign_id).await?;
+                taken.sort();
+                let payout = NewPayout {
+                    id: &payout_id,
+                    campaign_id: &campaign_id,
+                    count: taken.len() as i64,
+                    total: taken.iter().map(|(_, a)| a).sum(),
+                    currency: &cur,
+                    created_by: &actor,
+                    at: now,
+                };
+                store::insert_payout(tx, &payout).await?;
+                for (line_no, (grant_id, amount)) in taken.iter().enumerate() {
+                    store::insert_line(tx, &payout_id, grant_id, line_no as i64 + 1, *amount, now)
+                        .await?;
+                    let entry = Entry {
+                        grant_id,
+                        campaign_id: &campaign_id,
+                        event: LedgerEvent::Batched,
+                        amount: *amount,
+                        actor: &actor,
+                        note: &payout_id,
+                        at: now,
+                    };
+                    store::append(tx, &entry).await?;
+                }
+                Ok::<_, anyhow::Error>(taken)
+            })
+        })
         .await?;
-        let total: i64 = taken.iter().map(|(_, a)| a).sum();
-        sqlx::query("INSERT INTO payouts (id, campaign_id, count, total, currency, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&id)
-            .bind(&campaign.id)
-            .bind(taken.len() as i64)
-            .bind(total)
-            .bind(campaign.currency().as_str())
-            .bind(&auth.owner.name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let mut sorted = taken.clone();
-        sorted.sort();
-        for (line_no, (grant_id, amount)) in sorted.iter().enumerate() {
-            sqlx::query("INSERT INTO payout_lines (payout_id, grant_id, line_no, amount, status, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
-                .bind(&id)
-                .bind(grant_id)
-                .bind(line_no as i64 + 1)
-                .bind(amount)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(LEDGER)
-                .bind(grant_id)
-                .bind(&campaign.id)
-                .bind("batched")
-                .bind(amount)
-                .bind(&auth.owner.name)
-                .bind(&id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        (
-            taken.len() as i64,
-            total,
-            taken
-                .iter()
-                .filter(|(_, a)| !wechat_note(*a).is_empty())
-                .count(),
-        )
-    });
-    Ok(HttpResponse::Created().json(json!({"id": id, "count": count, "total": total, "currency": campaign.currency().as_str(), "warnings": warnings})))
+    Ok(PayoutView {
+        id,
+        count: taken.len() as i64,
+        total: taken.iter().map(|(_, a)| a).sum(),
+        currency,
+        warnings: taken
+            .iter()
+            .filter(|(_, a)| !wechat_note(*a).is_empty())
+            .count(),
+    })
 }
 
-#[derive(sqlx::FromRow)]
-struct Line {
-    line_no: i64,
-    grant_id: String,
-    code: String,
-    phone: Option<String>,
-    amount: i64,
-    currency: String,
-    status: String,
-}
-
-/// `GET /api/v1/payouts/{id}.csv`: the batch for the payment provider.
-pub async fn file(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let lines: Vec<Line> = with_db!(&*state.db, read, |db| {
-        sqlx::query_as(
-            "SELECT l.line_no, l.grant_id, p.code, p.phone, l.amount, g.currency, l.status FROM payout_lines l \
-             JOIN grants g ON g.id = l.grant_id JOIN participants p ON p.id = g.participant_id WHERE l.payout_id = $1 ORDER BY l.line_no",
-        )
-        .bind(&id)
-        .fetch_all(db)
+/// The batch file for the payment provider: CSV, UTF-8 with BOM, phones masked.
+pub async fn file(db: &Db, id: &str) -> Result<Vec<u8>, ApiError> {
+    store::campaign_of(db, id)
         .await?
-    });
-    let exists: Option<String> = with_db!(&*state.db, read, |db| {
-        sqlx::query_scalar("SELECT id FROM payouts WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(db)
-            .await?
-    });
-    exists.ok_or_else(|| ApiError::not_found("payout"))?;
+        .ok_or_else(|| ApiError::not_found("payout"))?;
+    let lines = store::lines(db, id).await?;
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
@@ -147,208 +105,114 @@ pub async fn file(
         for l in &lines {
             writer
                 .write_record([
-                    id.clone(),
-                    format!("{id}-{:06}", l.line_no),
-                    l.grant_id.clone(),
-                    l.code.clone(),
-                    l.phone.as_deref().map(mask).unwrap_or_default(),
-                    l.amount.to_string(),
-                    l.currency.clone(),
-                    l.status.clone(),
-                    wechat_note(l.amount).to_owned(),
+                    id,
+                    &format!("{id}-{:06}", l.line_no),
+                    &l.grant_id,
+                    &l.code,
+                    &l.phone.as_deref().map(mask).unwrap_or_default(),
+                    &l.amount.to_string(),
+                    &l.currency,
+                    l.status.as_str(),
+                    wechat_note(l.amount),
                 ])
                 .map_err(ApiError::internal)?;
         }
         writer.flush().map_err(ApiError::internal)?;
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{id}.csv\""),
-        ))
-        .body(out))
+    Ok(out)
 }
 
-#[derive(Deserialize)]
-pub struct ResultLine {
-    grant_id: String,
-    status: String,
-    provider_ref: Option<String>,
-}
-
-/// `POST /api/v1/payouts/{id}/results`
-pub async fn results(
-    auth: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: web::Json<Vec<ResultLine>>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let lines = body.into_inner();
-    if lines.is_empty() || lines.len() > 100_000 {
+/// Checks a result file before anything is applied.
+fn parse_results(lines: &[ResultLine]) -> Result<Vec<ReportedStatus>, ApiError> {
+    if lines.is_empty() || lines.len() > MAX_RESULTS {
         return Err(ApiError::invalid(
             ErrorCode::InvalidResults,
-            "send 1 to 100000 results",
+            format!("send 1 to {MAX_RESULTS} results"),
         ));
     }
-    if let Some((i, _)) = lines
+    lines
         .iter()
         .enumerate()
-        .find(|(_, l)| l.status != "paid" && l.status != "failed")
-    {
-        return Err(ApiError::invalid(
-            ErrorCode::InvalidResults,
-            format!("[{i}].status must be paid or failed"),
-        ));
-    }
-    let campaign_id: Option<String> = with_db!(&*state.db, read, |db| {
-        sqlx::query_scalar("SELECT campaign_id FROM payouts WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(db)
-            .await?
-    });
-    let campaign_id = campaign_id.ok_or_else(|| ApiError::not_found("payout"))?;
-    let now = to_ms(chrono::Utc::now());
-    let actor = auth.owner.name.clone();
-    let (mut paid, mut failed, mut unchanged) = (0, 0, 0);
-    let mut mismatches = Vec::new();
-    with_db!(&*state.db, write, |db| {
-        let mut tx = db.begin().await?;
-        for line in &lines {
-            let current: Option<(String, i64)> = sqlx::query_as(
-                "SELECT status, amount FROM payout_lines WHERE payout_id = $1 AND grant_id = $2",
-            )
-            .bind(&id)
-            .bind(&line.grant_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((status, amount)) = current else {
-                mismatches.push(json!({"grant_id": line.grant_id, "problem": "not in this batch"}));
-                continue;
-            };
-            if status == line.status {
-                unchanged += 1;
-                continue;
-            }
-            if status != "pending" {
-                mismatches.push(json!({"grant_id": line.grant_id, "problem": format!("already {status}, now reported {}", line.status)}));
-                sqlx::query("UPDATE payout_lines SET result_note = $1 WHERE payout_id = $2 AND grant_id = $3")
-                    .bind(format!("conflicting result: {}", line.status))
-                    .bind(&id)
-                    .bind(&line.grant_id)
-                    .execute(&mut *tx)
-                    .await?;
-                continue;
-            }
-            sqlx::query("UPDATE payout_lines SET status = $1, provider_ref = $2, updated_at = $3 WHERE payout_id = $4 AND grant_id = $5")
-                .bind(&line.status)
-                .bind(line.provider_ref.as_deref())
-                .bind(now)
-                .bind(&id)
-                .bind(&line.grant_id)
-                .execute(&mut *tx)
-                .await?;
-            if line.status == "paid" {
-                sqlx::query("UPDATE grants SET status = 'paid', paid_at = $1, provider_ref = $2 WHERE id = $3 AND status = 'paying'")
-                    .bind(now)
-                    .bind(line.provider_ref.as_deref())
-                    .bind(&line.grant_id)
-                    .execute(&mut *tx)
-                    .await?;
-                paid += 1;
-            } else {
-                // Back in the queue for the next batch.
-                sqlx::query("UPDATE grants SET status = 'granted', payout_id = NULL WHERE id = $1 AND status = 'paying'")
-                    .bind(&line.grant_id)
-                    .execute(&mut *tx)
-                    .await?;
-                failed += 1;
-            }
-            sqlx::query(LEDGER)
-                .bind(&line.grant_id)
-                .bind(&campaign_id)
-                .bind(&line.status)
-                .bind(amount)
-                .bind(&actor)
-                .bind(line.provider_ref.as_deref().unwrap_or(&id))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-    });
-    Ok(HttpResponse::Ok().json(
-        json!({"paid": paid, "failed": failed, "unchanged": unchanged, "mismatches": mismatches}),
-    ))
+        .map(|(i, l)| match l.status.as_str() {
+            "paid" => Ok(ReportedStatus::Paid),
+            "failed" => Ok(ReportedStatus::Failed),
+            _ => Err(ApiError::invalid(
+                ErrorCode::InvalidResults,
+                format!("[{i}].status must be paid or failed"),
+            )),
+        })
+        .collect()
 }
 
-/// `GET /api/v1/campaigns/{slug}/reconciliation`: granted = paid + unpaid + revoked.
-pub async fn reconciliation(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let rows: Vec<(String, String, i64, i64)> = with_db!(&*state.db, read, |db| {
-        sqlx::query_as("SELECT rule_id, status, granted_at, amount FROM grants WHERE campaign_id = $1 AND reward_type = 'cash'")
-            .bind(&campaign.id)
-            .fetch_all(db)
-            .await?
-    });
-    let mut totals = std::collections::BTreeMap::<&str, i64>::new();
-    let mut by_rule = std::collections::BTreeMap::<String, [i64; 4]>::new();
-    let mut by_day = std::collections::BTreeMap::<String, [i64; 4]>::new();
-    for (rule, status, at, amount) in &rows {
-        let slot = match status.as_str() {
-            "paid" => 1,
-            "revoked" => 3,
-            _ => 2,
-        };
-        *totals.entry("granted").or_default() += amount;
-        *totals
-            .entry(["granted", "paid", "unpaid", "revoked"][slot])
-            .or_default() += amount;
-        for entry in [
-            by_rule.entry(rule.clone()).or_default(),
-            by_day
-                .entry(day(from_ms(*at), state.settings.report_utc_offset_minutes))
-                .or_default(),
-        ] {
-            entry[0] += amount;
-            entry[slot] += amount;
-        }
-    }
-    let mismatches: Vec<(String, String, Option<String>)> = with_db!(&*state.db, read, |db| {
-        sqlx::query_as(
-            "SELECT l.payout_id, l.grant_id, l.result_note FROM payout_lines l JOIN payouts p ON p.id = l.payout_id \
-             WHERE p.campaign_id = $1 AND l.result_note IS NOT NULL",
-        )
-        .bind(&campaign.id)
-        .fetch_all(db)
+/// Applies the provider's results to a batch in one transaction. Replays change nothing;
+/// a result contradicting an earlier one is kept as a mismatch.
+pub async fn results(
+    db: &Db,
+    id: &str,
+    actor: &str,
+    lines: Vec<ResultLine>,
+) -> Result<ResultsView, ApiError> {
+    let statuses = parse_results(&lines)?;
+    let campaign_id = store::campaign_of(db, id)
         .await?
-    });
-    let flagged: Vec<String> = with_db!(&*state.db, read, |db| {
-        sqlx::query_scalar("SELECT id FROM grants WHERE campaign_id = $1 AND flag IS NOT NULL")
-            .bind(&campaign.id)
-            .fetch_all(db)
-            .await?
-    });
-    let get = |k: &str| totals.get(k).copied().unwrap_or(0);
-    let split =
-        |v: &[i64; 4]| json!({"granted": v[0], "paid": v[1], "unpaid": v[2], "revoked": v[3]});
-    let out: Value = json!({
-        "currency": campaign.currency().as_str(),
-        "granted": get("granted"),
-        "paid": get("paid"),
-        "unpaid": get("unpaid"),
-        "revoked": get("revoked"),
-        "balanced": get("granted") == get("paid") + get("unpaid") + get("revoked"),
-        "budget": campaign.budget.map(|b| json!({"amount": b.amount, "granted": campaign.budget_granted})),
-        "by_rule": by_rule.iter().map(|(rule, v)| { let mut o = split(v); o["rule_id"] = json!(rule); o }).collect::<Vec<_>>(),
-        "by_day": by_day.iter().map(|(d, v)| { let mut o = split(v); o["day"] = json!(d); o }).collect::<Vec<_>>(),
-        "mismatches": mismatches.iter().map(|(p, g, n)| json!({"payout_id": p, "grant_id": g, "problem": n})).collect::<Vec<_>>(),
-        "flagged_grants": flagged,
-    });
-    Ok(HttpResponse::Ok().json(out))
+        .ok_or_else(|| ApiError::not_found("payout"))?;
+    let now = to_ms(Utc::now());
+    let (id, actor) = (id.to_owned(), actor.to_owned());
+    let view = db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let mut out = ResultsView::default();
+                for (line, reported) in lines.iter().zip(statuses) {
+                    let status = match reported {
+                        ReportedStatus::Paid => LineStatus::Paid,
+                        ReportedStatus::Failed => LineStatus::Failed,
+                    };
+                    let Some((current, amount)) = store::line(tx, &id, &line.grant_id).await?
+                    else {
+                        out.mismatches.push(ResultMismatch {
+                            grant_id: line.grant_id.clone(),
+                            problem: "not in this batch".into(),
+                        });
+                        continue;
+                    };
+                    if current == status {
+                        out.unchanged += 1;
+                        continue;
+                    }
+                    if current != LineStatus::Pending {
+                        out.mismatches.push(ResultMismatch {
+                            grant_id: line.grant_id.clone(),
+                            problem: format!("already {current}, now reported {status}"),
+                        });
+                        let note = format!("conflicting result: {status}");
+                        store::note_conflict(tx, &id, &line.grant_id, &note).await?;
+                        continue;
+                    }
+                    let provider_ref = line.provider_ref.as_deref();
+                    store::settle_line(tx, &id, &line.grant_id, status, provider_ref, now).await?;
+                    let event = if status == LineStatus::Paid {
+                        store::mark_paid(tx, &line.grant_id, provider_ref, now).await?;
+                        out.paid += 1;
+                        LedgerEvent::Paid
+                    } else {
+                        store::requeue(tx, &line.grant_id).await?;
+                        out.failed += 1;
+                        LedgerEvent::Failed
+                    };
+                    let entry = Entry {
+                        grant_id: &line.grant_id,
+                        campaign_id: &campaign_id,
+                        event,
+                        amount,
+                        actor: &actor,
+                        note: provider_ref.unwrap_or(&id),
+                        at: now,
+                    };
+                    store::append(tx, &entry).await?;
+                }
+                Ok::<_, anyhow::Error>(out)
+            })
+        })
+        .await?;
+    Ok(view)
 }

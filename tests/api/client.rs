@@ -49,6 +49,10 @@ impl Client {
         self.request(Method::PATCH, url)
     }
 
+    pub fn delete(&self, url: impl IntoUrl) -> Request {
+        self.request(Method::DELETE, url)
+    }
+
     /// The documented operations this client called, with the statuses they answered.
     pub fn exercised(&self) -> BTreeSet<Exercised> {
         self.exercised.lock().unwrap().clone()

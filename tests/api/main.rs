@@ -16,4 +16,6 @@ mod leads;
 mod posters;
 mod qualification;
 mod rewards;
+mod security;
 mod stats;
+mod tokens;

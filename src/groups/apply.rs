@@ -1,0 +1,193 @@
+//! Applying a matched join or leave, inside the caller's transaction: the person's
+//! membership, the group's counts, a learnt member reference, the referral's
+//! qualification and the quick-leave fraud flag move together. Written once for both
+//! backends.
+
+use super::model::{EventKind, Group, GroupEvent};
+use crate::campaigns::Campaign;
+use crate::db::time::to_ms;
+use crate::db::Tx;
+use crate::on_tx;
+use crate::participants::qualification::{
+    ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED, ON_JOINED, ON_LEFT,
+};
+
+/// What applying an event needs from its campaign.
+pub struct Terms {
+    hold_hours: u32,
+    quick_leave_ms: i64,
+}
+
+impl Terms {
+    pub fn of(c: &Campaign) -> Terms {
+        Terms {
+            hold_hours: c.spec.qualification.hold_hours,
+            quick_leave_ms: i64::from(c.spec.fraud.quick_leave_minutes) * 60_000,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Current {
+    state: String,
+    joined_at: Option<i64>,
+    last_event_at: Option<i64>,
+}
+
+/// Moves one membership inside the caller's transaction; written once for both backends.
+/// Returns false when the event is older than the last one applied.
+pub async fn apply_event(
+    tx: &mut Tx<'_>,
+    participant_id: &str,
+    group: &Group,
+    terms: &Terms,
+    e: &GroupEvent,
+) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, |tx| {
+        let at = to_ms(e.at);
+        sqlx::query("UPDATE participants SET status = status WHERE id = $1")
+            .bind(participant_id)
+            .execute(&mut *tx)
+            .await?;
+        // Locks the membership (PostgreSQL) before reading it, so the reservation-expiry
+        // job cannot release the same seat this join converts into a member.
+        sqlx::query("UPDATE group_assignments SET state = state WHERE participant_id = $1 AND group_id = $2")
+                .bind(participant_id)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+        let current: Option<Current> = sqlx::query_as(
+                "SELECT state, joined_at, last_event_at FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
+            )
+            .bind(participant_id)
+            .bind(&group.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if current
+            .as_ref()
+            .and_then(|c| c.last_event_at)
+            .is_some_and(|last| last > at)
+        {
+            return Ok(false);
+        }
+        let state = current.as_ref().map(|c| c.state.as_str());
+        let (new_state, members_delta, reserved_delta) = match (e.kind, state) {
+            (EventKind::MemberJoined, Some("joined")) => ("joined", 0, 0),
+            (EventKind::MemberJoined, Some("reserved")) => ("joined", 1, -1),
+            (EventKind::MemberJoined, _) => ("joined", 1, 0),
+            (EventKind::MemberLeft, Some("joined")) => ("left", -1, 0),
+            (EventKind::MemberLeft, Some("reserved")) => ("left", 0, -1),
+            (EventKind::MemberLeft, _) => ("left", 0, 0),
+        };
+        let joined_at = match (e.kind, state) {
+            (EventKind::MemberJoined, Some("joined")) => current.as_ref().and_then(|c| c.joined_at),
+            (EventKind::MemberJoined, _) => Some(at),
+            _ => current.as_ref().and_then(|c| c.joined_at),
+        };
+        let left_at = (e.kind == EventKind::MemberLeft).then_some(at);
+        sqlx::query(
+                "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, joined_at, left_at, last_event_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, group_id) DO UPDATE SET \
+                 state = excluded.state, joined_at = excluded.joined_at, left_at = excluded.left_at, last_event_at = excluded.last_event_at, \
+                 reserved_until = NULL",
+            )
+            .bind(participant_id)
+            .bind(&group.id)
+            .bind(&group.campaign_id)
+            .bind(new_state)
+            .bind(at)
+            .bind(joined_at)
+            .bind(left_at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        if members_delta != 0 || reserved_delta != 0 {
+            // Counts never go below zero, whatever the tooling reports.
+            sqlx::query(
+                    "UPDATE groups SET members = CASE WHEN members + $1 < 0 THEN 0 ELSE members + $1 END, \
+                     reserved = CASE WHEN reserved + $2 < 0 THEN 0 ELSE reserved + $2 END WHERE id = $3",
+                )
+                .bind(members_delta)
+                .bind(reserved_delta)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(member_ref) = &e.member_ref {
+            sqlx::query(
+                    "INSERT INTO member_refs (campaign_id, member_ref, participant_id, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (campaign_id, member_ref) DO NOTHING",
+                )
+                .bind(&group.campaign_id)
+                .bind(member_ref)
+                .bind(participant_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        match e.kind {
+            EventKind::MemberJoined => {
+                sqlx::query("UPDATE participants SET status = 'joined' WHERE id = $1")
+                    .bind(participant_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(ON_JOINED)
+                    .bind(at)
+                    .bind(i64::from(terms.hold_hours) * 3_600_000)
+                    .bind(participant_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            EventKind::MemberLeft => {
+                let still_in: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM group_assignments WHERE participant_id = $1 AND campaign_id = $2 AND state = 'joined'",
+                    )
+                    .bind(participant_id)
+                    .bind(&group.campaign_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if still_in == 0 {
+                    sqlx::query("UPDATE participants SET status = 'left' WHERE id = $1 AND status = 'joined'")
+                            .bind(participant_id)
+                            .execute(&mut *tx)
+                            .await?;
+                }
+                let quick = joined_at
+                    .is_some_and(|j| state == Some("joined") && at - j < terms.quick_leave_ms);
+                if quick {
+                    let minutes = (at - joined_at.unwrap_or(at)) / 60_000;
+                    sqlx::query(
+                            "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
+                             VALUES ($1, $2, $3, 'quick_leave', $4, $5) ON CONFLICT (participant_id, rule) DO NOTHING",
+                        )
+                        .bind(uuid::Uuid::now_v7().to_string())
+                        .bind(participant_id)
+                        .bind(&group.campaign_id)
+                        .bind(format!("入群{minutes}分钟内退群 (left the group {minutes} minutes after joining)"))
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(ON_FLAGGED_OPEN)
+                        .bind(at)
+                        .bind("fraud:quick_leave")
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(ON_FLAGGED_QUALIFIED)
+                        .bind(at)
+                        .bind("fraud:quick_leave")
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    sqlx::query(ON_LEFT)
+                        .bind(at)
+                        .bind(participant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        Ok(true)
+    })
+}

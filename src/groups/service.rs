@@ -1,0 +1,212 @@
+//! Group use cases: the pool, member-list imports, the events list and matching by hand,
+//! and the webhook's batches.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+use super::event_store::{self, StoredEvent};
+use super::ingest::{self, Incoming, Outcome};
+use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source};
+use super::views::{GroupPatch, ImportReport, WebhookReport};
+use super::{import, store};
+use crate::assets;
+use crate::campaigns::service::load;
+use crate::campaigns::{store as campaigns, Campaign};
+use crate::db::time::{from_ms, to_ms};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::participants::{store as participants, Participant};
+use crate::state::AppState;
+
+/// A valid input whose QR code is an uploaded image.
+async fn checked(state: &AppState, input: GroupInput) -> Result<GroupInput, ApiError> {
+    model::validate(&input).map_err(|m| ApiError::invalid(ErrorCode::InvalidGroup, m))?;
+    assets::store::meta(&state.db, &input.qr_asset)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                ErrorCode::UnknownAsset,
+                format!("asset {} does not exist", input.qr_asset),
+            )
+        })?;
+    Ok(input)
+}
+
+/// A group of this campaign.
+pub async fn load_group(
+    state: &AppState,
+    campaign: &Campaign,
+    id: &str,
+) -> Result<Group, ApiError> {
+    store::by_id(&state.db, id)
+        .await?
+        .filter(|g| g.campaign_id == campaign.id)
+        .ok_or_else(|| ApiError::not_found("group"))
+}
+
+pub async fn create(state: &AppState, slug: &str, input: GroupInput) -> Result<Group, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let input = checked(state, input).await?;
+    Ok(store::insert(&state.db, &campaign.id, &input, to_ms(Utc::now())).await?)
+}
+
+/// The campaign's groups, and whether one of them is open to the live code.
+pub async fn list(
+    state: &AppState,
+    slug: &str,
+    now_ms: i64,
+) -> Result<(Vec<Group>, bool), ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let groups = store::by_campaign(&state.db, &campaign.id).await?;
+    let any_open = groups
+        .iter()
+        .any(|g| g.is_open(now_ms) && g.kind != model::Kind::Vip);
+    Ok((groups, any_open))
+}
+
+pub async fn change(
+    state: &AppState,
+    slug: &str,
+    id: &str,
+    patch: GroupPatch,
+) -> Result<Group, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let current = load_group(state, &campaign, id).await?;
+    let mut input = current.input();
+    input.name = patch.name.unwrap_or(input.name);
+    input.capacity = patch.capacity.unwrap_or(input.capacity);
+    input.kind = patch.kind.unwrap_or(input.kind);
+    input.qr_asset = patch.qr_asset.unwrap_or(input.qr_asset);
+    input.expires_at = patch.expires_at.unwrap_or(input.expires_at);
+    input.position = patch.position.or(input.position);
+    input.closed = patch.closed.unwrap_or(input.closed);
+    let input = checked(state, input).await?;
+    store::update(&state.db, &current.id, &input, to_ms(Utc::now()))
+        .await?
+        .ok_or_else(|| ApiError::not_found("group"))
+}
+
+/// Applies a member-list export (CSV) to the group.
+pub async fn import_members(
+    state: &AppState,
+    slug: &str,
+    id: &str,
+    csv: &[u8],
+) -> Result<ImportReport, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let group = load_group(state, &campaign, id).await?;
+    let rows = import::parse(csv, state.settings.report_utc_offset_minutes)
+        .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
+    Ok(import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?)
+}
+
+/// A campaign's events with one status (`unmatched`, `applied` or `stale`).
+pub async fn events(
+    state: &AppState,
+    slug: &str,
+    status: EventStatus,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    if status == EventStatus::UnknownGroup {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            "status is unmatched, applied or stale",
+        ));
+    }
+    Ok(event_store::by_status(&state.db, &campaign.id, status, limit).await?)
+}
+
+/// Every event kept without being applied, in all campaigns and none.
+pub async fn unmatched(
+    state: &AppState,
+    statuses: &[EventStatus],
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    Ok(event_store::any_campaign(&state.db, statuses, limit).await?)
+}
+
+/// A marketer says who an unmatched event was about; it is applied to them.
+pub async fn match_event(
+    state: &AppState,
+    slug: &str,
+    event_id: &str,
+    participant_code: &str,
+) -> Result<Participant, ApiError> {
+    let already =
+        || ApiError::conflict(ErrorCode::AlreadyMatched, "this event was already applied");
+    let campaign = load(&state.db, slug).await?;
+    let stored = event_store::in_campaign(&state.db, &campaign.id, event_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group event"))?;
+    if stored.status != EventStatus::Unmatched {
+        return Err(already());
+    }
+    let code = participant_code.to_ascii_lowercase();
+    let participant = participants::by_code(&state.db, &campaign.id, &code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                ErrorCode::UnknownParticipant,
+                "no participant with this code in the campaign",
+            )
+        })?;
+    let group = load_group(state, &campaign, &stored.group_id).await?;
+    let event = GroupEvent {
+        id: stored.id,
+        kind: stored.kind,
+        group_id: stored.group_id,
+        participant_code: Some(participant.code.clone()),
+        phone: stored.phone,
+        member_ref: stored.member_ref,
+        at: from_ms(stored.occurred_at),
+    };
+    if !ingest::match_by_hand(&state.db, &group, &campaign, &participant.id, &event).await? {
+        return Err(already());
+    }
+    Ok(participant)
+}
+
+/// Stores and applies an authentic webhook batch.
+pub async fn receive(state: &AppState, events: &[GroupEvent]) -> Result<WebhookReport, ApiError> {
+    let mut groups = HashMap::new();
+    let mut campaigns_by_id = HashMap::new();
+    for event in events {
+        if !groups.contains_key(&event.group_id) {
+            let group = store::by_id(&state.db, &event.group_id).await?;
+            groups.insert(event.group_id.clone(), group);
+        }
+        if let Some(g) = &groups[&event.group_id] {
+            if !campaigns_by_id.contains_key(&g.campaign_id) {
+                let campaign = campaigns::by_id(&state.db, &g.campaign_id).await?;
+                campaigns_by_id.insert(g.campaign_id.clone(), campaign);
+            }
+        }
+    }
+    let batch: Vec<Incoming> = events
+        .iter()
+        .map(|event| {
+            let group = groups[&event.group_id].as_ref();
+            let campaign = group.and_then(|g| campaigns_by_id[&g.campaign_id].as_ref());
+            Incoming {
+                group,
+                campaign,
+                event,
+            }
+        })
+        .collect();
+    let mut report = WebhookReport::default();
+    for outcome in ingest::ingest_batch(&state.db, &batch, Source::Webhook, Utc::now()).await? {
+        match outcome {
+            Outcome::Applied => report.accepted += 1,
+            Outcome::Stale => {
+                report.accepted += 1;
+                report.stale += 1;
+            }
+            Outcome::Duplicate => report.duplicates += 1,
+            Outcome::Unmatched => report.unmatched += 1,
+        }
+    }
+    metrics::counter!("fission_group_events_total").increment(events.len() as u64);
+    Ok(report)
+}

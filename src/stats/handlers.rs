@@ -1,0 +1,40 @@
+//! `GET /api/v1/campaigns/{slug}/stats`.
+
+use actix_web::{get, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::service;
+use super::views::StatsView;
+use crate::auth::{Access, Auth, ReadAccess};
+use crate::campaigns::service::load;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(show);
+}
+
+/// A campaign's stats
+///
+/// The funnel (visits, unique visitors, leads, joined, qualified) in total, per channel and
+/// per day; how far the chains reach; grants, money and what each reward rule has left;
+/// and the groups.
+#[utoipa::path(
+    operation_id = "campaignStats",
+    tag = "participants",
+    responses(
+        (status = 200, description = "The stats", body = StatsView),
+        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(ReadAccess::ROLES)))
+)]
+#[get("/api/v1/campaigns/{slug}/stats")]
+pub async fn show(
+    _: Auth<ReadAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign = load(&state.db, &slug).await?;
+    let view = service::stats(&state.db, &campaign).await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,8 +1,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use super::cookies;
+use super::views::{GroupCode, GroupPage};
 use crate::groups::routing;
 use crate::participants::store;
 use crate::state::AppState;
@@ -60,8 +60,19 @@ pub async fn show(
         .fallback_text
         .clone()
         .unwrap_or_else(|| DEFAULT_FALLBACK.into());
-    let group = group.map(|g| {
-        json!({"name": g.name, "qr_url": g.qr_url(), "expires_at": g.expires().map(|t| (t + chrono::Duration::minutes(state.settings.report_utc_offset_minutes.into())).format("%m月%d日 %H:%M").to_string())})
+    let offset = chrono::Duration::minutes(state.settings.report_utc_offset_minutes.into());
+    let group = group.map(|g| GroupCode {
+        qr_url: g.qr_url(),
+        expires_at: g
+            .expires()
+            .map(|t| (t + offset).format("%m月%d日 %H:%M").to_string()),
+        name: g.name,
     });
-    state.templates.page(StatusCode::OK, "group.html", &json!({"title": campaign.title, "slug": campaign.slug, "group": group, "fallback": fallback}))
+    let page = GroupPage {
+        title: &campaign.title,
+        slug: campaign.slug.as_str(),
+        group,
+        fallback,
+    };
+    state.templates.page(StatusCode::OK, "group.html", &page)
 }

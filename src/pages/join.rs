@@ -3,13 +3,15 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::cookies;
+use super::cookies::{self, Referral};
 use super::landing::{closed_page, form_query, LinkQuery};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
+use crate::db::time::to_ms;
 use crate::http::client;
 use crate::http::error::ErrorBody;
 use crate::participants::leads::{self, Lead, LeadError};
+use crate::participants::model::{consent_text, Consent, ConsentChannel};
 use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
@@ -76,12 +78,17 @@ pub async fn submit(
     let now = chrono::Utc::now();
     let window = campaign.spec.attribution.window_hours;
     let remembered = cookies::referral(&req, &state.signer, campaign.slug.as_str(), window, now);
-    let (inviter, channel) = match remembered {
-        Some(r) => (r.inviter, r.channel),
-        None => (query.inviter(), query.channel()),
+    let link = Referral {
+        inviter: query.inviter(),
+        channel: query.channel(),
+        at: now,
     };
+    let Referral {
+        inviter, channel, ..
+    } = Referral::settle(remembered, link).0;
     let query_string = form_query(inviter.as_ref(), &channel);
-    let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
+    let visitor_id = cookies::visitor_id(&req, &state.signer);
+    let visitor = visitor_id.clone().unwrap_or_default();
     let csrf = state
         .signer
         .hash("csrf", &[campaign.slug.as_str(), &visitor]);
@@ -141,12 +148,15 @@ pub async fn submit(
         name,
         inviter,
         channel,
-        visitor_hash: Some(
-            state
-                .signer
-                .hash("visitor", &[campaign.id.as_str(), &ip_text, ua]),
-        ),
+        visitor_hash: Some(cookies::visitor_key(
+            &state.signer,
+            &campaign.id,
+            visitor_id.as_deref(),
+            &ip_text,
+            ua,
+        )),
         ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
+        consent: Consent::given(consent_text(&campaign), ConsentChannel::Page, to_ms(now)),
     };
     match leads::capture(
         &state.db,

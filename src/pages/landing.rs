@@ -138,9 +138,15 @@ pub async fn show(
         campaign_id: campaign.id.clone(),
         channel: query.channel().as_str().to_owned(),
         ref_code: query.inviter().map(|c| c.as_str().to_owned()),
-        visitor_hash: state
-            .signer
-            .hash("visitor", &[campaign.id.as_str(), &ip, ua]),
+        // The cookie set with this response when the browser had none: its next view
+        // carries the same id, so a person is one visitor from the first view on.
+        visitor_hash: cookies::visitor_key(
+            &state.signer,
+            &campaign.id,
+            Some(visitor_id.as_str()),
+            &ip,
+            ua,
+        ),
         is_bot: client::is_bot(ua),
         user_agent: ua.to_owned(),
         at_ms: to_ms(now),
@@ -157,21 +163,16 @@ pub async fn show(
         channel: query.channel(),
         at: now,
     };
-    // The first invite link within the window wins; a later one does not replace it.
-    let (referral, referral_cookie) = match remembered {
-        Some(r) => (r, None),
-        None if link.inviter.is_some() || !link.channel.as_str().is_empty() => {
-            let cookie = cookies::referral_cookie(
-                &state.signer,
-                campaign.slug.as_str(),
-                &link,
-                window,
-                state.settings.secure_cookies(),
-            );
-            (link, Some(cookie))
-        }
-        None => (link, None),
-    };
+    let (referral, remember) = Referral::settle(remembered, link);
+    let referral_cookie = remember.then(|| {
+        cookies::referral_cookie(
+            &state.signer,
+            campaign.slug.as_str(),
+            &referral,
+            window,
+            state.settings.secure_cookies(),
+        )
+    });
     let page = state
         .pages
         .get_or_render(&campaign.id, campaign.version, || {

@@ -1,11 +1,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{cookies, store};
 use crate::db::time::to_ms;
 use crate::http::error::ErrorBody;
+use crate::participants::model::ShippingAddress;
 use crate::participants::{self, Phone};
 use crate::state::AppState;
 
@@ -20,14 +21,6 @@ pub struct ShippingForm {
     address: Option<String>,
     /// The token the page was rendered with.
     csrf: Option<String>,
-}
-
-/// How an address is stored on the grants it goes with.
-#[derive(Serialize)]
-struct Address<'a> {
-    name: &'a str,
-    phone: &'a str,
-    address: &'a str,
 }
 
 /// Give the shipping address of a physical prize
@@ -98,10 +91,10 @@ pub async fn submit(
     else {
         return back;
     };
-    let shipping = Address {
-        name,
-        phone: phone.as_str(),
-        address,
+    let shipping = ShippingAddress {
+        name: name.to_owned(),
+        phone: phone.as_str().to_owned(),
+        address: address.to_owned(),
     };
     let shipping = serde_json::to_string(&shipping).unwrap_or_default();
     let now = to_ms(chrono::Utc::now());

@@ -14,6 +14,7 @@ mod health;
 mod landing;
 mod leads;
 mod posters;
+mod privacy;
 mod qualification;
 mod rewards;
 mod security;

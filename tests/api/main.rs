@@ -20,6 +20,7 @@ mod qualification;
 mod rewards;
 mod security;
 mod security_limits;
+mod security_phone;
 mod security_text;
 mod stats;
 mod tokens;

@@ -6,11 +6,16 @@ use crate::landing::csrf_from;
 
 const OFFICE: &str = "198.51.100.7";
 
-/// One phone browser: opens the landing page from the office, then submits the form.
-async fn join_from_the_office(app: &TestApp, browser: &Client, n: u32) -> u16 {
+/// One phone browser from `ip`: opens the landing page, then submits the form.
+pub async fn join_on_page_from(
+    app: &TestApp,
+    browser: &Client,
+    number: &str,
+    ip: &str,
+) -> reqwest::Response {
     let html = browser
         .get(app.url("/c/tea"))
-        .header("x-forwarded-for", OFFICE)
+        .header("x-forwarded-for", ip)
         .send()
         .await
         .unwrap()
@@ -18,18 +23,24 @@ async fn join_from_the_office(app: &TestApp, browser: &Client, n: u32) -> u16 {
         .await
         .unwrap();
     let csrf = csrf_from(&html);
-    let response = browser
+    browser
         .post(app.url("/c/tea/join"))
-        .header("x-forwarded-for", OFFICE)
+        .header("x-forwarded-for", ip)
         .form(&[
-            ("phone", mobile(n).as_str()),
+            ("phone", number),
             ("consent", "yes"),
             ("csrf", csrf.as_str()),
         ])
         .send()
         .await
-        .unwrap();
-    response.status().as_u16()
+        .unwrap()
+}
+
+async fn join_from_the_office(app: &TestApp, browser: &Client, n: u32) -> u16 {
+    join_on_page_from(app, browser, &mobile(n), OFFICE)
+        .await
+        .status()
+        .as_u16()
 }
 
 async fn limits(backend: Backend) {

@@ -1,5 +1,6 @@
 //! Rewards as the API shows them.
 
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -222,4 +223,17 @@ pub struct ResultSums {
     pub pending: i64,
     pub paid: i64,
     pub failed: i64,
+}
+
+/// A download that no cache keeps.
+pub fn download(content_type: &str, filename: &str) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"));
+    response
 }

@@ -15,6 +15,7 @@ mod landing;
 mod leads;
 mod money;
 mod posters;
+mod privacy;
 mod qualification;
 mod rewards;
 mod security;

@@ -194,7 +194,8 @@ pub struct ReconciliationView {
     pub totals: Split,
     /// The grants' statuses, the journal and the payout results agree: the journal
     /// granted, revoked and paid what the grants say; the payout results paid what the
-    /// grants say and failed what the journal says.
+    /// grants say and failed what the journal says, and their pending lines carry the
+    /// grants that are in a batch.
     pub balanced: bool,
     /// What disagrees, one sentence each (empty when balanced).
     pub imbalances: Vec<String>,

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::apply::{apply_event, Terms};
+use super::apply::apply_event;
+use super::credit::Terms;
 use super::event_store::{self, NewEvent};
 use super::model::{EventStatus, Group, GroupEvent, Source};
 use crate::campaigns::Campaign;

@@ -16,6 +16,11 @@ struct Current {
     last_event_at: Option<i64>,
 }
 
+/// A leave of a membership that has ended, at a time after it began.
+fn redates(e: &GroupEvent, c: &Current, at: i64) -> bool {
+    e.kind == EventKind::MemberLeft && c.state == "left" && c.joined_at.is_some_and(|j| j <= at)
+}
+
 /// Moves one membership inside the caller's transaction; written once for both backends.
 /// Returns false when the event is older than the last one applied.
 pub async fn apply_event(
@@ -26,7 +31,7 @@ pub async fn apply_event(
     e: &GroupEvent,
 ) -> Result<bool, sqlx::Error> {
     let at = to_ms(e.at);
-    let (was_member, joined_at) = on_tx!(tx, |tx| {
+    let (was_member, joined_at) = on_tx!(tx, |tx| 'moved: {
         sqlx::query("UPDATE participants SET status = status WHERE id = $1")
             .bind(participant_id)
             .execute(&mut *tx)
@@ -50,7 +55,19 @@ pub async fn apply_event(
             .and_then(|c| c.last_event_at)
             .is_some_and(|last| last > at)
         {
-            return Ok(false);
+            // Older than the last event: stale, unless it is an earlier time for the leave
+            // that ended this membership (a member list's `left_at` after an upload dated
+            // the leave at the upload). Then the leave is re-dated and judged again.
+            let Some(c) = current.as_ref().filter(|c| redates(e, c, at)) else {
+                return Ok(false);
+            };
+            sqlx::query("UPDATE group_assignments SET left_at = $1 WHERE participant_id = $2 AND group_id = $3")
+                .bind(at)
+                .bind(participant_id)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+            break 'moved (true, c.joined_at);
         }
         let state = current.as_ref().map(|c| c.state.as_str());
         let (new_state, members_delta, reserved_delta) = match (e.kind, state) {

@@ -1,10 +1,12 @@
 //! What a join or leave means for the person's referral, inside the transaction that
 //! moved their membership. Credit follows "still in a group of this campaign", judged at
-//! the event's own time:
+//! the event's own time, not when the news arrives:
 //! - a leave while the person was a member of another group of the campaign is a move,
 //!   and changes nothing;
 //! - a leave minutes after joining is flagged as fraud (`quick_leave`);
-//! - any other leave cancels a referral still waiting for its join or its hold.
+//! - any other leave inside the hold cancels the referral, even one that has qualified
+//!   meanwhile; the reward engine then revokes its unpaid grants and flags paid ones for
+//!   finance (`rewards::engine::revoke_cancelled`). A leave after the hold changes nothing.
 
 use super::model::Group;
 use crate::campaigns::Campaign;

@@ -9,6 +9,7 @@ pub mod event_store;
 mod handlers;
 pub mod import;
 pub mod ingest;
+pub mod member_list;
 pub mod model;
 pub mod routing;
 pub mod service;

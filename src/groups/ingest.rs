@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::apply::apply_event;
@@ -127,7 +128,8 @@ pub async fn ingest_batch(
         .write_each(&prepared, |tx, p| {
             Box::pin(store_and_apply(tx, p, source, received_at))
         })
-        .await?;
+        .await
+        .context("storing and applying group events")?;
     Ok(outcomes)
 }
 
@@ -185,6 +187,7 @@ pub async fn match_by_hand(
                 Ok(true)
             })
         })
-        .await?;
+        .await
+        .context("applying a group event matched by hand")?;
     Ok(claimed)
 }

@@ -91,11 +91,15 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Public writes per minute from one IP, whatever the visitor (a campus NAT).
     pub rate_limit_ip_per_minute: u32,
+    /// Raw visit rows (user agent, visitor hash) are deleted after this many days; the
+    /// daily counters stay.
+    pub raw_visit_days: u32,
 }
 
 const KNOWN_VARS: &[&str] = &[
     "FISSION_DATABASE_URL",
     "FISSION_DB_MAX_CONNECTIONS",
+    "FISSION_RAW_VISIT_DAYS",
     "FISSION_BIND",
     "FISSION_PUBLIC_URL",
     "FISSION_WEBHOOK_SECRET",
@@ -227,6 +231,7 @@ impl Settings {
                 600,
                 0..=10_000_000,
             )?,
+            raw_visit_days: number(&get, "FISSION_RAW_VISIT_DAYS", 90, 1..=3650)?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,
                 Some("true" | "1") => Some(true),

@@ -1,7 +1,7 @@
 //! The route table: the top floor of the house. It names every domain's handlers; nothing
 //! but start-up imports it.
 
-use actix_web::{web, App};
+use actix_web::App;
 use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(groups::configure)
         .configure(participants::configure)
         .configure(auth::configure)
-        .map(legacy);
+        .configure(pages::configure)
+        .configure(posters::configure);
 }
 
 /// The OpenAPI document of [`configure`], built on a throwaway app.
@@ -33,17 +34,4 @@ pub fn document() -> Value {
         .configure(configure)
         .split_for_parts();
     http::openapi::finish(doc)
-}
-
-fn legacy(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
-    cfg.service(
-        web::scope("/c/{slug}")
-            .route("", web::get().to(pages::landing::show))
-            .route("", web::head().to(pages::landing::head))
-            .route("/join", web::post().to(pages::join::submit))
-            .route("/me", web::get().to(pages::me::show))
-            .route("/me/shipping", web::post().to(pages::shipping::submit))
-            .route("/group", web::get().to(pages::group::show))
-            .route("/p/{file}", web::get().to(posters::handlers::show)),
-    )
 }

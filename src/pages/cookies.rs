@@ -49,6 +49,22 @@ pub fn visitor(
     (id, Some(cookie))
 }
 
+/// Who a visitor is when views are counted and devices compared: their visitor cookie,
+/// so people behind one carrier NAT with the same phone model stay apart; a client
+/// without one falls back to a hash of its network and browser.
+pub fn visitor_key(
+    signer: &Signer,
+    campaign_id: &str,
+    visitor_id: Option<&str>,
+    ip: &str,
+    user_agent: &str,
+) -> String {
+    match visitor_id {
+        Some(id) => signer.hash("visitor-cookie", &[campaign_id, id]),
+        None => signer.hash("visitor", &[campaign_id, ip, user_agent]),
+    }
+}
+
 pub fn visitor_id(req: &HttpRequest, signer: &Signer) -> Option<String> {
     let c = req.cookie(VISITOR)?;
     signer.open(VISITOR, c.value()).map(str::to_owned)
@@ -59,6 +75,31 @@ pub struct Referral {
     pub inviter: Option<InviteCode>,
     pub channel: Channel,
     pub at: DateTime<Utc>,
+}
+
+impl Referral {
+    /// Which link a visit counts for, and whether it is new (to be remembered). The first
+    /// *inviter* within the window wins; a remembered visit without one (a channel poster,
+    /// `?ch=` only) does not hold the slot: a friend's invite link opened later takes it,
+    /// keeping the poster's channel when the link names none.
+    pub fn settle(remembered: Option<Referral>, link: Referral) -> (Referral, bool) {
+        match remembered {
+            Some(r) if r.inviter.is_some() => (r, false),
+            Some(r) if link.inviter.is_some() => {
+                let channel = if link.channel.as_str().is_empty() {
+                    r.channel
+                } else {
+                    link.channel
+                };
+                (Referral { channel, ..link }, true)
+            }
+            Some(r) => (r, false),
+            None => {
+                let new = link.inviter.is_some() || !link.channel.as_str().is_empty();
+                (link, new)
+            }
+        }
+    }
 }
 
 /// The remembered invite link, if it is still inside the attribution window.
@@ -124,4 +165,41 @@ pub fn me_cookie(signer: &Signer, slug: &str, code: &str, secure: bool) -> Cooki
         365,
         secure,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(inviter: Option<&str>, channel: &str, minutes: i64) -> Referral {
+        Referral {
+            inviter: inviter.and_then(InviteCode::parse),
+            channel: Channel::parse(channel).unwrap(),
+            at: DateTime::from_timestamp(minutes * 60, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_first_inviter_wins_and_a_visit_without_one_holds_nothing() {
+        let first = link(Some("abcdefghjk"), "", 0);
+        let later = link(Some("bcdefghjkm"), "", 5);
+        assert_eq!(
+            Referral::settle(Some(first.clone()), later.clone()),
+            (first, false)
+        );
+
+        let poster = link(None, "poster-a", 0);
+        let (settled, new) = Referral::settle(Some(poster), later.clone());
+        assert!(new);
+        assert_eq!(settled.inviter, later.inviter);
+        assert_eq!(
+            settled.channel.as_str(),
+            "poster-a",
+            "the poster's channel is kept"
+        );
+
+        let (settled, new) = Referral::settle(None, link(None, "", 0));
+        assert!(!new && settled.inviter.is_none());
+        assert!(Referral::settle(None, link(None, "poster-b", 0)).1);
+    }
 }

@@ -1,8 +1,8 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::cookies;
+use super::views::{GroupCode, GroupPage};
 use crate::groups::routing;
 use crate::participants::store;
 use crate::state::AppState;
@@ -10,8 +10,20 @@ use crate::state::AppState;
 const DEFAULT_FALLBACK: &str =
     "当前群已满或二维码已更新，请添加活动助手微信，我们会尽快邀请你入群。";
 
-/// `GET /c/{slug}/group`: the live code. The participant's own group (sticky), or what
-/// to do when no group is open; never a dead QR code.
+/// The live code (群活码)
+///
+/// The participant's own group (sticky), or what to do when no group is open; never a
+/// dead QR code.
+#[utoipa::path(
+    operation_id = "groupPage",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The group's QR code, or the fallback text", content_type = "text/html", body = String),
+        (status = 303, description = "Not known on this browser: on to `/c/{slug}#join`"),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[get("/c/{slug}/group")]
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -48,8 +60,19 @@ pub async fn show(
         .fallback_text
         .clone()
         .unwrap_or_else(|| DEFAULT_FALLBACK.into());
-    let group = group.map(|g| {
-        json!({"name": g.name, "qr_url": g.qr_url(), "expires_at": g.expires().map(|t| (t + chrono::Duration::minutes(state.settings.report_utc_offset_minutes.into())).format("%m月%d日 %H:%M").to_string())})
+    let offset = chrono::Duration::minutes(state.settings.report_utc_offset_minutes.into());
+    let group = group.map(|g| GroupCode {
+        qr_url: g.qr_url(),
+        expires_at: g
+            .expires()
+            .map(|t| (t + offset).format("%m月%d日 %H:%M").to_string()),
+        name: g.name,
     });
-    state.templates.page(StatusCode::OK, "group.html", &json!({"title": campaign.title, "slug": campaign.slug, "group": group, "fallback": fallback}))
+    let page = GroupPage {
+        title: &campaign.title,
+        slug: campaign.slug.as_str(),
+        group,
+        fallback,
+    };
+    state.templates.page(StatusCode::OK, "group.html", &page)
 }

@@ -1,22 +1,31 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::cookies;
+use super::cookies::{self, Referral};
 use super::landing::{closed_page, form_query, LinkQuery};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
+use crate::db::time::to_ms;
 use crate::http::client;
+use crate::http::error::ErrorBody;
 use crate::participants::leads::{self, Lead, LeadError};
+use crate::participants::model::{consent_text, Consent, ConsentChannel};
 use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// The landing page's form.
+#[derive(Deserialize, ToSchema)]
 pub struct JoinForm {
+    /// An 11-digit mainland mobile number.
     phone: Option<String>,
+    /// `yes`, `on`, `true` or `1`: the consent box is ticked.
     consent: Option<String>,
+    /// A nickname, when the campaign asks for one.
     name: Option<String>,
+    /// The token the page was rendered with.
     csrf: Option<String>,
 }
 
@@ -33,7 +42,27 @@ fn same_origin(req: &HttpRequest) -> bool {
     }
 }
 
-/// `POST /c/{slug}/join`: the page's form. Success: `303` to the participant's page.
+/// Join from the landing page
+///
+/// The page's form; `ref` and `ch` come from the remembered link, else the query.
+#[utoipa::path(
+    operation_id = "joinForm",
+    tag = "pages",
+    params(LinkQuery),
+    request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Joined (or had joined): on to `/c/{slug}/me`, with the participant's cookie"),
+        (status = 200, description = "The campaign has not started, ended or is paused (a page)", content_type = "text/html", body = String),
+        (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
+        (status = 403, description = "The form expired or came from another site: the form again", content_type = "text/html", body = String),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+        (status = 422, description = "A bad phone, no consent or a bad name: the form again with the error", content_type = "text/html", body = String),
+        (status = 429, description = "Too many attempts from this address: the form again", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[post("/c/{slug}/join")]
 pub async fn submit(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -49,12 +78,17 @@ pub async fn submit(
     let now = chrono::Utc::now();
     let window = campaign.spec.attribution.window_hours;
     let remembered = cookies::referral(&req, &state.signer, campaign.slug.as_str(), window, now);
-    let (inviter, channel) = match remembered {
-        Some(r) => (r.inviter, r.channel),
-        None => (query.inviter(), query.channel()),
+    let link = Referral {
+        inviter: query.inviter(),
+        channel: query.channel(),
+        at: now,
     };
+    let Referral {
+        inviter, channel, ..
+    } = Referral::settle(remembered, link).0;
     let query_string = form_query(inviter.as_ref(), &channel);
-    let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
+    let visitor_id = cookies::visitor_id(&req, &state.signer);
+    let visitor = visitor_id.clone().unwrap_or_default();
     let csrf = state
         .signer
         .hash("csrf", &[campaign.slug.as_str(), &visitor]);
@@ -114,12 +148,15 @@ pub async fn submit(
         name,
         inviter,
         channel,
-        visitor_hash: Some(
-            state
-                .signer
-                .hash("visitor", &[campaign.id.as_str(), &ip_text, ua]),
-        ),
+        visitor_hash: Some(cookies::visitor_key(
+            &state.signer,
+            &campaign.id,
+            visitor_id.as_deref(),
+            &ip_text,
+            ua,
+        )),
         ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
+        consent: Consent::given(consent_text(&campaign), ConsentChannel::Page, to_ms(now)),
     };
     match leads::capture(
         &state.db,

@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, head, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::cookies::{self, Referral};
 use super::views::{self, FormState};
@@ -11,10 +12,14 @@ use crate::participants::{Channel, InviteCode};
 use crate::state::AppState;
 use crate::visits::Visit;
 
-#[derive(Deserialize)]
+/// What an invite link or a channel poster carries.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkQuery {
+    /// The inviter's code.
     #[serde(rename = "ref")]
     pub ref_code: Option<String>,
+    /// A channel label (a poster batch, a staff member).
     pub ch: Option<String>,
 }
 
@@ -83,7 +88,22 @@ pub fn closed_page(state: &AppState, campaign: Option<&Campaign>, why: Openness)
     state.templates.notice(status, title, heading, message)
 }
 
-/// `GET /c/{slug}`: the three-section page; records the visit without waiting for it.
+/// The landing page
+///
+/// The three-section phone page. Records the visit (without waiting for it) and
+/// remembers `ref` and `ch` for the campaign's attribution window.
+#[utoipa::path(
+    operation_id = "landingPage",
+    tag = "pages",
+    params(LinkQuery),
+    responses(
+        (status = 200, description = "The page, or a notice that the campaign has not started, ended or is paused", content_type = "text/html", body = String),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+        (status = 500, description = "The page could not be rendered (a page)", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[get("/c/{slug}")]
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -118,9 +138,15 @@ pub async fn show(
         campaign_id: campaign.id.clone(),
         channel: query.channel().as_str().to_owned(),
         ref_code: query.inviter().map(|c| c.as_str().to_owned()),
-        visitor_hash: state
-            .signer
-            .hash("visitor", &[campaign.id.as_str(), &ip, ua]),
+        // The cookie set with this response when the browser had none: its next view
+        // carries the same id, so a person is one visitor from the first view on.
+        visitor_hash: cookies::visitor_key(
+            &state.signer,
+            &campaign.id,
+            Some(visitor_id.as_str()),
+            &ip,
+            ua,
+        ),
         is_bot: client::is_bot(ua),
         user_agent: ua.to_owned(),
         at_ms: to_ms(now),
@@ -137,21 +163,16 @@ pub async fn show(
         channel: query.channel(),
         at: now,
     };
-    // The first invite link within the window wins; a later one does not replace it.
-    let (referral, referral_cookie) = match remembered {
-        Some(r) => (r, None),
-        None if link.inviter.is_some() || !link.channel.as_str().is_empty() => {
-            let cookie = cookies::referral_cookie(
-                &state.signer,
-                campaign.slug.as_str(),
-                &link,
-                window,
-                state.settings.secure_cookies(),
-            );
-            (link, Some(cookie))
-        }
-        None => (link, None),
-    };
+    let (referral, remember) = Referral::settle(remembered, link);
+    let referral_cookie = remember.then(|| {
+        cookies::referral_cookie(
+            &state.signer,
+            campaign.slug.as_str(),
+            &referral,
+            window,
+            state.settings.secure_cookies(),
+        )
+    });
     let page = state
         .pages
         .get_or_render(&campaign.id, campaign.version, || {
@@ -193,7 +214,18 @@ pub async fn show(
     response
 }
 
-/// `HEAD /c/{slug}`: link previewers probe with HEAD; it is answered but never counted.
+/// Probe the landing page
+///
+/// Link previewers probe with HEAD; it is answered but never counted as a visit.
+#[utoipa::path(
+    operation_id = "landingPageHead",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The campaign exists"),
+        (status = 404, description = "No campaign with this slug"),
+    )
+)]
+#[head("/c/{slug}")]
 pub async fn head(state: web::Data<AppState>, slug: web::Path<String>) -> HttpResponse {
     match state.campaigns.get(&state.db, &slug).await {
         Ok(Some(_)) => HttpResponse::Ok()

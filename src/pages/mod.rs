@@ -7,7 +7,21 @@ pub mod join;
 pub mod landing;
 pub mod me;
 pub mod render;
+mod service;
 pub mod shipping;
+mod store;
 mod views;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 pub use render::{PageCache, Templates};
+
+/// The phone pages under `/c/{slug}`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(landing::show)
+        .service(landing::head)
+        .service(join::submit)
+        .service(me::show)
+        .service(shipping::submit)
+        .service(group::show);
+}

@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use rand::RngCore;
+use serde::Serialize;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
@@ -17,6 +18,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("notice.html", include_str!("../../templates/notice.html")),
     ("group.html", include_str!("../../templates/group.html")),
 ];
+
+/// What `notice.html` shows.
+#[derive(Serialize)]
+struct Notice<'a> {
+    title: &'a str,
+    heading: &'a str,
+    message: &'a str,
+}
 
 pub struct Templates {
     tera: tera::Tera,
@@ -30,18 +39,13 @@ impl Templates {
         Ok(Templates { tera })
     }
 
-    pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, tera::Error> {
+    pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, tera::Error> {
         self.tera
             .render(name, &tera::Context::from_serialize(context)?)
     }
 
     /// A rendered page, or a plain error page if the template fails.
-    pub fn page(
-        &self,
-        status: StatusCode,
-        name: &str,
-        context: &serde_json::Value,
-    ) -> HttpResponse {
+    pub fn page(&self, status: StatusCode, name: &str, context: &impl Serialize) -> HttpResponse {
         match self.render(name, context) {
             Ok(html) => html_response(status, html),
             Err(e) => {
@@ -62,11 +66,12 @@ impl Templates {
         heading: &str,
         message: &str,
     ) -> HttpResponse {
-        self.page(
-            status,
-            "notice.html",
-            &serde_json::json!({"title": title, "heading": heading, "message": message}),
-        )
+        let notice = Notice {
+            title,
+            heading,
+            message,
+        };
+        self.page(status, "notice.html", &notice)
     }
 }
 

@@ -1,24 +1,47 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
-use super::cookies;
+use super::{cookies, store};
 use crate::db::time::to_ms;
-use crate::participants::{store, Phone};
+use crate::http::error::ErrorBody;
+use crate::participants::model::ShippingAddress;
+use crate::participants::{self, Phone};
 use crate::state::AppState;
-use crate::with_db;
 
-#[derive(Deserialize)]
+/// The shipping form on the participant's page.
+#[derive(Deserialize, ToSchema)]
 pub struct ShippingForm {
+    /// The recipient, 1-32 characters.
     name: Option<String>,
+    /// The recipient's 11-digit mobile number.
     phone: Option<String>,
+    /// 5-200 characters.
     address: Option<String>,
+    /// The token the page was rendered with.
     csrf: Option<String>,
 }
 
-/// `POST /c/{slug}/me/shipping`: where a physical prize goes. Given once; changes go
-/// through the campaign's staff, so a stranger who knows a number cannot redirect a prize.
+/// Give the shipping address of a physical prize
+///
+/// Given once; changes go through the campaign's staff, so a stranger who knows a
+/// number cannot redirect a prize.
+#[utoipa::path(
+    operation_id = "shippingForm",
+    tag = "pages",
+    request_body(content = ShippingForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Saved (or not known on this browser): back to `/c/{slug}/me`"),
+        (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 403, description = "The form expired (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
+        (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
+        (status = 422, description = "The address is incomplete (a page)", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[post("/c/{slug}/me/shipping")]
 pub async fn submit(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -64,12 +87,18 @@ pub async fn submit(
         );
     }
     let Some(Ok(phone)) = phone else { return back };
-    let Ok(Some(participant)) = store::by_code(&state.db, &campaign.id, &code).await else {
+    let Ok(Some(participant)) = participants::store::by_code(&state.db, &campaign.id, &code).await
+    else {
         return back;
     };
-    let shipping = json!({"name": name, "phone": phone.as_str(), "address": address}).to_string();
+    let shipping = ShippingAddress {
+        name: name.to_owned(),
+        phone: phone.as_str().to_owned(),
+        address: address.to_owned(),
+    };
+    let shipping = serde_json::to_string(&shipping).unwrap_or_default();
     let now = to_ms(chrono::Utc::now());
-    let saved = save(&state.db, &participant.id, &campaign.id, &shipping, now).await;
+    let saved = store::save_shipping(&state.db, &participant.id, &campaign.id, shipping, now).await;
     if let Err(e) = saved {
         tracing::error!(error = ?e, "saving a shipping address failed");
         return state.templates.notice(
@@ -80,36 +109,4 @@ pub async fn submit(
         );
     }
     back
-}
-
-async fn save(
-    db: &crate::db::Db,
-    participant_id: &str,
-    campaign_id: &str,
-    shipping: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    with_db!(db, write, |pool| {
-        let mut tx = pool.begin().await?;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE grants SET shipping = $1 WHERE participant_id = $2 AND reward_type = 'physical' AND shipping IS NULL \
-             AND status <> 'revoked' RETURNING id",
-        )
-        .bind(shipping)
-        .bind(participant_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        for id in &ids {
-            sqlx::query(
-                "INSERT INTO ledger_entries (grant_id, campaign_id, event, amount, actor, note, at) \
-                 VALUES ($1, $2, 'address_given', 0, 'participant', NULL, $3)",
-            )
-            .bind(id)
-            .bind(campaign_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
-    })
 }

@@ -1,10 +1,10 @@
 //! View data for the templates: every field prepared here, so templates stay dumb.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use crate::campaigns::page::{Expert, ProofItem, Testimonial};
 use crate::campaigns::Campaign;
-
-const DEFAULT_CONSENT: &str = "我同意主办方使用我的手机号联系我参与本活动并发放奖励";
+use crate::participants::model::consent_text;
 
 pub struct FormState<'a> {
     pub csrf: &'a str,
@@ -14,7 +14,66 @@ pub struct FormState<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn landing(c: &Campaign, public_url: &str, form: &FormState) -> Value {
+/// What `landing.html` shows: the three sections and the form.
+#[derive(Serialize)]
+pub struct LandingPage<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub share: Share,
+    pub hero: Hero<'a>,
+    pub proof: Proof<'a>,
+    pub closing: Closing<'a>,
+    pub form: Form<'a>,
+}
+
+/// What WeChat shows when the link is shared.
+#[derive(Serialize)]
+pub struct Share {
+    pub title: String,
+    pub description: String,
+    pub image_url: Option<String>,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct Hero<'a> {
+    pub headline: String,
+    pub subtitle: &'a Option<String>,
+    pub incentive: &'a Option<String>,
+    pub badge: &'a Option<String>,
+    pub cta: String,
+    pub image_url: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Proof<'a> {
+    pub title: String,
+    pub certifications: &'a [String],
+    pub experts: &'a [Expert],
+    pub testimonials: &'a [Testimonial],
+    pub items: &'a [ProofItem],
+}
+
+#[derive(Serialize)]
+pub struct Closing<'a> {
+    pub title: String,
+    pub text: &'a Option<String>,
+    pub cta: String,
+    pub follow_text: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Form<'a> {
+    pub action: String,
+    pub csrf: &'a str,
+    pub phone: &'a str,
+    pub name: &'a str,
+    pub error: Option<&'a str>,
+    pub consent_text: &'a str,
+    pub show_name: bool,
+}
+
+pub fn landing<'a>(c: &'a Campaign, public_url: &str, form: &FormState<'a>) -> LandingPage<'a> {
     let page = &c.spec.page;
     let hero = &page.hero;
     let proof = &page.proof;
@@ -30,44 +89,141 @@ pub fn landing(c: &Campaign, public_url: &str, form: &FormState) -> Value {
             .as_ref()
             .and_then(|p| p.background_asset.as_ref()))
         .map(|id| format!("{public_url}/assets/{id}"));
-    json!({
-        "slug": c.slug,
-        "title": c.title,
-        "share": {
-            "title": headline,
-            "description": hero.incentive.clone().or(hero.subtitle.clone()).unwrap_or_default(),
-            "image_url": share_image,
-            "url": format!("{public_url}/c/{}", c.slug),
+    let cta = hero.cta.clone().unwrap_or_else(|| "立即参与".into());
+    LandingPage {
+        slug: c.slug.as_str(),
+        title: &c.title,
+        share: Share {
+            title: headline.clone(),
+            description: hero
+                .incentive
+                .clone()
+                .or(hero.subtitle.clone())
+                .unwrap_or_default(),
+            image_url: share_image,
+            url: format!("{public_url}/c/{}", c.slug),
         },
-        "hero": {
-            "headline": headline,
-            "subtitle": hero.subtitle,
-            "incentive": hero.incentive,
-            "badge": hero.badge,
-            "cta": hero.cta.clone().unwrap_or_else(|| "立即参与".into()),
-            "image_url": hero_image,
+        hero: Hero {
+            headline,
+            subtitle: &hero.subtitle,
+            incentive: &hero.incentive,
+            badge: &hero.badge,
+            cta: cta.clone(),
+            image_url: hero_image,
         },
-        "proof": {
-            "title": proof.title.clone().unwrap_or_else(|| "为什么信任我们".into()),
-            "certifications": proof.certifications,
-            "experts": proof.experts,
-            "testimonials": proof.testimonials,
-            "items": proof.items,
+        proof: Proof {
+            title: proof
+                .title
+                .clone()
+                .unwrap_or_else(|| "为什么信任我们".into()),
+            certifications: &proof.certifications,
+            experts: &proof.experts,
+            testimonials: &proof.testimonials,
+            items: &proof.items,
         },
-        "closing": {
-            "title": closing.title.clone().unwrap_or_else(|| "还没参与？现在加入".into()),
-            "text": closing.text,
-            "cta": closing.cta.clone().or(hero.cta.clone()).unwrap_or_else(|| "立即参与".into()),
-            "follow_text": closing.follow_text,
+        closing: Closing {
+            title: closing
+                .title
+                .clone()
+                .unwrap_or_else(|| "还没参与？现在加入".into()),
+            text: &closing.text,
+            cta: closing.cta.clone().unwrap_or(cta),
+            follow_text: &closing.follow_text,
         },
-        "form": {
-            "action": format!("/c/{}/join{}", c.slug, form.query),
-            "csrf": form.csrf,
-            "phone": form.phone,
-            "name": form.name,
-            "error": form.error,
-            "consent_text": page.consent_text.clone().unwrap_or_else(|| DEFAULT_CONSENT.into()),
-            "show_name": page.ask_name,
+        form: Form {
+            action: format!("/c/{}/join{}", c.slug, form.query),
+            csrf: form.csrf,
+            phone: form.phone,
+            name: form.name,
+            error: form.error,
+            consent_text: consent_text(c),
+            show_name: page.ask_name,
         },
-    })
+    }
+}
+
+/// What `me.html` shows: the participant's own page.
+#[derive(Serialize)]
+pub struct MePage<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub me: MeLinks,
+    pub progress: Progress,
+    pub rewards: Vec<RewardLine>,
+    pub rank: Option<i64>,
+    pub group: Option<GroupLink>,
+    pub shipping: ShippingState,
+}
+
+#[derive(Serialize)]
+pub struct MeLinks {
+    pub code: String,
+    pub display_name: String,
+    pub invite_url: String,
+    pub poster_png: String,
+    pub poster_jpg: String,
+}
+
+impl MeLinks {
+    pub fn new(public_url: &str, slug: &str, code: &str, display_name: String) -> Self {
+        MeLinks {
+            code: code.to_owned(),
+            display_name,
+            invite_url: format!("{public_url}/c/{slug}?ref={code}"),
+            poster_png: format!("/c/{slug}/p/{code}.png"),
+            poster_jpg: format!("/c/{slug}/p/{code}.jpg"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Progress {
+    pub qualified: i64,
+    pub pending: i64,
+    pub next_milestone: Option<NextMilestone>,
+}
+
+#[derive(Serialize)]
+pub struct NextMilestone {
+    pub invites: i64,
+    pub remaining: i64,
+    pub reward: String,
+}
+
+#[derive(Serialize)]
+pub struct RewardLine {
+    pub label: String,
+    pub status: String,
+    pub status_label: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct GroupLink {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct ShippingState {
+    pub needed: bool,
+    pub saved: bool,
+    pub action: String,
+    pub csrf: String,
+}
+
+/// What `group.html` shows: the live code, or what to do when no group is open.
+#[derive(Serialize)]
+pub struct GroupPage<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub group: Option<GroupCode>,
+    pub fallback: String,
+}
+
+#[derive(Serialize)]
+pub struct GroupCode {
+    pub name: String,
+    pub qr_url: String,
+    /// Local time, `%m月%d日 %H:%M`.
+    pub expires_at: Option<String>,
 }

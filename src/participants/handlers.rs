@@ -1,17 +1,23 @@
 //! Participants over the API: the public JSON join, seeds, and the admin detail.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::privacy;
+use super::privacy_views::{Erasure, ParticipantExport};
 use super::service::{self, Client};
 use super::views::{JoinBody, JoinedParticipant, ParticipantDetail, SeedBody, SeedParticipant};
-use crate::auth::{Access, Auth, CampaignWrite, ReadAccess};
+use crate::auth::{Access, AdminAccess, Auth, CampaignWrite, ReadAccess};
 use crate::http::client;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(join).service(seeds).service(detail);
+    cfg.service(join)
+        .service(seeds)
+        .service(detail)
+        .service(export)
+        .service(erase);
 }
 
 /// Join a campaign (mini-programs and apps)
@@ -99,4 +105,57 @@ pub async fn detail(
     let (slug, code) = path.into_inner();
     let detail = service::detail(&state, &slug, &code).await?;
     Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Export everything stored about a participant
+///
+/// For a person's request to see their data: the detail, the unmasked phone and name,
+/// consent, device hashes, shipping addresses, group identifiers and the ledger entries
+/// of their grants. Recorded in the audit log.
+#[utoipa::path(
+    operation_id = "exportParticipant",
+    tag = "participants",
+    responses(
+        (status = 200, description = "Everything stored about the person", body = ParticipantExport),
+        (status = 404, description = "No such campaign or participant (`not_found`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(AdminAccess::ROLES)))
+)]
+#[get("/api/v1/campaigns/{slug}/participants/{code}/export")]
+pub async fn export(
+    auth: Auth<AdminAccess>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, code) = path.into_inner();
+    let actor = format!("{} ({})", auth.owner.name, auth.owner.id);
+    let export = privacy::export(&state, &slug, &code, &actor).await?;
+    Ok(HttpResponse::Ok().json(export))
+}
+
+/// Erase a participant's personal data
+///
+/// Phone, name, shipping addresses, device hashes and group identifiers are erased; the
+/// participant stays as a tombstone (code, chain, grants), so the ledger keeps its
+/// amounts and reconciliation still balances. Repeating it changes nothing. Recorded in
+/// the audit log.
+#[utoipa::path(
+    operation_id = "eraseParticipant",
+    tag = "participants",
+    responses(
+        (status = 200, description = "Erased", body = Erasure),
+        (status = 404, description = "No such campaign or participant (`not_found`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(AdminAccess::ROLES)))
+)]
+#[delete("/api/v1/campaigns/{slug}/participants/{code}")]
+pub async fn erase(
+    auth: Auth<AdminAccess>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, code) = path.into_inner();
+    let actor = format!("{} ({})", auth.owner.name, auth.owner.id);
+    let erased = privacy::erase(&state, &slug, &code, &actor).await?;
+    Ok(HttpResponse::Ok().json(erased))
 }

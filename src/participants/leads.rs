@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::code::{Channel, InviteCode};
+use super::model::Consent;
 use super::phone::Phone;
 use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
@@ -20,6 +21,8 @@ pub struct Lead {
     pub channel: Channel,
     pub visitor_hash: Option<String>,
     pub ip_hash: Option<String>,
+    /// Recorded with a new participant; a phone that had joined keeps its first consent.
+    pub consent: Consent,
 }
 
 #[derive(Debug)]
@@ -168,6 +171,7 @@ async fn try_insert(
         generation: inviter.as_ref().map_or(0, |i| i.generation + 1),
         visitor_hash: lead.visitor_hash.clone(),
         ip_hash: lead.ip_hash.clone(),
+        consent: lead.consent.clone(),
         created_at: to_ms(now),
         created_day: day(now, day_offset_minutes),
         referral: inviter
@@ -196,6 +200,7 @@ struct NewLead {
     generation: i64,
     visitor_hash: Option<String>,
     ip_hash: Option<String>,
+    consent: Consent,
     created_at: i64,
     created_day: String,
     /// (inviter id, state, hold_until, qualified_at)
@@ -207,8 +212,8 @@ struct NewLead {
 async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participant>, sqlx::Error> {
     let insert = format!(
         "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
-         visitor_hash, ip_hash, created_at, created_day) \
-         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12) \
+         visitor_hash, ip_hash, created_at, created_day, consent_at, consent_text_sha256, consent_channel) \
+         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
     );
     on_tx!(tx, |conn| {
@@ -225,6 +230,9 @@ async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participan
             .bind(new.ip_hash.as_deref())
             .bind(new.created_at)
             .bind(&new.created_day)
+            .bind(new.consent.at_ms)
+            .bind(&new.consent.text_sha256)
+            .bind(new.consent.channel)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(participant) = participant else {

@@ -1,8 +1,11 @@
-//! What a participant is: kinds, statuses and the referral states, stored as text, and
-//! the nickname rule shared by the join form, the public JSON join and seeds.
+//! What a participant is: kinds, statuses and the referral states, stored as text, the
+//! nickname rule shared by the join form, the public JSON join and seeds, and consent.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+
+use crate::campaigns::Campaign;
 
 /// How the person came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -62,6 +65,60 @@ crate::text_enum!(ReferralState {
     Cancelled = "cancelled",
 });
 
+/// Where a participant gave their consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentChannel {
+    /// The form on the campaign's page (`/c/{slug}`).
+    Page,
+    /// The public JSON API (mini-programs and apps).
+    Api,
+}
+
+crate::text_enum!(ConsentChannel {
+    Page = "page",
+    Api = "api",
+});
+
+/// What a page shows beside the consent box when the campaign sets no text of its own.
+pub const DEFAULT_CONSENT_TEXT: &str = "我同意主办方使用我的手机号联系我参与本活动并发放奖励";
+
+/// The consent text a campaign shows, exactly.
+pub fn consent_text(campaign: &Campaign) -> &str {
+    campaign
+        .spec
+        .page
+        .consent_text
+        .as_deref()
+        .unwrap_or(DEFAULT_CONSENT_TEXT)
+}
+
+/// Consent as given: when, which text (the sha256 of exactly what was shown), and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub at_ms: i64,
+    pub text_sha256: String,
+    pub channel: ConsentChannel,
+}
+
+impl Consent {
+    pub fn given(text: &str, channel: ConsentChannel, at_ms: i64) -> Self {
+        Consent {
+            at_ms,
+            text_sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            channel,
+        }
+    }
+}
+
+/// Where a physical prize goes, as the participant's page stores it on their grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ShippingAddress {
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+}
+
 /// Reads the optional nickname: trimmed, at most 32 characters, no control characters.
 pub fn parse_name(raw: Option<&str>) -> Result<Option<String>, &'static str> {
     let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
@@ -83,6 +140,16 @@ mod tests {
         assert_eq!(parse_name(Some("   ")), Ok(None));
         assert!(parse_name(Some(&"长".repeat(33))).is_err());
         assert!(parse_name(Some("a\u{0}b")).is_err());
+    }
+
+    #[test]
+    fn consent_keeps_the_hash_of_the_exact_text() {
+        let c = Consent::given("abc", ConsentChannel::Page, 7);
+        assert_eq!(
+            c.text_sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(Consent::given("abc ", ConsentChannel::Page, 7), c);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::code::{Channel, InviteCode};
 use super::leads::{self, Captured, Lead, LeadError};
-use super::model::parse_name;
+use super::model::{consent_text, parse_name, Consent, ConsentChannel};
 use super::phone::Phone;
 use super::store;
 use super::views::{
@@ -16,7 +16,7 @@ use super::views::{
     SeedParticipant,
 };
 use crate::campaigns::{service::load, Openness};
-use crate::db::time::from_ms;
+use crate::db::time::{from_ms, to_ms};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -85,6 +85,7 @@ pub async fn join(
     };
     let name = parse_name(body.name.as_deref()).map_err(invalid_name)?;
     let ip_text = client.ip.map(|i| i.to_string()).unwrap_or_default();
+    let now = chrono::Utc::now();
     let lead = Lead {
         phone,
         name,
@@ -95,8 +96,8 @@ pub async fn join(
             &[campaign.id.as_str(), &ip_text, client.user_agent],
         )),
         ip_hash: client.ip.map(|_| state.signer.hash("ip", &[&ip_text])),
+        consent: Consent::given(consent_text(&campaign), ConsentChannel::Api, to_ms(now)),
     };
-    let now = chrono::Utc::now();
     let offset = state.settings.report_utc_offset_minutes;
     let captured = leads::capture(&state.db, &campaign, &lead, now, offset).await?;
     let p = captured.participant();

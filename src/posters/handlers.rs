@@ -1,12 +1,12 @@
 use std::io::Cursor;
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::render::{PosterFormat, PosterLayout, RenderError};
 use super::PosterService;
 use crate::campaigns::Campaign;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::participants::{store, InviteCode};
 use crate::state::AppState;
 
@@ -82,7 +82,21 @@ fn poster_response(bytes: web::Bytes, format: PosterFormat, etag: &str) -> HttpR
         .body(bytes)
 }
 
-/// `GET /c/{slug}/p/{code}.png` (and `.jpg`)
+/// A participant's poster
+///
+/// `{file}` is the invite code with `.png` or `.jpg`: the campaign's background with the
+/// participant's QR code (their invite link) and nickname. Cached; `If-None-Match` works.
+#[utoipa::path(
+    operation_id = "posterImage",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The poster", content(("image/png"), ("image/jpeg"))),
+        (status = 304, description = "Unchanged since the `ETag` the client sent"),
+        (status = 404, description = "No such campaign, participant or file type (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The campaign's poster layout cannot carry the link (`poster_misconfigured`)", body = ErrorBody),
+    )
+)]
+#[get("/c/{slug}/p/{file}")]
 pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

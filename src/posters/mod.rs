@@ -6,3 +6,10 @@ pub mod render;
 mod service;
 
 pub use service::PosterService;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// `/c/{slug}/p/{file}`: the poster images.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::show);
+}

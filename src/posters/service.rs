@@ -81,6 +81,31 @@ impl PosterService {
         Some(bytes)
     }
 
+    /// Drops a participant's cached posters (they show the nickname or masked phone) from
+    /// this server's memory and the disk cache, for every design of the campaign.
+    pub async fn forget(&self, campaign_id: &str, code: &str) {
+        let files = [format!("{code}.png"), format!("{code}.jpg")];
+        let dir = self.dir.join(campaign_id);
+        {
+            let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+            memory.1.retain(|key, _| {
+                let path = std::path::Path::new(key);
+                !(path.starts_with(&dir)
+                    && path
+                        .file_name()
+                        .is_some_and(|f| files.iter().any(|n| f == n.as_str())))
+            });
+        }
+        let Ok(mut designs) = tokio::fs::read_dir(&dir).await else {
+            return;
+        };
+        while let Ok(Some(design)) = designs.next_entry().await {
+            for file in &files {
+                let _ = tokio::fs::remove_file(design.path().join(file)).await;
+            }
+        }
+    }
+
     fn remember(&self, key: String, bytes: Bytes) {
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         if memory.0 + bytes.len() > MEMORY_BYTES {

@@ -7,3 +7,13 @@ mod store;
 
 pub use model::Visit;
 pub use recorder::VisitRecorder;
+
+/// The retention job: raw visit rows older than `days` are deleted; counters stay.
+pub async fn prune_raw(
+    db: &crate::db::Db,
+    now: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> anyhow::Result<u64> {
+    let cutoff = now - chrono::Duration::days(days.into());
+    store::delete_raw_before(db, crate::db::time::to_ms(cutoff)).await
+}

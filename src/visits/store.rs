@@ -1,5 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
+use anyhow::Context;
+
 use super::model::Visit;
 use crate::db::Db;
 use crate::with_db;
@@ -90,4 +92,31 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
         }
         tx.commit().await
     })
+}
+
+/// Rows one retention statement deletes, so a large backlog never holds a long lock.
+const DELETE_CHUNK: i64 = 5000;
+
+/// Deletes raw visits (user agent, visitor hash) older than `cutoff_ms`; the day counters
+/// and the first sightings of visitors stay. Returns the rows deleted.
+pub async fn delete_raw_before(db: &Db, cutoff_ms: i64) -> anyhow::Result<u64> {
+    let mut deleted = 0;
+    loop {
+        let rows = with_db!(db, write, |pool| {
+            sqlx::query(
+                "DELETE FROM visits WHERE id IN \
+                 (SELECT id FROM visits WHERE visited_at < $1 ORDER BY visited_at LIMIT $2)",
+            )
+            .bind(cutoff_ms)
+            .bind(DELETE_CHUNK)
+            .execute(pool)
+            .await
+            .context("deleting raw visits past retention")?
+            .rows_affected()
+        });
+        deleted += rows;
+        if rows < DELETE_CHUNK as u64 {
+            return Ok(deleted);
+        }
+    }
 }

@@ -10,9 +10,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use fission::http::fallback::best_match;
 use serde_json::{json, Map, Value};
 
-/// Routes not yet in the generated document pass unchecked until every domain is moved.
-const TRANSITION: bool = true;
-
 pub struct Contract {
     doc: Value,
     validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
@@ -57,8 +54,6 @@ impl Contract {
         let paths = self.doc["paths"].as_object().ok_or("no paths")?;
         let Some(template) = best_match(paths.keys().map(String::as_str), path) else {
             return match status {
-                // While routes move to the generated document one domain at a time.
-                _ if TRANSITION => Ok(None),
                 404 => self.check_error_body(content_type, body).map(|()| None),
                 _ => Err(format!("no documented path matches {path}")),
             };
@@ -305,10 +300,8 @@ mod tests {
                 error
             )
             .is_ok());
-        assert!(
-            TRANSITION
-                || c.check("GET", "/nowhere", 200, Some("text/html"), b"x")
-                    .is_err()
-        );
+        assert!(c
+            .check("GET", "/nowhere", 200, Some("text/html"), b"x")
+            .is_err());
     }
 }

@@ -129,6 +129,58 @@ both_backends! {
         assert_eq!(detail["invitees"].as_array().unwrap().len(), 1, "the first link gets the credit");
     }
 
+    async fn a_channel_poster_does_not_hold_the_referral_slot(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str().unwrap();
+        let browser = phone();
+        page(&app, &browser, "/c/tea?ch=poster-a").await;
+        let (_, html) = page(&app, &browser, &format!("/c/tea?ref={code}")).await;
+        let response = submit(&app, &browser, "tea", &[("phone", &mobile(2)), ("consent", "yes"), ("csrf", &csrf_from(&html))]).await;
+        assert_eq!(response.status(), 303);
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
+        assert_eq!(detail["invitees"].as_array().unwrap().len(), 1, "the friend's link opened after the poster is credited");
+        assert_eq!(detail["invitees"][0]["channel"], "poster-a", "the poster's channel is kept");
+    }
+
+    async fn the_first_inviter_still_wins_over_a_later_poster_and_link(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let first = app.join_ok("tea", &mobile(1), None).await;
+        let second = app.join_ok("tea", &mobile(2), None).await;
+        let (first, second) = (first["code"].as_str().unwrap(), second["code"].as_str().unwrap());
+        let browser = phone();
+        page(&app, &browser, &format!("/c/tea?ref={first}")).await;
+        page(&app, &browser, "/c/tea?ch=poster-a").await;
+        let (_, html) = page(&app, &browser, &format!("/c/tea?ref={second}")).await;
+        submit(&app, &browser, "tea", &[("phone", &mobile(3)), ("consent", "yes"), ("csrf", &csrf_from(&html))]).await;
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{first}"), &app.admin).await.json().await.unwrap();
+        assert_eq!(detail["invitees"].as_array().unwrap().len(), 1);
+    }
+
+    async fn visitors_behind_one_network_are_told_apart_by_their_cookie(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str().unwrap();
+        // Two people behind one carrier NAT with the same phone and WeChat build.
+        for n in [2, 3] {
+            let browser = phone();
+            let (_, html) = page(&app, &browser, &format!("/c/tea?ref={code}")).await;
+            page(&app, &browser, "/c/tea").await;
+            let response = submit(&app, &browser, "tea", &[("phone", &mobile(n)), ("consent", "yes"), ("csrf", &csrf_from(&html))]).await;
+            assert_eq!(response.status(), 303);
+        }
+        app.state.visits.flush().await;
+        let stats = app.stats("tea").await;
+        assert_eq!(stats["visits"], 4);
+        assert_eq!(stats["unique_visitors"], 2, "two people, each seen twice: {stats}");
+        let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
+        for invitee in detail["invitees"].as_array().unwrap() {
+            let path = format!("/api/v1/campaigns/tea/participants/{}", invitee["code"].as_str().unwrap());
+            let invitee: Value = app.get_as(&path, &app.admin).await.json().await.unwrap();
+            assert_eq!(invitee["fraud_flags"], json!([]), "two phones are not one device");
+        }
+    }
+
     async fn form_errors_re_render_the_page_with_a_message_and_422(app: TestApp) {
         app.simple_campaign("tea").await;
         let browser = phone();

@@ -1,0 +1,107 @@
+//! What the participant's page reads: progress, rank, rewards and a seat in a group.
+
+use chrono::Utc;
+
+use super::views::{
+    GroupLink, MeLinks, MePage, NextMilestone, Progress, RewardLine, ShippingState,
+};
+use crate::campaigns::rules::RuleKind;
+use crate::campaigns::Campaign;
+use crate::participants::{store, Participant};
+use crate::rewards::{leaderboard, GrantRow};
+use crate::state::AppState;
+
+/// The next milestone not yet reached: (invites needed, reward label).
+fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> {
+    campaign
+        .spec
+        .rules
+        .iter()
+        .filter_map(|r| match r.kind {
+            RuleKind::Milestone { invites } if i64::from(invites) > qualified => {
+                Some((i64::from(invites), r.reward.label()))
+            }
+            _ => None,
+        })
+        .min_by_key(|(n, _)| *n)
+}
+
+fn reward_line(campaign: &Campaign, g: &GrantRow) -> RewardLine {
+    let rule = campaign.spec.rules.iter().find(|r| r.id == g.rule_id);
+    let mut label = rule.map_or_else(|| g.rule_id.clone(), |r| r.reward.label());
+    if let Some(code) = &g.coupon_code {
+        label = format!("{label}：{code}");
+    }
+    let status_label = match (g.status.as_str(), g.reward_type.as_str()) {
+        ("revoked", _) => "已撤销",
+        ("paid", _) => "已到账",
+        ("paying", _) => "打款中",
+        ("granted", "cash") => "待打款",
+        ("granted", "physical") if g.shipping.is_none() => "待填写地址",
+        ("granted", "physical") => "待发货",
+        _ => "已发放",
+    };
+    RewardLine {
+        label,
+        status: g.status.clone(),
+        status_label,
+    }
+}
+
+/// The participant's page. Seeing it routes the person to a group, so the button leads
+/// to a seat; a failed routing only hides the button.
+pub async fn my_page<'a>(
+    state: &AppState,
+    campaign: &'a Campaign,
+    participant: &Participant,
+    csrf: String,
+) -> anyhow::Result<MePage<'a>> {
+    let (qualified, pending) = store::referral_counts(&state.db, &participant.id).await?;
+    let rank = leaderboard::rank_of(&state.db, &campaign.id, &participant.id).await?;
+    let group = crate::groups::routing::route(&state.db, campaign, &participant.id, Utc::now())
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = ?e, "routing on the participant page failed");
+            None
+        });
+    let grants = crate::rewards::grants_of(state, &participant.id).await?;
+    let mut physical = grants
+        .iter()
+        .filter(|g| g.reward_type == "physical" && g.status != "revoked")
+        .peekable();
+    let slug = campaign.slug.as_str();
+    let shipping = ShippingState {
+        needed: physical.peek().is_some(),
+        saved: physical.all(|g| g.shipping.is_some()),
+        action: format!("/c/{slug}/me/shipping"),
+        csrf,
+    };
+    let next_milestone =
+        next_milestone(campaign, qualified).map(|(invites, reward)| NextMilestone {
+            invites,
+            remaining: invites - qualified,
+            reward,
+        });
+    Ok(MePage {
+        slug,
+        title: &campaign.title,
+        me: MeLinks::new(
+            &state.settings.public_url,
+            slug,
+            &participant.code,
+            participant.display_name(),
+        ),
+        progress: Progress {
+            qualified,
+            pending,
+            next_milestone,
+        },
+        rewards: grants.iter().map(|g| reward_line(campaign, g)).collect(),
+        rank,
+        group: group.map(|g| GroupLink {
+            name: g.name,
+            url: format!("/c/{slug}/group"),
+        }),
+        shipping,
+    })
+}

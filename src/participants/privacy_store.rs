@@ -1,0 +1,177 @@
+//! What privacy requests read and write: a person's own data, its erasure, the audit log.
+
+use anyhow::Context;
+
+use super::model::ConsentChannel;
+use crate::db::{Db, Tx};
+use crate::{on_tx, with_db};
+
+/// The personal columns of a participant row, unmasked.
+#[derive(Debug, sqlx::FromRow)]
+pub struct PersonalRow {
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    pub visitor_hash: Option<String>,
+    pub ip_hash: Option<String>,
+    pub consent_at: Option<i64>,
+    pub consent_text_sha256: Option<String>,
+    pub consent_channel: Option<ConsentChannel>,
+    pub erased_at: Option<i64>,
+}
+
+pub async fn personal(db: &Db, participant_id: &str) -> anyhow::Result<PersonalRow> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT phone, name, visitor_hash, ip_hash, consent_at, consent_text_sha256, consent_channel, erased_at \
+             FROM participants WHERE id = $1",
+        )
+        .bind(participant_id)
+        .fetch_one(pool)
+        .await
+        .context("reading a participant's personal data")
+    })
+}
+
+/// The referral that brought the person in.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReferralRow {
+    pub state: String,
+    pub created_at: i64,
+    pub joined_at: Option<i64>,
+    pub hold_until: Option<i64>,
+    pub qualified_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+}
+
+pub async fn referral(db: &Db, participant_id: &str) -> anyhow::Result<Option<ReferralRow>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT state, created_at, joined_at, hold_until, qualified_at, cancelled_at, cancel_reason \
+             FROM referrals WHERE invitee_id = $1",
+        )
+        .bind(participant_id)
+        .fetch_optional(pool)
+        .await
+        .context("reading the referral of a participant")
+    })
+}
+
+/// A group event about the person, with the identifiers the group tool sent.
+#[derive(Debug, sqlx::FromRow)]
+pub struct GroupEventRow {
+    pub group_id: String,
+    pub kind: String,
+    pub member_ref: Option<String>,
+    pub phone: Option<String>,
+    pub occurred_at: i64,
+}
+
+pub async fn group_events(db: &Db, participant_id: &str) -> anyhow::Result<Vec<GroupEventRow>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT group_id, kind, member_ref, phone, occurred_at FROM group_events \
+             WHERE participant_id = $1 ORDER BY occurred_at, id",
+        )
+        .bind(participant_id)
+        .fetch_all(pool)
+        .await
+        .context("reading a participant's group events")
+    })
+}
+
+pub async fn member_refs(db: &Db, participant_id: &str) -> anyhow::Result<Vec<String>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar(
+            "SELECT member_ref FROM member_refs WHERE participant_id = $1 ORDER BY created_at",
+        )
+        .bind(participant_id)
+        .fetch_all(pool)
+        .await
+        .context("reading a participant's member references")
+    })
+}
+
+/// One ledger entry of one of the person's grants.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LedgerRow {
+    pub grant_id: String,
+    pub event: String,
+    pub amount: i64,
+    pub actor: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+pub async fn ledger(db: &Db, participant_id: &str) -> anyhow::Result<Vec<LedgerRow>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT l.grant_id, l.event, l.amount, l.actor, l.note, l.at FROM ledger_entries l \
+             JOIN grants g ON g.id = l.grant_id WHERE g.participant_id = $1 ORDER BY l.at, l.grant_id",
+        )
+        .bind(participant_id)
+        .fetch_all(pool)
+        .await
+        .context("reading a participant's ledger entries")
+    })
+}
+
+/// Erases the person's phone, name, shipping addresses, device hashes and the
+/// identifiers group tools sent for them. The row stays as a tombstone (id, code, chain),
+/// so grants and the ledger keep their amounts. Returns when the person was erased (the
+/// first erasure's time when it is repeated).
+pub async fn erase(tx: &mut Tx<'_>, participant_id: &str, now_ms: i64) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        let erased_at: i64 = sqlx::query_scalar(
+            "UPDATE participants SET phone = NULL, name = NULL, visitor_hash = NULL, ip_hash = NULL, \
+             erased_at = COALESCE(erased_at, $2) WHERE id = $1 RETURNING erased_at",
+        )
+        .bind(participant_id)
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE grants SET shipping = NULL WHERE participant_id = $1 AND shipping IS NOT NULL",
+        )
+        .bind(participant_id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE group_events SET phone = NULL, member_ref = NULL WHERE participant_id = $1",
+        )
+        .bind(participant_id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM member_refs WHERE participant_id = $1")
+            .bind(participant_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(erased_at)
+    })
+}
+
+/// Who did what to whose data.
+pub struct AuditEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub campaign_id: &'a str,
+    pub subject: &'a str,
+    pub at_ms: i64,
+}
+
+pub async fn audit(tx: &mut Tx<'_>, entry: &AuditEntry<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor, action, campaign_id, subject) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(entry.at_ms)
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.campaign_id)
+        .bind(entry.subject)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+    })
+}

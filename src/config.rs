@@ -94,6 +94,8 @@ pub struct Settings {
     /// Raw visit rows (user agent, visitor hash) are deleted after this many days; the
     /// daily counters stay.
     pub raw_visit_days: u32,
+    /// Who sends one-time codes (`FISSION_SMS_PROVIDER`, `log` by default).
+    pub sms: crate::sms::SmsProvider,
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -121,6 +123,13 @@ const KNOWN_VARS: &[&str] = &[
     "FISSION_METRICS_TOKEN",
     "FISSION_RATE_LIMIT_IP_PER_MINUTE",
     "FISSION_TEST_POSTGRES_URL",
+    "FISSION_SMS_PROVIDER",
+    "FISSION_TENCENT_SMS_SECRET_ID",
+    "FISSION_TENCENT_SMS_SECRET_KEY",
+    "FISSION_TENCENT_SMS_SDK_APP_ID",
+    "FISSION_TENCENT_SMS_SIGN_NAME",
+    "FISSION_TENCENT_SMS_TEMPLATE_ID",
+    "FISSION_TENCENT_SMS_REGION",
 ];
 
 impl Settings {
@@ -232,6 +241,8 @@ impl Settings {
                 0..=10_000_000,
             )?,
             raw_visit_days: number(&get, "FISSION_RAW_VISIT_DAYS", 90, 1..=3650)?,
+            sms: crate::sms::SmsProvider::from_lookup(&get)
+                .map_err(|problem| err("FISSION_SMS_PROVIDER", problem))?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,
                 Some("true" | "1") => Some(true),

@@ -21,6 +21,7 @@ use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
 use crate::pages::{PageCache, Templates};
 use crate::posters::PosterService;
+use crate::sms::Sms;
 use crate::state::AppState;
 use crate::visits::VisitRecorder;
 
@@ -57,6 +58,7 @@ impl Application {
                 settings.rate_limit_burst,
                 settings.rate_limit_ip_per_minute,
             ),
+            sms: Sms::new(&settings.sms)?,
             db,
             settings,
         });

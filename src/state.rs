@@ -12,6 +12,7 @@ use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
 use crate::pages::render::{PageCache, Templates};
 use crate::posters::service::PosterService;
+use crate::sms::Sms;
 use crate::visits::VisitRecorder;
 
 /// Everything a request handler may use, built once and shared by all workers.
@@ -26,4 +27,6 @@ pub struct AppState {
     pub posters: PosterService,
     pub visits: VisitRecorder,
     pub public_writes: PublicWriteLimit,
+    /// Sends the one-time codes that prove a phone number.
+    pub sms: Sms,
 }

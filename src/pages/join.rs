@@ -1,4 +1,4 @@
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -31,7 +31,7 @@ pub struct JoinForm {
 }
 
 /// Forms may only be posted from our own pages: browsers say where a request comes from.
-fn same_origin(req: &HttpRequest) -> bool {
+pub(super) fn same_origin(req: &HttpRequest) -> bool {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
         return false;
@@ -177,23 +177,15 @@ pub async fn submit(
             let code = &captured.participant().code;
             let mine = cookies::me(&req, &state.signer, campaign.slug.as_str());
             if matches!(captured, Captured::Existing { .. }) && mine.as_deref() != Some(code) {
-                // A phone number is not a login: no cookie, nothing private.
-                let me = views::MeLinks::new(
-                    &state.settings.public_url,
-                    campaign.slug.as_str(),
-                    code,
-                    String::new(),
-                );
-                let page = views::JoinedElsewherePage {
-                    title: &campaign.title,
-                    me,
+                // A phone number is not a login: no cookie, nothing private until the
+                // number is proved by an SMS code.
+                let asked = super::verify::Asked {
+                    campaign: &campaign,
+                    participant_code: code,
+                    phone: lead.phone.as_str(),
+                    csrf: &csrf,
                 };
-                let mut response = state.templates.page(StatusCode::OK, "joined.html", &page);
-                response.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    header::HeaderValue::from_static("no-store"),
-                );
-                return response;
+                return super::verify::proof_page(&state, &asked, StatusCode::OK, false, None);
             }
             let mut response = HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/c/{}/me", campaign.slug)))

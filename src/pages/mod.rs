@@ -10,6 +10,7 @@ pub mod render;
 mod service;
 pub mod shipping;
 mod store;
+mod verify;
 mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -23,5 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(join::submit)
         .service(me::show)
         .service(shipping::submit)
+        .service(verify::send)
+        .service(verify::verify)
         .service(group::show);
 }

@@ -1,12 +1,15 @@
 //! Text messages with one-time codes. A provider sends a code to a phone; `log` (the
 //! default, for development and tests) writes it to the server log, `tencent` signs a
-//! Tencent Cloud SMS `SendSms` request (TC3-HMAC-SHA256).
-//!
-//! Not wired into the join flow yet (issue 8 item 1): the phone-proof page, the hashed
-//! code store (migration 0009) and the send/verify routes are still to come.
+//! Tencent Cloud SMS `SendSms` request (TC3-HMAC-SHA256) and sends it. [`proof`] issues
+//! and checks the codes (issue 8 item 1: a phone number is not a login).
 
 pub mod log;
+pub mod proof;
+mod store;
 pub mod tencent;
+pub mod tencent_client;
+
+use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
@@ -32,6 +35,39 @@ impl SmsProvider {
                 "FISSION_SMS_PROVIDER: '{other}' is not log or tencent"
             )),
         }
+    }
+}
+
+/// The configured sender, shared by all workers.
+pub struct Sms {
+    sender: Arc<dyn SmsSender>,
+    log: Option<Arc<log::LogSms>>,
+}
+
+impl Sms {
+    pub fn new(provider: &SmsProvider) -> anyhow::Result<Sms> {
+        Ok(match provider {
+            SmsProvider::Log => {
+                let log = Arc::new(log::LogSms::default());
+                Sms {
+                    sender: log.clone(),
+                    log: Some(log),
+                }
+            }
+            SmsProvider::Tencent(config) => Sms {
+                sender: Arc::new(tencent_client::TencentSms::new(config.clone())?),
+                log: None,
+            },
+        })
+    }
+
+    pub async fn send_code(&self, phone: &str, code: &str) -> anyhow::Result<()> {
+        self.sender.send_code(phone, code).await
+    }
+
+    /// With the `log` provider, the last code written for `phone` (tests read it here).
+    pub fn last_logged_code(&self, phone: &str) -> Option<String> {
+        self.log.as_ref()?.last_code(phone)
     }
 }
 

@@ -1,0 +1,289 @@
+//! Proving a phone number on a new device (issue 8 item 1): a phone joined before from
+//! another browser gets the poster and invite link only; "发送验证码" sends a six-digit
+//! code, and the right code gives this browser the participant's cookie, as joining does.
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cookies;
+use super::join::same_origin;
+use super::views::MeLinks;
+use crate::campaigns::{Campaign, Openness};
+use crate::http::client;
+use crate::http::error::ErrorBody;
+use crate::participants::{store, Participant, Phone};
+use crate::sms::proof::{self, IssueError, Verdict};
+use crate::state::AppState;
+
+/// The form of the "joined from another device" page.
+#[derive(Deserialize, ToSchema)]
+pub struct ProofForm {
+    /// The participant's 11-digit mobile number.
+    phone: Option<String>,
+    /// The six-digit code from the text message (`/verify` only).
+    code: Option<String>,
+    /// The token the page was rendered with.
+    csrf: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProofPage<'a> {
+    title: &'a str,
+    me: MeLinks,
+    phone: &'a str,
+    /// `138****8000`
+    phone_masked: String,
+    csrf: &'a str,
+    send_action: String,
+    verify_action: String,
+    /// A code was sent: the page asks for it.
+    sent: bool,
+    error: Option<&'a str>,
+}
+
+/// Whose number a page is about, and the page's form token.
+pub struct Asked<'a> {
+    pub campaign: &'a Campaign,
+    pub participant_code: &'a str,
+    pub phone: &'a str,
+    pub csrf: &'a str,
+}
+
+/// The page for a known phone on a browser that is not its participant's.
+pub fn proof_page(
+    state: &AppState,
+    asked: &Asked<'_>,
+    status: StatusCode,
+    sent: bool,
+    error: Option<&str>,
+) -> HttpResponse {
+    let campaign = asked.campaign;
+    let slug = campaign.slug.as_str();
+    let page = ProofPage {
+        title: &campaign.title,
+        me: MeLinks::new(
+            &state.settings.public_url,
+            slug,
+            asked.participant_code,
+            String::new(),
+        ),
+        phone: asked.phone,
+        phone_masked: mask(asked.phone),
+        csrf: asked.csrf,
+        send_action: format!("/c/{slug}/verify/send"),
+        verify_action: format!("/c/{slug}/verify"),
+        sent,
+        error,
+    };
+    let mut response = state.templates.page(status, "joined.html", &page);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn mask(phone: &str) -> String {
+    match (phone.get(..3), phone.get(phone.len().saturating_sub(4)..)) {
+        (Some(head), Some(tail)) if phone.len() >= 7 => format!("{head}****{tail}"),
+        _ => "****".to_owned(),
+    }
+}
+
+/// What both forms need before anything else: the campaign, a token from our own page
+/// and a participant with this phone. Else the page to answer.
+async fn prepare(
+    state: &AppState,
+    slug: &str,
+    form: &ProofForm,
+    req: &HttpRequest,
+) -> Result<(Arc<Campaign>, Participant, Phone, String), HttpResponse> {
+    let campaign = match state.campaigns.get(&state.db, slug).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(super::landing::closed_page(state, None, Openness::Draft)),
+        Err(e) => return Err(busy(state, "loading a campaign", e)),
+    };
+    let visitor = cookies::visitor_id(req, &state.signer).unwrap_or_default();
+    let csrf = state.signer.hash("csrf", &[slug, &visitor]);
+    let token_ok = !visitor.is_empty() && form.csrf.as_deref() == Some(csrf.as_str());
+    if !same_origin(req) || !token_ok {
+        return Err(state.templates.notice(
+            StatusCode::FORBIDDEN,
+            &campaign.title,
+            "页面已过期",
+            "请回到活动页重新提交手机号。",
+        ));
+    }
+    let phone = Phone::parse(form.phone.as_deref().unwrap_or("")).ok();
+    let participant = match &phone {
+        Some(p) => store::by_phone(&state.db, &campaign.id, p.as_str()).await,
+        None => Ok(None),
+    };
+    match (phone, participant) {
+        (Some(phone), Ok(Some(participant))) => Ok((campaign, participant, phone, csrf)),
+        (_, Err(e)) => Err(busy(state, "finding a participant", e)),
+        _ => Err(state.templates.notice(
+            StatusCode::NOT_FOUND,
+            &campaign.title,
+            "这个手机号还没有参与",
+            "请回到活动页，用手机号参与活动。",
+        )),
+    }
+}
+
+fn busy(state: &AppState, doing: &str, e: impl std::fmt::Debug) -> HttpResponse {
+    tracing::error!(error = ?e, doing, "phone proof failed");
+    state.templates.notice(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "稍后再试",
+        "系统繁忙",
+        "请稍后再试。",
+    )
+}
+
+/// Send a code to a known phone
+///
+/// From the page a known phone gets on another browser: a six-digit code by SMS, valid
+/// five minutes. Limits: one per minute and five per day per phone, 20 per hour per
+/// client address.
+#[utoipa::path(
+    operation_id = "sendPhoneCode",
+    tag = "pages",
+    request_body(content = ProofForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The code was sent: the page again, asking for it", content_type = "text/html", body = String),
+        (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 403, description = "The form expired or came from another site (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No such campaign, or no participant with this phone (a page)", content_type = "text/html", body = String),
+        (status = 429, description = "Over a send limit: the page again with the message", content_type = "text/html", body = String),
+        (status = 503, description = "The database or the SMS provider is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[post("/c/{slug}/verify/send")]
+pub async fn send(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<ProofForm>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let (campaign, participant, phone, csrf) = match prepare(&state, &slug, &form, &req).await {
+        Ok(ready) => ready,
+        Err(page) => return page,
+    };
+    let asked = Asked {
+        campaign: &campaign,
+        participant_code: &participant.code,
+        phone: phone.as_str(),
+        csrf: &csrf,
+    };
+    let page = |status, sent, error| proof_page(&state, &asked, status, sent, error);
+    let ip = client::client_ip(&req, &state.settings.trusted_proxies)
+        .map(|ip| state.signer.hash("ip", &[&ip.to_string()]));
+    let now = chrono::Utc::now().timestamp_millis();
+    match proof::issue(
+        &state.db,
+        &state.signer,
+        &participant.id,
+        ip.as_deref(),
+        now,
+    )
+    .await
+    {
+        Ok(code) => match state.sms.send_code(phone.as_str(), &code).await {
+            Ok(()) => page(StatusCode::OK, true, None),
+            Err(e) => {
+                tracing::error!(error = %e, "sending an SMS code failed");
+                page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    false,
+                    Some("短信发送失败，请稍后再试。"),
+                )
+            }
+        },
+        Err(IssueError::Limited) => page(
+            StatusCode::TOO_MANY_REQUESTS,
+            false,
+            Some("验证码发送太频繁，请稍后再试。"),
+        ),
+        Err(IssueError::Db(e)) => busy(&state, "issuing a code", e),
+    }
+}
+
+/// Prove a phone with its code
+///
+/// The right code gives this browser the participant's cookie, as joining does. Every
+/// try counts; a code allows five, lives five minutes and works once.
+#[utoipa::path(
+    operation_id = "verifyPhoneCode",
+    tag = "pages",
+    request_body(content = ProofForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Proved: on to `/c/{slug}/me`, with the participant's cookie"),
+        (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 403, description = "The form expired or came from another site (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No such campaign, or no participant with this phone (a page)", content_type = "text/html", body = String),
+        (status = 422, description = "A wrong, expired, used or locked code: the page again with the message", content_type = "text/html", body = String),
+        (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
+    )
+)]
+#[post("/c/{slug}/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    form: web::Form<ProofForm>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let (campaign, participant, phone, csrf) = match prepare(&state, &slug, &form, &req).await {
+        Ok(ready) => ready,
+        Err(page) => return page,
+    };
+    let asked = Asked {
+        campaign: &campaign,
+        participant_code: &participant.code,
+        phone: phone.as_str(),
+        csrf: &csrf,
+    };
+    let refuse = |message: &str| {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        proof_page(&state, &asked, status, true, Some(message))
+    };
+    let code = form.code.as_deref().unwrap_or("").trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return refuse("请输入短信中的六位数字验证码。");
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let verdict = match proof::check(&state.db, &state.signer, &participant.id, code, now).await {
+        Ok(v) => v,
+        Err(e) => return busy(&state, "checking a code", e),
+    };
+    match verdict {
+        Verdict::Proved => {
+            let slug = campaign.slug.as_str();
+            let mut response = HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/c/{slug}/me")))
+                .insert_header(("Cache-Control", "no-store"))
+                .finish();
+            let cookie = cookies::me_cookie(
+                &state.signer,
+                slug,
+                &participant.code,
+                state.settings.secure_cookies(),
+            );
+            let _ = response.add_cookie(&cookie);
+            response
+        }
+        Verdict::Wrong { left } if left > 0 => {
+            refuse(&format!("验证码不正确，还可以再试 {left} 次。"))
+        }
+        Verdict::Wrong { .. } | Verdict::Locked => {
+            refuse("尝试次数过多，这个验证码已失效，请重新获取。")
+        }
+        Verdict::Expired => refuse("验证码已过期，请重新获取。"),
+        Verdict::Used => refuse("验证码已使用过，请重新获取。"),
+        Verdict::NoCode => refuse("请先获取验证码。"),
+    }
+}

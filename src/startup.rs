@@ -38,6 +38,11 @@ impl Application {
             format!("creating FISSION_DATA_DIR {}", settings.data_dir.display())
         })?;
         let key = secret_key(&settings)?;
+        if settings.sms == crate::sms::SmsProvider::Log
+            && settings.public_url.starts_with("https://")
+        {
+            tracing::warn!("FISSION_SMS_PROVIDER=log: phone codes go to this log, not to phones");
+        }
         let db = Arc::new(Db::connect(&settings.database_url, settings.db_max_connections).await?);
         db.migrate().await?;
         let (visits, _writer) = VisitRecorder::start(

@@ -109,7 +109,11 @@ async fn prepare(
     };
     let visitor = cookies::visitor_id(req, &state.signer).unwrap_or_default();
     let csrf = state.signer.hash("csrf", &[slug, &visitor]);
-    let token_ok = !visitor.is_empty() && form.csrf.as_deref() == Some(csrf.as_str());
+    let token_ok = !visitor.is_empty()
+        && form
+            .csrf
+            .as_deref()
+            .is_some_and(|t| state.signer.verify("csrf", &[slug, &visitor], t));
     if !same_origin(req) || !token_ok {
         return Err(state.templates.notice(
             StatusCode::FORBIDDEN,

@@ -179,13 +179,13 @@ pub async fn submit(
             if matches!(captured, Captured::Existing { .. }) && mine.as_deref() != Some(code) {
                 // A phone number is not a login: no cookie, nothing private until the
                 // number is proved by an SMS code.
-                let asked = super::verify::Asked {
+                let asked = super::verify_page::Asked {
                     campaign: &campaign,
                     participant_code: code,
                     phone: lead.phone.as_str(),
                     csrf: &csrf,
                 };
-                return super::verify::proof_page(&state, &asked, StatusCode::OK, false, None);
+                return super::verify_page::proof_page(&state, &asked, StatusCode::OK, false, None);
             }
             let mut response = HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/c/{}/me", campaign.slug)))

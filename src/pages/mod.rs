@@ -11,6 +11,7 @@ mod service;
 pub mod shipping;
 mod store;
 mod verify;
+mod verify_page;
 mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -217,24 +217,18 @@ async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
 /// Leaderboard prizes, once per rule, when the campaign has ended and the holds of its
 /// last referrals have run their time.
 pub async fn award_leaderboards(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let ended: Vec<String> = with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT id FROM campaigns WHERE (status = 'ended' OR (ends_at IS NOT NULL AND ends_at <= $1)) \
-             AND spec LIKE '%\"leaderboard\"%'",
-        )
-        .bind(to_ms(now))
-        .fetch_all(pool)
-        .await?
-    });
+    let ended = super::leaderboard::ended(db, to_ms(now))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let mut awarded = 0;
-    for id in ended {
+    for (id, end) in ended {
         let Some(c) = campaigns::by_id(db, &id)
             .await
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
         else {
             continue;
         };
-        let end = c.ends_at.map_or(to_ms(now), to_ms);
+        // The end is `ends_at`, or when the campaign was ended, whichever came first.
         if to_ms(now) < end + i64::from(c.spec.qualification.hold_hours) * 3_600_000 {
             continue;
         }

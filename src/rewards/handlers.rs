@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(import_codes)
         .service(ledger_csv)
         .service(ledger_xlsx)
+        .service(journal_csv)
         .configure(super::payout_handlers::configure);
 }
 
@@ -148,4 +149,30 @@ pub async fn ledger_xlsx(
         &format!("ledger-{slug}.xlsx"),
     )
     .streaming(body))
+}
+
+/// The journal as CSV
+///
+/// Every ledger entry as it was written, oldest first: `at, grant_id, participant_code,
+/// phone_masked, kind, amount, actor, note`. `kind` is `granted`, `revoked`, `batched`,
+/// `paid`, `failed`, `flagged` (or `address_given` for physical rewards). UTF-8 with a BOM;
+/// phones masked; cells that a spreadsheet would run as formulas start with `'`.
+#[utoipa::path(
+    operation_id = "journalCsv",
+    tag = "rewards",
+    responses(
+        (status = 200, description = "The journal", content_type = "text/csv", body = String),
+        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(FinanceAccess::ROLES)))
+)]
+#[get("/api/v1/campaigns/{slug}/journal.csv")]
+pub async fn journal_csv(
+    _: Auth<FinanceAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign = load(&state.db, &slug).await?;
+    let body = ledger::journal_csv(state.db.clone(), campaign.id);
+    Ok(download("text/csv; charset=utf-8", &format!("journal-{slug}.csv")).streaming(body))
 }

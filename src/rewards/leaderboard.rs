@@ -2,6 +2,7 @@
 //! there first. Only real, qualified referrals count; nothing is padded. This is the
 //! leaderboard's store: the ranking is SQL.
 
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::db::Db;
@@ -81,4 +82,22 @@ pub async fn rank_of(
         .await?
     });
     Ok(Some(ahead + 1))
+}
+
+/// Campaigns with a leaderboard that have ended by `now`, each with the moment it ended
+/// (unix ms): `ends_at`, or when its status was set to `ended` if that came first.
+pub async fn ended(db: &Db, now: i64) -> anyhow::Result<Vec<(String, i64)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT id, CAST(CASE WHEN ended_at IS NULL THEN COALESCE(ends_at, updated_at) \
+                                  WHEN ends_at IS NULL OR ended_at < ends_at THEN ended_at \
+                                  ELSE ends_at END AS BIGINT) \
+             FROM campaigns WHERE (status = 'ended' OR (ends_at IS NOT NULL AND ends_at <= $1)) \
+             AND spec LIKE '%\"leaderboard\"%'",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await
+        .context("finding ended campaigns with a leaderboard")
+    })
 }

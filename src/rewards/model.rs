@@ -61,6 +61,8 @@ pub enum LedgerEvent {
     Failed,
     /// Revoked after it was paid: kept, for finance to look at.
     Flagged,
+    /// The winner of a physical reward gave a shipping address (written by the pages).
+    AddressGiven,
 }
 
 crate::text_enum!(LedgerEvent {
@@ -70,6 +72,7 @@ crate::text_enum!(LedgerEvent {
     Paid = "paid",
     Failed = "failed",
     Flagged = "flagged",
+    AddressGiven = "address_given",
 });
 
 /// One grant as stored.

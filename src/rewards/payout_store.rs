@@ -182,16 +182,41 @@ pub async fn mark_paid(
     Ok(())
 }
 
-/// Puts a grant whose line failed back in the queue for the next batch.
-pub async fn requeue(tx: &mut Tx<'_>, grant_id: &str) -> anyhow::Result<()> {
+/// Puts a grant whose line failed back in the queue for the next batch. A grant revoked
+/// while it was in the batch (flagged then) is revoked now instead, its amount back in
+/// the budget, and never paid. Returns the amount revoked, if it was.
+pub async fn requeue(tx: &mut Tx<'_>, grant_id: &str, at: i64) -> anyhow::Result<Option<i64>> {
     on_tx!(tx, |conn| {
-        sqlx::query("UPDATE grants SET status = 'granted', payout_id = NULL WHERE id = $1 AND status = 'paying'")
-            .bind(grant_id)
-            .execute(conn)
+        let queued = sqlx::query(
+            "UPDATE grants SET status = 'granted', payout_id = NULL WHERE id = $1 AND status = 'paying' AND flag IS NULL",
+        )
+        .bind(grant_id)
+        .execute(&mut *conn)
+        .await
+        .context("returning a failed grant to the queue")?;
+        if queued.rows_affected() > 0 {
+            return Ok(None);
+        }
+        let revoked: Option<(String, i64)> = sqlx::query_as(
+            "UPDATE grants SET status = 'revoked', revoked_at = $1, payout_id = NULL, flag = NULL \
+             WHERE id = $2 AND status = 'paying' AND flag = 'revoked_after_payment' RETURNING campaign_id, amount",
+        )
+        .bind(at)
+        .bind(grant_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("revoking a failed grant that was revoked in its batch")?;
+        let Some((campaign_id, amount)) = revoked else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE campaigns SET budget_granted = budget_granted - $1 WHERE id = $2")
+            .bind(amount)
+            .bind(&campaign_id)
+            .execute(&mut *conn)
             .await
-            .context("returning a failed grant to the queue")?;
-    });
-    Ok(())
+            .context("returning a revoked grant's amount to the budget")?;
+        Ok(Some(amount))
+    })
 }
 
 /// The campaign a batch belongs to, if the batch exists.

@@ -195,7 +195,6 @@ pub async fn results(
                         out.paid += 1;
                         LedgerEvent::Paid
                     } else {
-                        store::requeue(tx, &line.grant_id).await?;
                         out.failed += 1;
                         LedgerEvent::Failed
                     };
@@ -209,6 +208,18 @@ pub async fn results(
                         at: now,
                     };
                     store::append(tx, &entry).await?;
+                    if event == LedgerEvent::Failed {
+                        if let Some(amount) = store::requeue(tx, &line.grant_id, now).await? {
+                            let note = "revoked while in a payout batch; the payment failed";
+                            let revoked = Entry {
+                                event: LedgerEvent::Revoked,
+                                amount,
+                                note,
+                                ..entry
+                            };
+                            store::append(tx, &revoked).await?;
+                        }
+                    }
                 }
                 Ok::<_, anyhow::Error>(out)
             })

@@ -1,10 +1,14 @@
 //! Reconciliation for finance: cash granted = paid + unpaid + revoked, in total, per rule
-//! and per day, with the payout results that contradicted each other.
+//! and per day, checked against the journal (the append-only ledger entries) and the
+//! payout results, with the results that contradicted each other.
 
 use std::collections::BTreeMap;
 
-use super::model::GrantStatus;
-use super::views::{BudgetUse, DaySplit, LineMismatch, ReconciliationView, RuleSplit, Split};
+use super::model::{GrantStatus, LedgerEvent, LineStatus};
+use super::views::{
+    BudgetUse, DaySplit, JournalSums, LineMismatch, ReconciliationView, ResultSums, RuleSplit,
+    Split,
+};
 use super::{payout_store, store};
 use crate::campaigns::Campaign;
 use crate::db::time::{day, from_ms};
@@ -20,6 +24,60 @@ impl Split {
             GrantStatus::Granted | GrantStatus::Paying => self.unpaid += amount,
         }
     }
+}
+
+async fn journal(db: &Db, campaign_id: &str) -> anyhow::Result<JournalSums> {
+    let mut sums = JournalSums::default();
+    for (event, amount) in store::journal_sums(db, campaign_id).await? {
+        match event {
+            LedgerEvent::Granted => sums.granted += amount,
+            LedgerEvent::Revoked => sums.revoked += amount,
+            LedgerEvent::Paid => sums.paid += amount,
+            LedgerEvent::Failed => sums.failed += amount,
+            LedgerEvent::Batched | LedgerEvent::Flagged | LedgerEvent::AddressGiven => {}
+        }
+    }
+    Ok(sums)
+}
+
+async fn results(db: &Db, campaign_id: &str) -> anyhow::Result<ResultSums> {
+    let mut sums = ResultSums::default();
+    for (status, amount) in store::result_sums(db, campaign_id).await? {
+        match status {
+            LineStatus::Pending => sums.pending += amount,
+            LineStatus::Paid => sums.paid += amount,
+            LineStatus::Failed => sums.failed += amount,
+        }
+    }
+    Ok(sums)
+}
+
+/// What disagrees between the grants, the journal and the payout results.
+fn imbalances(grants: &Split, journal: &JournalSums, results: &ResultSums) -> Vec<String> {
+    let checks = [
+        (
+            grants.granted,
+            journal.granted,
+            "granted: grants vs journal",
+        ),
+        (
+            grants.revoked,
+            journal.revoked,
+            "revoked: grants vs journal",
+        ),
+        (grants.paid, journal.paid, "paid: grants vs journal"),
+        (grants.paid, results.paid, "paid: grants vs payout results"),
+        (
+            journal.failed,
+            results.failed,
+            "failed: journal vs payout results",
+        ),
+    ];
+    checks
+        .into_iter()
+        .filter(|(a, b, _)| a != b)
+        .map(|(a, b, what)| format!("{what}: {a} != {b}"))
+        .collect()
 }
 
 pub async fn reconcile(
@@ -39,9 +97,15 @@ pub async fn reconcile(
             .add(status, amount);
     }
     let mismatches = payout_store::conflicts(db, &campaign.id).await?;
+    let journal = journal(db, &campaign.id).await?;
+    let payout_results = results(db, &campaign.id).await?;
+    let imbalances = imbalances(&totals, &journal, &payout_results);
     Ok(ReconciliationView {
         currency: campaign.currency().as_str().to_owned(),
-        balanced: totals.granted == totals.paid + totals.unpaid + totals.revoked,
+        balanced: imbalances.is_empty(),
+        imbalances,
+        journal,
+        payout_results,
         totals,
         budget: campaign.budget.map(|b| BudgetUse {
             amount: b.amount,

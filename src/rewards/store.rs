@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-use super::model::{Grant, GrantStatus, JournalRow, LedgerRow};
+use super::model::{Grant, GrantStatus, JournalRow, LedgerEvent, LedgerRow, LineStatus};
 use crate::db::Db;
 use crate::with_db;
 
@@ -186,5 +186,33 @@ pub async fn flagged(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<String>> 
         .fetch_all(pool)
         .await
         .context("reading flagged grants")
+    })
+}
+
+/// The journal's entries on cash grants, summed by kind.
+pub async fn journal_sums(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(LedgerEvent, i64)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT e.event, CAST(SUM(e.amount) AS BIGINT) FROM ledger_entries e JOIN grants g ON g.id = e.grant_id \
+             WHERE e.campaign_id = $1 AND g.reward_type = 'cash' GROUP BY e.event",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await
+        .context("summing the journal")
+    })
+}
+
+/// Payout lines of the campaign, summed by result.
+pub async fn result_sums(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(LineStatus, i64)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT l.status, CAST(SUM(l.amount) AS BIGINT) FROM payout_lines l JOIN payouts p ON p.id = l.payout_id \
+             WHERE p.campaign_id = $1 GROUP BY l.status",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await
+        .context("summing payout results")
     })
 }

@@ -191,12 +191,35 @@ pub struct ReconciliationView {
     pub currency: String,
     #[serde(flatten)]
     pub totals: Split,
-    /// `granted` = `paid` + `unpaid` + `revoked`.
+    /// The grants' statuses, the journal and the payout results agree: the journal
+    /// granted, revoked and paid what the grants say; the payout results paid what the
+    /// grants say and failed what the journal says.
     pub balanced: bool,
+    /// What disagrees, one sentence each (empty when balanced).
+    pub imbalances: Vec<String>,
+    pub journal: JournalSums,
+    pub payout_results: ResultSums,
     pub budget: Option<BudgetUse>,
     pub by_rule: Vec<RuleSplit>,
     pub by_day: Vec<DaySplit>,
     pub mismatches: Vec<LineMismatch>,
     /// Grants revoked after they were paid.
     pub flagged_grants: Vec<String>,
+}
+
+/// The journal's entries on cash grants, summed by kind (minor units).
+#[derive(Serialize, ToSchema, Default)]
+pub struct JournalSums {
+    pub granted: i64,
+    pub revoked: i64,
+    pub paid: i64,
+    pub failed: i64,
+}
+
+/// Payout lines summed by result (minor units).
+#[derive(Serialize, ToSchema, Default)]
+pub struct ResultSums {
+    pub pending: i64,
+    pub paid: i64,
+    pub failed: i64,
 }

@@ -13,6 +13,7 @@ mod groups;
 mod health;
 mod landing;
 mod leads;
+mod money;
 mod posters;
 mod privacy;
 mod qualification;

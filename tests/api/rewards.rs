@@ -4,13 +4,13 @@ use crate::both_backends;
 use crate::helpers::{error_code, mobile, spawn_second, TestApp};
 use fission::participants::qualification;
 
-async fn run_jobs(app: &TestApp) {
+pub(crate) async fn run_jobs(app: &TestApp) {
     fission::jobs::run_once(&app.state, chrono::Utc::now())
         .await
         .unwrap();
 }
 
-async fn detail(app: &TestApp, code: &str) -> Value {
+pub(crate) async fn detail(app: &TestApp, code: &str) -> Value {
     app.get_as(
         &format!("/api/v1/campaigns/tea/participants/{code}"),
         &app.admin,
@@ -21,12 +21,16 @@ async fn detail(app: &TestApp, code: &str) -> Value {
     .unwrap()
 }
 
-fn code(v: &Value) -> &str {
+pub(crate) fn code(v: &Value) -> &str {
     v["code"].as_str().unwrap()
 }
 
 /// An inviter and `n` friends who qualify at once.
-async fn inviter_with_friends(app: &TestApp, first_phone: u32, n: u32) -> (Value, Vec<Value>) {
+pub(crate) async fn inviter_with_friends(
+    app: &TestApp,
+    first_phone: u32,
+    n: u32,
+) -> (Value, Vec<Value>) {
     let inviter = app.join_ok("tea", &mobile(first_phone), None).await;
     let mut friends = Vec::new();
     for i in 1..=n {
@@ -38,7 +42,7 @@ async fn inviter_with_friends(app: &TestApp, first_phone: u32, n: u32) -> (Value
     (inviter, friends)
 }
 
-fn rules_campaign(rules: Value, budget: i64) -> Value {
+pub(crate) fn rules_campaign(rules: Value, budget: i64) -> Value {
     json!({"slug": "tea", "title": "t", "budget": {"amount": budget}, "rules": rules})
 }
 

@@ -10,6 +10,7 @@ mod assets;
 mod campaigns;
 mod contract;
 mod groups;
+mod groups_credit;
 mod health;
 mod landing;
 mod leads;

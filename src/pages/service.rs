@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 
 use super::views::{
@@ -16,6 +17,18 @@ use crate::participants::model::{consent_text, Consent, ConsentChannel};
 use crate::participants::{store, Channel, InviteCode, Participant, Phone};
 use crate::rewards::{leaderboard, GrantRow};
 use crate::state::AppState;
+
+/// The participant this browser joined as, if it did: its `fx_me` cookie names them.
+pub async fn joined_here(
+    state: &AppState,
+    req: &HttpRequest,
+    campaign: &Campaign,
+) -> Result<Option<Participant>, sqlx::Error> {
+    let Some(code) = super::cookies::me(req, &state.signer, campaign.slug.as_str()) else {
+        return Ok(None);
+    };
+    store::by_code(&state.db, &campaign.id, &code).await
+}
 
 /// A join from the page's form, checked and attributed.
 pub struct PageJoin<'a> {

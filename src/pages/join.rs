@@ -1,4 +1,4 @@
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,7 +10,8 @@ use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
 use crate::http::error::ErrorBody;
-use crate::participants::leads::LeadError;
+use crate::http::rate_limit::Writer;
+use crate::participants::leads::{Captured, LeadError};
 use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
@@ -28,7 +29,6 @@ pub struct JoinForm {
     csrf: Option<String>,
 }
 
-/// Forms may only be posted from our own pages: browsers say where a request comes from.
 impl JoinForm {
     /// The phone and nickname, once consent is given; else what to tell the person.
     fn read(&self) -> Result<(Phone, Option<String>), String> {
@@ -41,6 +41,7 @@ impl JoinForm {
     }
 }
 
+/// Forms may only be posted from our own pages: browsers say where a request comes from.
 fn same_origin(req: &HttpRequest) -> bool {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
@@ -63,7 +64,8 @@ fn same_origin(req: &HttpRequest) -> bool {
     request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Joined (or had joined): on to `/c/{slug}/me`, with the participant's cookie"),
-        (status = 200, description = "The campaign has not started, ended or is paused (a page)", content_type = "text/html", body = String),
+        (status = 200, description = "The campaign has not started, ended or is paused, or this phone joined before from another browser: \
+            a page with its poster and invite link only, no cookie", content_type = "text/html", body = String),
         (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
         (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
         (status = 403, description = "The form expired or came from another site: the form again", content_type = "text/html", body = String),
@@ -132,7 +134,11 @@ pub async fn submit(
         );
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
-    if state.public_writes.check(ip).is_err() {
+    let writer = Writer {
+        visitor: Some(visitor.as_str()),
+        ip,
+    };
+    if state.public_writes.check(writer).is_err() {
         return retry(
             StatusCode::TOO_MANY_REQUESTS,
             "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",
@@ -154,6 +160,26 @@ pub async fn submit(
     match service::join(&state, &campaign, join, now).await {
         Ok(captured) => {
             let code = &captured.participant().code;
+            let mine = cookies::me(&req, &state.signer, campaign.slug.as_str());
+            if matches!(captured, Captured::Existing { .. }) && mine.as_deref() != Some(code) {
+                // A phone number is not a login: no cookie, nothing private.
+                let me = views::MeLinks::new(
+                    &state.settings.public_url,
+                    campaign.slug.as_str(),
+                    code,
+                    String::new(),
+                );
+                let page = views::JoinedElsewherePage {
+                    title: &campaign.title,
+                    me,
+                };
+                let mut response = state.templates.page(StatusCode::OK, "joined.html", &page);
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-store"),
+                );
+                return response;
+            }
             let mut response = HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/c/{}/me", campaign.slug)))
                 .insert_header(("Cache-Control", "no-store"))

@@ -97,6 +97,7 @@ fn busy(state: &AppState, doing: &str, e: impl std::fmt::Debug) -> HttpResponse 
     responses(
         (status = 200, description = "The code was sent: the page again, asking for it", content_type = "text/html", body = String),
         (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
         (status = 403, description = "The form expired or came from another site (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No such campaign, or no participant with this phone (a page)", content_type = "text/html", body = String),
         (status = 429, description = "Over a send limit: the page again with the message", content_type = "text/html", body = String),
@@ -164,6 +165,7 @@ pub async fn send(
     responses(
         (status = 303, description = "Proved: on to `/c/{slug}/me`, with the participant's cookie"),
         (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
+        (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
         (status = 403, description = "The form expired or came from another site (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No such campaign, or no participant with this phone (a page)", content_type = "text/html", body = String),
         (status = 422, description = "A wrong, expired, used or locked code: the page again with the message", content_type = "text/html", body = String),

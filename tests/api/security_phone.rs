@@ -226,3 +226,17 @@ both_backends! {
         assert_eq!(code_rows(&app).await.len(), 1);
     }
 }
+
+#[test]
+fn the_proof_routes_are_in_the_document_for_anyone() {
+    let doc = fission::routes::document();
+    for (path, id) in [
+        ("/c/{slug}/verify/send", "sendPhoneCode"),
+        ("/c/{slug}/verify", "verifyPhoneCode"),
+    ] {
+        let op = &doc["paths"][path]["post"];
+        assert_eq!(op["operationId"], id, "{path}");
+        assert!(op.get("security").is_none(), "{path} is public: no token");
+    }
+    assert!(doc["paths"]["/c/{slug}/verify/send"]["post"]["responses"]["429"].is_object());
+}

@@ -95,7 +95,8 @@ pub async fn issue(
     Ok(code)
 }
 
-/// Checks `code` against the participant's latest one; every try on a live code counts.
+/// Checks `code` against the participant's latest one; every try on a live code counts
+/// (the right one too), and is counted before the code is compared.
 pub async fn check(
     db: &Db,
     signer: &Signer,
@@ -106,21 +107,22 @@ pub async fn check(
     let (signer, participant, code) = (signer.clone(), participant_id.to_owned(), code.to_owned());
     db.write_tx(move |tx| {
         Box::pin(async move {
+            let counted = store::count_try(tx, &participant, MAX_TRIES, now_ms).await?;
             let Some(row) = store::latest(tx, &participant).await? else {
                 return Ok(Verdict::NoCode);
             };
-            if row.consumed_at.is_some() {
-                return Ok(Verdict::Used);
-            }
-            if row.expires_at <= now_ms {
-                return Ok(Verdict::Expired);
-            }
-            if !store::count_try(tx, &row.id, MAX_TRIES, now_ms).await? {
-                return Ok(Verdict::Locked);
+            if !counted {
+                return Ok(if row.consumed_at.is_some() {
+                    Verdict::Used
+                } else if row.expires_at <= now_ms {
+                    Verdict::Expired
+                } else {
+                    Verdict::Locked
+                });
             }
             if !signer.verify(PURPOSE, &[&row.id, &code], &row.code_hash) {
                 return Ok(Verdict::Wrong {
-                    left: (MAX_TRIES - row.attempts - 1).max(0),
+                    left: (MAX_TRIES - row.attempts).max(0),
                 });
             }
             Ok(if store::consume(tx, &row.id, now_ms).await? {

@@ -103,24 +103,29 @@ pub async fn latest(tx: &mut Tx<'_>, participant_id: &str) -> Result<Option<Code
     .await)
 }
 
-/// Counts one try on a live code (unused, unexpired, under `max` tries); false when the
-/// code is no longer live. The row's lock orders concurrent tries.
+/// Counts one try on the participant's latest code if it is live (unused, unexpired,
+/// under `max` tries); false when it is not. A write first, so the transaction holds the
+/// write lock (SQLite) or the row's lock (PostgreSQL) before it reads: racing tries queue.
 pub async fn count_try(
     tx: &mut Tx<'_>,
-    id: &str,
+    participant_id: &str,
     max: i64,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_tx!(tx, |conn| sqlx::query(
-        "UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1 \
+    let done =
+        on_tx!(tx, |conn| {
+            sqlx::query(
+        "UPDATE phone_codes SET attempts = attempts + 1 WHERE id = (SELECT id FROM phone_codes \
+         WHERE participant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1) \
          AND consumed_at IS NULL AND expires_at > $2 AND attempts < $3"
     )
-    .bind(id)
+    .bind(participant_id)
     .bind(now_ms)
     .bind(max)
     .execute(&mut *conn)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+        })?;
     Ok(done == 1)
 }
 

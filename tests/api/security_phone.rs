@@ -183,6 +183,22 @@ both_backends! {
         assert_eq!(code_rows(&app).await[0].1, 5, "tries stop counting at five");
     }
 
+    async fn racing_guesses_on_two_servers_get_five_tries_in_all(app: TestApp) {
+        let Sent { number, browser, csrf, code } = a_code_sent(&app).await;
+        let second = spawn_second(&app, &[]).await;
+        let guesses: Vec<String> = (1..=10).map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + i) % 1_000_000)).collect();
+        let tries = guesses.iter().enumerate().map(|(i, guess)| {
+            let server = if i % 2 == 0 { &app } else { &second };
+            prove(server, &browser, &number, &csrf, guess)
+        });
+        for tried in futures_util::future::join_all(tries).await {
+            assert_eq!(tried.status(), 422);
+        }
+        assert_eq!(code_rows(&app).await[0].1, 5, "never more than five tries, whatever the race");
+        let late = prove(&app, &browser, &number, &csrf, &code).await;
+        assert!(late.text().await.unwrap().contains("尝试次数过多"));
+    }
+
     async fn an_expired_code_is_refused(app: TestApp) {
         let Sent { number, browser, csrf, code } = a_code_sent(&app).await;
         let past = chrono::Utc::now().timestamp_millis() - 1;

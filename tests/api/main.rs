@@ -18,6 +18,7 @@ mod posters;
 mod privacy;
 mod qualification;
 mod rewards;
+mod routing_scale;
 mod security;
 mod stats;
 mod tokens;

@@ -10,8 +10,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
-use crate::pages::{PageCache, Templates};
-use crate::posters::PosterService;
+use crate::pages::render::{PageCache, Templates};
+use crate::posters::service::PosterService;
 use crate::visits::VisitRecorder;
 
 /// Everything a request handler may use, built once and shared by all workers.

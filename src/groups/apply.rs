@@ -1,37 +1,24 @@
 //! Applying a matched join or leave, inside the caller's transaction: the person's
-//! membership, the group's counts, a learnt member reference, the referral's
-//! qualification and the quick-leave fraud flag move together. Written once for both
+//! membership, the group's counts and a learnt member reference move together with
+//! what the event means for the referral's credit ([`credit`]). Written once for both
 //! backends.
 
+use super::credit::{self, Stay, Terms};
 use super::model::{EventKind, Group, GroupEvent};
-use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Tx;
 use crate::on_tx;
-use crate::participants::qualification::{
-    ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED, ON_JOINED, ON_LEFT,
-};
-
-/// What applying an event needs from its campaign.
-pub struct Terms {
-    hold_hours: u32,
-    quick_leave_ms: i64,
-}
-
-impl Terms {
-    pub fn of(c: &Campaign) -> Terms {
-        Terms {
-            hold_hours: c.spec.qualification.hold_hours,
-            quick_leave_ms: i64::from(c.spec.fraud.quick_leave_minutes) * 60_000,
-        }
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct Current {
     state: String,
     joined_at: Option<i64>,
     last_event_at: Option<i64>,
+}
+
+/// A leave of a membership that has ended, at a time after it began.
+fn redates(e: &GroupEvent, c: &Current, at: i64) -> bool {
+    e.kind == EventKind::MemberLeft && c.state == "left" && c.joined_at.is_some_and(|j| j <= at)
 }
 
 /// Moves one membership inside the caller's transaction; written once for both backends.
@@ -43,8 +30,8 @@ pub async fn apply_event(
     terms: &Terms,
     e: &GroupEvent,
 ) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, |tx| {
-        let at = to_ms(e.at);
+    let at = to_ms(e.at);
+    let (was_member, joined_at) = on_tx!(tx, |tx| 'moved: {
         sqlx::query("UPDATE participants SET status = status WHERE id = $1")
             .bind(participant_id)
             .execute(&mut *tx)
@@ -68,7 +55,19 @@ pub async fn apply_event(
             .and_then(|c| c.last_event_at)
             .is_some_and(|last| last > at)
         {
-            return Ok(false);
+            // Older than the last event: stale, unless it is an earlier time for the leave
+            // that ended this membership (a member list's `left_at` after an upload dated
+            // the leave at the upload). Then the leave is re-dated and judged again.
+            let Some(c) = current.as_ref().filter(|c| redates(e, c, at)) else {
+                return Ok(false);
+            };
+            sqlx::query("UPDATE group_assignments SET left_at = $1 WHERE participant_id = $2 AND group_id = $3")
+                .bind(at)
+                .bind(participant_id)
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+            break 'moved (true, c.joined_at);
         }
         let state = current.as_ref().map(|c| c.state.as_str());
         let (new_state, members_delta, reserved_delta) = match (e.kind, state) {
@@ -131,12 +130,6 @@ pub async fn apply_event(
                     .bind(participant_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(ON_JOINED)
-                    .bind(at)
-                    .bind(i64::from(terms.hold_hours) * 3_600_000)
-                    .bind(participant_id)
-                    .execute(&mut *tx)
-                    .await?;
             }
             EventKind::MemberLeft => {
                 let still_in: i64 = sqlx::query_scalar(
@@ -152,42 +145,20 @@ pub async fn apply_event(
                             .execute(&mut *tx)
                             .await?;
                 }
-                let quick = joined_at
-                    .is_some_and(|j| state == Some("joined") && at - j < terms.quick_leave_ms);
-                if quick {
-                    let minutes = (at - joined_at.unwrap_or(at)) / 60_000;
-                    sqlx::query(
-                            "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                             VALUES ($1, $2, $3, 'quick_leave', $4, $5) ON CONFLICT (participant_id, rule) DO NOTHING",
-                        )
-                        .bind(uuid::Uuid::now_v7().to_string())
-                        .bind(participant_id)
-                        .bind(&group.campaign_id)
-                        .bind(format!("入群{minutes}分钟内退群 (left the group {minutes} minutes after joining)"))
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(ON_FLAGGED_OPEN)
-                        .bind(at)
-                        .bind("fraud:quick_leave")
-                        .bind(participant_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(ON_FLAGGED_QUALIFIED)
-                        .bind(at)
-                        .bind("fraud:quick_leave")
-                        .bind(participant_id)
-                        .execute(&mut *tx)
-                        .await?;
-                } else {
-                    sqlx::query(ON_LEFT)
-                        .bind(at)
-                        .bind(participant_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
             }
         }
-        Ok(true)
-    })
+        (state == Some("joined"), joined_at)
+    });
+    let stay = Stay {
+        participant_id,
+        group,
+        joined_at,
+        was_member,
+        at,
+    };
+    match e.kind {
+        EventKind::MemberJoined => credit::on_joined(tx, &stay, terms).await?,
+        EventKind::MemberLeft => credit::on_left(tx, &stay, terms).await?,
+    }
+    Ok(true)
 }

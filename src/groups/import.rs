@@ -1,115 +1,30 @@
 //! Member-list import: the safety net for callbacks that never came. A group tool's
-//! export (member reference, phone if known, joined time) is compared with what fission
-//! knew; joins and leaves are applied as events with stable ids, so importing the same
-//! list again changes nothing.
+//! export (see [`super::member_list`]) is compared with what fission knew; joins and
+//! leaves are applied as events with stable ids, so importing the same list again
+//! changes nothing.
+//!
+//! Whether a leave takes a referral's credit back depends on when it happened (inside
+//! the hold it does, however late the news), so each leave carries the best evidence
+//! of its time:
+//! - a row with `left_at` (a former member, as tools that keep them export): that time.
+//!   It also re-dates a leave fission had only dated by an earlier upload.
+//! - a member fission knew who is missing from the list: the upload time. The list
+//!   proves they are gone now, not since when; dating the leave earlier (at the last
+//!   list or event that still had them) would take credit back on a guess, while the
+//!   upload is the latest time they can have left. Exports with `left_at`, or the
+//!   webhook, give the real time.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::ingest::{self, Outcome};
+use super::member_list::Row;
 use super::model::{EventKind, Group, GroupEvent, Source};
 use super::store;
 use super::views::ImportReport;
 use crate::campaigns::Campaign;
 use crate::db::Db;
-
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub member_ref: Option<String>,
-    pub phone: Option<String>,
-    pub joined_at: Option<DateTime<Utc>>,
-}
-
-const MAX_ROWS: usize = 100_000;
-
-/// Reads the CSV; any bad line refuses the whole file, naming the line.
-pub fn parse(csv_text: &[u8], utc_offset_minutes: i32) -> Result<Vec<Row>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(csv_text);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("header: {e}"))?
-        .clone();
-    let find = |names: &[&str]| {
-        headers.iter().position(|h| {
-            names
-                .iter()
-                .any(|n| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(n))
-        })
-    };
-    let member_col = find(&[
-        "member_ref",
-        "member",
-        "member_id",
-        "wxid",
-        "成员",
-        "成员ID",
-    ]);
-    let phone_col = find(&["phone", "mobile", "手机号", "手机"]);
-    let joined_col = find(&["joined_at", "joined", "join_time", "入群时间"]);
-    if member_col.is_none() && phone_col.is_none() {
-        return Err("the header must name a member_ref or a phone column".into());
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
-        let cell = |col: Option<usize>| {
-            col.and_then(|c| record.get(c))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let (member_ref, phone) = (cell(member_col), cell(phone_col));
-        if member_ref.is_none() && phone.is_none() {
-            return Err(format!(
-                "line {line}: neither a member reference nor a phone"
-            ));
-        }
-        if member_ref.as_ref().is_some_and(|m| m.len() > 128)
-            || phone.as_ref().is_some_and(|p| p.len() > 32)
-        {
-            return Err(format!("line {line}: a value is too long"));
-        }
-        let joined_at = match cell(joined_col) {
-            Some(raw) => Some(
-                parse_time(&raw, utc_offset_minutes)
-                    .ok_or_else(|| format!("line {line}: '{raw}' is not a time"))?,
-            ),
-            None => None,
-        };
-        rows.push(Row {
-            member_ref,
-            phone,
-            joined_at,
-        });
-        if rows.len() > MAX_ROWS {
-            return Err(format!("at most {MAX_ROWS} rows per file"));
-        }
-    }
-    Ok(rows)
-}
-
-/// RFC 3339, "2026-11-22 10:00:00" (local to the reporting offset), or unix seconds.
-fn parse_time(raw: &str, utc_offset_minutes: i32) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&Utc));
-    }
-    if let Ok(secs) = raw.parse::<i64>() {
-        return Utc.timestamp_opt(secs, 0).single();
-    }
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y/%m/%d %H:%M:%S"))
-        .ok()?;
-    let offset = chrono::FixedOffset::east_opt(utc_offset_minutes * 60)?;
-    offset
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
 
 pub async fn apply(
     db: &Db,
@@ -139,18 +54,36 @@ pub async fn apply(
             at: row.joined_at.unwrap_or(now),
         };
         let matched = ingest::match_participant(db, &campaign.id, &event).await?;
+        let mut state = None;
         if let Some((participant_id, _)) = &matched {
             present.insert(participant_id.clone());
             report.matched += 1;
-            // Already a member: nothing to apply, whatever time the export shows.
-            if store::membership_state(db, participant_id, &group.id)
-                .await?
-                .as_deref()
-                == Some("joined")
-            {
-                report.unchanged += 1;
-                continue;
+            state = store::membership_state(db, participant_id, &group.id).await?;
+        }
+        if let Some(left_at) = row.left_at {
+            // A former member: their join if fission missed it, then the leave at its time
+            // (which also re-dates a leave fission had only dated by an earlier upload).
+            if let (Some(joined_at), false) = (row.joined_at, state.as_deref() == Some("joined")) {
+                event.id = format!("import:{}:{}:{}", group.id, key, joined_at.timestamp());
+                ingest::ingest(db, group, campaign, &event, Source::Import, now).await?;
             }
+            let leave = GroupEvent {
+                id: format!("import:{}:{}:left:{}", group.id, key, left_at.timestamp()),
+                kind: EventKind::MemberLeft,
+                at: left_at,
+                ..event
+            };
+            match ingest::ingest(db, group, campaign, &leave, Source::Import, now).await? {
+                Outcome::Applied => report.left += 1,
+                Outcome::Stale | Outcome::Duplicate => report.unchanged += 1,
+                Outcome::Unmatched => report.unmatched += 1,
+            }
+            continue;
+        }
+        // Already a member: nothing to apply, whatever time the export shows.
+        if state.as_deref() == Some("joined") {
+            report.unchanged += 1;
+            continue;
         }
         // Stable ids make a re-import a no-op; a row without a joined time that matches
         // nobody is one event, however often the list is uploaded.
@@ -165,6 +98,7 @@ pub async fn apply(
             Outcome::Unmatched => report.unmatched += 1,
         }
     }
+    // Members fission knew who are missing from the list left by the upload at the latest.
     let members = store::joined_members(db, &group.id).await?;
     for (participant_id, code) in members.into_iter().filter(|(id, _)| !present.contains(id)) {
         let event = GroupEvent {
@@ -188,31 +122,4 @@ pub async fn apply(
         }
     }
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exports_with_chinese_headers_and_local_times_parse() {
-        let csv = "\u{feff}成员ID,手机号,入群时间\nwx-1,13800138000,2026-11-22 18:00:00\nwx-2,,\n";
-        let rows = parse(csv.as_bytes(), 480).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!(
-            rows[0].joined_at.unwrap().to_rfc3339(),
-            "2026-11-22T10:00:00+00:00"
-        );
-        assert_eq!(rows[1].phone, None);
-    }
-
-    #[test]
-    fn a_bad_line_refuses_the_file_and_names_the_line() {
-        let err = parse(b"member_ref,phone,joined_at\nwx-1,,yesterday\n", 0).unwrap_err();
-        assert!(err.starts_with("line 2"), "{err}");
-        assert!(parse(b"name,age\nx,1\n", 0).is_err());
-        assert!(parse(b"member_ref,phone\n,\n", 0)
-            .unwrap_err()
-            .contains("line 2"));
-    }
 }

@@ -6,9 +6,11 @@
 
 use std::collections::HashMap;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::apply::{apply_event, Terms};
+use super::apply::apply_event;
+use super::credit::Terms;
 use super::event_store::{self, NewEvent};
 use super::model::{EventStatus, Group, GroupEvent, Source};
 use crate::campaigns::Campaign;
@@ -126,7 +128,8 @@ pub async fn ingest_batch(
         .write_each(&prepared, |tx, p| {
             Box::pin(store_and_apply(tx, p, source, received_at))
         })
-        .await?;
+        .await
+        .context("storing and applying group events")?;
     Ok(outcomes)
 }
 
@@ -184,6 +187,7 @@ pub async fn match_by_hand(
                 Ok(true)
             })
         })
-        .await?;
+        .await
+        .context("applying a group event matched by hand")?;
     Ok(claimed)
 }

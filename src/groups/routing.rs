@@ -7,6 +7,7 @@
 //! (migration 0010) in fill order, a few at a time, so routing costs the same with ten
 //! open groups or ten thousand.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::model::{Group, COLUMNS};
@@ -188,8 +189,8 @@ async fn route_in(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>, sqlx
 
 /// Releases seats held past their time. Each assignment moves to `expired` once, and
 /// only the runner that moved it gives the seat back, so servers may all run this.
-pub async fn expire_reservations(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_db!(db, write, |pool| {
+pub async fn expire_reservations(db: &Db, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let released: Result<u64, sqlx::Error> = with_db!(db, write, |pool| {
         let mut tx = pool.begin().await?;
         let released: Vec<String> = sqlx::query_scalar(
             "UPDATE group_assignments SET state = 'expired' WHERE state = 'reserved' AND reserved_until <= $1 RETURNING group_id",
@@ -205,5 +206,6 @@ pub async fn expire_reservations(db: &Db, now: DateTime<Utc>) -> Result<u64, sql
         }
         tx.commit().await?;
         Ok(released.len() as u64)
-    })
+    });
+    released.context("releasing lapsed group reservations")
 }

@@ -9,7 +9,7 @@ use super::event_store::{self, StoredEvent};
 use super::ingest::{self, Incoming, Outcome};
 use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source};
 use super::views::{GroupPatch, ImportReport, WebhookReport};
-use super::{import, store};
+use super::{import, member_list, store};
 use crate::assets;
 use crate::campaigns::service::load;
 use crate::campaigns::{store as campaigns, Campaign};
@@ -95,7 +95,7 @@ pub async fn import_members(
 ) -> Result<ImportReport, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
-    let rows = import::parse(csv, state.settings.report_utc_offset_minutes)
+    let rows = member_list::parse(csv, state.settings.report_utc_offset_minutes)
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
     Ok(import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?)
 }

@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 
 use super::event_store::StoredEvent;
 use super::model::{EventKind, EventStatus, Group, Kind, Source, Warning};
-use super::store::Membership;
 use crate::db::time::from_ms;
 use crate::participants::phone::mask;
 
@@ -164,38 +163,4 @@ pub struct WebhookReport {
     /// Kept for a marketer to match by hand (or naming an unknown group).
     pub unmatched: usize,
     pub stale: usize,
-}
-
-/// Where a participant is sent to join.
-#[derive(Serialize, ToSchema)]
-pub struct RoutedGroup {
-    pub id: String,
-    pub name: String,
-    /// The QR code's absolute URL.
-    pub qr_url: String,
-}
-
-/// One of a participant's groups.
-#[derive(Serialize, ToSchema)]
-pub struct MembershipView {
-    pub group_id: String,
-    pub name: String,
-    /// `reserved`, `joined`, `left` or `expired`.
-    pub state: String,
-    pub assigned_at: DateTime<Utc>,
-    pub joined_at: Option<DateTime<Utc>>,
-    pub left_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Membership> for MembershipView {
-    fn from(m: &Membership) -> Self {
-        MembershipView {
-            group_id: m.group_id.clone(),
-            name: m.group_name.clone(),
-            state: m.state.clone(),
-            assigned_at: from_ms(m.assigned_at),
-            joined_at: m.joined_at.map(from_ms),
-            left_at: m.left_at.map(from_ms),
-        }
-    }
 }

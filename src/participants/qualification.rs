@@ -3,13 +3,17 @@
 //! ```text
 //! pending  --joined-->            holding (hold_hours > 0) | qualified (hold_hours = 0)
 //! holding  --hold_until passed--> qualified            (settle_expired_holds)
-//! pending | holding --left-->     cancelled (left_during_hold)
+//! pending --left-->               cancelled (left_during_hold)
+//! holding | qualified --left before hold_until--> cancelled (left_during_hold)
 //! pending | holding --flagged-->  held (a marketer decides; never paid meanwhile)
 //! qualified --flagged-->          cancelled (fraud:<rule>; unpaid grants are revoked)
 //! ```
 //! A referral starts `pending` when the campaign requires a group join, else `holding`
-//! or `qualified` at once. Leaving after qualifying changes nothing. Every transition is
-//! one conditional UPDATE, so replays and several servers cannot apply one twice.
+//! or `qualified` at once. A leave is judged by its own time, not by when the news
+//! arrives: one inside the hold cancels even a referral that has qualified meanwhile
+//! (the reward engine then revokes its unpaid grants and flags paid ones); one after the
+//! hold changes nothing. Every transition is one conditional UPDATE, so replays and
+//! several servers cannot apply one twice.
 
 use chrono::{DateTime, Utc};
 
@@ -24,9 +28,10 @@ pub const ON_JOINED: &str = "UPDATE referrals SET \
      qualified_at = CASE WHEN $1 + $2 <= $1 THEN $1 ELSE NULL END \
      WHERE invitee_id = $3 AND state = 'pending'";
 
-/// Binds: $1 left_at ms, $2 invitee id.
+/// Binds: $1 left_at ms (when the person left), $2 invitee id.
 pub const ON_LEFT: &str = "UPDATE referrals SET state = 'cancelled', cancelled_at = $1, \
-     cancel_reason = 'left_during_hold' WHERE invitee_id = $2 AND state IN ('pending', 'holding')";
+     cancel_reason = 'left_during_hold' WHERE invitee_id = $2 AND (state = 'pending' \
+     OR (state IN ('holding', 'qualified') AND hold_until > $1 AND COALESCE(joined_at, created_at) <= $1))";
 
 /// Binds: $1 at ms, $2 reason, $3 invitee id.
 pub const ON_FLAGGED_OPEN: &str =

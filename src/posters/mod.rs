@@ -3,7 +3,7 @@
 
 pub mod handlers;
 pub mod render;
-mod service;
+pub mod service;
 
 pub use service::PosterService;
 

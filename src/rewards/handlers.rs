@@ -1,11 +1,11 @@
 //! The leaderboard, coupon-pool imports and the finance exports (ledger and journal).
 
-use actix_web::{get, post, web, HttpResponse, HttpResponseBuilder};
+use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::views::{CouponImportView, LeaderboardEntryView};
+use super::views::{download, CouponImportView, LeaderboardEntryView};
 use super::{ledger, service};
 use crate::auth::{Access, Auth, CampaignWrite, FinanceAccess, ReadAccess};
 use crate::campaigns::service::load;
@@ -82,19 +82,6 @@ pub async fn import_codes(
     let campaign = load(&state.db, &slug).await?;
     let view = service::import_codes(&state.db, &campaign, &pool, &body).await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// A download that no cache keeps.
-pub fn download(content_type: &str, filename: &str) -> HttpResponseBuilder {
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .insert_header(("Cache-Control", "no-store"));
-    response
 }
 
 /// The ledger as CSV

@@ -18,18 +18,10 @@ pub mod views;
 pub use handlers::configure;
 pub use model::GrantRow;
 
-use crate::http::error::ApiError;
-use crate::participants::Participant;
 use crate::state::AppState;
 
 /// A participant's grants with statuses as text, for the participant page.
 pub async fn grants_of(state: &AppState, participant_id: &str) -> anyhow::Result<Vec<GrantRow>> {
     let grants = store::grants_of(&state.db, participant_id).await?;
     Ok(grants.into_iter().map(GrantRow::from).collect())
-}
-
-/// A participant's grants for the admin detail view.
-pub async fn grants_json(state: &AppState, p: &Participant) -> Result<serde_json::Value, ApiError> {
-    let grants = service::grants(&state.db, &p.id).await?;
-    serde_json::to_value(grants).map_err(ApiError::internal)
 }

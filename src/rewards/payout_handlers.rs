@@ -4,8 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::handlers::download;
-use super::views::{PayoutView, ReconciliationView, ResultLine, ResultsView};
+use super::views::{download, PayoutView, ReconciliationView, ResultLine, ResultsView};
 use super::{payouts, reconcile};
 use crate::auth::{Access, Auth, FinanceAccess};
 use crate::campaigns::service::load;

@@ -53,7 +53,13 @@ async fn results(db: &Db, campaign_id: &str) -> anyhow::Result<ResultSums> {
 }
 
 /// What disagrees between the grants, the journal and the payout results.
-fn imbalances(grants: &Split, journal: &JournalSums, results: &ResultSums) -> Vec<String> {
+/// `in_batch` is the cash of grants in a payout batch (`paying`).
+fn imbalances(
+    grants: &Split,
+    in_batch: i64,
+    journal: &JournalSums,
+    results: &ResultSums,
+) -> Vec<String> {
     let checks = [
         (
             grants.granted,
@@ -72,6 +78,11 @@ fn imbalances(grants: &Split, journal: &JournalSums, results: &ResultSums) -> Ve
             results.failed,
             "failed: journal vs payout results",
         ),
+        (
+            in_batch,
+            results.pending,
+            "in a batch: grants vs pending payout lines",
+        ),
     ];
     checks
         .into_iter()
@@ -88,7 +99,11 @@ pub async fn reconcile(
     let mut totals = Split::default();
     let mut by_rule = BTreeMap::<String, Split>::new();
     let mut by_day = BTreeMap::<String, Split>::new();
+    let mut in_batch = 0;
     for (rule, status, at, amount) in store::cash_grants(db, &campaign.id).await? {
+        if status == GrantStatus::Paying {
+            in_batch += amount;
+        }
         totals.add(status, amount);
         by_rule.entry(rule).or_default().add(status, amount);
         by_day
@@ -99,7 +114,7 @@ pub async fn reconcile(
     let mismatches = payout_store::conflicts(db, &campaign.id).await?;
     let journal = journal(db, &campaign.id).await?;
     let payout_results = results(db, &campaign.id).await?;
-    let imbalances = imbalances(&totals, &journal, &payout_results);
+    let imbalances = imbalances(&totals, in_batch, &journal, &payout_results);
     Ok(ReconciliationView {
         currency: campaign.currency().as_str().to_owned(),
         balanced: imbalances.is_empty(),

@@ -1,5 +1,6 @@
 //! Rewards as the API shows them.
 
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -193,7 +194,8 @@ pub struct ReconciliationView {
     pub totals: Split,
     /// The grants' statuses, the journal and the payout results agree: the journal
     /// granted, revoked and paid what the grants say; the payout results paid what the
-    /// grants say and failed what the journal says.
+    /// grants say and failed what the journal says, and their pending lines carry the
+    /// grants that are in a batch.
     pub balanced: bool,
     /// What disagrees, one sentence each (empty when balanced).
     pub imbalances: Vec<String>,
@@ -222,4 +224,17 @@ pub struct ResultSums {
     pub pending: i64,
     pub paid: i64,
     pub failed: i64,
+}
+
+/// A download that no cache keeps.
+pub fn download(content_type: &str, filename: &str) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"));
+    response
 }

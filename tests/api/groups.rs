@@ -55,7 +55,7 @@ pub fn event(id: &str, kind: &str, group: &Value, who: Value, at: &str) -> Value
     e
 }
 
-async fn detail(app: &TestApp, code: &str) -> Value {
+pub async fn detail(app: &TestApp, code: &str) -> Value {
     app.get_as(
         &format!("/api/v1/campaigns/tea/participants/{code}"),
         &app.admin,

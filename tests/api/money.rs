@@ -118,6 +118,8 @@ both_backends! {
         let (inviter, _) = inviter_with_friends(&app, 1, 2).await;
         run_jobs(&app).await;
         let batch: Value = app.post_json("/api/v1/campaigns/tea/payouts", &app.admin, &json!({})).await.json().await.unwrap();
+        let rec = reconciliation(&app).await;
+        assert_eq!((rec["balanced"].as_bool(), rec["payout_results"]["pending"].as_i64()), (Some(true), Some(200)), "in a batch: {rec}");
         let grants = detail(&app, code(&inviter)).await["grants"].clone();
         let (paid, failed) = (grants[0]["grant_id"].as_str().unwrap(), grants[1]["grant_id"].as_str().unwrap());
         let results = json!([{"grant_id": paid, "status": "paid", "provider_ref": "=1+2"}, {"grant_id": failed, "status": "failed", "provider_ref": "wx-2"}]);

@@ -43,10 +43,10 @@ both_backends! {
         assert_eq!(qualification::settle_expired_holds(&app.state.db, now + chrono::Duration::minutes(119)).await.unwrap(), 0);
         assert_eq!(qualification::settle_expired_holds(&app.state.db, now + chrono::Duration::minutes(121)).await.unwrap(), 1);
         assert_eq!(referral_state(&app, code).await, "qualified");
-        // Settling again, or leaving after qualifying, changes nothing.
+        // Settling again, or leaving after the hold, changes nothing.
         assert_eq!(qualification::settle_expired_holds(&app.state.db, now + chrono::Duration::hours(5)).await.unwrap(), 0);
         let id = invitee_id(&app, &mobile(2)).await;
-        assert_eq!(qualification::on_left(&app.state.db, &id, now).await.unwrap(), 0);
+        assert_eq!(qualification::on_left(&app.state.db, &id, now + chrono::Duration::hours(3)).await.unwrap(), 0);
         assert_eq!(referral_state(&app, code).await, "qualified");
     }
 

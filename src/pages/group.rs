@@ -1,10 +1,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-use super::cookies;
+use super::render::to_join_form;
+use super::service;
 use super::views::{GroupCode, GroupPage};
 use crate::groups::routing;
-use crate::participants::store;
 use crate::state::AppState;
 
 const DEFAULT_FALLBACK: &str =
@@ -33,18 +33,9 @@ pub async fn show(
         Ok(Some(c)) => c,
         _ => return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft),
     };
-    let Some(code) = cookies::me(&req, &state.signer, campaign.slug.as_str()) else {
-        return HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
-            .finish();
-    };
-    let group = match store::by_code(&state.db, &campaign.id, &code).await {
+    let group = match service::joined_here(&state, &req, &campaign).await {
         Ok(Some(p)) => routing::route(&state.db, &campaign, &p.id, chrono::Utc::now()).await,
-        Ok(None) => {
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
-                .finish()
-        }
+        Ok(None) => return to_join_form(campaign.slug.as_str()),
         Err(e) => Err(e),
     };
     let group = match group {

@@ -5,14 +5,13 @@ use utoipa::ToSchema;
 
 use super::cookies::{self, Referral};
 use super::landing::{closed_page, form_query, LinkQuery};
+use super::service::{self, PageJoin};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
-use crate::db::time::to_ms;
 use crate::http::client;
 use crate::http::error::ErrorBody;
 use crate::http::rate_limit::Writer;
-use crate::participants::leads::{self, Captured, Lead, LeadError};
-use crate::participants::model::{consent_text, Consent, ConsentChannel};
+use crate::participants::leads::{Captured, LeadError};
 use crate::participants::parse_name;
 use crate::participants::Phone;
 use crate::state::AppState;
@@ -28,6 +27,18 @@ pub struct JoinForm {
     name: Option<String>,
     /// The token the page was rendered with.
     csrf: Option<String>,
+}
+
+impl JoinForm {
+    /// The phone and nickname, once consent is given; else what to tell the person.
+    fn read(&self) -> Result<(Phone, Option<String>), String> {
+        let phone = Phone::parse(self.phone.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+        if !matches!(self.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
+            return Err("请勾选同意后再提交 (please tick the consent box)".into());
+        }
+        let name = parse_name(self.name.as_deref())?;
+        Ok((phone, name))
+    }
 }
 
 /// Forms may only be posted from our own pages: browsers say where a request comes from.
@@ -133,46 +144,20 @@ pub async fn submit(
             "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",
         );
     }
-    let phone = match Phone::parse(phone_raw) {
-        Ok(p) => p,
-        Err(e) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    let (phone, name) = match form.read() {
+        Ok(read) => read,
+        Err(message) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &message),
     };
-    if !matches!(form.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
-        return retry(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "请勾选同意后再提交 (please tick the consent box)",
-        );
-    }
-    let name = match parse_name(form.name.as_deref()) {
-        Ok(n) => n,
-        Err(m) => return retry(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    let ip_text = ip.map(|i| i.to_string()).unwrap_or_default();
-    let ua = client::user_agent(&req);
-    let lead = Lead {
+    let join = PageJoin {
         phone,
         name,
         inviter,
         channel,
-        visitor_hash: Some(cookies::visitor_key(
-            &state.signer,
-            &campaign.id,
-            visitor_id.as_deref(),
-            &ip_text,
-            ua,
-        )),
-        ip_hash: ip.map(|_| state.signer.hash("ip", &[&ip_text])),
-        consent: Consent::given(consent_text(&campaign), ConsentChannel::Page, to_ms(now)),
+        visitor_id: visitor_id.as_deref(),
+        ip,
+        user_agent: client::user_agent(&req),
     };
-    match leads::capture(
-        &state.db,
-        &campaign,
-        &lead,
-        now,
-        state.settings.report_utc_offset_minutes,
-    )
-    .await
-    {
+    match service::join(&state, &campaign, join, now).await {
         Ok(captured) => {
             let code = &captured.participant().code;
             let mine = cookies::me(&req, &state.signer, campaign.slug.as_str());

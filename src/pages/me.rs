@@ -1,8 +1,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
+use super::render::to_join_form;
 use super::{cookies, service};
-use crate::participants::store;
 use crate::state::AppState;
 
 /// The participant's own page
@@ -33,18 +33,9 @@ pub async fn show(
         }
         Err(e) => return failed(&state, e),
     };
-    let Some(code) = cookies::me(&req, &state.signer, campaign.slug.as_str()) else {
-        return HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
-            .finish();
-    };
-    let participant = match store::by_code(&state.db, &campaign.id, &code).await {
+    let participant = match service::joined_here(&state, &req, &campaign).await {
         Ok(Some(p)) => p,
-        Ok(None) => {
-            return HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/c/{}#join", campaign.slug)))
-                .finish()
-        }
+        Ok(None) => return to_join_form(campaign.slug.as_str()),
         Err(e) => return failed(&state, e),
     };
     let csrf = state.signer.hash(

@@ -76,6 +76,13 @@ impl Templates {
     }
 }
 
+/// Someone not known on this browser: on to the landing page's form.
+pub fn to_join_form(slug: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/c/{slug}#join")))
+        .finish()
+}
+
 pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
     use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
     // Built once: the landing page is the hottest path there is.

@@ -1,15 +1,74 @@
-//! What the participant's page reads: progress, rank, rewards and a seat in a group.
+//! What the phone pages do beyond reading a campaign: join from the page's form, and the
+//! participant's page (progress, rank, rewards and a seat in a group).
 
-use chrono::Utc;
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
 
 use super::views::{
     GroupLink, MeLinks, MePage, NextMilestone, Progress, RewardLine, ShippingState,
 };
 use crate::campaigns::rules::RuleKind;
 use crate::campaigns::Campaign;
-use crate::participants::{store, Participant};
+use crate::db::time::to_ms;
+use crate::participants::leads::{self, Captured, Lead, LeadError};
+use crate::participants::model::{consent_text, Consent, ConsentChannel};
+use crate::participants::{store, Channel, InviteCode, Participant, Phone};
 use crate::rewards::{leaderboard, GrantRow};
 use crate::state::AppState;
+
+/// The participant this browser joined as, if it did: its `fx_me` cookie names them.
+pub async fn joined_here(
+    state: &AppState,
+    req: &HttpRequest,
+    campaign: &Campaign,
+) -> Result<Option<Participant>, sqlx::Error> {
+    let Some(code) = super::cookies::me(req, &state.signer, campaign.slug.as_str()) else {
+        return Ok(None);
+    };
+    store::by_code(&state.db, &campaign.id, &code).await
+}
+
+/// A join from the page's form, checked and attributed.
+pub struct PageJoin<'a> {
+    pub phone: Phone,
+    pub name: Option<String>,
+    pub inviter: Option<InviteCode>,
+    pub channel: Channel,
+    /// From the visitor cookie: the device, for the fraud rules.
+    pub visitor_id: Option<&'a str>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: &'a str,
+}
+
+/// Captures the lead with the consent the page showed.
+pub async fn join(
+    state: &AppState,
+    campaign: &Campaign,
+    join: PageJoin<'_>,
+    now: DateTime<Utc>,
+) -> Result<Captured, LeadError> {
+    let ip = join.ip.map(|i| i.to_string()).unwrap_or_default();
+    let signer = &state.signer;
+    let lead = Lead {
+        phone: join.phone,
+        name: join.name,
+        inviter: join.inviter,
+        channel: join.channel,
+        visitor_hash: Some(super::cookies::visitor_key(
+            signer,
+            &campaign.id,
+            join.visitor_id,
+            &ip,
+            join.user_agent,
+        )),
+        ip_hash: join.ip.map(|_| signer.hash("ip", &[&ip])),
+        consent: Consent::given(consent_text(campaign), ConsentChannel::Page, to_ms(now)),
+    };
+    let offset = state.settings.report_utc_offset_minutes;
+    leads::capture(&state.db, campaign, &lead, now, offset).await
+}
 
 /// The next milestone not yet reached: (invites needed, reward label).
 fn next_milestone(campaign: &Campaign, qualified: i64) -> Option<(i64, String)> {

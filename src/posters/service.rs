@@ -88,12 +88,17 @@ impl PosterService {
         let dir = self.dir.join(campaign_id);
         {
             let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
-            memory.1.retain(|key, _| {
+            let (size, posters) = &mut *memory;
+            posters.retain(|key, bytes| {
                 let path = std::path::Path::new(key);
-                !(path.starts_with(&dir)
+                let theirs = path.starts_with(&dir)
                     && path
                         .file_name()
-                        .is_some_and(|f| files.iter().any(|n| f == n.as_str())))
+                        .is_some_and(|f| files.iter().any(|n| f == n.as_str()));
+                if theirs {
+                    *size -= bytes.len();
+                }
+                !theirs
             });
         }
         let Ok(mut designs) = tokio::fs::read_dir(&dir).await else {

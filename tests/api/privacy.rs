@@ -96,6 +96,8 @@ both_backends! {
         assert_eq!(other["consent"]["channel"], "api");
         assert!(other["referral"]["state"].is_string());
 
+        let poster = app.url(&format!("/c/tea/p/{inviter}.png"));
+        let with_name = app.api.get(&poster).send().await.unwrap().bytes().await.unwrap();
         let before: Value = app.get_as("/api/v1/campaigns/tea/reconciliation", &app.admin).await.json().await.unwrap();
         let person = format!("/api/v1/campaigns/tea/participants/{inviter}");
         assert_eq!(delete(&app, &person, &marketer).await.status(), 403);
@@ -114,6 +116,8 @@ both_backends! {
         assert_eq!(export["personal"]["ip_hash"], Value::Null);
         assert!(export["personal"]["erased_at"].is_string());
         assert_eq!(export["participant"]["grants"][0]["amount"], 100, "the money record stays");
+        let without = app.api.get(&poster).send().await.unwrap().bytes().await.unwrap();
+        assert_ne!(with_name, without, "the cached poster with the nickname is gone");
         let after: Value = app.get_as("/api/v1/campaigns/tea/reconciliation", &app.admin).await.json().await.unwrap();
         assert_eq!(after, before, "reconciliation is unchanged");
         assert_eq!(after["balanced"], true);

@@ -2,13 +2,14 @@
 # database, make a campaign, stop everything on exit. Source it; do not run it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/fission"
+# FISSION_BIN: run a given binary (e.g. one built from an older commit) instead of building.
+BIN="${FISSION_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/fission}"
 WORK=$(mktemp -d /tmp/fission-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-build_release() { (cd "$ROOT" && cargo build --release --locked --quiet); }
+build_release() { [ -n "${FISSION_BIN:-}" ] || (cd "$ROOT" && cargo build --release --locked --quiet); }
 
 # start_fission sqlite|postgres [port] -> sets BASE, TOKEN
 start_fission() {

@@ -1,5 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
+use anyhow::Context;
 
 use super::render::to_join_form;
 use super::service;
@@ -34,14 +35,16 @@ pub async fn show(
         _ => return super::landing::closed_page(&state, None, crate::campaigns::Openness::Draft),
     };
     let group = match service::joined_here(&state, &req, &campaign).await {
-        Ok(Some(p)) => routing::route(&state.db, &campaign, &p.id, chrono::Utc::now()).await,
+        Ok(Some(p)) => routing::route(&state.db, &campaign, &p.id, chrono::Utc::now())
+            .await
+            .context("routing a participant to a group"),
         Ok(None) => return to_join_form(campaign.slug.as_str()),
         Err(e) => Err(e),
     };
     let group = match group {
         Ok(g) => g,
         Err(e) => {
-            tracing::error!(error = ?e, "routing to a group failed");
+            tracing::error!(error = ?e, "the group page shows its fallback");
             None
         }
     };

@@ -199,7 +199,7 @@ fn unavailable(state: &AppState, e: impl std::fmt::Debug) -> HttpResponse {
     )
 }
 
-fn unavailable_for(state: &AppState, campaign: &Campaign, e: sqlx::Error) -> HttpResponse {
+fn unavailable_for(state: &AppState, campaign: &Campaign, e: anyhow::Error) -> HttpResponse {
     tracing::error!(error = ?e, campaign = %campaign.slug, "saving a lead failed");
     state.templates.notice(
         StatusCode::SERVICE_UNAVAILABLE,

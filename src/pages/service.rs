@@ -23,7 +23,7 @@ pub async fn joined_here(
     state: &AppState,
     req: &HttpRequest,
     campaign: &Campaign,
-) -> Result<Option<Participant>, sqlx::Error> {
+) -> anyhow::Result<Option<Participant>> {
     let Some(code) = super::cookies::me(req, &state.signer, campaign.slug.as_str()) else {
         return Ok(None);
     };

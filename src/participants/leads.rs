@@ -60,8 +60,15 @@ impl Captured {
 pub enum LeadError {
     #[error("the campaign is not open ({0:?})")]
     Closed(Openness),
+    /// A storage failure, with what was being done when it failed.
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for LeadError {
+    fn from(err: sqlx::Error) -> Self {
+        LeadError::Db(anyhow::Error::new(err).context("capturing a lead"))
+    }
 }
 
 #[derive(sqlx::FromRow)]

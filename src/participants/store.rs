@@ -1,3 +1,5 @@
+use anyhow::Context;
+
 use super::model::{ParticipantKind, ParticipantStatus, ReferralState};
 use crate::db::Db;
 use crate::with_db;
@@ -40,48 +42,48 @@ pub async fn by_code(
     db: &Db,
     campaign_id: &str,
     code: &str,
-) -> Result<Option<Participant>, sqlx::Error> {
+) -> anyhow::Result<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE code = $1 AND campaign_id = $2");
     with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(code)
         .bind(campaign_id)
         .fetch_optional(pool)
         .await)
+    .context("finding a participant by invite code")
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Participant>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE id = $1");
     with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(pool)
         .await)
+    .context("finding a participant by id")
 }
 
 /// The first seed participants of a campaign.
-pub async fn seeds(
-    db: &Db,
-    campaign_id: &str,
-    limit: i64,
-) -> Result<Vec<Participant>, sqlx::Error> {
+pub async fn seeds(db: &Db, campaign_id: &str, limit: i64) -> anyhow::Result<Vec<Participant>> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND kind = 'seed' ORDER BY created_at, id LIMIT $2");
     with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(campaign_id)
         .bind(limit)
         .fetch_all(pool)
         .await)
+    .context("reading a campaign's seed participants")
 }
 
 pub async fn by_phone(
     db: &Db,
     campaign_id: &str,
     phone: &str,
-) -> Result<Option<Participant>, sqlx::Error> {
+) -> anyhow::Result<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE campaign_id = $1 AND phone = $2");
     with_db!(db, write, |pool| sqlx::query_as(&sql)
         .bind(campaign_id)
         .bind(phone)
         .fetch_optional(pool)
         .await)
+    .context("finding a participant by phone")
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,11 +96,7 @@ pub struct InviteeRow {
     pub referral_state: ReferralState,
 }
 
-pub async fn invitees(
-    db: &Db,
-    inviter_id: &str,
-    limit: i64,
-) -> Result<Vec<InviteeRow>, sqlx::Error> {
+pub async fn invitees(db: &Db, inviter_id: &str, limit: i64) -> anyhow::Result<Vec<InviteeRow>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT p.code, p.phone, p.status, p.channel, p.created_at, r.state AS referral_state \
@@ -110,10 +108,11 @@ pub async fn invitees(
         .fetch_all(pool)
         .await
     })
+    .context("reading an inviter's invitees")
 }
 
 /// An inviter's referrals by state: (qualified, pending or holding).
-pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sqlx::Error> {
+pub async fn referral_counts(db: &Db, inviter_id: &str) -> anyhow::Result<(i64, i64)> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'qualified' THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -124,6 +123,7 @@ pub async fn referral_counts(db: &Db, inviter_id: &str) -> Result<(i64, i64), sq
         .fetch_one(pool)
         .await
     })
+    .context("counting an inviter's referrals")
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -133,11 +133,12 @@ pub struct FraudFlag {
     pub created_at: i64,
 }
 
-pub async fn fraud_flags(db: &Db, participant_id: &str) -> Result<Vec<FraudFlag>, sqlx::Error> {
+pub async fn fraud_flags(db: &Db, participant_id: &str) -> anyhow::Result<Vec<FraudFlag>> {
     with_db!(db, read, |pool| {
         sqlx::query_as("SELECT rule, reason, created_at FROM fraud_flags WHERE participant_id = $1 ORDER BY created_at")
             .bind(participant_id)
             .fetch_all(pool)
             .await
     })
+    .context("reading a participant's fraud flags")
 }

@@ -19,6 +19,7 @@ mod posters;
 mod privacy;
 mod qualification;
 mod rewards;
+mod routing_scale;
 mod security;
 mod security_limits;
 mod security_phone;

@@ -1,6 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cookies::{self, Referral};
@@ -27,6 +27,14 @@ pub struct JoinForm {
     name: Option<String>,
     /// The token the page was rendered with.
     csrf: Option<String>,
+}
+
+/// The landing page again after an error, with the consent box as it was sent.
+#[derive(Serialize)]
+struct Retry<'a> {
+    #[serde(flatten)]
+    page: views::LandingPage<'a>,
+    consented: bool,
 }
 
 /// Forms may only be posted from our own pages: browsers say where a request comes from.
@@ -94,6 +102,8 @@ pub async fn submit(
         .hash("csrf", &[campaign.slug.as_str(), &visitor]);
     let phone_raw = form.phone.as_deref().unwrap_or("");
     let name_raw = form.name.as_deref().unwrap_or("");
+    let consented = matches!(form.consent.as_deref(), Some("yes" | "on" | "true" | "1"));
+    // Visitors read plain Chinese; what went wrong in English is for the logs.
     let retry = |status: StatusCode, error: &str| {
         let f = FormState {
             csrf: &csrf,
@@ -102,11 +112,11 @@ pub async fn submit(
             name: name_raw,
             error: Some(error),
         };
-        state.templates.page(
-            status,
-            "landing.html",
-            &views::landing(&campaign, &state.settings.public_url, &f),
-        )
+        let page = Retry {
+            page: views::landing(&campaign, &state.settings.public_url, &f),
+            consented,
+        };
+        state.templates.page(status, "landing.html", &page)
     };
     let token_ok = form.csrf.as_deref().is_some_and(|t| {
         !visitor.is_empty()
@@ -115,31 +125,28 @@ pub async fn submit(
                 .verify("csrf", &[campaign.slug.as_str(), &visitor], t)
     });
     if !same_origin(&req) || !token_ok {
-        return retry(
-            StatusCode::FORBIDDEN,
-            "页面已过期，请确认后重新提交 (the form expired; please submit again)",
-        );
+        return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交");
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
     if state.public_writes.check(ip).is_err() {
-        return retry(
-            StatusCode::TOO_MANY_REQUESTS,
-            "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",
-        );
+        return retry(StatusCode::TOO_MANY_REQUESTS, "提交太频繁，请稍后再试");
     }
     let phone = match Phone::parse(phone_raw) {
         Ok(p) => p,
-        Err(e) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => return retry(StatusCode::UNPROCESSABLE_ENTITY, e.visitor_message()),
     };
-    if !matches!(form.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
-        return retry(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "请勾选同意后再提交 (please tick the consent box)",
-        );
+    if !consented {
+        return retry(StatusCode::UNPROCESSABLE_ENTITY, "请勾选同意后再提交");
     }
     let name = match parse_name(form.name.as_deref()) {
         Ok(n) => n,
-        Err(m) => return retry(StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err(why) => {
+            tracing::debug!(why, "join form: bad name");
+            return retry(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "称呼最多32个字，不能含特殊字符",
+            );
+        }
     };
     let ip_text = ip.map(|i| i.to_string()).unwrap_or_default();
     let ua = client::user_agent(&req);

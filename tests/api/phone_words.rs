@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{mobile, phone, Client, TestApp};
+use crate::helpers::{mobile, phone, Client, TestApp, PUBLIC_URL};
 use crate::landing::{csrf_from, page};
 
 /// The text of the form's error message.
@@ -84,5 +84,44 @@ both_backends! {
         assert!(!html.contains("<script>alert(1)"), "the kept name is not markup");
         assert!(input(&html, "name").contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;&#x2F;script&gt;\""));
         assert!(input(&html, "consent").contains(" checked"));
+    }
+}
+
+/// The poster's QR code still reads after the JPEG is shrunk to `percent`.
+fn decodes_at(jpeg: &[u8], percent: u32) -> String {
+    let img = image::load_from_memory(jpeg).unwrap();
+    let (w, h) = (img.width() * percent / 100, img.height() * percent / 100);
+    let scaled = img.resize_exact(w, h, image::imageops::FilterType::Triangle);
+    let mut png = std::io::Cursor::new(Vec::new());
+    scaled.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    crate::posters::decode_qr(png.get_ref())
+}
+
+both_backends! {
+    async fn a_poster_without_a_nickname_says_a_friend_invites_you_not_the_phone(app: TestApp) {
+        use fission::posters::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
+        use fission::posters::service::{poster_label, ANONYMOUS_LABEL};
+        app.create_campaign(json!({"slug": "tea", "title": "春茶", "status": "active",
+            "poster": {"qr": {"x": 470, "y": 1030, "size": 220}}})).await;
+        let number = mobile(1);
+        let me = app.join_ok("tea", &number, None).await;
+        let code = me["code"].as_str().unwrap();
+        let response = app.api.get(app.url(&format!("/c/tea/p/{code}.jpg"))).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let delivered = response.bytes().await.unwrap();
+        let url = format!("{PUBLIC_URL}/c/tea?ref={code}");
+        for percent in [100, 50] {
+            assert_eq!(decodes_at(&delivered, percent), url, "at {percent}%");
+        }
+        // The renderer is deterministic: the delivered poster is the one drawn with the
+        // friendly label, not the one drawn with the masked phone.
+        assert_eq!(poster_label(None), ANONYMOUS_LABEL);
+        let layout = PosterLayout { qr_x: 470, qr_y: 1030, qr_size: 220, name_x: None, name_y: None, name_size: None, name_color: None };
+        let renderer = PosterRenderer::new().unwrap();
+        let draw = |label: &str| renderer.render(&default_background(720, 1280), &layout, &url, label, PosterFormat::Jpeg).unwrap();
+        let masked = format!("{}****{}", &number[..3], &number[7..]);
+        assert_ne!(draw(&masked), draw(ANONYMOUS_LABEL), "the label is drawn");
+        assert_eq!(delivered.as_ref(), draw(ANONYMOUS_LABEL).as_slice(), "the label is 好友邀请你");
+        assert!(delivered.len() < 500 * 1024);
     }
 }

@@ -17,6 +17,7 @@ pub mod participants;
 pub mod posters;
 pub mod rewards;
 pub mod routes;
+pub mod sms;
 pub mod startup;
 pub mod state;
 pub mod stats;

@@ -55,6 +55,7 @@ impl Application {
             public_writes: PublicWriteLimit::new(
                 settings.rate_limit_per_minute,
                 settings.rate_limit_burst,
+                settings.rate_limit_ip_per_minute,
             ),
             db,
             settings,
@@ -84,6 +85,7 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .app_data(web::PayloadConfig::default().limit(8 << 20))
+                .wrap(from_fn(crate::http::text::refuse_control_characters))
                 .wrap(from_fn(crate::http::metrics::track))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(Compress::default())

@@ -39,6 +39,7 @@ pub enum ErrorCode {
     InvalidQuery,
     InvalidResults,
     InvalidSignature,
+    InvalidText,
     MethodNotAllowed,
     MissingFile,
     NotFound,

@@ -10,3 +10,4 @@ pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 pub mod signing;
+pub mod text;

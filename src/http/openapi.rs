@@ -99,7 +99,8 @@ fn complete(op: &mut Map<String, Value>) {
         ));
         add.push((
             "422",
-            "A field is missing or has the wrong type (`invalid_field`)",
+            "A field is missing or has the wrong type (`invalid_field`), or text holds a control \
+             character (`invalid_text`)",
         ));
     }
     let takes_query = op
@@ -109,6 +110,15 @@ fn complete(op: &mut Map<String, Value>) {
     if takes_query {
         add.push(("400", "A query parameter is malformed (`invalid_query`)"));
     }
+    let takes_path = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+    let takes_text = op
+        .get("requestBody")
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|c| c.keys().any(|k| !k.starts_with("multipart/")));
     add.push((
         "5XX",
         "A server error (`internal_error`) or the database is unavailable (`unavailable`); retry later",
@@ -123,6 +133,30 @@ fn complete(op: &mut Map<String, Value>) {
                 .entry(status)
                 .or_insert_with(|| error_response(description));
         }
+        if takes_text || takes_query {
+            let why = "Text holds a control character (`invalid_text`)";
+            edge_refusal(responses, "422", why);
+        }
+        if takes_path {
+            let why = "A path segment holds a control character (`not_found`)";
+            edge_refusal(responses, "404", why);
+        }
+    }
+}
+
+/// The edge refuses control characters in JSON, even on routes that answer with pages.
+fn edge_refusal(responses: &mut Map<String, Value>, status: &str, description: &str) {
+    let response = responses
+        .entry(status)
+        .or_insert_with(|| error_response(description));
+    if let Some(content) = response
+        .as_object_mut()
+        .map(|r| r.entry("content").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    {
+        content
+            .entry("application/json")
+            .or_insert_with(|| error_response(description)["content"]["application/json"].clone());
     }
 }
 

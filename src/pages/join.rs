@@ -1,4 +1,4 @@
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,7 +10,8 @@ use crate::campaigns::{Campaign, Openness};
 use crate::db::time::to_ms;
 use crate::http::client;
 use crate::http::error::ErrorBody;
-use crate::participants::leads::{self, Lead, LeadError};
+use crate::http::rate_limit::Writer;
+use crate::participants::leads::{self, Captured, Lead, LeadError};
 use crate::participants::model::{consent_text, Consent, ConsentChannel};
 use crate::participants::parse_name;
 use crate::participants::Phone;
@@ -60,7 +61,8 @@ fn same_origin(req: &HttpRequest) -> bool {
     request_body(content = JoinForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Joined (or had joined): on to `/c/{slug}/me`, with the participant's cookie"),
-        (status = 200, description = "The campaign has not started, ended or is paused (a page)", content_type = "text/html", body = String),
+        (status = 200, description = "The campaign has not started, ended or is paused, or this phone joined before from another browser: \
+            a page with its poster and invite link only, no cookie", content_type = "text/html", body = String),
         (status = 400, description = "Not a readable form (`invalid_form`)", body = ErrorBody),
         (status = 413, description = "The form is too large (`payload_too_large`)", body = ErrorBody),
         (status = 403, description = "The form expired or came from another site: the form again", content_type = "text/html", body = String),
@@ -128,7 +130,11 @@ pub async fn submit(
         return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交");
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
-    if state.public_writes.check(ip).is_err() {
+    let writer = Writer {
+        visitor: Some(visitor.as_str()),
+        ip,
+    };
+    if state.public_writes.check(writer).is_err() {
         return retry(StatusCode::TOO_MANY_REQUESTS, "提交太频繁，请稍后再试");
     }
     let phone = match Phone::parse(phone_raw) {
@@ -176,6 +182,26 @@ pub async fn submit(
     {
         Ok(captured) => {
             let code = &captured.participant().code;
+            let mine = cookies::me(&req, &state.signer, campaign.slug.as_str());
+            if matches!(captured, Captured::Existing { .. }) && mine.as_deref() != Some(code) {
+                // A phone number is not a login: no cookie, nothing private.
+                let me = views::MeLinks::new(
+                    &state.settings.public_url,
+                    campaign.slug.as_str(),
+                    code,
+                    String::new(),
+                );
+                let page = views::JoinedElsewherePage {
+                    title: &campaign.title,
+                    me,
+                };
+                let mut response = state.templates.page(StatusCode::OK, "joined.html", &page);
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-store"),
+                );
+                return response;
+            }
             let mut response = HttpResponse::SeeOther()
                 .insert_header(("Location", format!("/c/{}/me", campaign.slug)))
                 .insert_header(("Cache-Control", "no-store"))

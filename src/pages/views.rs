@@ -155,6 +155,14 @@ pub struct MePage<'a> {
     pub shipping: ShippingState,
 }
 
+/// A known phone from a browser that is not its participant's (issue 8 item 1): only
+/// what is public anyway, the poster and the invite link.
+#[derive(Serialize)]
+pub struct JoinedElsewherePage<'a> {
+    pub title: &'a str,
+    pub me: MeLinks,
+}
+
 #[derive(Serialize)]
 pub struct MeLinks {
     pub code: String,

@@ -10,6 +10,7 @@ use super::views::{JoinBody, JoinedParticipant, ParticipantDetail, SeedBody, See
 use crate::auth::{Access, AdminAccess, Auth, CampaignWrite, ReadAccess};
 use crate::http::client;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::rate_limit::Writer;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -45,7 +46,8 @@ pub async fn join(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
-    state.public_writes.check(ip)?;
+    // Apps and mini-programs carry no visitor cookie: they count by their address.
+    state.public_writes.check(Writer { visitor: None, ip })?;
     let who = Client {
         ip,
         user_agent: client::user_agent(&req),

@@ -21,5 +21,8 @@ mod privacy;
 mod qualification;
 mod rewards;
 mod security;
+mod security_limits;
+mod security_phone;
+mod security_text;
 mod stats;
 mod tokens;

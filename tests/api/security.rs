@@ -46,6 +46,23 @@ both_backends! {
         assert!(nosniff(&asset), "asset");
     }
 
+    async fn a_limit_above_the_documented_maximum_is_refused_or_clamped_as_documented(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let doc: serde_json::Value = app.api.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let limit_doc = |path: &str| {
+            doc["paths"][path]["get"]["parameters"].as_array().unwrap().iter()
+                .find(|p| p["name"] == "limit").unwrap()["description"].as_str().unwrap().to_owned()
+        };
+        assert!(limit_doc("/api/v1/campaigns/{slug}/leaderboard").contains("1..=1000"));
+        assert!(limit_doc("/api/v1/campaigns/{slug}/group-events").contains("1..=1000"));
+        let over = app.get_as("/api/v1/campaigns/tea/leaderboard?limit=1001", &app.admin).await;
+        assert_eq!(over.status(), 400);
+        assert_eq!(error_code(over).await, "invalid_query");
+        assert_eq!(app.get_as("/api/v1/campaigns/tea/leaderboard?limit=1000", &app.admin).await.status(), 200);
+        let clamped = app.get_as("/api/v1/campaigns/tea/group-events?limit=1000000", &app.admin).await;
+        assert_eq!(clamped.status(), 200, "group events clamp, as their parameter says");
+    }
+
     async fn metrics_without_a_token_answer_loopback_only(app: TestApp) {
         let local = app.api.get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(local.status(), 200);

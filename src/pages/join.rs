@@ -1,6 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cookies::{self, Referral};
@@ -29,14 +29,32 @@ pub struct JoinForm {
     csrf: Option<String>,
 }
 
+/// The landing page again after an error, with the consent box as it was sent.
+#[derive(Serialize)]
+struct Retry<'a> {
+    #[serde(flatten)]
+    page: views::LandingPage<'a>,
+    consented: bool,
+}
+
 impl JoinForm {
-    /// The phone and nickname, once consent is given; else what to tell the person.
-    fn read(&self) -> Result<(Phone, Option<String>), String> {
-        let phone = Phone::parse(self.phone.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
-        if !matches!(self.consent.as_deref(), Some("yes" | "on" | "true" | "1")) {
-            return Err("请勾选同意后再提交 (please tick the consent box)".into());
+    /// `yes`, `on`, `true` or `1`: the box is ticked.
+    fn consented(&self) -> bool {
+        matches!(self.consent.as_deref(), Some("yes" | "on" | "true" | "1"))
+    }
+
+    /// The phone and nickname, once consent is given; else what to tell the person, in
+    /// plain Chinese (what went wrong in English is for the logs).
+    fn read(&self) -> Result<(Phone, Option<String>), &'static str> {
+        let phone =
+            Phone::parse(self.phone.as_deref().unwrap_or("")).map_err(|e| e.visitor_message())?;
+        if !self.consented() {
+            return Err("请勾选同意后再提交");
         }
-        let name = parse_name(self.name.as_deref())?;
+        let name = parse_name(self.name.as_deref()).map_err(|why| {
+            tracing::debug!(why, "join form: bad name");
+            "称呼最多32个字，不能含特殊字符"
+        })?;
         Ok((phone, name))
     }
 }
@@ -107,6 +125,7 @@ pub async fn submit(
         .hash("csrf", &[campaign.slug.as_str(), &visitor]);
     let phone_raw = form.phone.as_deref().unwrap_or("");
     let name_raw = form.name.as_deref().unwrap_or("");
+    let consented = form.consented();
     let retry = |status: StatusCode, error: &str| {
         let f = FormState {
             csrf: &csrf,
@@ -115,11 +134,11 @@ pub async fn submit(
             name: name_raw,
             error: Some(error),
         };
-        state.templates.page(
-            status,
-            "landing.html",
-            &views::landing(&campaign, &state.settings.public_url, &f),
-        )
+        let page = Retry {
+            page: views::landing(&campaign, &state.settings.public_url, &f),
+            consented,
+        };
+        state.templates.page(status, "landing.html", &page)
     };
     let token_ok = form.csrf.as_deref().is_some_and(|t| {
         !visitor.is_empty()
@@ -128,10 +147,7 @@ pub async fn submit(
                 .verify("csrf", &[campaign.slug.as_str(), &visitor], t)
     });
     if !same_origin(&req) || !token_ok {
-        return retry(
-            StatusCode::FORBIDDEN,
-            "页面已过期，请确认后重新提交 (the form expired; please submit again)",
-        );
+        return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交");
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);
     let writer = Writer {
@@ -139,14 +155,11 @@ pub async fn submit(
         ip,
     };
     if state.public_writes.check(writer).is_err() {
-        return retry(
-            StatusCode::TOO_MANY_REQUESTS,
-            "提交太频繁，请稍后再试 (too many attempts; try again in a minute)",
-        );
+        return retry(StatusCode::TOO_MANY_REQUESTS, "提交太频繁，请稍后再试");
     }
     let (phone, name) = match form.read() {
         Ok(read) => read,
-        Err(message) => return retry(StatusCode::UNPROCESSABLE_ENTITY, &message),
+        Err(message) => return retry(StatusCode::UNPROCESSABLE_ENTITY, message),
     };
     let join = PageJoin {
         phone,

@@ -14,6 +14,17 @@ pub enum PhoneError {
     Invalid,
 }
 
+impl PhoneError {
+    /// What the phone pages tell a visitor: plain Chinese. The API's `message` keeps the
+    /// `Display` text, as the contract shows it.
+    pub fn visitor_message(&self) -> &'static str {
+        match self {
+            PhoneError::Empty => "请输入手机号",
+            PhoneError::Invalid => "请输入11位中国大陆手机号",
+        }
+    }
+}
+
 impl Phone {
     /// Accepts 11-digit mobile numbers starting 13-19, with optional +86 / 0086 / 86
     /// prefix and spaces, dashes, dots or parentheses between digits.
@@ -129,6 +140,15 @@ mod tests {
             format!("{:?}", Phone::parse("13800138000").unwrap()),
             "Phone(138****8000)"
         );
+    }
+
+    #[test]
+    fn visitors_read_plain_chinese_while_the_api_keeps_its_text() {
+        for e in [PhoneError::Empty, PhoneError::Invalid] {
+            let words = e.visitor_message();
+            assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{words}");
+            assert!(e.to_string().starts_with(words));
+        }
     }
 
     proptest! {

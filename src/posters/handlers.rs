@@ -142,7 +142,7 @@ pub async fn show(
             layout(&campaign),
             (&campaign.id, &fingerprint, code.as_str(), format),
             url,
-            participant.display_name(),
+            participant.name.clone(),
         )
         .await
         .map_err(|e| match e.downcast_ref::<RenderError>() {

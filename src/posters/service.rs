@@ -9,6 +9,18 @@ use super::render::{default_background, PosterFormat, PosterLayout, PosterRender
 use crate::campaigns::Campaign;
 
 const MEMORY_BYTES: usize = 128 << 20;
+
+/// The label above a poster's QR code when the participant gave no nickname.
+pub const ANONYMOUS_LABEL: &str = "好友邀请你";
+
+/// What a poster says about the person who shares it: their nickname, else a friendly
+/// line. Never their phone number, not even masked: posters are passed around.
+pub fn poster_label(nickname: Option<&str>) -> &str {
+    nickname
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(ANONYMOUS_LABEL)
+}
 const MAX_BACKGROUNDS: usize = 64;
 
 pub struct PosterService {
@@ -32,6 +44,8 @@ impl PosterService {
     /// posters and ETags of an older design are never served.
     pub fn fingerprint(campaign: &Campaign, public_url: &str, format: PosterFormat) -> String {
         let mut h = Sha256::new();
+        // Bumped when the drawing itself changes (v2: no masked phone as the label).
+        h.update(b"poster-v2");
         h.update(campaign.id.as_bytes());
         h.update(serde_json::to_vec(&campaign.spec.poster).unwrap_or_default());
         h.update(public_url.as_bytes());
@@ -81,7 +95,7 @@ impl PosterService {
         Some(bytes)
     }
 
-    /// Drops a participant's cached posters (they show the nickname or masked phone) from
+    /// Drops a participant's cached posters (they show the nickname) from
     /// this server's memory and the disk cache, for every design of the campaign.
     pub async fn forget(&self, campaign_id: &str, code: &str) {
         let files = [format!("{code}.png"), format!("{code}.jpg")];
@@ -143,7 +157,7 @@ impl PosterService {
         layout: PosterLayout,
         key: (&str, &str, &str, PosterFormat),
         url: String,
-        nickname: String,
+        nickname: Option<String>,
     ) -> anyhow::Result<Bytes> {
         let (campaign_id, fingerprint, code, format) = key;
         let renderer = self.renderer.clone();
@@ -156,7 +170,8 @@ impl PosterService {
                     &fallback
                 }
             };
-            renderer.render(bg, &layout, &url, &nickname, format)
+            let label = poster_label(nickname.as_deref());
+            renderer.render(bg, &layout, &url, label, format)
         })
         .await??;
         let bytes = Bytes::from(bytes);
@@ -176,4 +191,17 @@ async fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Resu
     let tmp = path.with_extension(format!("tmp{}", uuid::Uuid::now_v7().simple()));
     tokio::fs::write(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, path).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_is_the_nickname_or_a_friendly_line_never_a_phone() {
+        assert_eq!(poster_label(Some(" 小王 ")), "小王");
+        for none in [None, Some(""), Some("  ")] {
+            assert_eq!(poster_label(none), ANONYMOUS_LABEL);
+        }
+    }
 }

@@ -112,9 +112,8 @@ pub async fn count_try(
     max: i64,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done =
-        on_tx!(tx, |conn| {
-            sqlx::query(
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
         "UPDATE phone_codes SET attempts = attempts + 1 WHERE id = (SELECT id FROM phone_codes \
          WHERE participant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1) \
          AND consumed_at IS NULL AND expires_at > $2 AND attempts < $3"
@@ -125,7 +124,7 @@ pub async fn count_try(
     .execute(&mut *conn)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(done == 1)
 }
 

@@ -29,7 +29,7 @@ pub fn unescape(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-async fn page(app: &TestApp, browser: &crate::helpers::Client, path: &str) -> (u16, String) {
+pub async fn page(app: &TestApp, browser: &crate::helpers::Client, path: &str) -> (u16, String) {
     let response = browser.get(app.url(path)).send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }

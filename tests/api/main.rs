@@ -15,6 +15,7 @@ mod health;
 mod landing;
 mod leads;
 mod money;
+mod phone_words;
 mod posters;
 mod privacy;
 mod qualification;

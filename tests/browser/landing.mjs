@@ -4,7 +4,7 @@
 //
 // Usage: node landing.mjs <base_url> <slug> <out_dir>
 //   CHROMIUM=/path/to/chromium to use another browser binary (default /usr/bin/chromium).
-// Writes landing.png (first screen), landing-full.png, me.png to out_dir; prints one
+// Writes landing.png (first screen), landing-full.png, error.png (a form error), me.png to out_dir; prints one
 // "browser: N passed, M failed" line at the end and exits 1 on any failure.
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -108,6 +108,22 @@ try {
   check('the phone input is marked aria-invalid', (await page.getAttribute('#join input[name=phone]', 'aria-invalid')) === 'true');
   check('what was typed is kept', (await page.inputValue('#join input[name=phone]')) === phone);
   check('consent is still not ticked after the refusal', !(await page.locator('#join input[name=consent]').isChecked()));
+
+  // 2b. A bad number with the box ticked: the page comes back in plain Chinese, with the
+  // number, the name (when asked) and the ticked box kept.
+  await page.fill('#join input[name=phone]', '12345');
+  const nameField = page.locator('#join input[name=name]');
+  const askName = (await nameField.count()) > 0;
+  if (askName) await nameField.fill('小王');
+  await page.check('#join input[name=consent]');
+  const [bad] = await Promise.all([page.waitForNavigation(), page.click('#join button[type=submit]')]);
+  check('a bad number comes back with 422', bad && bad.status() === 422, `status ${bad && bad.status()}`);
+  const words = (await page.locator('[role=alert]').first().innerText()).trim();
+  check('the error is plain Chinese (no English)', words.length > 0 && !/[A-Za-z]/.test(words), words);
+  check('the bad number is kept', (await page.inputValue('#join input[name=phone]')) === '12345');
+  if (askName) check('the name is kept', (await nameField.inputValue()) === '小王');
+  check('the ticked consent box is still ticked', await page.locator('#join input[name=consent]').isChecked());
+  await page.screenshot({ path: `${out}/error.png` });
 
   // 3. Joining with consent leads to my page.
   await page.fill('#join input[name=phone]', phone);

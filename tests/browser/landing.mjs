@@ -4,9 +4,10 @@
 //
 // Usage: node landing.mjs <base_url> <slug> <out_dir>
 //   CHROMIUM=/path/to/chromium to use another browser binary (default /usr/bin/chromium).
-// Writes landing.png (first screen), landing-full.png, error.png (a form error), me.png to out_dir; prints one
+// Writes landing.png (first screen), landing-full.png, error.png (a form error), me.png,
+// joined.png (the same phone from another phone) and proof.png (the SMS code form) to out_dir; prints one
 // "browser: N passed, M failed" line at the end and exits 1 on any failure.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const [base, slug, out] = process.argv.slice(2);
@@ -146,6 +147,41 @@ try {
   check('my page has no horizontal scrolling', meWidth <= SCREEN.width, `scrollWidth ${meWidth}`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${out}/me.png`, fullPage: true });
+
+  // 4. The same number from another phone: no cookie, nothing private, until an SMS code
+  // proves the number (the demo's `log` provider writes the code to the server log).
+  const other = await browser.newContext({
+    viewport: SCREEN, screen: SCREEN, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    javaScriptEnabled: false, locale: 'zh-CN', userAgent: UA,
+  });
+  other.on('request', (r) => requests.push(r.url()));
+  const second = await other.newPage();
+  await second.goto(`${base}/c/${slug}`, { waitUntil: 'load' });
+  await second.fill('#join input[name=phone]', phone);
+  await second.check('#join input[name=consent]');
+  const [joined] = await Promise.all([second.waitForNavigation(), second.click('#join button[type=submit]')]);
+  check('the same number from another phone gets a page, not the owner\'s', joined && joined.status() === 200 && new URL(second.url()).pathname !== `/c/${slug}/me`, `${joined && joined.status()} ${second.url()}`);
+  const joinedText = await second.locator('body').innerText();
+  check('that page shows no rewards and no shipping form', !/红包|券码|收货/.test(joinedText.replace(/奖励、券码和收货信息只在参与时使用的手机上显示/, '')) && (await second.locator('input[name=address]').count()) === 0);
+  check('no participant cookie was given to the other phone', !(await other.cookies()).some((c) => c.name.startsWith('fx_me')));
+  const otherWidth = await second.evaluate(() => document.documentElement.scrollWidth);
+  check('that page has no horizontal scrolling', otherWidth <= SCREEN.width, `scrollWidth ${otherWidth}`);
+  await second.screenshot({ path: `${out}/joined.png`, fullPage: true });
+  await Promise.all([second.waitForNavigation(), second.click('button:has-text("发送验证码")')]);
+  const codeField = second.locator('input[name=code]');
+  must('asking for a code shows the code field', (await codeField.count()) === 1);
+  await second.screenshot({ path: `${out}/proof.png` });
+  const log = readFileSync(`${out}/demo.log`, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+  const sent = [...log.matchAll(/SMS code[^\n]*phone_tail="?(\d{4})"?[^\n]*code="?(\d{6})"?|SMS code[^\n]*code="?(\d{6})"?[^\n]*phone_tail="?(\d{4})"?/g)]
+    .map((m) => ({ tail: m[1] || m[4], code: m[2] || m[3] }))
+    .filter((m) => m.tail === phone.slice(-4));
+  must('the server log has the code for this number', sent.length > 0, 'no "SMS code" line in demo.log');
+  await codeField.fill(sent[sent.length - 1].code);
+  await Promise.all([
+    second.waitForURL((url) => url.pathname === `/c/${slug}/me`, { timeout: 15000 }).catch(() => {}),
+    second.click('button:has-text("验证")'),
+  ]);
+  check('the right code opens my page on the other phone', new URL(second.url()).pathname === `/c/${slug}/me`, second.url());
 } catch (e) {
   if (!(e instanceof Stop)) check('the check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
 } finally {

@@ -95,7 +95,7 @@ pub struct Settings {
     /// daily counters stay.
     pub raw_visit_days: u32,
     /// Who sends one-time codes (`FISSION_SMS_PROVIDER`, `log` by default).
-    pub sms: crate::sms::SmsProvider,
+    pub sms: crate::sms::provider::SmsProvider,
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -241,7 +241,7 @@ impl Settings {
                 0..=10_000_000,
             )?,
             raw_visit_days: number(&get, "FISSION_RAW_VISIT_DAYS", 90, 1..=3650)?,
-            sms: crate::sms::SmsProvider::from_lookup(&get)
+            sms: crate::sms::provider::SmsProvider::from_lookup(&get)
                 .map_err(|problem| err("FISSION_SMS_PROVIDER", problem))?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,

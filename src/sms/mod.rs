@@ -5,6 +5,7 @@
 
 pub mod log;
 pub mod proof;
+pub mod provider;
 mod store;
 pub mod tencent;
 pub mod tencent_client;
@@ -13,29 +14,11 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
+pub use provider::SmsProvider;
+
 /// Sends a one-time code to a mainland mobile number (11 digits).
 pub trait SmsSender: Send + Sync {
     fn send_code<'a>(&'a self, phone: &'a str, code: &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
-}
-
-/// Which provider, from `FISSION_SMS_PROVIDER` (`log` by default).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SmsProvider {
-    Log,
-    Tencent(tencent::TencentConfig),
-}
-
-impl SmsProvider {
-    /// Reads the provider and its keys through `get` (the environment, in `main`).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        match get("FISSION_SMS_PROVIDER").as_deref() {
-            None | Some("log") => Ok(SmsProvider::Log),
-            Some("tencent") => tencent::TencentConfig::from_lookup(get).map(SmsProvider::Tencent),
-            Some(other) => Err(format!(
-                "FISSION_SMS_PROVIDER: '{other}' is not log or tencent"
-            )),
-        }
-    }
 }
 
 /// The configured sender, shared by all workers.

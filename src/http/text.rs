@@ -18,6 +18,7 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, BytesMut};
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::{stream, Stream, StreamExt};
+use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
@@ -68,6 +69,11 @@ fn field(key: Option<&str>) -> String {
 
 /// Form fields and query strings: `a=b&c=d`, percent-decoded.
 pub fn pairs_problem(encoded: &str, multi_line_allowed: bool) -> Option<String> {
+    // Without an escape no pair can decode to a control character: skip the parse (the
+    // query string of every page view comes through here).
+    if !may_hold_control(encoded.as_bytes(), b'%') {
+        return None;
+    }
     let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(encoded) else {
         // Malformed encodings are the extractor's to report.
         return None;
@@ -80,25 +86,12 @@ pub fn pairs_problem(encoded: &str, multi_line_allowed: bool) -> Option<String> 
 
 /// Whether a percent-encoded path holds a control character once decoded.
 pub fn path_has_control(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                decoded.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                decoded.push(b);
-                i += 1;
-            }
-        }
+    // Most paths carry no escapes: then the bytes themselves are the answer.
+    if !path.contains('%') {
+        return path.chars().any(char::is_control);
     }
-    String::from_utf8_lossy(&decoded)
+    percent_decode_str(path)
+        .decode_utf8_lossy()
         .chars()
         .any(char::is_control)
 }
@@ -132,11 +125,12 @@ fn kind(req: &ServiceRequest) -> Kind {
     }
 }
 
-/// JSON can only spell a control character as an escape (`\u0000`, `\n`) or as raw
-/// DEL/C1 bytes; a body with none of them needs no parsing (most bodies).
-fn json_may_hold_control(body: &[u8]) -> bool {
-    body.iter().any(|&b| b == b'\\' || b == 0x7f)
-        || body
+/// Whether `text` could hold a control character once decoded: raw control bytes (C0,
+/// DEL, C1 in UTF-8), or the escape that could spell one (`\\` in JSON, `%` in forms and
+/// query strings). Most bodies and query strings have none and need no parsing.
+fn may_hold_control(text: &[u8], escape: u8) -> bool {
+    text.iter().any(|&b| b == escape || b.is_ascii_control())
+        || text
             .windows(2)
             .any(|w| w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
 }
@@ -147,7 +141,7 @@ fn body_problem(kind: Kind, body: &[u8]) -> Option<String> {
     match kind {
         Kind::Skip => None,
         Kind::Json | Kind::Text if looks_json => {
-            if !json_may_hold_control(body) {
+            if !may_hold_control(body, b'\\') {
                 return None;
             }
             // Malformed JSON is the extractor's to report.

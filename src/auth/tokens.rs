@@ -35,6 +35,13 @@ pub struct TokenOwner {
     pub role: Role,
 }
 
+impl TokenOwner {
+    /// Who did it, for an audit entry: the token's name and its id (names can repeat).
+    pub fn actor(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+}
+
 /// A token as stored and listed: never its secret, which only its creator ever sees.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = Token)]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cookies::{self, Referral};
+use super::csrf;
 use super::landing::{closed_page, form_query, LinkQuery};
 use super::service::{self, PageJoin};
 use super::views::{self, FormState};
@@ -59,19 +60,6 @@ impl JoinForm {
     }
 }
 
-/// Forms may only be posted from our own pages: browsers say where a request comes from.
-pub(super) fn same_origin(req: &HttpRequest) -> bool {
-    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
-        return false;
-    }
-    match (header("origin"), header("host")) {
-        (Some("null"), _) => false,
-        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
-        _ => true,
-    }
-}
-
 /// Join from the landing page
 ///
 /// The page's form; `ref` and `ch` come from the remembered link, else the query.
@@ -120,9 +108,7 @@ pub async fn submit(
     let query_string = form_query(inviter.as_ref(), &channel);
     let visitor_id = cookies::visitor_id(&req, &state.signer);
     let visitor = visitor_id.clone().unwrap_or_default();
-    let csrf = state
-        .signer
-        .hash("csrf", &[campaign.slug.as_str(), &visitor]);
+    let csrf = csrf::token(&state.signer, campaign.slug.as_str(), &visitor);
     let phone_raw = form.phone.as_deref().unwrap_or("");
     let name_raw = form.name.as_deref().unwrap_or("");
     let consented = form.consented();
@@ -140,13 +126,8 @@ pub async fn submit(
         };
         state.templates.page(status, "landing.html", &page)
     };
-    let token_ok = form.csrf.as_deref().is_some_and(|t| {
-        !visitor.is_empty()
-            && state
-                .signer
-                .verify("csrf", &[campaign.slug.as_str(), &visitor], t)
-    });
-    if !same_origin(&req) || !token_ok {
+    let slug = campaign.slug.as_str();
+    if !csrf::accepts(&req, &state.signer, slug, &visitor, form.csrf.as_deref()) {
         return retry(StatusCode::FORBIDDEN, "页面已过期，请确认后重新提交");
     }
     let ip = client::client_ip(&req, &state.settings.trusted_proxies);

@@ -200,9 +200,7 @@ pub async fn show(
             );
         }
     };
-    let csrf = state
-        .signer
-        .hash("csrf", &[campaign.slug.as_str(), &visitor_id]);
+    let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
     let html = page.fill(
         &csrf,
         &form_query(referral.inviter.as_ref(), &referral.channel),

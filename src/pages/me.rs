@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::render::to_join_form;
-use super::{cookies, service};
+use super::{cookies, csrf, service};
 use crate::state::AppState;
 
 /// The participant's own page
@@ -38,13 +38,8 @@ pub async fn show(
         Ok(None) => return to_join_form(campaign.slug.as_str()),
         Err(e) => return failed(&state, e),
     };
-    let csrf = state.signer.hash(
-        "csrf",
-        &[
-            campaign.slug.as_str(),
-            &cookies::visitor_id(&req, &state.signer).unwrap_or_default(),
-        ],
-    );
+    let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
+    let csrf = csrf::token(&state.signer, campaign.slug.as_str(), &visitor);
     match service::my_page(&state, &campaign, &participant, csrf).await {
         Ok(page) => state.templates.page(StatusCode::OK, "me.html", &page),
         Err(e) => failed(&state, e),

@@ -58,13 +58,8 @@ pub async fn submit(
         return back;
     };
     let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
-    let token_ok = form.csrf.as_deref().is_some_and(|t| {
-        !visitor.is_empty()
-            && state
-                .signer
-                .verify("csrf", &[campaign.slug.as_str(), &visitor], t)
-    });
-    if !token_ok {
+    let slug = campaign.slug.as_str();
+    if !super::csrf::accepts(&req, &state.signer, slug, &visitor, form.csrf.as_deref()) {
         return state.templates.notice(
             StatusCode::FORBIDDEN,
             &campaign.title,

@@ -9,9 +9,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::cookies;
-use super::join::same_origin;
 use super::verify_page::{proof_page, Asked};
+use super::{cookies, csrf};
 use crate::campaigns::{Campaign, Openness};
 use crate::http::client;
 use crate::http::error::ErrorBody;
@@ -44,13 +43,8 @@ async fn prepare(
         Err(e) => return Err(busy(state, "loading a campaign", e)),
     };
     let visitor = cookies::visitor_id(req, &state.signer).unwrap_or_default();
-    let csrf = state.signer.hash("csrf", &[slug, &visitor]);
-    let token_ok = !visitor.is_empty()
-        && form
-            .csrf
-            .as_deref()
-            .is_some_and(|t| state.signer.verify("csrf", &[slug, &visitor], t));
-    if !same_origin(req) || !token_ok {
+    let csrf = csrf::token(&state.signer, slug, &visitor);
+    if !csrf::accepts(req, &state.signer, slug, &visitor, form.csrf.as_deref()) {
         return Err(state.templates.notice(
             StatusCode::FORBIDDEN,
             &campaign.title,

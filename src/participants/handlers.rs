@@ -130,8 +130,7 @@ pub async fn export(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
-    let actor = format!("{} ({})", auth.owner.name, auth.owner.id);
-    let export = privacy::export(&state, &slug, &code, &actor).await?;
+    let export = privacy::export(&state, &slug, &code, &auth.owner.actor()).await?;
     Ok(HttpResponse::Ok().json(export))
 }
 
@@ -157,7 +156,6 @@ pub async fn erase(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
-    let actor = format!("{} ({})", auth.owner.name, auth.owner.id);
-    let erased = privacy::erase(&state, &slug, &code, &actor).await?;
+    let erased = privacy::erase(&state, &slug, &code, &auth.owner.actor()).await?;
     Ok(HttpResponse::Ok().json(erased))
 }

@@ -3,7 +3,7 @@
 //! participant they became (`fx_me`, per campaign). All are sealed with the server key.
 
 use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 
@@ -165,6 +165,18 @@ pub fn me_cookie(signer: &Signer, slug: &str, code: &str, secure: bool) -> Cooki
         365,
         secure,
     )
+}
+
+/// On to `/c/{slug}/me` as the participant `code`: after joining, or after proving the
+/// phone on a new device.
+pub fn to_my_page(signer: &Signer, slug: &str, code: &str, secure: bool) -> HttpResponse {
+    let mut response = HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/c/{slug}/me")))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish();
+    // Adding a cookie fails only on a header value that cannot be; a sealed one always can.
+    let _ = response.add_cookie(&me_cookie(signer, slug, code, secure));
+    response
 }
 
 #[cfg(test)]

@@ -166,17 +166,8 @@ pub async fn submit(
                 };
                 return super::verify_page::proof_page(&state, &asked, StatusCode::OK, false, None);
             }
-            let mut response = HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/c/{}/me", campaign.slug)))
-                .insert_header(("Cache-Control", "no-store"))
-                .finish();
-            let _ = response.add_cookie(&cookies::me_cookie(
-                &state.signer,
-                campaign.slug.as_str(),
-                code,
-                state.settings.secure_cookies(),
-            ));
-            response
+            let secure = state.settings.secure_cookies();
+            cookies::to_my_page(&state.signer, campaign.slug.as_str(), code, secure)
         }
         Err(LeadError::Closed(why)) => closed_page(&state, Some(&campaign), why),
         Err(LeadError::Db(e)) => unavailable_for(&state, &campaign, e),

@@ -29,14 +29,33 @@ pub struct ProofForm {
     csrf: Option<String>,
 }
 
-/// What both forms need before anything else: the campaign, a token from our own page
-/// and a participant with this phone. Else the page to answer.
+/// What both forms need before anything else.
+struct Prepared {
+    campaign: Arc<Campaign>,
+    participant: Participant,
+    phone: Phone,
+    csrf: String,
+}
+
+impl Prepared {
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            campaign: &self.campaign,
+            participant_code: &self.participant.code,
+            phone: self.phone.as_str(),
+            csrf: &self.csrf,
+        }
+    }
+}
+
+/// The campaign, a token from our own page and a participant with this phone; else the
+/// page to answer.
 async fn prepare(
     state: &AppState,
     slug: &str,
     form: &ProofForm,
     req: &HttpRequest,
-) -> Result<(Arc<Campaign>, Participant, Phone, String), HttpResponse> {
+) -> Result<Prepared, HttpResponse> {
     let campaign = match state.campaigns.get(&state.db, slug).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err(super::landing::closed_page(state, None, Openness::Draft)),
@@ -58,7 +77,12 @@ async fn prepare(
         None => Ok(None),
     };
     match (phone, participant) {
-        (Some(phone), Ok(Some(participant))) => Ok((campaign, participant, phone, csrf)),
+        (Some(phone), Ok(Some(participant))) => Ok(Prepared {
+            campaign,
+            participant,
+            phone,
+            csrf,
+        }),
         (_, Err(e)) => Err(busy(state, "finding a participant", e)),
         _ => Err(state.templates.notice(
             StatusCode::NOT_FOUND,
@@ -105,16 +129,11 @@ pub async fn send(
     form: web::Form<ProofForm>,
     req: HttpRequest,
 ) -> HttpResponse {
-    let (campaign, participant, phone, csrf) = match prepare(&state, &slug, &form, &req).await {
+    let ready = match prepare(&state, &slug, &form, &req).await {
         Ok(ready) => ready,
         Err(page) => return page,
     };
-    let asked = Asked {
-        campaign: &campaign,
-        participant_code: &participant.code,
-        phone: phone.as_str(),
-        csrf: &csrf,
-    };
+    let asked = ready.asked();
     let page = |status, sent, error| proof_page(&state, &asked, status, sent, error);
     let ip = client::client_ip(&req, &state.settings.trusted_proxies)
         .map(|ip| state.signer.hash("ip", &[&ip.to_string()]));
@@ -122,13 +141,13 @@ pub async fn send(
     match proof::issue(
         &state.db,
         &state.signer,
-        &participant.id,
+        &ready.participant.id,
         ip.as_deref(),
         now,
     )
     .await
     {
-        Ok(code) => match state.sms.send_code(phone.as_str(), &code).await {
+        Ok(code) => match state.sms.send_code(ready.phone.as_str(), &code).await {
             Ok(()) => page(StatusCode::OK, true, None),
             Err(e) => {
                 tracing::error!(error = %e, "sending an SMS code failed");
@@ -173,16 +192,11 @@ pub async fn verify(
     form: web::Form<ProofForm>,
     req: HttpRequest,
 ) -> HttpResponse {
-    let (campaign, participant, phone, csrf) = match prepare(&state, &slug, &form, &req).await {
+    let ready = match prepare(&state, &slug, &form, &req).await {
         Ok(ready) => ready,
         Err(page) => return page,
     };
-    let asked = Asked {
-        campaign: &campaign,
-        participant_code: &participant.code,
-        phone: phone.as_str(),
-        csrf: &csrf,
-    };
+    let asked = ready.asked();
     let refuse = |message: &str| {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         proof_page(&state, &asked, status, true, Some(message))
@@ -192,25 +206,20 @@ pub async fn verify(
         return refuse("请输入短信中的六位数字验证码。");
     }
     let now = chrono::Utc::now().timestamp_millis();
-    let verdict = match proof::check(&state.db, &state.signer, &participant.id, code, now).await {
-        Ok(v) => v,
-        Err(e) => return busy(&state, "checking a code", e),
-    };
+    let verdict =
+        match proof::check(&state.db, &state.signer, &ready.participant.id, code, now).await {
+            Ok(v) => v,
+            Err(e) => return busy(&state, "checking a code", e),
+        };
     match verdict {
         Verdict::Proved => {
-            let slug = campaign.slug.as_str();
-            let mut response = HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/c/{slug}/me")))
-                .insert_header(("Cache-Control", "no-store"))
-                .finish();
-            let cookie = cookies::me_cookie(
+            let secure = state.settings.secure_cookies();
+            cookies::to_my_page(
                 &state.signer,
-                slug,
-                &participant.code,
-                state.settings.secure_cookies(),
-            );
-            let _ = response.add_cookie(&cookie);
-            response
+                ready.campaign.slug.as_str(),
+                &ready.participant.code,
+                secure,
+            )
         }
         Verdict::Wrong { left } if left > 0 => {
             refuse(&format!("验证码不正确，还可以再试 {left} 次。"))

@@ -176,17 +176,3 @@ pub async fn list(
     });
     rows.into_iter().map(Campaign::try_from).collect()
 }
-
-/// The campaigns whose leaderboard may be due: ended, with a leaderboard rule.
-pub async fn ended_with_leaderboard(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Vec<String>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT id FROM campaigns WHERE (status = 'ended' OR (ends_at IS NOT NULL AND ends_at <= $1)) \
-             AND spec LIKE '%\"leaderboard\"%'",
-        )
-        .bind(to_ms(now))
-        .fetch_all(pool)
-        .await
-        .context("finding ended campaigns with a leaderboard")
-    })
-}

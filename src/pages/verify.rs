@@ -147,7 +147,7 @@ pub async fn send(
     )
     .await
     {
-        Ok(code) => match state.sms.send_code(ready.phone.as_str(), &code).await {
+        Ok(code) => match state.sms.send_code(&ready.phone, &code).await {
             Ok(()) => page(StatusCode::OK, true, None),
             Err(e) => {
                 tracing::error!(error = %e, "sending an SMS code failed");

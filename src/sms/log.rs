@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use futures_util::future::BoxFuture;
 
 use super::SmsSender;
+use crate::participants::phone::Phone;
 
 /// Phones remembered at most; the memory is cleared when full.
 const REMEMBERED: usize = 10_000;
@@ -25,7 +26,12 @@ impl LogSms {
 }
 
 impl SmsSender for LogSms {
-    fn send_code<'a>(&'a self, phone: &'a str, code: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn send_code<'a>(
+        &'a self,
+        phone: &'a Phone,
+        code: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        let phone = phone.as_str();
         let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or("");
         tracing::info!(phone_tail = tail, code, "SMS code (log provider: not sent)");
         if let Ok(mut last) = self.last.lock() {

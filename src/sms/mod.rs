@@ -14,11 +14,17 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
+use crate::participants::phone::Phone;
+
 pub use provider::SmsProvider;
 
 /// Sends a one-time code to a mainland mobile number (11 digits).
 pub trait SmsSender: Send + Sync {
-    fn send_code<'a>(&'a self, phone: &'a str, code: &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
+    fn send_code<'a>(
+        &'a self,
+        phone: &'a Phone,
+        code: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
 }
 
 /// The configured sender, shared by all workers.
@@ -44,7 +50,7 @@ impl Sms {
         })
     }
 
-    pub async fn send_code(&self, phone: &str, code: &str) -> anyhow::Result<()> {
+    pub async fn send_code(&self, phone: &Phone, code: &str) -> anyhow::Result<()> {
         self.sender.send_code(phone, code).await
     }
 

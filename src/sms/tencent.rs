@@ -56,13 +56,13 @@ impl TencentConfig {
     /// its lifetime in minutes).
     pub fn send_request(
         &self,
-        phone: &str,
+        e164: &str,
         code: &str,
         minutes: u32,
         timestamp: i64,
     ) -> SignedRequest {
         let body = SendSms {
-            phone_number_set: [format!("+86{phone}")],
+            phone_number_set: [e164.to_owned()],
             sms_sdk_app_id: &self.sdk_app_id,
             sign_name: &self.sign_name,
             template_id: &self.template_id,
@@ -184,7 +184,7 @@ mod tests {
             template_id: "123".into(),
             region: "ap-guangzhou".into(),
         };
-        let request = config.send_request("13800138000", "042917", 5, 1_764_000_000);
+        let request = config.send_request("+8613800138000", "042917", 5, 1_764_000_000);
         let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
         assert_eq!(body["PhoneNumberSet"][0], "+8613800138000");
         assert_eq!(body["TemplateParamSet"], serde_json::json!(["042917", "5"]));

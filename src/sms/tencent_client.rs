@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::proof::CODE_MINUTES;
 use super::tencent::{TencentConfig, HOST};
 use super::SmsSender;
+use crate::participants::phone::Phone;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -28,9 +29,11 @@ impl TencentSms {
         Ok(TencentSms { config, client })
     }
 
-    async fn send(&self, phone: &str, code: &str) -> Result<(), TencentError> {
+    async fn send(&self, phone: &Phone, code: &str) -> Result<(), TencentError> {
         let now = chrono::Utc::now().timestamp();
-        let signed = self.config.send_request(phone, code, CODE_MINUTES, now);
+        let signed = self
+            .config
+            .send_request(&phone.e164(), code, CODE_MINUTES, now);
         let mut request = self.client.post(format!("https://{HOST}/"));
         for (name, value) in signed.headers {
             request = request.header(name, value);
@@ -48,7 +51,11 @@ impl TencentSms {
 }
 
 impl SmsSender for TencentSms {
-    fn send_code<'a>(&'a self, phone: &'a str, code: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+    fn send_code<'a>(
+        &'a self,
+        phone: &'a Phone,
+        code: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move { Ok(self.send(phone, code).await?) })
     }
 }

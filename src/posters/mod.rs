@@ -1,6 +1,7 @@
 //! Posters: each participant's own image, the campaign background with their QR code
 //! and nickname. Rendered once off the async workers, then served from memory or disk.
 
+pub mod decode;
 pub mod handlers;
 pub mod render;
 pub mod service;

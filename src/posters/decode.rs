@@ -1,0 +1,79 @@
+//! Reading a rendered poster's QR code back, as a phone's camera would. The poster designer
+//! and the launch checklist refuse a layout whose code does not read: a poster that cannot
+//! be scanned loses every friend who sees it.
+
+use image::imageops::FilterType;
+use image::GrayImage;
+
+/// The text of the first QR code found in an encoded image (PNG or JPEG), if any reads.
+pub fn decode(bytes: &[u8]) -> Option<String> {
+    let gray = image::load_from_memory(bytes).ok()?.to_luma8();
+    decode_gray(gray)
+}
+
+/// Whether the poster's code reads as `expected`, at full size and at half size (a poster
+/// seen small on a screen, or from across a room).
+pub fn reads_as(bytes: &[u8], expected: &str) -> bool {
+    let Ok(image) = image::load_from_memory(bytes) else {
+        return false;
+    };
+    let full = image.to_luma8();
+    let half = image::imageops::resize(
+        &full,
+        (full.width() / 2).max(1),
+        (full.height() / 2).max(1),
+        FilterType::Triangle,
+    );
+    [full, half]
+        .into_iter()
+        .all(|gray| decode_gray(gray).as_deref() == Some(expected))
+}
+
+fn decode_gray(gray: GrayImage) -> Option<String> {
+    let mut prepared = rqrr::PreparedImage::prepare(gray);
+    prepared
+        .detect_grids()
+        .iter()
+        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posters::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
+
+    fn layout(size: u32) -> PosterLayout {
+        PosterLayout {
+            qr_x: 470,
+            qr_y: 1030,
+            qr_size: size,
+            name_x: None,
+            name_y: None,
+            name_size: None,
+            name_color: None,
+        }
+    }
+
+    #[test]
+    fn a_rendered_poster_reads_back_at_full_and_half_size() {
+        let renderer = PosterRenderer::new().unwrap();
+        let url = "https://fission.test/c/spring-tea?ref=ab23cd45ef";
+        let bytes = renderer
+            .render(&default_background(720, 1280), &layout(220), url, "小明", PosterFormat::Png)
+            .unwrap();
+        assert_eq!(decode(&bytes).as_deref(), Some(url));
+        assert!(reads_as(&bytes, url));
+        assert!(!reads_as(&bytes, "https://fission.test/c/other"));
+    }
+
+    #[test]
+    fn garbage_and_images_without_a_code_do_not_read() {
+        assert_eq!(decode(b"not an image"), None);
+        assert!(!reads_as(b"not an image", "x"));
+        let mut png = Vec::new();
+        default_background(100, 100)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decode(&png), None);
+    }
+}

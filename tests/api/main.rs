@@ -13,6 +13,7 @@ mod groups;
 mod groups_credit;
 mod health;
 mod landing;
+mod landing_live;
 mod leads;
 mod money;
 mod phone_words;

@@ -4,9 +4,10 @@
 use chrono::Utc;
 use serde_json::json;
 
-use crate::assets::{inspect, store as assets};
+use crate::assets::service as assets;
+use crate::audit::Actor;
 use crate::campaigns::store as campaigns;
-use crate::campaigns::{validate, CampaignInput};
+use crate::campaigns::CampaignInput;
 use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
@@ -19,33 +20,19 @@ const GROUP_QR: &[u8] = include_bytes!("../static/demo/group-qr.png");
 pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let base = &state.settings.public_url;
     let now = Utc::now();
+    let demo = Actor::system("demo");
     let campaign = match campaigns::by_slug(&state.db, SLUG).await? {
         Some(existing) => existing,
         None => {
-            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
-            let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
+            let bg = assets::upload(state, BACKGROUND.to_vec(), &demo).await?;
             let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
-            let slug = validate(&input).map_err(anyhow::Error::msg)?;
-            let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
-            let qr = assets::insert(
-                &state.db,
-                &inspect::inspect(GROUP_QR, state.settings.max_image_side)?,
-                GROUP_QR,
-                "demo",
-                now,
-            )
-            .await?;
+            let campaign = crate::campaigns::service::create(state, input, &demo).await?;
+            let qr = assets::upload(state, GROUP_QR.to_vec(), &demo).await?;
             for name in ["春茶品鉴1群", "春茶品鉴2群"] {
                 let group: GroupInput = serde_json::from_value(
                     json!({"name": name, "capacity": 200, "qr_asset": qr.id}),
                 )?;
-                crate::groups::store::insert(
-                    &state.db,
-                    &campaign.id,
-                    &group,
-                    crate::db::time::to_ms(now),
-                )
-                .await?;
+                crate::groups::service::create(state, SLUG, group, &demo).await?;
             }
             campaign
         }
@@ -60,15 +47,16 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let mut seeds =
         crate::participants::store::seeds(&state.db, &campaign.id, names.len() as i64).await?;
     if seeds.is_empty() {
-        seeds = leads::create_seeds(
-            &state.db,
-            &campaign,
-            &channel,
-            &names,
-            now,
-            state.settings.report_utc_offset_minutes,
-        )
-        .await?;
+        let offset = state.settings.report_utc_offset_minutes;
+        let c = campaign.clone();
+        seeds = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(
+                    async move { leads::create_seeds(tx, &c, &channel, &names, now, offset).await },
+                )
+            })
+            .await?;
     }
     let token =
         crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;

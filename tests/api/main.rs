@@ -7,6 +7,7 @@ mod helpers;
 
 mod admin_auth;
 mod assets;
+mod audit;
 mod campaigns;
 mod contract;
 mod groups;
@@ -19,6 +20,7 @@ mod phone_words;
 mod posters;
 mod privacy;
 mod qualification;
+mod reviews;
 mod rewards;
 mod routing_scale;
 mod security;

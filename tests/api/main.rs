@@ -7,6 +7,7 @@ mod helpers;
 
 mod admin_auth;
 mod assets;
+mod audit;
 mod campaigns;
 mod console_auth;
 mod console_browser;
@@ -24,6 +25,7 @@ mod phone_words;
 mod posters;
 mod privacy;
 mod qualification;
+mod reviews;
 mod rewards;
 mod routing_scale;
 mod security;

@@ -150,7 +150,7 @@ both_backends! {
         assert_eq!(clone.status(), 403);
         assert_eq!(viewer.get("/admin/new-campaign").await.status(), 403);
         assert_eq!(viewer.get("/admin/tokens").await.status(), 403);
-        let (record, _) = fission::auth::tokens::issue(&app.state.db, "ci", Role::Viewer, chrono::Utc::now(), None)
+        let (record, _) = fission::auth::tokens::issue(&app.state.db, "ci", Role::Viewer, chrono::Utc::now(), None, &fission::audit::Actor::system("test"))
             .await
             .unwrap();
         let revoke = viewer

@@ -133,6 +133,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
     let db = Db::connect(&settings.database_url, 2).await?;
     db.migrate().await?;
     let now = chrono::Utc::now();
+    let cli = fission::audit::Actor::system("command line");
     match command {
         TokenCommand::Create {
             name,
@@ -153,7 +154,8 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
                     })?,
                 ),
             };
-            let (record, secret) = tokens::issue(&db, name.trim(), role, now, expires_at).await?;
+            let (record, secret) =
+                tokens::issue(&db, name.trim(), role, now, expires_at, &cli).await?;
             println!("{secret}");
             let until = record.expires_at.map_or("never expires".to_owned(), |t| {
                 format!("expires {}", t.to_rfc3339())
@@ -183,7 +185,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
                 );
             }
         }
-        TokenCommand::Revoke { id } => match tokens::revoke(&db, &id, now).await? {
+        TokenCommand::Revoke { id } => match tokens::revoke(&db, &id, now, &cli).await? {
             Some(t) => eprintln!("token '{}' ({}) revoked", t.name, t.id),
             None => anyhow::bail!("no token with id {id}"),
         },

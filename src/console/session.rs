@@ -70,6 +70,11 @@ impl<A: Access> Console<A> {
     pub fn session_id(&self) -> &str {
         &self.session_id
     }
+
+    /// Who the audit log names for a change made in this session.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::user(&self.user.id, &self.user.email)
+    }
 }
 
 impl<A: Access + 'static> FromRequest for Console<A> {

@@ -42,7 +42,7 @@ pub async fn create(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state.db, &slug).await?;
-    let view = payouts::create(&state.db, &campaign, &auth.owner.name).await?;
+    let view = payouts::create(&state.db, &campaign, &auth.actor()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -95,7 +95,7 @@ pub async fn results(
     path: web::Path<String>,
     body: web::Json<Vec<ResultLine>>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = payouts::results(&state.db, &path, &auth.owner.name, body.into_inner()).await?;
+    let view = payouts::results(&state.db, &path, &auth.actor(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -8,6 +8,7 @@ use chrono::Utc;
 use super::model::{LedgerEvent, LineStatus};
 use super::payout_store::{self as store, Entry, NewPayout};
 use super::views::{PayoutView, ReportedStatus, ResultLine, ResultMismatch, ResultsView};
+use crate::audit::{self, snapshot, Actor};
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Db;
@@ -29,11 +30,12 @@ fn wechat_note(amount: i64) -> &'static str {
 }
 
 /// A new batch of every granted cash grant of the campaign, in one transaction.
-pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutView, ApiError> {
+pub async fn create(db: &Db, campaign: &Campaign, actor: &Actor) -> Result<PayoutView, ApiError> {
     let id = format!("PB{}", uuid::Uuid::now_v7().simple());
     let now = to_ms(Utc::now());
     let currency = campaign.currency().as_str().to_owned();
-    let (payout_id, campaign_id, actor) = (id.clone(), campaign.id.clone(), actor.to_owned());
+    let (payout_id, campaign_id, who) = (id.clone(), campaign.id.clone(), actor.clone());
+    let actor = who.name.clone();
     let cur = currency.clone();
     let taken = db
         .write_tx(move |tx| {
@@ -64,6 +66,9 @@ pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutV
                     };
                     store::append(tx, &entry).await?;
                 }
+                let after = serde_json::json!({"count": payout.count, "total": payout.total, "currency": cur});
+                let c = Some(campaign_id.as_str());
+                audit::record(tx, &who, "payout.created", c, &payout_id, None, Some(after)).await?;
                 Ok::<_, anyhow::Error>(taken)
             })
         })
@@ -149,7 +154,7 @@ fn parse_results(lines: &[ResultLine]) -> Result<Vec<ReportedStatus>, ApiError> 
 pub async fn results(
     db: &Db,
     id: &str,
-    actor: &str,
+    actor: &Actor,
     lines: Vec<ResultLine>,
 ) -> Result<ResultsView, ApiError> {
     let statuses = parse_results(&lines)?;
@@ -157,7 +162,8 @@ pub async fn results(
         .await?
         .ok_or_else(|| ApiError::not_found("payout"))?;
     let now = to_ms(Utc::now());
-    let (id, actor) = (id.to_owned(), actor.to_owned());
+    let (id, who) = (id.to_owned(), actor.clone());
+    let actor = who.name.clone();
     let view = db
         .write_tx(move |tx| {
             Box::pin(async move {
@@ -221,6 +227,8 @@ pub async fn results(
                         }
                     }
                 }
+                let c = Some(campaign_id.as_str());
+                audit::record(tx, &who, "payout.results", c, &id, None, snapshot(&out)).await?;
                 Ok::<_, anyhow::Error>(out)
             })
         })

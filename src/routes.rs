@@ -7,8 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, audit, auth, campaigns, groups, health, http, pages, participants, posters, reviews,
-    rewards, stats,
+    assets, audit, auth, campaigns, console, groups, health, http, pages, participants, posters,
+    reviews, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -26,7 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(auth::configure)
         .configure(audit::configure)
         .configure(pages::configure)
-        .configure(posters::configure);
+        .configure(posters::configure)
+        .configure(console::configure);
 }
 
 /// The OpenAPI document of [`configure`], built on a throwaway app.

@@ -101,6 +101,22 @@ pub async fn create(
     Ok(campaign)
 }
 
+/// A copy of the campaign `from` under a new slug and title, as a draft: same page,
+/// poster, rules and budget; nothing granted, no participants.
+pub async fn clone_as(
+    state: &AppState,
+    from: &str,
+    slug: &str,
+    title: &str,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
+    let mut input = load(&state.db, from).await?.as_input();
+    input.slug = slug.to_owned();
+    input.title = title.to_owned();
+    input.status = Some(Status::Draft);
+    create(state, input, actor).await
+}
+
 pub async fn list(
     db: &Db,
     status: Option<Status>,

@@ -9,6 +9,7 @@ mod admin_auth;
 mod assets;
 mod campaigns;
 mod contract;
+mod finance_exports;
 mod groups;
 mod groups_credit;
 mod health;

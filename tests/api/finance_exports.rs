@@ -200,7 +200,7 @@ both_backends! {
         assert_eq!(alipay.len(), 5);
         assert_eq!(error_code(app.get_as(&format!("{path}?format=xml"), &finance).await).await, "invalid_query");
         let audited = audited_downloads(&app).await;
-        assert_eq!(audited, vec![("finance".to_owned(), id.clone()), ("admin".to_owned(), id.clone())]);
+        assert_eq!(audited, vec![("finance".to_owned(), id.clone()), ("test admin".to_owned(), id.clone())]);
     }
 
     async fn a_provider_result_file_settles_lines_by_out_detail_no_and_a_replay_changes_nothing(app: TestApp) {

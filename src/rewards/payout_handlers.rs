@@ -88,7 +88,7 @@ pub async fn file(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let format = PayoutFormat::parse(query.format.as_deref())?;
-    let body = payout_file::file(&state.db, &id, format, &auth.owner.name).await?;
+    let body = payout_file::file(&state.db, &id, format, &auth.owner.actor()).await?;
     Ok(download("text/csv; charset=utf-8", &format!("{id}.csv")).body(body))
 }
 

@@ -3,10 +3,13 @@
 
 use chrono::Utc;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
-use crate::assets::{inspect, store as assets};
+use crate::assets::{inspect, service as asset_service, store as assets};
+use crate::audit::Actor;
+use crate::campaigns::model::Status;
 use crate::campaigns::store as campaigns;
-use crate::campaigns::{validate, CampaignInput};
+use crate::campaigns::CampaignInput;
 use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
@@ -19,33 +22,19 @@ const GROUP_QR: &[u8] = include_bytes!("../static/demo/group-qr.png");
 pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let base = &state.settings.public_url;
     let now = Utc::now();
+    let demo = Actor::system("demo");
     let campaign = match campaigns::by_slug(&state.db, SLUG).await? {
         Some(existing) => existing,
         None => {
-            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
-            let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
-            let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
-            let slug = validate(&input).map_err(anyhow::Error::msg)?;
-            let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
-            let qr = assets::insert(
-                &state.db,
-                &inspect::inspect(GROUP_QR, state.settings.max_image_side)?,
-                GROUP_QR,
-                "demo",
-                now,
-            )
-            .await?;
+            let mut input = template(state, SLUG, "春茶上新 · 邀友品鉴").await?;
+            input.status = Some(Status::Active);
+            let campaign = crate::campaigns::service::create(state, input, &demo).await?;
+            let qr = asset_service::upload(state, GROUP_QR.to_vec(), &demo).await?;
             for name in ["春茶品鉴1群", "春茶品鉴2群"] {
                 let group: GroupInput = serde_json::from_value(
                     json!({"name": name, "capacity": 200, "qr_asset": qr.id}),
                 )?;
-                crate::groups::store::insert(
-                    &state.db,
-                    &campaign.id,
-                    &group,
-                    crate::db::time::to_ms(now),
-                )
-                .await?;
+                crate::groups::service::create(state, SLUG, group, &demo).await?;
             }
             campaign
         }
@@ -60,15 +49,16 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let mut seeds =
         crate::participants::store::seeds(&state.db, &campaign.id, names.len() as i64).await?;
     if seeds.is_empty() {
-        seeds = leads::create_seeds(
-            &state.db,
-            &campaign,
-            &channel,
-            &names,
-            now,
-            state.settings.report_utc_offset_minutes,
-        )
-        .await?;
+        let offset = state.settings.report_utc_offset_minutes;
+        let c = campaign.clone();
+        seeds = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(
+                    async move { leads::create_seeds(tx, &c, &channel, &names, now, offset).await },
+                )
+            })
+            .await?;
     }
     let token =
         crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
@@ -83,20 +73,72 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             seed.code
         ));
     }
+    out.push_str(&console_accounts(state).await?);
     out.push_str("\nPress Ctrl-C to stop.\n");
     Ok(out)
 }
 
-fn body(background: &str) -> serde_json::Value {
+/// A demo marketer and a demo admin for the console, each with a fresh password (or
+/// FISSION_DEMO_PASSWORD) on every start, printed so the person running the demo can sign in.
+async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
+    use crate::users::{password, service, service::UserError};
+    let base = &state.settings.public_url;
+    let fixed = std::env::var("FISSION_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let mut out = String::from("\n  Console (sign in with these):\n");
+    for (email, role) in [
+        ("marketer@demo.fission", crate::auth::Role::Marketer),
+        ("admin@demo.fission", crate::auth::Role::Admin),
+    ] {
+        let secret = fixed.clone().unwrap_or_else(password::generate);
+        match service::create(&state.db, email, role, &secret).await {
+            Err(UserError::EmailTaken) => {
+                service::change_password(&state.db, email, &secret).await?;
+            }
+            other => {
+                other?;
+            }
+        }
+        out.push_str(&format!(
+            "    console: {base}/admin  email: {email}  password: {secret}\n"
+        ));
+    }
+    Ok(out)
+}
+
+/// The demo campaign as a ready template for the console's "新建活动": its page, poster,
+/// qualification, budget and rules under a new slug and title, as a draft. The poster
+/// background is stored once and shared by every campaign made from the template.
+pub async fn template(state: &AppState, slug: &str, title: &str) -> anyhow::Result<CampaignInput> {
+    let sha = hex::encode(Sha256::digest(BACKGROUND));
+    let background = match assets::by_sha256(&state.db, &sha).await? {
+        Some(existing) => existing,
+        None => {
+            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
+            state
+                .db
+                .write_tx(move |tx| {
+                    Box::pin(async move {
+                        assets::insert(tx, &info, BACKGROUND, "template", Utc::now()).await
+                    })
+                })
+                .await?
+        }
+    };
+    Ok(serde_json::from_value(body(slug, title, &background.id))?)
+}
+
+fn body(slug: &str, title: &str, background: &str) -> serde_json::Value {
     json!({
-        "slug": SLUG,
-        "title": "春茶上新 · 邀友品鉴",
-        "status": "active",
+        "slug": slug,
+        "title": title,
+        "status": "draft",
         "page": {
             "hero": {
                 "headline": "春茶上新，邀好友一起品鉴",
                 "subtitle": "明前龙井 · 产地直发 · 限量500份",
-                "incentive": "邀请3位好友入群得5元红包，邀请5位得新茶礼盒",
+                "incentive": "邀请3位好友参与得5元红包，邀请5位得新茶礼盒",
                 "badge": "限时活动",
                 "cta": "免费领取试饮装"
             },

@@ -1,10 +1,12 @@
 //! fission: a self-hosted referral ("裂变") campaign server.
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod fraud;
@@ -15,10 +17,12 @@ pub mod jobs;
 pub mod pages;
 pub mod participants;
 pub mod posters;
+pub mod reviews;
 pub mod rewards;
 pub mod routes;
 pub mod sms;
 pub mod startup;
 pub mod state;
 pub mod stats;
+pub mod users;
 pub mod visits;

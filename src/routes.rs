@@ -7,7 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, audit, auth, campaigns, console, groups, health, http, pages, participants, posters,
+    reviews, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -21,9 +22,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(stats::configure)
         .configure(groups::configure)
         .configure(participants::configure)
+        .configure(reviews::configure)
         .configure(auth::configure)
+        .configure(audit::configure)
         .configure(pages::configure)
-        .configure(posters::configure);
+        .configure(posters::configure)
+        .configure(console::configure);
 }
 
 /// The OpenAPI document of [`configure`], built on a throwaway app.

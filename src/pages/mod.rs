@@ -2,12 +2,14 @@
 //! their own page with poster and progress, and the group live code.
 
 pub mod cookies;
-mod csrf;
+pub(crate) mod csrf;
 pub mod group;
 pub mod join;
 pub mod landing;
+mod live;
 pub mod me;
 pub mod render;
+mod rules_text;
 mod service;
 pub mod shipping;
 mod store;

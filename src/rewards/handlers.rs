@@ -71,13 +71,13 @@ pub async fn leaderboard(
 )]
 #[post("/api/v1/campaigns/{slug}/coupon-pools/{pool}/codes")]
 pub async fn import_codes(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, pool) = path.into_inner();
     let campaign = load(&state.db, &slug).await?;
-    let view = service::import_codes(&state.db, &campaign, &pool, &body).await?;
+    let view = service::import_codes(&state.db, &campaign, &pool, &body, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(view))
 }

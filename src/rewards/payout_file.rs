@@ -16,8 +16,9 @@ use chrono::Utc;
 use super::export_csv::neutralise;
 use super::finance_format::{beijing_text, yuan};
 use super::model::{LineStatus, PayoutLine};
-use super::payout_store::{self as store, Download};
+use super::payout_store as store;
 use super::payouts::wechat_note;
+use crate::audit::{self, Actor};
 use crate::db::time::to_ms;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
@@ -138,12 +139,39 @@ fn alipay(id: &str, title: &str, lines: &[PayoutLine], now_ms: i64) -> Vec<Vec<S
     rows
 }
 
+/// Writes the download to the audit log before the file leaves.
+async fn audit_download(
+    db: &Db,
+    actor: &Actor,
+    (campaign_id, id): (&str, &str),
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let (who, campaign_id, id) = (actor.clone(), campaign_id.to_owned(), id.to_owned());
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            let c = Some(campaign_id.as_str());
+            audit::record(
+                tx,
+                &who,
+                "payout.file_downloaded",
+                c,
+                &id,
+                None,
+                Some(detail),
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 /// The batch file in `format`, audited as downloaded by `actor`: CSV, UTF-8 with BOM.
 pub async fn file(
     db: &Db,
     id: &str,
     format: PayoutFormat,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<Vec<u8>, ApiError> {
     let (campaign_id, title) = store::batch(db, id)
         .await?
@@ -154,19 +182,8 @@ pub async fn file(
         PayoutFormat::Standard => standard(id, &lines),
         PayoutFormat::Alipay => alipay(id, &title, &lines, now),
     };
-    let detail = format!(
-        "{} file of a batch of {} lines",
-        format.as_str(),
-        lines.len()
-    );
-    let download = Download {
-        actor,
-        campaign_id: &campaign_id,
-        payout_id: id,
-        detail: &detail,
-        at: now,
-    };
-    store::audit_download(db, &download).await?;
+    let detail = serde_json::json!({"format": format.as_str(), "lines": lines.len()});
+    audit_download(db, actor, (&campaign_id, id), detail).await?;
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         // The Alipay template's header rows are shorter than its lines.

@@ -46,7 +46,7 @@ pub async fn create(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state.db, &slug).await?;
-    let view = payouts::create(&state.db, &campaign, &auth.owner.name).await?;
+    let view = payouts::create(&state.db, &campaign, &auth.actor()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -88,7 +88,7 @@ pub async fn file(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let format = PayoutFormat::parse(query.format.as_deref())?;
-    let body = payout_file::file(&state.db, &id, format, &auth.owner.actor()).await?;
+    let body = payout_file::file(&state.db, &id, format, &auth.actor()).await?;
     Ok(download("text/csv; charset=utf-8", &format!("{id}.csv")).body(body))
 }
 
@@ -144,7 +144,7 @@ pub async fn results(
             )
         }
     };
-    let view = payout_results::record(&state.db, &path, &auth.owner.name, lines, view).await?;
+    let view = payout_results::record(&state.db, &path, &auth.actor(), lines, view).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::model::{LedgerEvent, LineStatus};
 use super::payout_store::{self as store, Entry, LineKey};
 use super::views::{ResultLine, ResultMismatch, ResultsView};
+use crate::audit::{self, snapshot, Actor};
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
 use crate::http::error::{ApiError, ErrorCode};
@@ -75,6 +76,7 @@ pub fn from_json(lines: Vec<ResultLine>) -> Result<Vec<Reported>, ApiError> {
 struct Batch<'a> {
     id: &'a str,
     campaign_id: &'a str,
+    /// How the journal names who acted.
     actor: &'a str,
     now: i64,
 }
@@ -148,7 +150,7 @@ async fn apply(
 pub async fn record(
     db: &Db,
     id: &str,
-    actor: &str,
+    actor: &Actor,
     lines: Vec<Reported>,
     mut view: ResultsView,
 ) -> Result<ResultsView, ApiError> {
@@ -156,19 +158,21 @@ pub async fn record(
         .await?
         .ok_or_else(|| ApiError::not_found("payout"))?;
     let now = to_ms(Utc::now());
-    let (id, actor) = (id.to_owned(), actor.to_owned());
+    let (id, who) = (id.to_owned(), actor.clone());
     let view = db
         .write_tx(move |tx| {
             Box::pin(async move {
                 let batch = Batch {
                     id: &id,
                     campaign_id: &campaign_id,
-                    actor: &actor,
+                    actor: &who.name,
                     now,
                 };
                 for line in &lines {
                     apply(tx, &batch, line, &mut view).await?;
                 }
+                let c = Some(campaign_id.as_str());
+                audit::record(tx, &who, "payout.results", c, &id, None, snapshot(&view)).await?;
                 Ok::<_, anyhow::Error>(view)
             })
         })

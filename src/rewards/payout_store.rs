@@ -248,33 +248,6 @@ pub async fn batch(db: &Db, payout_id: &str) -> anyhow::Result<Option<(String, S
     })
 }
 
-/// Who downloaded a file that names payees, and when.
-pub struct Download<'a> {
-    pub actor: &'a str,
-    pub campaign_id: &'a str,
-    pub payout_id: &'a str,
-    pub detail: &'a str,
-    pub at: i64,
-}
-
-pub async fn audit_download(db: &Db, d: &Download<'_>) -> anyhow::Result<()> {
-    with_db!(db, write, |pool| {
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, campaign_id, subject, detail) VALUES ($1, $2, $3, 'payout_file_downloaded', $4, $5, $6)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(d.at)
-        .bind(d.actor)
-        .bind(d.campaign_id)
-        .bind(d.payout_id)
-        .bind(d.detail)
-        .execute(pool)
-        .await
-        .context("auditing a payout file download")?;
-    });
-    Ok(())
-}
-
 /// The campaign a batch belongs to, if the batch exists.
 pub async fn campaign_of(db: &Db, payout_id: &str) -> anyhow::Result<Option<String>> {
     with_db!(db, read, |pool| {

@@ -8,6 +8,7 @@ use chrono::Utc;
 use super::model::LedgerEvent;
 use super::payout_store::{self as store, Entry, NewPayout};
 use super::views::PayoutView;
+use crate::audit::{self, Actor};
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Db;
@@ -46,12 +47,13 @@ pub(super) fn wechat_note(amount: i64) -> &'static str {
 }
 
 /// A new batch of every granted cash grant of the campaign, in one transaction.
-pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutView, ApiError> {
+pub async fn create(db: &Db, campaign: &Campaign, actor: &Actor) -> Result<PayoutView, ApiError> {
     let key = batch_key();
     let id = format!("PB{key}");
     let now = to_ms(Utc::now());
     let currency = campaign.currency().as_str().to_owned();
-    let (payout_id, campaign_id, actor) = (id.clone(), campaign.id.clone(), actor.to_owned());
+    let (payout_id, campaign_id, who) = (id.clone(), campaign.id.clone(), actor.clone());
+    let actor = who.name.clone();
     let cur = currency.clone();
     let taken = db
         .write_tx(move |tx| {
@@ -84,6 +86,9 @@ pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutV
                     };
                     store::append(tx, &entry).await?;
                 }
+                let after = serde_json::json!({"count": payout.count, "total": payout.total, "currency": cur});
+                let c = Some(campaign_id.as_str());
+                audit::record(tx, &who, "payout.created", c, &payout_id, None, Some(after)).await?;
                 Ok::<_, anyhow::Error>(taken)
             })
         })

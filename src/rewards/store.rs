@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use super::model::{Grant, GrantStatus, LedgerEvent, LineStatus};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::with_db;
 
 pub async fn grants_of(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Grant>> {
@@ -79,39 +79,33 @@ pub async fn codes_available(db: &Db, campaign_id: &str, pool_name: &str) -> any
 /// Stores new codes in one transaction; codes the pool has are skipped. Returns how
 /// many were new.
 pub async fn import_codes(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign_id: &str,
     pool_name: &str,
-    codes: Vec<String>,
+    codes: &[String],
     now: i64,
 ) -> anyhow::Result<u64> {
-    let (campaign_id, pool_name) = (campaign_id.to_owned(), pool_name.to_owned());
-    db.write_tx(move |tx| {
-        Box::pin(async move {
-            let mut imported = 0;
-            for chunk in codes.chunks(500) {
-                imported += crate::on_tx!(tx, |conn| {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
-                    );
-                    q.push_values(chunk, |mut row, code| {
-                        row.push_bind(&campaign_id)
-                            .push_bind(&pool_name)
-                            .push_bind(code)
-                            .push_bind(now);
-                    });
-                    q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
-                    q.build()
-                        .execute(conn)
-                        .await
-                        .context("importing coupon codes")?
-                        .rows_affected()
-                });
-            }
-            Ok(imported)
-        })
-    })
-    .await
+    let mut imported = 0;
+    for chunk in codes.chunks(500) {
+        imported += crate::on_tx!(tx, |conn| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
+            );
+            q.push_values(chunk, |mut row, code| {
+                row.push_bind(campaign_id)
+                    .push_bind(pool_name)
+                    .push_bind(code)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
+            q.build()
+                .execute(&mut *conn)
+                .await
+                .context("importing coupon codes")?
+                .rows_affected()
+        });
+    }
+    Ok(imported)
 }
 
 /// Cash grants for reconciliation: (rule, status, granted_at, amount).

@@ -58,13 +58,28 @@ fn beijing(rfc3339: &Value) -> String {
         .to_string()
 }
 
-async fn audited_downloads(app: &TestApp) -> Vec<(String, String)> {
-    fission::with_db!(&*app.state.db, read, |pool| {
-        sqlx::query_as("SELECT actor, subject FROM audit_log WHERE action = 'payout_file_downloaded' ORDER BY at, id")
-            .fetch_all(pool)
-            .await
-            .unwrap()
-    })
+/// (actor name, batch id, format) of each payout file download in the audit log, oldest first.
+async fn audited_downloads(app: &TestApp) -> Vec<(String, String, String)> {
+    let page: Value = app
+        .get_as("/api/v1/audit?action=payout.file_downloaded", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String, String)> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"]["name"].as_str().unwrap().to_owned(),
+                e["subject"].as_str().unwrap().to_owned(),
+                e["after"]["format"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.reverse();
+    seen
 }
 
 /// A named inviter with two friends whose grants (150 fen each) are in a new batch.
@@ -199,8 +214,9 @@ both_backends! {
         assert_eq!(alipay[3][..4], [standard[1][1].as_str(), mobile(1).as_str(), "张三", "1.50"]);
         assert_eq!(alipay.len(), 5);
         assert_eq!(error_code(app.get_as(&format!("{path}?format=xml"), &finance).await).await, "invalid_query");
-        let audited: Vec<(String, String)> = audited_downloads(&app).await.into_iter().map(|(actor, subject)| (actor.split(" (").next().unwrap().to_owned(), subject)).collect();
-        assert_eq!(audited, vec![("finance".to_owned(), id.clone()), ("test admin".to_owned(), id.clone())], "who downloaded which batch");
+        let audited = audited_downloads(&app).await;
+        let expected = [("finance", "standard"), ("test admin", "alipay")].map(|(who, format)| (who.to_owned(), id.clone(), format.to_owned()));
+        assert_eq!(audited, expected, "who downloaded which batch, in which format");
     }
 
     async fn a_provider_result_file_settles_lines_by_out_detail_no_and_a_replay_changes_nothing(app: TestApp) {

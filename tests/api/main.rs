@@ -14,6 +14,7 @@ mod console_browser;
 mod console_campaigns;
 mod console_cli;
 mod contract;
+mod finance_exports;
 mod groups;
 mod groups_credit;
 mod health;

@@ -59,3 +59,48 @@ impl ToSchema for CurrencyCode {}
 pub fn default_currency() -> CurrencyCode {
     CurrencyCode(*b"CNY")
 }
+
+/// Fen as yuan with two decimals, as people read money: 500 -> "5.00".
+pub fn format_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Yuan as typed ("12", "12.5", "12.50") to fen, exactly: no floating point on the way.
+pub fn parse_yuan(text: &str) -> Result<i64, &'static str> {
+    let text = text.trim();
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) {
+        return Err("请输入金额，例如 12 或 12.50（单位：元）");
+    }
+    if frac.len() > 2 {
+        return Err("金额最多两位小数（精确到分）");
+    }
+    if whole.len() > 10 {
+        return Err("金额太大");
+    }
+    let whole: i64 = whole.parse().map_err(|_| "金额太大")?;
+    let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    Ok(whole * 100 + frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_is_parsed_exactly_and_printed_with_two_decimals() {
+        assert_eq!(parse_yuan("12.50"), Ok(1250));
+        assert_eq!(parse_yuan(" 0.1 "), Ok(10));
+        assert_eq!(parse_yuan("1000"), Ok(100_000));
+        assert_eq!(parse_yuan("0.29"), Ok(29));
+        for bad in ["", "-1", "1.234", "1,5", "abc", ".5", "1e3", "99999999999"] {
+            assert!(parse_yuan(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_yuan(1250), "12.50");
+        assert_eq!(format_yuan(5), "0.05");
+        assert_eq!(format_yuan(-205), "-2.05");
+    }
+}

@@ -40,6 +40,7 @@ pub enum ErrorCode {
     InvalidResults,
     InvalidSignature,
     InvalidText,
+    LaunchChecklistFailed,
     MethodNotAllowed,
     MissingFile,
     NotFound,

@@ -7,6 +7,7 @@ pub mod group;
 pub mod join;
 pub mod landing;
 pub mod me;
+pub mod preview;
 pub mod render;
 mod service;
 pub mod shipping;
@@ -28,5 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shipping::submit)
         .service(verify::send)
         .service(verify::verify)
-        .service(group::show);
+        .service(group::show)
+        .service(preview::signed)
+        .service(preview::draft)
+        .service(preview::signed_link);
 }

@@ -67,22 +67,23 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", fen / 100, fen % 100)
 }
 
-/// Yuan as typed ("12", "12.5", "12.50") to fen, exactly: no floating point on the way.
-pub fn parse_yuan(text: &str) -> Result<i64, &'static str> {
-    let text = text.trim();
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(frac) {
-        return Err("请输入金额，例如 12 或 12.50（单位：元）");
+/// Yuan as typed ("12", "12.5", "12.50", "￥1,200.00") to fen, exactly: no floating
+/// point on the way, at most two decimals.
+pub fn parse_yuan(raw: &str) -> Result<i64, &'static str> {
+    const BAD: &str = "请输入金额，如 12.50（元，最多两位小数）";
+    let cleaned: String = raw
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (!frac.is_empty() && !digits(frac)) || frac.len() > 2 || whole.len() > 12 {
+        return Err(BAD);
     }
-    if frac.len() > 2 {
-        return Err("金额最多两位小数（精确到分）");
-    }
-    if whole.len() > 10 {
-        return Err("金额太大");
-    }
-    let whole: i64 = whole.parse().map_err(|_| "金额太大")?;
-    let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    let whole: i64 = whole.parse().map_err(|_| BAD)?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| BAD)?;
     Ok(whole * 100 + frac)
 }
 
@@ -96,7 +97,17 @@ mod tests {
         assert_eq!(parse_yuan(" 0.1 "), Ok(10));
         assert_eq!(parse_yuan("1000"), Ok(100_000));
         assert_eq!(parse_yuan("0.29"), Ok(29));
-        for bad in ["", "-1", "1.234", "1,5", "abc", ".5", "1e3", "99999999999"] {
+        assert_eq!(parse_yuan(" ￥1,200.01 "), Ok(120_001));
+        for bad in [
+            "",
+            "-1",
+            "1.234",
+            "abc",
+            ".5",
+            "1e3",
+            "1 2",
+            "9999999999999",
+        ] {
             assert!(parse_yuan(bad).is_err(), "{bad}");
         }
         assert_eq!(format_yuan(1250), "12.50");

@@ -9,6 +9,7 @@ mod admin_auth;
 mod assets;
 mod campaigns;
 mod checklist;
+mod console_editor;
 mod contract;
 mod groups;
 mod groups_credit;

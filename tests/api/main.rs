@@ -9,6 +9,7 @@ mod admin_auth;
 mod assets;
 mod audit;
 mod campaigns;
+mod console_audit;
 mod console_auth;
 mod console_browser;
 mod console_campaigns;

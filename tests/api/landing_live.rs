@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{mobile, phone, TestApp};
+use crate::helpers::{mobile, phone};
 use crate::landing::{csrf_from, page, unescape};
 
 fn rules_section(html: &str) -> &str {

@@ -15,6 +15,7 @@
 
 mod audit;
 mod campaigns;
+mod editor;
 pub mod error;
 pub mod format;
 mod login;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(audit::configure)
     .map(campaigns::configure)
     .map(reviews::configure)
+    .map(editor::configure)
     .map(tokens::configure)
     .map(users::configure);
 }

@@ -7,12 +7,9 @@ fn beijing_zone() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// Fen as yuan with two decimals: 1250 -> "12.50", -5 -> "-0.05".
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
+/// Fen as yuan with two decimals: 1250 -> "12.50", -5 -> "-0.05" (as the finance
+/// exports write it).
+pub use crate::rewards::finance_format::yuan;
 
 /// Yuan as typed ("12", "12.5", "12.50", "￥1,200.00") into fen; at most two decimals.
 pub fn parse_yuan(raw: &str) -> Result<i64, &'static str> {

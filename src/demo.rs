@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::assets::{inspect, service as asset_service, store as assets};
+use crate::assets::{service as uploads, store as assets};
 use crate::audit::Actor;
 use crate::campaigns::model::Status;
 use crate::campaigns::store as campaigns;
@@ -29,7 +29,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             let mut input = template(state, SLUG, "春茶上新 · 邀友品鉴").await?;
             input.status = Some(Status::Active);
             let campaign = crate::campaigns::service::create(state, input, &demo).await?;
-            let qr = asset_service::upload(state, GROUP_QR.to_vec(), &demo).await?;
+            let qr = uploads::upload(state, GROUP_QR.to_vec(), &demo).await?;
             for name in ["春茶品鉴1群", "春茶品鉴2群"] {
                 let group: GroupInput = serde_json::from_value(
                     json!({"name": name, "capacity": 200, "qr_asset": qr.id}),
@@ -83,6 +83,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
 async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
     use crate::users::{password, service, service::UserError};
     let base = &state.settings.public_url;
+    let demo = Actor::system("demo");
     let fixed = std::env::var("FISSION_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
@@ -92,9 +93,9 @@ async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
         ("admin@demo.fission", crate::auth::Role::Admin),
     ] {
         let secret = fixed.clone().unwrap_or_else(password::generate);
-        match service::create(&state.db, email, role, &secret).await {
+        match service::create(&state.db, email, role, &secret, &demo).await {
             Err(UserError::EmailTaken) => {
-                service::change_password(&state.db, email, &secret).await?;
+                service::change_password(&state.db, email, &secret, &demo).await?;
             }
             other => {
                 other?;
@@ -114,17 +115,7 @@ pub async fn template(state: &AppState, slug: &str, title: &str) -> anyhow::Resu
     let sha = hex::encode(Sha256::digest(BACKGROUND));
     let background = match assets::by_sha256(&state.db, &sha).await? {
         Some(existing) => existing,
-        None => {
-            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
-            state
-                .db
-                .write_tx(move |tx| {
-                    Box::pin(async move {
-                        assets::insert(tx, &info, BACKGROUND, "template", Utc::now()).await
-                    })
-                })
-                .await?
-        }
+        None => uploads::upload(state, BACKGROUND.to_vec(), &Actor::system("template")).await?,
     };
     Ok(serde_json::from_value(body(slug, title, &background.id))?)
 }

@@ -2,6 +2,7 @@
 //! made through the admin API or the console writes one entry in the transaction of the
 //! change itself, so a change and its entry are stored together or not at all.
 
+pub mod diff;
 mod handlers;
 pub mod model;
 mod service;

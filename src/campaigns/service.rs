@@ -4,6 +4,7 @@
 use chrono::Utc;
 use serde_json::Value;
 
+use super::checklist;
 use super::model::{Campaign, CampaignInput, Status};
 use super::slug::Slug;
 use super::store::{self, StoreError};
@@ -133,16 +134,14 @@ pub async fn load(db: &Db, slug: &str) -> Result<Campaign, ApiError> {
         .ok_or_else(|| ApiError::not_found("campaign"))
 }
 
-/// Applies a JSON merge patch; the result is checked like a new campaign, and the
-/// change is refused if someone else changed the campaign meanwhile. Audited with the
-/// whole campaign body (rules and budget included) before and after.
-pub async fn change(
-    state: &AppState,
+/// The campaign as it stands and the body it would have after a JSON merge patch, checked
+/// like a new campaign; nothing is stored (the editor's preview shows such drafts).
+pub async fn draft(
+    db: &Db,
     slug: &str,
     patch: Value,
-    actor: &Actor,
-) -> Result<Campaign, ApiError> {
-    let current = load(&state.db, slug).await?;
+) -> Result<(Campaign, CampaignInput), ApiError> {
+    let current = load(db, slug).await?;
     if !patch.is_object() {
         return Err(ApiError::invalid(
             ErrorCode::InvalidCampaign,
@@ -153,19 +152,36 @@ pub async fn change(
     merge(&mut merged, patch);
     let input: CampaignInput = serde_json::from_value(merged)
         .map_err(|e| ApiError::invalid(ErrorCode::InvalidCampaign, e.to_string()))?;
-    let new_slug = check(&state.db, &input).await?;
+    let new_slug = check(db, &input).await?;
     if new_slug != current.slug {
         return Err(ApiError::invalid(
             ErrorCode::SlugImmutable,
             "a campaign's slug is printed on its posters and cannot change",
         ));
     }
+    Ok((current, input))
+}
+
+/// Applies a JSON merge patch; the result is checked like a new campaign, and the
+/// change is refused if someone else changed the campaign meanwhile. Going live from any
+/// other status needs the launch checklist to pass. Audited with the whole campaign body
+/// (rules and budget included) before and after.
+pub async fn change(
+    state: &AppState,
+    slug: &str,
+    patch: Value,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
+    let (current, input) = draft(&state.db, slug, patch).await?;
     let granted = current.budget_granted;
     if input.budget.map_or(granted > 0, |b| b.amount < granted) {
         return Err(ApiError::invalid(
             ErrorCode::BudgetBelowGranted,
             format!("{granted} is already granted"),
         ));
+    }
+    if input.status == Some(Status::Active) && current.status != Status::Active {
+        checklist::ensure_ready(state, &current.revised(&input)).await?;
     }
     let actor = actor.clone();
     let campaign = state

@@ -14,6 +14,7 @@
 //! people: [`format`] (yuan, Beijing time). Handlers return `Result<_, ConsoleError>`.
 
 mod campaigns;
+mod editor;
 pub mod error;
 pub mod format;
 mod login;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
     })
     .map(campaigns::configure)
+    .map(editor::configure)
     .map(tokens::configure)
     .map(users::configure);
 }

@@ -12,6 +12,7 @@ use chrono::Utc;
 use subtle::ConstantTimeEq;
 
 use super::error::ConsoleError;
+use crate::audit::Actor;
 use crate::auth::Access;
 use crate::pages::csrf::same_origin;
 use crate::state::AppState;
@@ -71,9 +72,9 @@ impl<A: Access> Console<A> {
         &self.session_id
     }
 
-    /// Who the audit log names for a change made in this session.
-    pub fn actor(&self) -> crate::audit::Actor {
-        crate::audit::Actor::user(&self.user.id, &self.user.email)
+    /// The signed-in user as the audit log names who acted.
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.user)
     }
 }
 

@@ -41,6 +41,7 @@ pub enum ErrorCode {
     InvalidResults,
     InvalidSignature,
     InvalidText,
+    LaunchChecklistFailed,
     MethodNotAllowed,
     MissingFile,
     NotFound,

@@ -20,7 +20,7 @@ fn parse_file(file: &str) -> Option<(InviteCode, PosterFormat)> {
     Some((InviteCode::parse(code)?, format))
 }
 
-fn layout(campaign: &Campaign) -> PosterLayout {
+pub(crate) fn layout(campaign: &Campaign) -> PosterLayout {
     let poster = campaign.spec.poster.clone();
     let qr = poster.as_ref().map(|p| p.qr).unwrap_or_default();
     let name = poster.as_ref().and_then(|p| p.name);
@@ -35,7 +35,7 @@ fn layout(campaign: &Campaign) -> PosterLayout {
     }
 }
 
-async fn background(
+pub(crate) async fn background(
     state: &AppState,
     campaign: &Campaign,
 ) -> Result<Option<Arc<image::RgbImage>>, ApiError> {

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod handlers;
 pub mod render;
+pub mod sample;
 pub mod service;
 
 pub use service::PosterService;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
+use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer, RenderError};
 use crate::campaigns::Campaign;
 
 const MEMORY_BYTES: usize = 128 << 20;
@@ -150,6 +150,28 @@ impl PosterService {
         backgrounds.insert(asset_id.to_owned(), image);
     }
 
+    /// Renders on a blocking thread without caching: a sample or a check, never served.
+    pub async fn render_uncached(
+        &self,
+        background: Option<Arc<image::RgbImage>>,
+        layout: PosterLayout,
+        url: String,
+    ) -> anyhow::Result<Vec<u8>> {
+        let renderer = self.renderer.clone();
+        let bytes = actix_web::web::block(move || {
+            draw(
+                &renderer,
+                background.as_deref(),
+                &layout,
+                &url,
+                ANONYMOUS_LABEL,
+                PosterFormat::Png,
+            )
+        })
+        .await??;
+        Ok(bytes)
+    }
+
     /// Renders on a blocking thread and stores the result in both caches.
     pub async fn render(
         &self,
@@ -162,16 +184,15 @@ impl PosterService {
         let (campaign_id, fingerprint, code, format) = key;
         let renderer = self.renderer.clone();
         let bytes = actix_web::web::block(move || {
-            let fallback;
-            let bg = match &background {
-                Some(bg) => bg.as_ref(),
-                None => {
-                    fallback = default_background(720, 1280);
-                    &fallback
-                }
-            };
             let label = poster_label(nickname.as_deref());
-            renderer.render(bg, &layout, &url, label, format)
+            draw(
+                &renderer,
+                background.as_deref(),
+                &layout,
+                &url,
+                label,
+                format,
+            )
         })
         .await??;
         let bytes = Bytes::from(bytes);
@@ -181,6 +202,21 @@ impl PosterService {
         }
         self.remember(path.to_string_lossy().into_owned(), bytes.clone());
         Ok(bytes)
+    }
+}
+
+/// Draws on the campaign's background, or on the default 720x1280 one when it has none.
+fn draw(
+    renderer: &PosterRenderer,
+    background: Option<&image::RgbImage>,
+    layout: &PosterLayout,
+    url: &str,
+    label: &str,
+    format: PosterFormat,
+) -> Result<Vec<u8>, RenderError> {
+    match background {
+        Some(bg) => renderer.render(bg, layout, url, label, format),
+        None => renderer.render(&default_background(720, 1280), layout, url, label, format),
     }
 }
 

@@ -40,11 +40,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[post("/api/v1/campaigns")]
 pub async fn create(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     body: web::Json<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = service::create(&state, body.into_inner()).await?;
+    let campaign = service::create(&state, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Created().json(CampaignView::new(&campaign, &state.settings.public_url)))
 }
 
@@ -125,12 +125,12 @@ pub async fn read(
 )]
 #[patch("/api/v1/campaigns/{slug}")]
 pub async fn change(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = service::change(&state, &slug, body.into_inner()).await?;
+    let campaign = service::change(&state, &slug, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(CampaignView::new(&campaign, &state.settings.public_url)))
 }
 

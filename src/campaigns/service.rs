@@ -10,6 +10,7 @@ use super::slug::Slug;
 use super::store::{self, StoreError};
 use super::validate::validate;
 use crate::assets;
+use crate::audit::{self, snapshot, Actor};
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::merge_patch::merge;
@@ -69,10 +70,35 @@ async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {
     Ok((meta.width, meta.height))
 }
 
-pub async fn create(state: &AppState, input: CampaignInput) -> Result<Campaign, ApiError> {
+/// Stores a new campaign, audited.
+pub async fn create(
+    state: &AppState,
+    input: CampaignInput,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
     let slug = check(&state.db, &input).await?;
-    let campaign = store::insert(&state.db, &slug, &input, Utc::now()).await?;
-    state.campaigns.invalidate(slug.as_str());
+    let actor = actor.clone();
+    let campaign = state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let c = store::insert(tx, &slug, &input, Utc::now()).await?;
+                let after = snapshot(&c.as_input());
+                audit::record(
+                    tx,
+                    &actor,
+                    "campaign.created",
+                    Some(&c.id),
+                    c.slug.as_str(),
+                    None,
+                    after,
+                )
+                .await?;
+                Ok::<_, StoreError>(c)
+            })
+        })
+        .await?;
+    state.campaigns.invalidate(campaign.slug.as_str());
     Ok(campaign)
 }
 
@@ -83,12 +109,13 @@ pub async fn clone_as(
     from: &str,
     slug: &str,
     title: &str,
+    actor: &Actor,
 ) -> Result<Campaign, ApiError> {
     let mut input = load(&state.db, from).await?.as_input();
     input.slug = slug.to_owned();
     input.title = title.to_owned();
     input.status = Some(Status::Draft);
-    create(state, input).await
+    create(state, input, actor).await
 }
 
 pub async fn list(
@@ -137,8 +164,14 @@ pub async fn draft(
 
 /// Applies a JSON merge patch; the result is checked like a new campaign, and the
 /// change is refused if someone else changed the campaign meanwhile. Going live from any
-/// other status needs the launch checklist to pass.
-pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campaign, ApiError> {
+/// other status needs the launch checklist to pass. Audited with the whole campaign body
+/// (rules and budget included) before and after.
+pub async fn change(
+    state: &AppState,
+    slug: &str,
+    patch: Value,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
     let (current, input) = draft(&state.db, slug, patch).await?;
     let granted = current.budget_granted;
     if input.budget.map_or(granted > 0, |b| b.amount < granted) {
@@ -150,7 +183,27 @@ pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campai
     if input.status == Some(Status::Active) && current.status != Status::Active {
         checklist::ensure_ready(state, &current.revised(&input)).await?;
     }
-    let campaign = store::update(&state.db, &current, &input, Utc::now()).await?;
+    let actor = actor.clone();
+    let campaign = state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let c = store::update(tx, &current, &input, Utc::now()).await?;
+                let (before, after) = (snapshot(&current.as_input()), snapshot(&c.as_input()));
+                audit::record(
+                    tx,
+                    &actor,
+                    "campaign.changed",
+                    Some(&c.id),
+                    c.slug.as_str(),
+                    before,
+                    after,
+                )
+                .await?;
+                Ok::<_, StoreError>(c)
+            })
+        })
+        .await?;
     state.campaigns.invalidate(campaign.slug.as_str());
     Ok(campaign)
 }

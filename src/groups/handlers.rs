@@ -40,12 +40,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[post("/api/v1/campaigns/{slug}/groups")]
 pub async fn create(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<GroupInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = service::create(&state, &slug, body.into_inner()).await?;
+    let group = service::create(&state, &slug, body.into_inner(), &auth.actor()).await?;
     let view = GroupView::new(&group, to_ms(Utc::now()));
     Ok(HttpResponse::Created().json(view))
 }
@@ -97,13 +97,13 @@ pub async fn list(
 )]
 #[patch("/api/v1/campaigns/{slug}/groups/{id}")]
 pub async fn change(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<GroupPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let group = service::change(&state, &slug, &id, body.into_inner()).await?;
+    let group = service::change(&state, &slug, &id, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(GroupView::new(&group, to_ms(Utc::now()))))
 }
 
@@ -134,12 +134,12 @@ pub struct MemberList(String);
 )]
 #[post("/api/v1/campaigns/{slug}/groups/{id}/members")]
 pub async fn import_members(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let report = service::import_members(&state, &slug, &id, &body).await?;
+    let report = service::import_members(&state, &slug, &id, &body, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(report))
 }

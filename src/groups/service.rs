@@ -8,9 +8,10 @@ use chrono::Utc;
 use super::event_store::{self, StoredEvent};
 use super::ingest::{self, Incoming, Outcome};
 use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source};
-use super::views::{GroupPatch, ImportReport, WebhookReport};
+use super::views::{GroupPatch, GroupView, ImportReport, WebhookReport};
 use super::{import, member_list, store};
 use crate::assets;
+use crate::audit::{self, snapshot, Actor};
 use crate::campaigns::service::load;
 use crate::campaigns::{store as campaigns, Campaign};
 use crate::db::time::{from_ms, to_ms};
@@ -44,10 +45,40 @@ pub async fn load_group(
         .ok_or_else(|| ApiError::not_found("group"))
 }
 
-pub async fn create(state: &AppState, slug: &str, input: GroupInput) -> Result<Group, ApiError> {
+/// The group as its audit entries keep it.
+fn audited(group: &Group, now_ms: i64) -> Option<serde_json::Value> {
+    snapshot(&GroupView::new(group, now_ms))
+}
+
+pub async fn create(
+    state: &AppState,
+    slug: &str,
+    input: GroupInput,
+    actor: &Actor,
+) -> Result<Group, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let input = checked(state, input).await?;
-    Ok(store::insert(&state.db, &campaign.id, &input, to_ms(Utc::now())).await?)
+    let actor = actor.clone();
+    let now = to_ms(Utc::now());
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let g = store::insert(tx, &campaign.id, &input, now).await?;
+                audit::record(
+                    tx,
+                    &actor,
+                    "group.created",
+                    Some(&campaign.id),
+                    &g.id,
+                    None,
+                    audited(&g, now),
+                )
+                .await?;
+                Ok::<_, ApiError>(g)
+            })
+        })
+        .await
 }
 
 /// The campaign's groups, and whether one of them is open to the live code.
@@ -69,6 +100,7 @@ pub async fn change(
     slug: &str,
     id: &str,
     patch: GroupPatch,
+    actor: &Actor,
 ) -> Result<Group, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let current = load_group(state, &campaign, id).await?;
@@ -81,23 +113,72 @@ pub async fn change(
     input.position = patch.position.or(input.position);
     input.closed = patch.closed.unwrap_or(input.closed);
     let input = checked(state, input).await?;
-    store::update(&state.db, &current.id, &input, to_ms(Utc::now()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("group"))
+    let action = match (current.closed, input.closed) {
+        (false, true) => "group.closed",
+        (true, false) => "group.reopened",
+        _ => "group.changed",
+    };
+    let actor = actor.clone();
+    let now = to_ms(Utc::now());
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let g = store::update(tx, &current.id, &input, now)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("group"))?;
+                let (before, after) = (audited(&current, now), audited(&g, now));
+                audit::record(
+                    tx,
+                    &actor,
+                    action,
+                    Some(&g.campaign_id),
+                    &g.id,
+                    before,
+                    after,
+                )
+                .await?;
+                Ok(g)
+            })
+        })
+        .await
 }
 
-/// Applies a member-list export (CSV) to the group.
+/// Applies a member-list export (CSV) to the group. Its events are applied in
+/// transactions of their own (replaying them is harmless); the audit entry with what
+/// the import did follows them.
 pub async fn import_members(
     state: &AppState,
     slug: &str,
     id: &str,
     csv: &[u8],
+    actor: &Actor,
 ) -> Result<ImportReport, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
     let rows = member_list::parse(csv, state.settings.report_utc_offset_minutes)
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
-    Ok(import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?)
+    let report = import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?;
+    let (actor, after) = (actor.clone(), snapshot(&report));
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let campaign = Some(campaign.id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "group.members_imported",
+                    campaign,
+                    &group.id,
+                    None,
+                    after,
+                )
+                .await
+            })
+        })
+        .await?;
+    Ok(report)
 }
 
 /// A campaign's events with one status (`unmatched`, `applied` or `stale`).
@@ -132,6 +213,7 @@ pub async fn match_event(
     slug: &str,
     event_id: &str,
     participant_code: &str,
+    actor: &Actor,
 ) -> Result<Participant, ApiError> {
     let already =
         || ApiError::conflict(ErrorCode::AlreadyMatched, "this event was already applied");
@@ -161,7 +243,17 @@ pub async fn match_event(
         member_ref: stored.member_ref,
         at: from_ms(stored.occurred_at),
     };
-    if !ingest::match_by_hand(&state.db, &group, &campaign, &participant.id, &event).await? {
+    let after = serde_json::json!({"event": event.id, "participant": participant.code});
+    let matched = ingest::match_by_hand(
+        &state.db,
+        &group,
+        &campaign,
+        &participant.id,
+        &event,
+        actor,
+        after,
+    );
+    if !matched.await? {
         return Err(already());
     }
     Ok(participant)

@@ -4,11 +4,11 @@ use anyhow::Context;
 
 use super::model::{Group, GroupInput, COLUMNS};
 use crate::db::time::to_ms;
-use crate::db::Db;
-use crate::with_db;
+use crate::db::{Db, Tx};
+use crate::{on_tx, with_db};
 
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign_id: &str,
     input: &GroupInput,
     now_ms: i64,
@@ -19,7 +19,7 @@ pub async fn insert(
                  COALESCE($8, (SELECT COALESCE(MAX(position), -1) + 1 FROM groups WHERE campaign_id = $2)), $9, $10, $10) \
          RETURNING {COLUMNS}"
     );
-    with_db!(db, write, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(uuid::Uuid::now_v7().simple().to_string())
             .bind(campaign_id)
@@ -31,14 +31,14 @@ pub async fn insert(
             .bind(input.position)
             .bind(input.closed)
             .bind(now_ms)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
     })
     .context("adding a group")
 }
 
 pub async fn update(
-    db: &Db,
+    tx: &mut Tx<'_>,
     group_id: &str,
     input: &GroupInput,
     now_ms: i64,
@@ -47,7 +47,7 @@ pub async fn update(
         "UPDATE groups SET name = $1, kind = $2, capacity = $3, qr_asset = $4, expires_at = $5, \
          position = COALESCE($6, position), closed = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
     );
-    with_db!(db, write, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(input.name.trim())
             .bind(input.kind)
@@ -58,7 +58,7 @@ pub async fn update(
             .bind(input.closed)
             .bind(now_ms)
             .bind(group_id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
     })
     .context("changing a group")

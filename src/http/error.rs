@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    AlreadyDecided,
     AlreadyMatched,
     BudgetBelowGranted,
     CampaignNotOpen,
@@ -44,6 +45,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     MissingFile,
     NotFound,
+    NotHeld,
     PayloadTooLarge,
     PosterMisconfigured,
     PosterQrOutside,

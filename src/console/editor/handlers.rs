@@ -107,7 +107,7 @@ pub async fn save(
     } else {
         match form::to_patch(&values) {
             Err(errors) => errors,
-            Ok(patch) => match service::change(&state, &slug, patch).await {
+            Ok(patch) => match service::change(&state, &slug, patch, &console.actor()).await {
                 Ok(_) => return Ok(see_other(format!("/admin/campaigns/{slug}?saved=1"))),
                 Err(e) => as_fields(e)?,
             },
@@ -151,7 +151,7 @@ pub async fn change_status(
     if !["active", "paused", "ended"].contains(&status) {
         return Err(ConsoleError::NotFound);
     }
-    match service::change(&state, &slug, json!({"status": status})).await {
+    match service::change(&state, &slug, json!({"status": status}), &console.actor()).await {
         Ok(_) => Ok(see_other(format!(
             "/admin/campaigns/{slug}?status={status}"
         ))),

@@ -29,8 +29,8 @@ pub enum Level {
 /// One thing checked before launch.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckItem {
-    /// Stable: `poster`, `groups`, `budget`, `wechat_words`, `group_promise`,
-    /// `amount_promise`, `consent`.
+    /// Stable: `poster`, `groups`, `budget`, `wechat_words` (blocking); `poster_small`,
+    /// `group_promise`, `amount_promise`, `consent` (warnings).
     pub id: String,
     pub level: Level,
     pub passed: bool,
@@ -117,6 +117,19 @@ pub fn judge(c: &Campaign, facts: &Facts) -> Checklist {
         message,
         format!("{editor}/poster"),
     )];
+    let small = facts.poster != SampleCheck::ReadsFullSizeOnly;
+    let message = if small {
+        "海报缩小一半后二维码仍可识别".to_owned()
+    } else {
+        "海报缩小一半后（在屏幕上看小图、远处扫码）二维码无法识别：建议放大二维码".to_owned()
+    };
+    items.push(item(
+        "poster_small",
+        Level::Warning,
+        small,
+        message,
+        format!("{editor}/poster"),
+    ));
     let (passed, message) = groups(c, facts.open_groups);
     items.push(item(
         "groups",
@@ -215,7 +228,9 @@ fn poster(c: &Campaign, sample: &SampleCheck) -> (bool, String) {
         .is_some_and(|p| p.background_asset.is_some());
     match sample {
         _ if !has_background => (false, "尚未上传海报背景图".into()),
-        SampleCheck::Reads => (true, "海报背景已设置，示例海报的二维码可以识别".into()),
+        SampleCheck::Reads | SampleCheck::ReadsFullSizeOnly => {
+            (true, "海报背景已设置，示例海报的二维码可以识别".into())
+        }
         SampleCheck::Unreadable(why) => (false, why.clone()),
     }
 }
@@ -280,4 +295,55 @@ fn budget(c: &Campaign) -> (bool, String) {
             yuan(first)
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaigns::model::Spec;
+    use crate::campaigns::settings::Poster;
+    use crate::campaigns::Slug;
+
+    fn campaign() -> Campaign {
+        let spec = Spec {
+            poster: Some(Poster {
+                background_asset: Some("bg".into()),
+                qr: Default::default(),
+                name: None,
+            }),
+            ..Spec::default()
+        };
+        Campaign {
+            id: "c1".into(),
+            slug: Slug::parse("tea").unwrap(),
+            title: "春茶".into(),
+            status: crate::campaigns::Status::Draft,
+            starts_at: None,
+            ends_at: None,
+            budget: None,
+            budget_granted: 0,
+            spec,
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn passed(list: &Checklist, id: &str) -> bool {
+        list.items.iter().find(|i| i.id == id).unwrap().passed
+    }
+
+    #[test]
+    fn an_unreadable_poster_blocks_and_a_small_one_only_warns() {
+        let facts = |poster| Facts {
+            poster,
+            open_groups: 0,
+        };
+        let list = judge(&campaign(), &facts(SampleCheck::Unreadable("太小".into())));
+        assert!(!list.ready && !passed(&list, "poster"));
+        let list = judge(&campaign(), &facts(SampleCheck::ReadsFullSizeOnly));
+        assert!(list.ready && passed(&list, "poster") && !passed(&list, "poster_small"));
+        let list = judge(&campaign(), &facts(SampleCheck::Reads));
+        assert!(list.ready && passed(&list, "poster_small"));
+    }
 }

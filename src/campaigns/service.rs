@@ -137,11 +137,11 @@ pub async fn load(db: &Db, slug: &str) -> Result<Campaign, ApiError> {
 /// The campaign as it stands and the body it would have after a JSON merge patch, checked
 /// like a new campaign; nothing is stored (the editor's preview shows such drafts).
 pub async fn draft(
-    db: &Db,
+    state: &AppState,
     slug: &str,
     patch: Value,
 ) -> Result<(Campaign, CampaignInput), ApiError> {
-    let current = load(db, slug).await?;
+    let current = load(&state.db, slug).await?;
     if !patch.is_object() {
         return Err(ApiError::invalid(
             ErrorCode::InvalidCampaign,
@@ -152,7 +152,7 @@ pub async fn draft(
     merge(&mut merged, patch);
     let input: CampaignInput = serde_json::from_value(merged)
         .map_err(|e| ApiError::invalid(ErrorCode::InvalidCampaign, e.to_string()))?;
-    let new_slug = check(db, &input).await?;
+    let new_slug = check(&state.db, &input).await?;
     if new_slug != current.slug {
         return Err(ApiError::invalid(
             ErrorCode::SlugImmutable,
@@ -172,7 +172,7 @@ pub async fn change(
     patch: Value,
     actor: &Actor,
 ) -> Result<Campaign, ApiError> {
-    let (current, input) = draft(&state.db, slug, patch).await?;
+    let (current, input) = draft(state, slug, patch).await?;
     let granted = current.budget_granted;
     if input.budget.map_or(granted > 0, |b| b.amount < granted) {
         return Err(ApiError::invalid(

@@ -183,7 +183,7 @@ pub async fn draft(
     slug: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (current, input) = service::draft(&state.db, &slug, body.into_inner()).await?;
+    let (current, input) = service::draft(&state, &slug, body.into_inner()).await?;
     Ok(render(&state, &current.revised(&input)))
 }
 

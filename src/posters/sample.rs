@@ -16,6 +16,9 @@ const SAMPLE_CODE: &str = "sample2345";
 pub enum SampleCheck {
     /// Rendered and its code reads back as the invite link, at full and half size.
     Reads,
+    /// Reads at full size (a phone scanning the poster) but not at half size (the poster
+    /// shown small on a screen, or seen from across a room).
+    ReadsFullSizeOnly,
     /// Why not, in words for the marketer.
     Unreadable(String),
 }
@@ -47,12 +50,15 @@ pub async fn check(state: &AppState, campaign: &Campaign) -> Result<SampleCheck,
             }
         }
     };
-    let reads = actix_web::web::block(move || decode::reads_as(&bytes, &url))
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(if reads {
-        SampleCheck::Reads
-    } else {
-        SampleCheck::Unreadable("示例海报上的二维码无法识别，请放大二维码或换一张背景".into())
+    actix_web::web::block(move || {
+        if decode::decode(&bytes).as_deref() != Some(url.as_str()) {
+            SampleCheck::Unreadable("示例海报上的二维码无法识别，请放大二维码或换一张背景".into())
+        } else if decode::reads_as(&bytes, &url) {
+            SampleCheck::Reads
+        } else {
+            SampleCheck::ReadsFullSizeOnly
+        }
     })
+    .await
+    .map_err(ApiError::internal)
 }

@@ -1,75 +1,14 @@
 use serde_json::{json, Value};
 
+use fission::auth::Role;
+
 use crate::both_backends;
+use crate::console_browser::{csrf_of, Browser};
 use crate::groups::add_group;
 use crate::helpers::TestApp;
 
-/// A browser signed in to the console with this role: cookies kept, redirects not followed.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    async fn signed_in(app: &TestApp, role: &str) -> Browser {
-        let email = format!("{role}@editor.test");
-        let role = fission::auth::Role::parse(role).unwrap();
-        fission::users::service::create(&app.state.db, &email, role, "correct horse battery", &fission::audit::Actor::system("test"))
-            .await
-            .unwrap();
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let browser = Browser {
-            client,
-            base: app.address.clone(),
-        };
-        let login = browser.get("/admin/login").await.text().await.unwrap();
-        let form = [
-            ("email", email.as_str()),
-            ("password", "correct horse battery"),
-            ("_csrf", &csrf_of(&login)),
-            ("next", "/admin/campaigns"),
-        ];
-        let signed = browser
-            .client
-            .post(format!("{}/admin/login", browser.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(signed.status(), 303, "signing in");
-        browser
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// The editor's form token.
-    async fn csrf(&self) -> String {
-        csrf_of(&self.get("/admin/campaigns/tea").await.text().await.unwrap())
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"_csrf\" value=\"").expect("a form token") + 20;
-    html[at..].split('"').next().unwrap().to_owned()
+async fn signed_in(app: &TestApp, role: Role) -> Browser {
+    Browser::signed_in(app, role).await.0
 }
 
 async fn campaign(app: &TestApp) -> Value {
@@ -127,14 +66,14 @@ fn form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a 
 both_backends! {
     async fn the_editor_stores_yuan_as_fen_and_beijing_time_as_utc(app: TestApp) {
         draft(&app).await;
-        let browser = Browser::signed_in(&app, "marketer").await;
+        let browser = signed_in(&app, Role::Marketer).await;
         let page = browser.get("/admin/campaigns/tea").await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains("value=\"1000.00\"") && html.contains("value=\"5.00\""), "amounts shown in yuan");
-        assert!(html.contains("id=\"checklist\"") && html.replace("&#x2F;", "/").contains("/c/tea/preview?exp="), "checklist and signed link");
+        assert!(html.contains("id=\"checklist\"") && html.contains("preview?exp="), "checklist and signed link");
         let csrf = csrf_of(&html);
-        let saved = browser.post("/admin/campaigns/tea", &form(&csrf, &[])).await;
+        let saved = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[])).await;
         assert_eq!(saved.status(), 303);
         assert_eq!(saved.headers()["location"], "/admin/campaigns/tea?saved=1");
         let c = campaign(&app).await;
@@ -153,9 +92,9 @@ both_backends! {
 
     async fn bad_input_comes_back_beside_its_field_in_chinese_and_nothing_is_saved(app: TestApp) {
         draft(&app).await;
-        let browser = Browser::signed_in(&app, "marketer").await;
-        let csrf = browser.csrf().await;
-        let refused = browser.post("/admin/campaigns/tea", &form(&csrf, &[("budget", "12.345"), ("hold_hours", "很久"), ("rule-0-value", "五元")])).await;
+        let browser = signed_in(&app, Role::Marketer).await;
+        let csrf = browser.csrf("/admin/campaigns/tea").await;
+        let refused = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[("budget", "12.345"), ("hold_hours", "很久"), ("rule-0-value", "五元")])).await;
         assert_eq!(refused.status(), 422);
         let html = refused.text().await.unwrap();
         for (field, words) in [("budget", "两位小数"), ("hold_hours", "0 到 2160"), ("rule-0-value", "请输入金额")] {
@@ -165,16 +104,16 @@ both_backends! {
         }
         assert!(html.contains("value=\"12.345\"") && html.contains("value=\"很久\"") && html.contains("value=\"五元\""), "what was typed is kept");
         // The service's own rules, in Chinese beside the field.
-        let backwards = browser.post("/admin/campaigns/tea", &form(&csrf, &[("ends_at", "2026-11-01T08:00")])).await;
+        let backwards = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[("ends_at", "2026-11-01T08:00")])).await;
         assert_eq!(backwards.status(), 422);
         assert!(backwards.text().await.unwrap().contains("结束时间必须晚于开始时间"));
-        let no_budget = browser.post("/admin/campaigns/tea", &form(&csrf, &[("budget", "")])).await;
+        let no_budget = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[("budget", "")])).await;
         assert!(no_budget.text().await.unwrap().contains("有现金奖励时必须填写预算"));
         let c = campaign(&app).await;
         assert_eq!((c["version"].as_i64(), c["budget"]["amount"].as_i64()), (Some(1), Some(100_000)), "nothing saved");
         // A form of an older version does not overwrite a newer campaign.
         app.patch_json("/api/v1/campaigns/tea", &app.admin, &json!({"title": "改过的标题"})).await;
-        let stale = browser.post("/admin/campaigns/tea", &form(&csrf, &[])).await;
+        let stale = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[])).await;
         assert_eq!(stale.status(), 422);
         assert_eq!(campaign(&app).await["title"], "改过的标题");
     }
@@ -184,17 +123,17 @@ both_backends! {
         let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let away = anonymous.get(app.url("/admin/campaigns/tea")).send().await.unwrap();
         assert_eq!(away.status(), 303);
-        let marketer = Browser::signed_in(&app, "marketer").await;
-        let forged = marketer.post("/admin/campaigns/tea", &form("not-the-token", &[])).await;
+        let marketer = signed_in(&app, Role::Marketer).await;
+        let forged = marketer.post_form("/admin/campaigns/tea", &form("not-the-token", &[])).await;
         assert_eq!(forged.status(), 403);
-        let viewer = Browser::signed_in(&app, "viewer").await;
+        let viewer = signed_in(&app, Role::Viewer).await;
         let page = viewer.get("/admin/campaigns/tea").await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains("fieldset class=\"ed-fieldset\" disabled") && !html.contains("id=\"launch\""), "read only for a viewer");
         let csrf = csrf_of(&html);
-        assert_eq!(viewer.post("/admin/campaigns/tea", &form(&csrf, &[])).await.status(), 403);
-        assert_eq!(viewer.post("/admin/campaigns/tea/status", &[("_csrf", csrf.as_str()), ("status", "active")]).await.status(), 403);
+        assert_eq!(viewer.post_form("/admin/campaigns/tea", &form(&csrf, &[])).await.status(), 403);
+        assert_eq!(viewer.post_form("/admin/campaigns/tea/status", &[("_csrf", csrf.as_str()), ("status", "active")]).await.status(), 403);
         assert_eq!(campaign(&app).await["version"], 1);
     }
 
@@ -202,28 +141,28 @@ both_backends! {
         draft(&app).await;
         let bg = app.upload_png(720, 1280).await;
         app.patch_json("/api/v1/campaigns/tea", &app.admin, &json!({"poster": {"background_asset": bg["id"]}})).await;
-        let browser = Browser::signed_in(&app, "marketer").await;
-        let csrf = browser.csrf().await;
-        let preview = browser.post("/admin/campaigns/tea/preview", &form(&csrf, &[("hero_headline", "只在预览里的标题")])).await;
+        let browser = signed_in(&app, Role::Marketer).await;
+        let csrf = browser.csrf("/admin/campaigns/tea").await;
+        let preview = browser.post_form("/admin/campaigns/tea/preview", &form(&csrf, &[("hero_headline", "只在预览里的标题")])).await;
         assert_eq!(preview.status(), 200);
         let html = preview.text().await.unwrap();
         assert!(html.contains("只在预览里的标题") && html.contains("preview-ribbon"));
-        let broken = browser.post("/admin/campaigns/tea/preview", &form(&csrf, &[("budget", "abc")])).await;
+        let broken = browser.post_form("/admin/campaigns/tea/preview", &form(&csrf, &[("budget", "abc")])).await;
         assert_eq!(broken.status(), 422);
         assert!(broken.text().await.unwrap().contains("请输入金额"));
         assert_eq!(campaign(&app).await["version"], 2, "previews store nothing");
 
-        let saved = browser.post("/admin/campaigns/tea", &form(&csrf, &[("version", "2")])).await;
+        let saved = browser.post_form("/admin/campaigns/tea", &form(&csrf, &[("version", "2")])).await;
         assert_eq!(saved.status(), 303);
         let editor = browser.get("/admin/campaigns/tea").await.text().await.unwrap();
         assert!(editor.contains("id=\"launch\"") && editor.contains(" disabled>"), "launch waits for a group");
         let launch = [("_csrf", csrf.as_str()), ("status", "active")];
-        let refused = browser.post("/admin/campaigns/tea/status", &launch).await;
+        let refused = browser.post_form("/admin/campaigns/tea/status", &launch).await;
         assert_eq!(refused.status(), 422);
         assert!(refused.text().await.unwrap().contains("上线检查未通过"));
         assert_eq!(campaign(&app).await["status"], "draft");
         add_group(&app, "tea", "品鉴1群", 200).await;
-        let launched = browser.post("/admin/campaigns/tea/status", &launch).await;
+        let launched = browser.post_form("/admin/campaigns/tea/status", &launch).await;
         assert_eq!(launched.status(), 303);
         assert_eq!(campaign(&app).await["status"], "active");
     }

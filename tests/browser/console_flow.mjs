@@ -120,7 +120,7 @@ try {
     await page.mouse.up();
     const changed = await page.waitForFunction((s) => { const i = document.querySelector('img#poster-preview'); return i && i.getAttribute('src') !== s && i.complete; }, before, { timeout: 15000 }).then(() => true, () => false);
     check('moving the QR box changes the server preview', changed);
-    const save = page.locator('form button[type=submit]:has-text("保存")').first();
+    const save = page.locator('#poster-form button[type=submit]');
     if (await save.count()) await Promise.all([page.waitForNavigation().catch(() => {}), save.click()]);
     await page.screenshot({ path: `${out}/console-flow-poster.png` });
   }

@@ -48,6 +48,7 @@ async fn render<A: crate::auth::Access>(
     campaign: &Campaign,
     values: Values,
     errors: FieldErrors,
+    notice: &str,
 ) -> Result<HttpResponse, ConsoleError> {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -58,6 +59,7 @@ async fn render<A: crate::auth::Access>(
     let view = editor_view(state, campaign, values, errors, list);
     let mut ctx = tera::Context::new();
     ctx.insert("e", &view);
+    ctx.insert("notice", notice);
     Ok(page_with_status(
         state,
         console,
@@ -77,15 +79,36 @@ fn as_fields(err: ApiError) -> Result<FieldErrors, ConsoleError> {
     }
 }
 
+/// What the page says after a redirect: `?saved=1`, `?status=active` ...
+#[derive(serde::Deserialize)]
+pub struct Done {
+    saved: Option<String>,
+    status: Option<String>,
+}
+
 #[get("/admin/campaigns/{slug}")]
 pub async fn show(
     console: Console<ReadAccess>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    done: web::Query<Done>,
 ) -> Result<HttpResponse, ConsoleError> {
     let campaign = service::load(&state.db, &slug).await?;
     let values = values_of(&campaign);
-    render(&state, &console, &campaign, values, FieldErrors::new()).await
+    let notice = match (&done.saved, done.status.as_deref()) {
+        (Some(_), _) => "saved",
+        (_, Some(s @ ("active" | "paused" | "ended"))) => s,
+        _ => "",
+    };
+    render(
+        &state,
+        &console,
+        &campaign,
+        values,
+        FieldErrors::new(),
+        notice,
+    )
+    .await
 }
 
 #[post("/admin/campaigns/{slug}")]
@@ -113,7 +136,7 @@ pub async fn save(
             },
         }
     };
-    render(&state, &console, &campaign, values, errors).await
+    render(&state, &console, &campaign, values, errors, "").await
 }
 
 /// The unsaved form as the phone page it would make, for the editor's phone frame.
@@ -128,7 +151,7 @@ pub async fn draft_preview(
     let values = posted_form(&console, &req, &body)?;
     let errors = match form::to_patch(&values) {
         Err(errors) => errors,
-        Ok(patch) => match service::draft(&state.db, &slug, patch).await {
+        Ok(patch) => match service::draft(&state, &slug, patch).await {
             Ok((current, input)) => return Ok(preview::render(&state, &current.revised(&input))),
             Err(e) => as_fields(e)?,
         },
@@ -159,7 +182,7 @@ pub async fn change_status(
             let errors = as_fields(e)?;
             let campaign = service::load(&state.db, &slug).await?;
             let values = values_of(&campaign);
-            render(&state, &console, &campaign, values, errors).await
+            render(&state, &console, &campaign, values, errors, "").await
         }
     }
 }

@@ -162,6 +162,7 @@ async fn spawn_on(
         api: Client::new(
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(IDLE)
                 .build()
                 .unwrap(),
         ),
@@ -173,11 +174,16 @@ async fn spawn_on(
     }
 }
 
+/// Idle connections are dropped before the server's keep-alive (5 s) closes them, so a
+/// slow step between two requests never meets a connection closing under it.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A phone browser: keeps cookies, does not follow redirects, says it is WeChat.
 pub fn phone() -> Client {
     Client::new(reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(IDLE)
         .user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47")
         .build()
         .unwrap())

@@ -5,6 +5,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::model::{Campaign, CampaignInput, Status};
+use super::settings::Poster;
 use super::slug::Slug;
 use super::store::{self, StoreError};
 use super::validate::validate;
@@ -12,6 +13,7 @@ use crate::assets;
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::merge_patch::merge;
+use crate::posters::design;
 use crate::state::AppState;
 
 impl From<StoreError> for ApiError {
@@ -30,29 +32,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Without a background, posters use the default 720x1280 one.
-const DEFAULT_POSTER: (i64, i64) = (720, 1280);
-
-/// The body's own rules, then what it refers to: assets exist, the QR code fits.
-async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
+/// The body's own rules, then what it refers to: assets exist, the QR code fits and, for
+/// a layout that is new or changed (`before` is the saved one), scans from a sample poster.
+async fn check(
+    state: &AppState,
+    input: &CampaignInput,
+    before: Option<&Poster>,
+) -> Result<Slug, ApiError> {
+    let db = &state.db;
     let slug = validate(input).map_err(|m| ApiError::invalid(ErrorCode::InvalidCampaign, m))?;
     if let Some(id) = &input.spec.page.hero.image_asset {
         asset_size(db, id).await?;
     }
     if let Some(poster) = &input.spec.poster {
-        let (width, height) = match &poster.background_asset {
-            Some(id) => asset_size(db, id).await?,
-            None => DEFAULT_POSTER,
-        };
-        let q = poster.qr;
-        let (right, bottom) = (q.x + q.size, q.y + q.size);
-        if i64::from(right) > width || i64::from(bottom) > height {
-            return Err(ApiError::invalid(
-                ErrorCode::PosterQrOutside,
-                format!(
-                    "the QR box ends at ({right}, {bottom}) but the background is {width}x{height}"
-                ),
-            ));
+        if before != Some(poster) {
+            design::ensure_readable(state, slug.as_str(), poster).await?;
         }
     }
     Ok(slug)
@@ -69,7 +63,7 @@ async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {
 }
 
 pub async fn create(state: &AppState, input: CampaignInput) -> Result<Campaign, ApiError> {
-    let slug = check(&state.db, &input).await?;
+    let slug = check(state, &input, None).await?;
     let campaign = store::insert(&state.db, &slug, &input, Utc::now()).await?;
     state.campaigns.invalidate(slug.as_str());
     Ok(campaign)
@@ -105,7 +99,7 @@ pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campai
     merge(&mut merged, patch);
     let input: CampaignInput = serde_json::from_value(merged)
         .map_err(|e| ApiError::invalid(ErrorCode::InvalidCampaign, e.to_string()))?;
-    let new_slug = check(&state.db, &input).await?;
+    let new_slug = check(state, &input, current.spec.poster.as_ref()).await?;
     if new_slug != current.slug {
         return Err(ApiError::invalid(
             ErrorCode::SlugImmutable,

@@ -7,8 +7,8 @@ use chrono::Utc;
 
 use super::event_store::{self, StoredEvent};
 use super::ingest::{self, Incoming, Outcome};
-use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source};
-use super::views::{GroupPatch, ImportReport, WebhookReport};
+use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source, Who};
+use super::views::{Direction, GroupPatch, ImportReport, WebhookReport};
 use super::{import, member_list, store};
 use crate::assets;
 use crate::campaigns::service::load;
@@ -86,18 +86,26 @@ pub async fn change(
         .ok_or_else(|| ApiError::not_found("group"))
 }
 
-/// Applies a member-list export (CSV) to the group.
+/// Applies a member-list export (CSV) to the group, or with `dry_run` says what
+/// applying it would do and changes nothing.
 pub async fn import_members(
     state: &AppState,
     slug: &str,
     id: &str,
     csv: &[u8],
+    dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
     let rows = member_list::parse(csv, state.settings.report_utc_offset_minutes)
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
-    Ok(import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?)
+    let now = Utc::now();
+    let plan = import::plan(&state.db, &group, &campaign, &rows, now).await?;
+    let report = match dry_run {
+        true => import::dry_run(&state.db, &plan).await?,
+        false => import::apply(&state.db, &group, &campaign, &plan, now).await?,
+    };
+    Ok(report)
 }
 
 /// A campaign's events with one status (`unmatched`, `applied` or `stale`).
@@ -131,7 +139,7 @@ pub async fn match_event(
     state: &AppState,
     slug: &str,
     event_id: &str,
-    participant_code: &str,
+    who: Who,
 ) -> Result<Participant, ApiError> {
     let already =
         || ApiError::conflict(ErrorCode::AlreadyMatched, "this event was already applied");
@@ -142,15 +150,21 @@ pub async fn match_event(
     if stored.status != EventStatus::Unmatched {
         return Err(already());
     }
-    let code = participant_code.to_ascii_lowercase();
-    let participant = participants::by_code(&state.db, &campaign.id, &code)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                ErrorCode::UnknownParticipant,
-                "no participant with this code in the campaign",
-            )
-        })?;
+    let found = match &who {
+        Who::Code(code) => {
+            let code = code.to_ascii_lowercase();
+            participants::by_code(&state.db, &campaign.id, &code).await?
+        }
+        Who::Phone(phone) => {
+            participants::by_phone(&state.db, &campaign.id, phone.as_str()).await?
+        }
+    };
+    let participant = found.ok_or_else(|| {
+        ApiError::invalid(
+            ErrorCode::UnknownParticipant,
+            "no participant with this code or phone in the campaign",
+        )
+    })?;
     let group = load_group(state, &campaign, &stored.group_id).await?;
     let event = GroupEvent {
         id: stored.id,
@@ -165,6 +179,21 @@ pub async fn match_event(
         return Err(already());
     }
     Ok(participant)
+}
+
+/// Moves a group one place up or down the fill order; the campaign's groups in their
+/// new order.
+pub async fn move_group(
+    state: &AppState,
+    slug: &str,
+    id: &str,
+    direction: Direction,
+) -> Result<Vec<Group>, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let group = load_group(state, &campaign, id).await?;
+    let up = direction == Direction::Up;
+    store::move_one(&state.db, &campaign.id, &group.id, up, to_ms(Utc::now())).await?;
+    Ok(store::by_campaign(&state.db, &campaign.id).await?)
 }
 
 /// Stores and applies an authentic webhook batch.

@@ -46,6 +46,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     PosterMisconfigured,
     PosterQrOutside,
+    PosterQrUnreadable,
     RateLimited,
     SlugImmutable,
     SlugTaken,

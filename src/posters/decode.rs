@@ -59,7 +59,13 @@ mod tests {
         let renderer = PosterRenderer::new().unwrap();
         let url = "https://fission.test/c/spring-tea?ref=ab23cd45ef";
         let bytes = renderer
-            .render(&default_background(720, 1280), &layout(220), url, "小明", PosterFormat::Png)
+            .render(
+                &default_background(720, 1280),
+                &layout(220),
+                url,
+                "小明",
+                PosterFormat::Png,
+            )
             .unwrap();
         assert_eq!(decode(&bytes).as_deref(), Some(url));
         assert!(reads_as(&bytes, url));

@@ -1,12 +1,15 @@
 use std::collections::HashMap;
+use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
+use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer, RenderError};
+use crate::assets::cache::AssetCache;
 use crate::campaigns::Campaign;
+use crate::db::Db;
 
 const MEMORY_BYTES: usize = 128 << 20;
 
@@ -150,6 +153,60 @@ impl PosterService {
         backgrounds.insert(asset_id.to_owned(), image);
     }
 
+    /// The decoded background image of an asset, from memory or the database; `None`
+    /// when no such asset exists.
+    pub async fn load_background(
+        &self,
+        db: &Db,
+        assets: &AssetCache,
+        asset_id: &str,
+    ) -> anyhow::Result<Option<Arc<image::RgbImage>>> {
+        if let Some(bg) = self.background(asset_id) {
+            return Ok(Some(bg));
+        }
+        let Some((_, bytes)) = assets.get(db, asset_id).await? else {
+            return Ok(None);
+        };
+        let image = actix_web::web::block(move || {
+            image::ImageReader::new(Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(image::ImageError::IoError)?
+                .decode()
+        })
+        .await??;
+        let image = Arc::new(image.to_rgb8());
+        self.keep_background(asset_id, image.clone());
+        Ok(Some(image))
+    }
+
+    /// Draws a poster on a blocking thread, then runs `inspect` on the encoded bytes
+    /// there too (reading the code back is CPU work as well). Nothing is cached.
+    pub async fn draw<T: Send + 'static>(
+        &self,
+        background: Option<Arc<image::RgbImage>>,
+        layout: PosterLayout,
+        (url, nickname, format): (String, Option<String>, PosterFormat),
+        inspect: impl FnOnce(&[u8], &str) -> T + Send + 'static,
+    ) -> anyhow::Result<(Vec<u8>, T)> {
+        let renderer = self.renderer.clone();
+        let drawn = actix_web::web::block(move || {
+            let fallback;
+            let bg = match &background {
+                Some(bg) => bg.as_ref(),
+                None => {
+                    fallback = default_background(720, 1280);
+                    &fallback
+                }
+            };
+            let label = poster_label(nickname.as_deref());
+            let bytes = renderer.render(bg, &layout, &url, label, format)?;
+            let seen = inspect(&bytes, &url);
+            Ok::<_, RenderError>((bytes, seen))
+        })
+        .await??;
+        Ok(drawn)
+    }
+
     /// Renders on a blocking thread and stores the result in both caches.
     pub async fn render(
         &self,
@@ -160,20 +217,9 @@ impl PosterService {
         nickname: Option<String>,
     ) -> anyhow::Result<Bytes> {
         let (campaign_id, fingerprint, code, format) = key;
-        let renderer = self.renderer.clone();
-        let bytes = actix_web::web::block(move || {
-            let fallback;
-            let bg = match &background {
-                Some(bg) => bg.as_ref(),
-                None => {
-                    fallback = default_background(720, 1280);
-                    &fallback
-                }
-            };
-            let label = poster_label(nickname.as_deref());
-            renderer.render(bg, &layout, &url, label, format)
-        })
-        .await??;
+        let (bytes, ()) = self
+            .draw(background, layout, (url, nickname, format), |_, _| ())
+            .await?;
         let bytes = Bytes::from(bytes);
         let path = self.path(campaign_id, fingerprint, code, format);
         if let Err(e) = write_atomically(&path, &bytes).await {

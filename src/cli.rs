@@ -1,4 +1,5 @@
-//! The `fission` command line: serve, migrate, token create/list/revoke, demo.
+//! The `fission` command line: serve, migrate, token create/list/revoke, user
+//! create/passwd/list/disable, demo.
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage console accounts (people who sign in at /admin).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Serve with a ready demo campaign on the configured database; prints its URLs.
     Demo,
 }
@@ -45,4 +51,29 @@ pub enum TokenCommand {
     List,
     /// Revoke a token by its id; it is refused from now on.
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from stdin; when stdin is a terminal or
+    /// empty, one is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, marketer, finance or viewer
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new password (stdin, or generated and printed once); signs the account out.
+    Passwd {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts (never their passwords).
+    List,
+    /// Disable an account and end its sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
 }

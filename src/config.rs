@@ -96,6 +96,42 @@ pub struct Settings {
     pub raw_visit_days: u32,
     /// Who sends one-time codes (`FISSION_SMS_PROVIDER`, `log` by default).
     pub sms: crate::sms::provider::SmsProvider,
+    /// Console sessions and sign-in limits.
+    pub console: ConsoleSettings,
+}
+
+/// How long a console session lives without use, and how many failed sign-ins an account
+/// and a client address may have within the window before sign-in is refused.
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    pub session_idle: Duration,
+    pub sign_in_window: Duration,
+    pub failures_per_account: u32,
+    pub failures_per_address: u32,
+}
+
+impl ConsoleSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let minutes = |var, default, max| {
+            number(get, var, default, 1..=max).map(|m: u64| Duration::from_secs(m * 60))
+        };
+        Ok(ConsoleSettings {
+            session_idle: minutes("FISSION_CONSOLE_SESSION_IDLE_MINUTES", 480, 60 * 24 * 30)?,
+            sign_in_window: minutes("FISSION_CONSOLE_SIGN_IN_WINDOW_MINUTES", 15, 60 * 24)?,
+            failures_per_account: number(
+                get,
+                "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ACCOUNT",
+                5,
+                1..=1000,
+            )?,
+            failures_per_address: number(
+                get,
+                "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ADDRESS",
+                20,
+                1..=100_000,
+            )?,
+        })
+    }
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -130,6 +166,11 @@ const KNOWN_VARS: &[&str] = &[
     "FISSION_TENCENT_SMS_SIGN_NAME",
     "FISSION_TENCENT_SMS_TEMPLATE_ID",
     "FISSION_TENCENT_SMS_REGION",
+    "FISSION_CONSOLE_SESSION_IDLE_MINUTES",
+    "FISSION_CONSOLE_SIGN_IN_WINDOW_MINUTES",
+    "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ACCOUNT",
+    "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ADDRESS",
+    "FISSION_DEMO_PASSWORD",
 ];
 
 impl Settings {
@@ -243,6 +284,7 @@ impl Settings {
             raw_visit_days: number(&get, "FISSION_RAW_VISIT_DAYS", 90, 1..=3650)?,
             sms: crate::sms::provider::SmsProvider::from_lookup(&get)
                 .map_err(|problem| err("FISSION_SMS_PROVIDER", problem))?,
+            console: ConsoleSettings::from_lookup(&get)?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,
                 Some("true" | "1") => Some(true),

@@ -3,8 +3,10 @@
 
 use chrono::Utc;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::assets::{inspect, store as assets};
+use crate::campaigns::model::Status;
 use crate::campaigns::store as campaigns;
 use crate::campaigns::{validate, CampaignInput};
 use crate::groups::model::GroupInput;
@@ -22,9 +24,8 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let campaign = match campaigns::by_slug(&state.db, SLUG).await? {
         Some(existing) => existing,
         None => {
-            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
-            let bg = assets::insert(&state.db, &info, BACKGROUND, "demo", now).await?;
-            let input: CampaignInput = serde_json::from_value(body(&bg.id))?;
+            let mut input = template(state, SLUG, "春茶上新 · 邀友品鉴").await?;
+            input.status = Some(Status::Active);
             let slug = validate(&input).map_err(anyhow::Error::msg)?;
             let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
             let qr = assets::insert(
@@ -83,15 +84,60 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
             seed.code
         ));
     }
+    out.push_str(&console_accounts(state).await?);
     out.push_str("\nPress Ctrl-C to stop.\n");
     Ok(out)
 }
 
-fn body(background: &str) -> serde_json::Value {
+/// A demo marketer and a demo admin for the console, each with a fresh password (or
+/// FISSION_DEMO_PASSWORD) on every start, printed so the person running the demo can sign in.
+async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
+    use crate::users::{password, service, service::UserError};
+    let base = &state.settings.public_url;
+    let fixed = std::env::var("FISSION_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let mut out = String::from("\n  Console (sign in with these):\n");
+    for (email, role) in [
+        ("marketer@demo.fission", crate::auth::Role::Marketer),
+        ("admin@demo.fission", crate::auth::Role::Admin),
+    ] {
+        let secret = fixed.clone().unwrap_or_else(password::generate);
+        match service::create(&state.db, email, role, &secret).await {
+            Err(UserError::EmailTaken) => {
+                service::change_password(&state.db, email, &secret).await?;
+            }
+            other => {
+                other?;
+            }
+        }
+        out.push_str(&format!(
+            "    console: {base}/admin  email: {email}  password: {secret}\n"
+        ));
+    }
+    Ok(out)
+}
+
+/// The demo campaign as a ready template for the console's "新建活动": its page, poster,
+/// qualification, budget and rules under a new slug and title, as a draft. The poster
+/// background is stored once and shared by every campaign made from the template.
+pub async fn template(state: &AppState, slug: &str, title: &str) -> anyhow::Result<CampaignInput> {
+    let sha = hex::encode(Sha256::digest(BACKGROUND));
+    let background = match assets::by_sha256(&state.db, &sha).await? {
+        Some(existing) => existing,
+        None => {
+            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
+            assets::insert(&state.db, &info, BACKGROUND, "template", Utc::now()).await?
+        }
+    };
+    Ok(serde_json::from_value(body(slug, title, &background.id))?)
+}
+
+fn body(slug: &str, title: &str, background: &str) -> serde_json::Value {
     json!({
-        "slug": SLUG,
-        "title": "春茶上新 · 邀友品鉴",
-        "status": "active",
+        "slug": slug,
+        "title": title,
+        "status": "draft",
         "page": {
             "hero": {
                 "headline": "春茶上新，邀好友一起品鉴",

@@ -3,7 +3,7 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use fission::cli::{Cli, Command, TokenCommand};
+use fission::cli::{Cli, Command, TokenCommand, UserCommand};
 use fission::config::Settings;
 use fission::db::Db;
 use fission::startup::Application;
@@ -42,6 +42,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token(&settings, command).await,
+        Command::User { command } => user(&settings, command).await,
         Command::Demo => {
             let app = Application::build(settings).await?;
             let state = app.state();
@@ -50,6 +51,81 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
     }
+}
+
+/// A password from stdin (one line), or a generated one when stdin is a terminal or
+/// empty; the flag says whether it was generated (and so must be printed once).
+fn password_from_stdin() -> anyhow::Result<(String, bool)> {
+    use std::io::Read;
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut typed = String::new();
+        stdin.lock().read_to_string(&mut typed)?;
+        let typed = typed.trim_end_matches(['\r', '\n']);
+        if !typed.is_empty() {
+            return Ok((typed.to_owned(), false));
+        }
+    }
+    Ok((fission::users::password::generate(), true))
+}
+
+async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    use fission::users::service;
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    match command {
+        UserCommand::Create { email, role } => {
+            let role = fission::auth::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be admin, marketer, finance or viewer")
+            })?;
+            let (password, generated) = password_from_stdin()?;
+            let user = service::create(&db, &email, role, &password).await?;
+            if generated {
+                println!("{password}");
+            }
+            eprintln!(
+                "user {} ({}) created{}",
+                user.email,
+                role.as_str(),
+                if generated {
+                    "; the password above is shown only this once"
+                } else {
+                    ""
+                }
+            );
+        }
+        UserCommand::Passwd { email } => {
+            let (password, generated) = password_from_stdin()?;
+            let user = service::change_password(&db, &email, &password).await?;
+            if generated {
+                println!("{password}");
+            }
+            eprintln!(
+                "password of {} changed; their sessions are ended",
+                user.email
+            );
+        }
+        UserCommand::List => {
+            println!("EMAIL\tROLE\tCREATED\tSTATE");
+            for u in service::list(&db).await? {
+                let state = u.disabled_at.map_or("active".to_owned(), |t| {
+                    format!("disabled {}", t.to_rfc3339())
+                });
+                println!(
+                    "{}\t{}\t{}\t{state}",
+                    u.email,
+                    u.role.as_str(),
+                    u.created_at.to_rfc3339()
+                );
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = service::disable(&db, &email).await?;
+            eprintln!("user {} disabled; their sessions are ended", user.email);
+        }
+    }
+    db.close().await;
+    Ok(())
 }
 
 async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {

@@ -7,7 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, auth, campaigns, groups, health, http, pages, participants, posters, rewards, stats,
+    assets, auth, campaigns, console, groups, health, http, pages, participants, posters, rewards,
+    stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(participants::configure)
         .configure(auth::configure)
         .configure(pages::configure)
-        .configure(posters::configure);
+        .configure(posters::configure)
+        .configure(console::configure);
 }
 
 /// The OpenAPI document of [`configure`], built on a throwaway app.

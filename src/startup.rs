@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 use crate::assets::cache::AssetCache;
 use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
+use crate::console::ConsoleTemplates;
 use crate::db::Db;
 use crate::http::extract;
 use crate::http::fallback::{fallback, KnownPaths};
@@ -64,6 +65,7 @@ impl Application {
                 settings.rate_limit_ip_per_minute,
             ),
             sms: Sms::new(&settings.sms)?,
+            console: ConsoleTemplates::load().context("loading console templates")?,
             db,
             settings,
         });

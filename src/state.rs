@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::assets::cache::AssetCache;
 use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
+use crate::console::ConsoleTemplates;
 use crate::db::Db;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
@@ -29,4 +30,6 @@ pub struct AppState {
     pub public_writes: PublicWriteLimit,
     /// Sends the one-time codes that prove a phone number.
     pub sms: Sms,
+    /// The console's templates, strings and static file version.
+    pub console: ConsoleTemplates,
 }

@@ -66,6 +66,19 @@ pub async fn meta(db: &Db, id: &str) -> anyhow::Result<Option<AssetMeta>> {
     })
 }
 
+/// An asset with exactly these bytes (by their SHA-256), if one is stored.
+pub async fn by_sha256(db: &Db, sha256: &str) -> anyhow::Result<Option<AssetMeta>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT id, content_type, width, height, byte_size, sha256 FROM assets WHERE sha256 = $1 ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await
+        .context("finding an asset by its digest")
+    })
+}
+
 pub async fn data(db: &Db, id: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as("SELECT content_type, data FROM assets WHERE id = $1")

@@ -69,6 +69,21 @@ pub async fn create(state: &AppState, input: CampaignInput) -> Result<Campaign, 
     Ok(campaign)
 }
 
+/// A copy of the campaign `from` under a new slug and title, as a draft: same page,
+/// poster, rules and budget; nothing granted, no participants.
+pub async fn clone_as(
+    state: &AppState,
+    from: &str,
+    slug: &str,
+    title: &str,
+) -> Result<Campaign, ApiError> {
+    let mut input = load(&state.db, from).await?.as_input();
+    input.slug = slug.to_owned();
+    input.title = title.to_owned();
+    input.status = Some(Status::Draft);
+    create(state, input).await
+}
+
 pub async fn list(
     db: &Db,
     status: Option<Status>,

@@ -28,7 +28,7 @@ pub fn accepts(
 }
 
 /// Forms may only be posted from our own pages: browsers say where a request comes from.
-fn same_origin(req: &HttpRequest) -> bool {
+pub(crate) fn same_origin(req: &HttpRequest) -> bool {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     if header("sec-fetch-site").is_some_and(|site| site == "cross-site") {
         return false;

@@ -2,7 +2,7 @@
 //! their own page with poster and progress, and the group live code.
 
 pub mod cookies;
-mod csrf;
+pub(crate) mod csrf;
 pub mod group;
 pub mod join;
 pub mod landing;

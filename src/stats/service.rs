@@ -1,12 +1,18 @@
 //! Assembling the funnel from its counts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::store;
 use super::views::{ChannelStats, DayStats, Funnel, GroupStats, StatsView};
 use crate::campaigns::Campaign;
 use crate::db::Db;
 use crate::http::error::ApiError;
+
+/// Leads of today (the reporting day, Beijing by default) per campaign id.
+pub async fn leads_today(db: &Db, offset_minutes: i32) -> anyhow::Result<HashMap<String, i64>> {
+    let today = crate::db::time::day(chrono::Utc::now(), offset_minutes);
+    Ok(store::leads_on_day(db, &today).await?.into_iter().collect())
+}
 
 fn channel(channels: &mut BTreeMap<String, ChannelStats>, name: String) -> &mut ChannelStats {
     channels

@@ -68,6 +68,19 @@ pub async fn leads_by_day(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(Str
     })
 }
 
+/// Leads per campaign on one reporting day ("2026-12-03"), for the campaign list.
+pub async fn leads_on_day(db: &Db, day: &str) -> anyhow::Result<Vec<(String, i64)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT campaign_id, CAST(COUNT(*) AS BIGINT) FROM participants WHERE created_day = $1 AND kind = 'lead' GROUP BY campaign_id",
+        )
+        .bind(day)
+        .fetch_all(pool)
+        .await
+        .context("counting leads per campaign on a day")
+    })
+}
+
 /// (participants brought by someone, deepest generation).
 pub async fn reach(db: &Db, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
     with_db!(db, read, |pool| {

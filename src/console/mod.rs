@@ -15,8 +15,12 @@
 
 mod campaigns;
 pub mod error;
+mod field_errors;
 pub mod format;
+mod groups;
+mod groups_forms;
 mod login;
+mod poster;
 pub mod render;
 pub mod session;
 mod static_files;
@@ -45,6 +49,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
     })
     .map(campaigns::configure)
+    .map(poster::configure)
+    .map(groups::configure)
     .map(tokens::configure)
     .map(users::configure);
 }

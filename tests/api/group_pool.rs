@@ -164,3 +164,160 @@ both_backends! {
         assert_eq!(groups(&app, "tea").await[0]["members"], 1);
     }
 }
+
+mod console {
+    use fission::auth::Role;
+    use reqwest::multipart::{Form, Part};
+    use serde_json::json;
+
+    use crate::both_backends;
+    use crate::console_browser::{csrf_of, location, Browser};
+    use crate::groups::{add_group, detail, event, groups, send_events};
+    use crate::helpers::{mobile, png, TestApp};
+
+    const PAGE: &str = "/admin/campaigns/tea/groups";
+
+    async fn multipart(
+        browser: &Browser,
+        app: &TestApp,
+        path: &str,
+        form: Form,
+    ) -> reqwest::Response {
+        browser
+            .client
+            .post(browser.url(path))
+            .header("Origin", &app.address)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn new_group(
+        token: &str,
+        name: &str,
+        capacity: &str,
+        expires: &str,
+        qr: Option<Vec<u8>>,
+    ) -> Form {
+        let form = Form::new()
+            .text("_csrf", token.to_owned())
+            .text("name", name.to_owned())
+            .text("capacity", capacity.to_owned())
+            .text("kind", "regional")
+            .text("expires_at", expires.to_owned());
+        match qr {
+            Some(bytes) => form.part(
+                "qr",
+                Part::bytes(bytes)
+                    .file_name("qr.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            ),
+            None => form,
+        }
+    }
+
+    both_backends! {
+        async fn the_pool_page_adds_moves_closes_and_shows_warnings(app: TestApp) {
+            app.simple_campaign("tea").await;
+            let full = add_group(&app, "tea", "满员群", 1).await;
+            app.join_ok("tea", &mobile(1), None).await;
+            let (browser, _) = Browser::signed_in(&app, Role::Marketer).await;
+            let (status, html) = browser.page(PAGE).await;
+            assert_eq!(status, 200);
+            assert!(html.contains("id=\"group-new\"") && html.contains("class=\"level-danger\""), "the full group is red");
+            assert!(html.contains("已满") && html.contains("占座 1"), "held seats and the warning");
+            let token = csrf_of(&html);
+
+            let bad = multipart(&browser, &app, PAGE, new_group(&token, "", "很多", "明天", None)).await;
+            assert_eq!(bad.status(), 422);
+            let bad = bad.text().await.unwrap();
+            for message in ["请填写群名", "请填写 1 到 100000 之间的整数", "请填写北京时间", "请选择群二维码图片"] {
+                assert!(bad.contains(message), "{message}");
+            }
+            assert!(bad.contains("value=\"很多\"") && bad.contains("value=\"明天\""), "typed values kept");
+            assert_eq!(groups(&app, "tea").await.len(), 1, "nothing half-saved");
+
+            let created = multipart(&browser, &app, PAGE, new_group(&token, "华东 2 群", "200", "2030-01-02T09:30", Some(png(120, 120)))).await;
+            assert_eq!(created.status(), 303);
+            assert_eq!(location(&created), format!("{PAGE}?done=created"));
+            let listed = groups(&app, "tea").await;
+            let added = listed.iter().find(|g| g["name"] == "华东 2 群").expect("the new group");
+            assert_eq!((added["capacity"].as_i64(), added["kind"].as_str()), (Some(200), Some("regional")));
+            assert_eq!(added["expires_at"], "2030-01-02T01:30:00Z", "typed in Beijing time, stored UTC");
+
+            let path = format!("{PAGE}/{}/move", added["id"].as_str().unwrap());
+            assert_eq!(browser.post_form(&path, &[("_csrf", &token), ("direction", "up")]).await.status(), 303);
+            assert_eq!(groups(&app, "tea").await[0]["id"], added["id"], "moved to the top");
+            let path = format!("{PAGE}/{}/close", full["id"].as_str().unwrap());
+            assert_eq!(browser.post_form(&path, &[("_csrf", &token), ("closed", "1")]).await.status(), 303);
+            assert_eq!(groups(&app, "tea").await[1]["closed"], true);
+            let (_, html) = browser.page(PAGE).await;
+            assert!(html.contains("重新开放"), "a closed group can be reopened");
+
+            let qr_path = format!("{PAGE}/{}/qr", added["id"].as_str().unwrap());
+            let form = Form::new().text("_csrf", token.clone()).text("expires_at", "2030-02-01 08:00")
+                .part("qr", Part::bytes(png(150, 150)).file_name("qr.png").mime_str("image/png").unwrap());
+            assert_eq!(multipart(&browser, &app, &qr_path, form).await.status(), 303);
+            let replaced = &groups(&app, "tea").await[0];
+            assert_ne!(replaced["qr_asset"], added["qr_asset"]);
+            assert_eq!(replaced["expires_at"], "2030-02-01T00:00:00Z");
+        }
+
+        async fn the_pool_page_matches_events_by_hand_and_imports_a_list_after_showing_the_difference(app: TestApp) {
+            app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": true, "hold_hours": 0}})).await;
+            let g = add_group(&app, "tea", "1群", 10).await;
+            let inviter = app.join_ok("tea", &mobile(1), None).await;
+            let friend = app.join_ok("tea", &mobile(2), inviter["code"].as_str()).await;
+            send_events(&app, json!([event("e1", "member_joined", &g, json!({"member_ref": "wx-friend"}), "2026-11-22T10:00:00Z")])).await;
+            let (browser, _) = Browser::signed_in(&app, Role::Marketer).await;
+            let (_, html) = browser.page(PAGE).await;
+            assert!(html.contains("wx-friend"), "the unmatched event is listed");
+            let token = csrf_of(&html);
+            let path = "/admin/campaigns/tea/group-events/e1/match";
+            let bad = browser.post_form(path, &[("_csrf", &token), ("who", "1380000")]).await;
+            assert_eq!(bad.status(), 422);
+            let bad = bad.text().await.unwrap();
+            assert!(bad.contains("请填写邀请码") && bad.contains("value=\"1380000\""));
+            let unknown = browser.post_form(path, &[("_csrf", &token), ("who", &mobile(9))]).await;
+            assert!(unknown.text().await.unwrap().contains("没有这个邀请码或手机号的参与者"));
+            let matched = browser.post_form(path, &[("_csrf", &token), ("who", &mobile(2))]).await;
+            assert_eq!(matched.status(), 303);
+            let d = detail(&app, inviter["code"].as_str().unwrap()).await;
+            assert_eq!(d["invitees"][0]["referral_state"], "qualified", "the inviter is credited");
+
+            let import = format!("{PAGE}/{}/members", g["id"].as_str().unwrap());
+            let csv = format!("phone\n{}\n", mobile(1));
+            let form = Form::new().text("_csrf", token.clone()).text("step", "preview")
+                .part("file", Part::bytes(csv.clone().into_bytes()).file_name("members.csv").mime_str("text/csv").unwrap());
+            let preview = multipart(&browser, &app, &import, form).await;
+            assert_eq!(preview.status(), 200);
+            let preview = preview.text().await.unwrap();
+            let diff = &preview[preview.find("id=\"import-diff\"").expect("the difference")..];
+            let joins = &diff[diff.find("class=\"people joins\"").unwrap()..diff.find("class=\"people leaves\"").unwrap()];
+            let leaves = &diff[diff.find("class=\"people leaves\"").unwrap()..diff.find("class=\"people unmatched\"").unwrap()];
+            assert!(joins.contains(inviter["code"].as_str().unwrap()), "{joins}");
+            assert!(leaves.contains(friend["code"].as_str().unwrap()), "{leaves}");
+            assert_eq!(detail(&app, friend["code"].as_str().unwrap()).await["status"], "joined", "a preview changes nothing");
+            let form = Form::new().text("_csrf", token.clone()).text("step", "apply").text("csv", csv);
+            let applied = multipart(&browser, &app, &import, form).await;
+            assert_eq!(applied.status(), 303);
+            assert_eq!(detail(&app, friend["code"].as_str().unwrap()).await["status"], "left");
+            assert_eq!(detail(&app, inviter["code"].as_str().unwrap()).await["status"], "joined");
+        }
+
+        async fn a_viewer_sees_the_pool_but_cannot_change_it(app: TestApp) {
+            app.simple_campaign("tea").await;
+            let g = add_group(&app, "tea", "1群", 10).await;
+            let (viewer, _) = Browser::signed_in(&app, Role::Viewer).await;
+            let (status, html) = viewer.page(PAGE).await;
+            assert_eq!(status, 200);
+            assert!(!html.contains("id=\"group-new\""), "no form to add a group");
+            let token = csrf_of(&html);
+            let path = format!("{PAGE}/{}/close", g["id"].as_str().unwrap());
+            assert_eq!(viewer.post_form(&path, &[("_csrf", &token), ("closed", "1")]).await.status(), 403);
+            assert_eq!(groups(&app, "tea").await[0]["closed"], false);
+        }
+    }
+}

@@ -5,10 +5,11 @@ use chrono::Utc;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::assets::{inspect, store as assets};
+use crate::assets::{service as uploads, store as assets};
+use crate::audit::Actor;
 use crate::campaigns::model::Status;
 use crate::campaigns::store as campaigns;
-use crate::campaigns::{validate, CampaignInput};
+use crate::campaigns::CampaignInput;
 use crate::groups::model::GroupInput;
 use crate::participants::leads;
 use crate::participants::Channel;
@@ -21,32 +22,19 @@ const GROUP_QR: &[u8] = include_bytes!("../static/demo/group-qr.png");
 pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let base = &state.settings.public_url;
     let now = Utc::now();
+    let demo = Actor::system("demo");
     let campaign = match campaigns::by_slug(&state.db, SLUG).await? {
         Some(existing) => existing,
         None => {
             let mut input = template(state, SLUG, "春茶上新 · 邀友品鉴").await?;
             input.status = Some(Status::Active);
-            let slug = validate(&input).map_err(anyhow::Error::msg)?;
-            let campaign = campaigns::insert(&state.db, &slug, &input, now).await?;
-            let qr = assets::insert(
-                &state.db,
-                &inspect::inspect(GROUP_QR, state.settings.max_image_side)?,
-                GROUP_QR,
-                "demo",
-                now,
-            )
-            .await?;
+            let campaign = crate::campaigns::service::create(state, input, &demo).await?;
+            let qr = uploads::upload(state, GROUP_QR.to_vec(), &demo).await?;
             for name in ["春茶品鉴1群", "春茶品鉴2群"] {
                 let group: GroupInput = serde_json::from_value(
                     json!({"name": name, "capacity": 200, "qr_asset": qr.id}),
                 )?;
-                crate::groups::store::insert(
-                    &state.db,
-                    &campaign.id,
-                    &group,
-                    crate::db::time::to_ms(now),
-                )
-                .await?;
+                crate::groups::service::create(state, SLUG, group, &demo).await?;
             }
             campaign
         }
@@ -61,15 +49,16 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     let mut seeds =
         crate::participants::store::seeds(&state.db, &campaign.id, names.len() as i64).await?;
     if seeds.is_empty() {
-        seeds = leads::create_seeds(
-            &state.db,
-            &campaign,
-            &channel,
-            &names,
-            now,
-            state.settings.report_utc_offset_minutes,
-        )
-        .await?;
+        let offset = state.settings.report_utc_offset_minutes;
+        let c = campaign.clone();
+        seeds = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(
+                    async move { leads::create_seeds(tx, &c, &channel, &names, now, offset).await },
+                )
+            })
+            .await?;
     }
     let token =
         crate::auth::tokens::create(&state.db, "demo admin", crate::auth::Role::Admin, now).await?;
@@ -94,6 +83,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
 async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
     use crate::users::{password, service, service::UserError};
     let base = &state.settings.public_url;
+    let demo = Actor::system("demo");
     let fixed = std::env::var("FISSION_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
@@ -103,9 +93,9 @@ async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
         ("admin@demo.fission", crate::auth::Role::Admin),
     ] {
         let secret = fixed.clone().unwrap_or_else(password::generate);
-        match service::create(&state.db, email, role, &secret).await {
+        match service::create(&state.db, email, role, &secret, &demo).await {
             Err(UserError::EmailTaken) => {
-                service::change_password(&state.db, email, &secret).await?;
+                service::change_password(&state.db, email, &secret, &demo).await?;
             }
             other => {
                 other?;
@@ -125,10 +115,7 @@ pub async fn template(state: &AppState, slug: &str, title: &str) -> anyhow::Resu
     let sha = hex::encode(Sha256::digest(BACKGROUND));
     let background = match assets::by_sha256(&state.db, &sha).await? {
         Some(existing) => existing,
-        None => {
-            let info = inspect::inspect(BACKGROUND, state.settings.max_image_side)?;
-            assets::insert(&state.db, &info, BACKGROUND, "template", Utc::now()).await?
-        }
+        None => uploads::upload(state, BACKGROUND.to_vec(), &Actor::system("template")).await?,
     };
     Ok(serde_json::from_value(body(slug, title, &background.id))?)
 }
@@ -142,7 +129,7 @@ fn body(slug: &str, title: &str, background: &str) -> serde_json::Value {
             "hero": {
                 "headline": "春茶上新，邀好友一起品鉴",
                 "subtitle": "明前龙井 · 产地直发 · 限量500份",
-                "incentive": "邀请3位好友入群得5元红包，邀请5位得新茶礼盒",
+                "incentive": "邀请3位好友参与得5元红包，邀请5位得新茶礼盒",
                 "badge": "限时活动",
                 "cta": "免费领取试饮装"
             },

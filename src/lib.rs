@@ -1,6 +1,7 @@
 //! fission: a self-hosted referral ("裂变") campaign server.
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod jobs;
 pub mod pages;
 pub mod participants;
 pub mod posters;
+pub mod reviews;
 pub mod rewards;
 pub mod routes;
 pub mod sms;

@@ -73,13 +73,14 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     use fission::users::service;
     let db = Db::connect(&settings.database_url, 2).await?;
     db.migrate().await?;
+    let cli = fission::audit::Actor::system("command line");
     match command {
         UserCommand::Create { email, role } => {
             let role = fission::auth::Role::parse(&role).ok_or_else(|| {
                 anyhow::anyhow!("--role must be admin, marketer, finance or viewer")
             })?;
             let (password, generated) = password_from_stdin()?;
-            let user = service::create(&db, &email, role, &password).await?;
+            let user = service::create(&db, &email, role, &password, &cli).await?;
             if generated {
                 println!("{password}");
             }
@@ -96,7 +97,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Passwd { email } => {
             let (password, generated) = password_from_stdin()?;
-            let user = service::change_password(&db, &email, &password).await?;
+            let user = service::change_password(&db, &email, &password, &cli).await?;
             if generated {
                 println!("{password}");
             }
@@ -120,7 +121,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Disable { email } => {
-            let user = service::disable(&db, &email).await?;
+            let user = service::disable(&db, &email, &cli).await?;
             eprintln!("user {} disabled; their sessions are ended", user.email);
         }
     }
@@ -133,6 +134,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
     let db = Db::connect(&settings.database_url, 2).await?;
     db.migrate().await?;
     let now = chrono::Utc::now();
+    let cli = fission::audit::Actor::system("command line");
     match command {
         TokenCommand::Create {
             name,
@@ -153,7 +155,8 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
                     })?,
                 ),
             };
-            let (record, secret) = tokens::issue(&db, name.trim(), role, now, expires_at).await?;
+            let (record, secret) =
+                tokens::issue(&db, name.trim(), role, now, expires_at, &cli).await?;
             println!("{secret}");
             let until = record.expires_at.map_or("never expires".to_owned(), |t| {
                 format!("expires {}", t.to_rfc3339())
@@ -183,7 +186,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()>
                 );
             }
         }
-        TokenCommand::Revoke { id } => match tokens::revoke(&db, &id, now).await? {
+        TokenCommand::Revoke { id } => match tokens::revoke(&db, &id, now, &cli).await? {
             Some(t) => eprintln!("token '{}' ({}) revoked", t.name, t.id),
             None => anyhow::bail!("no token with id {id}"),
         },

@@ -7,8 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use crate::{
-    assets, auth, campaigns, console, groups, health, http, pages, participants, posters, rewards,
-    stats,
+    assets, audit, auth, campaigns, console, groups, health, http, pages, participants, posters,
+    reviews, rewards, stats,
 };
 
 /// Every route of the application, domain by domain.
@@ -22,7 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(stats::configure)
         .configure(groups::configure)
         .configure(participants::configure)
+        .configure(reviews::configure)
         .configure(auth::configure)
+        .configure(audit::configure)
         .configure(pages::configure)
         .configure(posters::configure)
         .configure(console::configure);

@@ -47,7 +47,7 @@ pub async fn upload(
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = file_field(form, state.settings.max_upload_bytes).await?;
-    let meta = service::upload(&state, bytes, &auth.owner.name).await?;
+    let meta = service::upload(&state, bytes, &auth.actor()).await?;
     Ok(HttpResponse::Created().json(AssetView::from(meta)))
 }
 

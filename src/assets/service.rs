@@ -5,13 +5,15 @@ use actix_web::web;
 
 use super::inspect;
 use super::store::{self, AssetMeta};
+use crate::audit::{self, snapshot, Actor};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+/// Checks and stores an upload, audited (its metadata, not its bytes).
 pub async fn upload(
     state: &AppState,
     bytes: Vec<u8>,
-    uploader: &str,
+    actor: &Actor,
 ) -> Result<AssetMeta, ApiError> {
     let max_side = state.settings.max_image_side;
     let (info, bytes) =
@@ -19,5 +21,25 @@ pub async fn upload(
             .await
             .map_err(ApiError::internal)?
             .map_err(|e| ApiError::invalid(ErrorCode::InvalidImage, e.to_string()))?;
-    Ok(store::insert(&state.db, &info, &bytes, uploader, chrono::Utc::now()).await?)
+    let actor = actor.clone();
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let meta =
+                    store::insert(tx, &info, &bytes, &actor.name, chrono::Utc::now()).await?;
+                audit::record(
+                    tx,
+                    &actor,
+                    "asset.uploaded",
+                    None,
+                    &meta.id,
+                    None,
+                    snapshot(&meta),
+                )
+                .await?;
+                Ok::<_, ApiError>(meta)
+            })
+        })
+        .await
 }

@@ -5,8 +5,8 @@ use sha2::{Digest, Sha256};
 
 use super::inspect::ImageInfo;
 use crate::db::time::to_ms;
-use crate::db::Db;
-use crate::with_db;
+use crate::db::{Db, Tx};
+use crate::{on_tx, with_db};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AssetMeta {
@@ -19,7 +19,7 @@ pub struct AssetMeta {
 }
 
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx<'_>,
     info: &ImageInfo,
     bytes: &[u8],
     created_by: &str,
@@ -33,7 +33,7 @@ pub async fn insert(
         byte_size: bytes.len() as i64,
         sha256: hex::encode(Sha256::digest(bytes)),
     };
-    with_db!(db, write, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO assets (id, content_type, width, height, byte_size, sha256, data, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -47,7 +47,7 @@ pub async fn insert(
         .bind(bytes)
         .bind(created_by)
         .bind(to_ms(now))
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .context("storing an asset")?;
     });

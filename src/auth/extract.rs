@@ -5,6 +5,7 @@ use std::pin::Pin;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::tokens::{self, Role, TokenOwner};
+use crate::audit::Actor;
 use crate::http::client::bearer;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -46,6 +47,13 @@ impl Access for AdminAccess {
 pub struct Auth<A: Access> {
     pub owner: TokenOwner,
     _access: PhantomData<A>,
+}
+
+impl<A: Access> Auth<A> {
+    /// The token as the audit log names who acted.
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.owner)
+    }
 }
 
 impl<A: Access + 'static> FromRequest for Auth<A> {

@@ -47,7 +47,7 @@ pub async fn list(
 )]
 #[post("/api/v1/tokens")]
 pub async fn create(
-    _: Auth<AdminAccess>,
+    auth: Auth<AdminAccess>,
     state: web::Data<AppState>,
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
@@ -71,7 +71,8 @@ pub async fn create(
             })?,
         ),
     };
-    let (record, secret) = tokens::issue(&state.db, name, body.role, now, expires_at).await?;
+    let (record, secret) =
+        tokens::issue(&state.db, name, body.role, now, expires_at, &auth.actor()).await?;
     Ok(HttpResponse::Created().json(CreatedToken {
         token: record,
         secret,
@@ -92,11 +93,11 @@ pub async fn create(
 )]
 #[delete("/api/v1/tokens/{id}")]
 pub async fn revoke(
-    _: Auth<AdminAccess>,
+    auth: Auth<AdminAccess>,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = tokens::revoke(&state.db, &id, Utc::now())
+    let record = tokens::revoke(&state.db, &id, Utc::now(), &auth.actor())
         .await?
         .ok_or_else(|| ApiError::not_found("token"))?;
     Ok(HttpResponse::Ok().json(record))

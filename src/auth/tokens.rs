@@ -3,9 +3,10 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::audit::{self, Actor};
 use crate::db::time::{from_ms, to_ms};
 use crate::db::Db;
-use crate::with_db;
+use crate::{on_tx, with_db};
 
 /// What a token may do: `admin` all, `marketer` campaigns, `finance` money, `viewer` read.
 #[derive(
@@ -35,10 +36,10 @@ pub struct TokenOwner {
     pub role: Role,
 }
 
-impl TokenOwner {
-    /// Who did it, for an audit entry: the token's name and its id (names can repeat).
-    pub fn actor(&self) -> String {
-        format!("{} ({})", self.name, self.id)
+impl From<&TokenOwner> for Actor {
+    /// Who did it, for an audit entry: the token, by id and name (names can repeat).
+    fn from(owner: &TokenOwner) -> Actor {
+        Actor::token(&owner.id, &owner.name)
     }
 }
 
@@ -77,19 +78,23 @@ fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a token that never expires and returns its secret text.
+/// Creates a token that never expires and returns its secret text: the start-up's own
+/// (`fission demo`), audited as the system.
 pub async fn create(db: &Db, name: &str, role: Role, now: DateTime<Utc>) -> anyhow::Result<String> {
-    Ok(issue(db, name, role, now, None).await?.1)
+    let actor = Actor::system("start-up");
+    Ok(issue(db, name, role, now, None, &actor).await?.1)
 }
 
 /// Creates a token, expiring at `expires_at` when given; returns it with its secret
-/// text. Only the digest of the secret is kept.
+/// text. Only the digest of the secret is kept; the audit entry has the record, never
+/// the secret.
 pub async fn issue(
     db: &Db,
     name: &str,
     role: Role,
     now: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
+    actor: &Actor,
 ) -> anyhow::Result<(TokenRecord, String)> {
     use anyhow::Context;
     let mut bytes = [0u8; 32];
@@ -106,18 +111,26 @@ pub async fn issue(
         expires_at: expires_at.map(|t| from_ms(to_ms(t))),
         revoked_at: None,
     };
-    with_db!(db, write, |pool| {
-        sqlx::query("INSERT INTO api_tokens (id, name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&record.id)
-            .bind(name)
-            .bind(role)
-            .bind(digest(&secret))
-            .bind(to_ms(now))
-            .bind(record.expires_at.map(to_ms))
-            .execute(pool)
-            .await
-            .context("storing a token")?;
-    });
+    let (stored, hash, actor) = (record.clone(), digest(&secret), actor.clone());
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            on_tx!(tx, |conn| {
+                sqlx::query("INSERT INTO api_tokens (id, name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&stored.id)
+                    .bind(&stored.name)
+                    .bind(stored.role)
+                    .bind(&hash)
+                    .bind(to_ms(stored.created_at))
+                    .bind(stored.expires_at.map(to_ms))
+                    .execute(&mut *conn)
+                    .await?;
+            });
+            let after = audit::snapshot(&stored);
+            audit::record(tx, &actor, "token.created", None, &stored.id, None, after).await
+        })
+    })
+    .await
+    .context("storing a token")?;
     Ok((record, secret))
 }
 
@@ -135,21 +148,40 @@ pub async fn list(db: &Db) -> anyhow::Result<Vec<TokenRecord>> {
 }
 
 /// Revokes a token from `now` on; revoking it again keeps the first time. `None` when
-/// no token has this id.
-pub async fn revoke(db: &Db, id: &str, now: DateTime<Utc>) -> anyhow::Result<Option<TokenRecord>> {
+/// no token has this id. Audited when it was live until now.
+pub async fn revoke(
+    db: &Db,
+    id: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> anyhow::Result<Option<TokenRecord>> {
     use anyhow::Context;
-    let sql = format!(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING {COLUMNS}"
-    );
-    let row: Option<Row> = with_db!(db, write, |pool| {
-        sqlx::query_as(&sql)
-            .bind(to_ms(now))
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .context("revoking a token")?
-    });
-    Ok(row.map(TokenRecord::from))
+    let (id, actor) = (id.to_owned(), actor.clone());
+    db.write_tx(move |tx| {
+        Box::pin(async move {
+            let before: Option<Row> = on_tx!(tx, |conn| {
+                let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
+                sqlx::query_as(&sql).bind(&id).fetch_optional(&mut *conn).await?
+            });
+            let Some(before) = before.map(TokenRecord::from) else {
+                return Ok(None);
+            };
+            let row: Row = on_tx!(tx, |conn| {
+                let sql = format!(
+                    "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING {COLUMNS}"
+                );
+                sqlx::query_as(&sql).bind(to_ms(now)).bind(&id).fetch_one(&mut *conn).await?
+            });
+            let after = TokenRecord::from(row);
+            if before.revoked_at.is_none() {
+                let (was, is) = (audit::snapshot(&before), audit::snapshot(&after));
+                audit::record(tx, &actor, "token.revoked", None, &id, was, is).await?;
+            }
+            Ok::<_, sqlx::Error>(Some(after))
+        })
+    })
+    .await
+    .context("revoking a token")
 }
 
 /// Finds the live (not revoked, not expired) token with this secret. The lookup is by

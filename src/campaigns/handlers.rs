@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::checklist::{self, Checklist};
 use super::model::{CampaignInput, Status};
 use super::service;
 use super::views::{CampaignPatch, CampaignView};
@@ -17,7 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
-        .service(change);
+        .service(change)
+        .service(read_checklist);
 }
 
 /// Create a campaign
@@ -38,11 +40,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[post("/api/v1/campaigns")]
 pub async fn create(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     body: web::Json<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = service::create(&state, body.into_inner()).await?;
+    let campaign = service::create(&state, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Created().json(CampaignView::new(&campaign, &state.settings.public_url)))
 }
 
@@ -104,6 +106,9 @@ pub async fn read(
 /// Change a campaign (JSON merge patch)
 ///
 /// The patch is merged into the current body and the result checked like a new campaign.
+/// Setting `status` to `active` from another status runs the launch checklist first
+/// (`GET .../checklist`); a campaign created as `active` is not gated, since its groups can
+/// only be added after it exists.
 #[utoipa::path(
     operation_id = "patchCampaign",
     tag = "campaigns",
@@ -113,17 +118,41 @@ pub async fn read(
         (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
         (status = 409, description = "Someone changed it meanwhile (`edit_conflict`)", body = ErrorBody),
         (status = 422, description = "The result is invalid (`invalid_campaign`, `unknown_asset`, \
-            `poster_qr_outside`, `poster_qr_unreadable`, `slug_immutable`, `budget_below_granted`, `invalid_field`)", body = ErrorBody),
+            `poster_qr_outside`, `poster_qr_unreadable`, `slug_immutable`, `budget_below_granted`, `invalid_field`), or going \
+            live while a blocking launch-checklist item fails (`launch_checklist_failed`, the message names them)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))
 )]
 #[patch("/api/v1/campaigns/{slug}")]
 pub async fn change(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let campaign = service::change(&state, &slug, body.into_inner()).await?;
+    let campaign = service::change(&state, &slug, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(CampaignView::new(&campaign, &state.settings.public_url)))
+}
+
+/// The launch checklist
+///
+/// What must hold before the campaign goes live, each item blocking or a warning, with
+/// the console section that fixes it. A sample poster is rendered and its QR code read back.
+#[utoipa::path(
+    operation_id = "campaignChecklist",
+    tag = "campaigns",
+    responses(
+        (status = 200, description = "The checklist", body = Checklist),
+        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(ReadAccess::ROLES)))
+)]
+#[get("/api/v1/campaigns/{slug}/checklist")]
+pub async fn read_checklist(
+    _: Auth<ReadAccess>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign = service::load(&state.db, &slug).await?;
+    Ok(HttpResponse::Ok().json(checklist::run(&state, &campaign).await?))
 }

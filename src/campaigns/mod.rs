@@ -1,6 +1,7 @@
 //! Campaigns: what marketers create, the page and poster content, the rules that pay.
 
 pub mod cache;
+pub mod checklist;
 mod handlers;
 pub mod model;
 pub mod money;
@@ -12,6 +13,7 @@ mod slug;
 pub mod store;
 mod validate;
 pub mod views;
+pub mod wording;
 
 pub use handlers::configure;
 pub use model::{Campaign, CampaignInput, Openness, Status};

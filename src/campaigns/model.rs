@@ -108,6 +108,20 @@ impl Campaign {
         self.budget.map(|b| b.amount - self.budget_granted)
     }
 
+    /// The campaign as it would be with this body: what a preview shows and what the
+    /// launch checklist judges before anything is stored.
+    pub fn revised(&self, input: &CampaignInput) -> Campaign {
+        Campaign {
+            title: input.title.clone(),
+            status: input.status.unwrap_or(self.status),
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            budget: input.budget,
+            spec: input.spec.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The campaign in the shape of its input body, to which a patch is applied.
     pub fn as_input(&self) -> CampaignInput {
         CampaignInput {

@@ -59,3 +59,59 @@ impl ToSchema for CurrencyCode {}
 pub fn default_currency() -> CurrencyCode {
     CurrencyCode(*b"CNY")
 }
+
+/// Fen as yuan with two decimals, as people read money: 500 -> "5.00".
+pub fn format_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Yuan as typed ("12", "12.5", "12.50", "￥1,200.00") to fen, exactly: no floating
+/// point on the way, at most two decimals.
+pub fn parse_yuan(raw: &str) -> Result<i64, &'static str> {
+    const BAD: &str = "请输入金额，如 12.50（元，最多两位小数）";
+    let cleaned: String = raw
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (!frac.is_empty() && !digits(frac)) || frac.len() > 2 || whole.len() > 12 {
+        return Err(BAD);
+    }
+    let whole: i64 = whole.parse().map_err(|_| BAD)?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| BAD)?;
+    Ok(whole * 100 + frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_is_parsed_exactly_and_printed_with_two_decimals() {
+        assert_eq!(parse_yuan("12.50"), Ok(1250));
+        assert_eq!(parse_yuan(" 0.1 "), Ok(10));
+        assert_eq!(parse_yuan("1000"), Ok(100_000));
+        assert_eq!(parse_yuan("0.29"), Ok(29));
+        assert_eq!(parse_yuan(" ￥1,200.01 "), Ok(120_001));
+        for bad in [
+            "",
+            "-1",
+            "1.234",
+            "abc",
+            ".5",
+            "1e3",
+            "1 2",
+            "9999999999999",
+        ] {
+            assert!(parse_yuan(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_yuan(1250), "12.50");
+        assert_eq!(format_yuan(5), "0.05");
+        assert_eq!(format_yuan(-205), "-2.05");
+    }
+}

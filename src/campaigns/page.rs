@@ -14,6 +14,9 @@ pub struct Page {
     pub consent_text: Option<String>,
     /// Ask for a nickname beside the phone number (shown on the poster).
     pub ask_name: bool,
+    /// The marketer's own lines under the 活动规则 section, after the lines written from
+    /// the rules themselves (at most 10).
+    pub rules_notes: Vec<String>,
 }
 
 /// Top: theme, incentive and the form on the first screen.
@@ -27,6 +30,9 @@ pub struct Hero {
     pub cta: Option<String>,
     /// An uploaded asset's id.
     pub image_asset: Option<String>,
+    /// Show the image above the headline and form (kept short so the form stays on the
+    /// first screen) instead of under the form.
+    pub image_first: bool,
 }
 
 /// Middle: certifications, experts, testimonials.
@@ -93,6 +99,7 @@ impl Page {
         .chain(p.experts.iter().flat_map(|e| [&e.name, &e.title]))
         .chain(p.testimonials.iter().flat_map(|t| [&t.name, &t.quote]))
         .chain(p.items.iter().flat_map(|i| [&i.title, &i.text]))
+        .chain(self.rules_notes.iter())
     }
 
     pub fn proof_entries(&self) -> usize {

@@ -85,7 +85,7 @@ impl Reward {
     /// A short label for people ("5.00元红包").
     pub fn label(&self) -> String {
         match self {
-            Reward::Cash { amount } => format!("{}.{:02}元红包", amount / 100, amount % 100),
+            Reward::Cash { amount } => format!("{}元红包", super::money::format_yuan(*amount)),
             Reward::Coupon { pool } => format!("优惠券（{pool}）"),
             Reward::Points { points } => format!("{points}积分"),
             Reward::Physical { sku, name, .. } => name.clone().unwrap_or_else(|| sku.clone()),

@@ -4,12 +4,14 @@
 use chrono::Utc;
 use serde_json::Value;
 
+use super::checklist;
 use super::model::{Campaign, CampaignInput, Status};
 use super::settings::Poster;
 use super::slug::Slug;
 use super::store::{self, StoreError};
 use super::validate::validate;
 use crate::assets;
+use crate::audit::{self, snapshot, Actor};
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::merge_patch::merge;
@@ -32,24 +34,47 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// The body's own rules, then what it refers to: assets exist, the QR code fits and, for
-/// a layout that is new or changed (`before` is the saved one), scans from a sample poster.
-async fn check(
-    state: &AppState,
-    input: &CampaignInput,
-    before: Option<&Poster>,
-) -> Result<Slug, ApiError> {
-    let db = &state.db;
+/// Without a background, posters use the default 720x1280 one.
+const DEFAULT_POSTER: (i64, i64) = (720, 1280);
+
+/// The body's own rules, then what it refers to: assets exist, the QR code fits.
+async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
     let slug = validate(input).map_err(|m| ApiError::invalid(ErrorCode::InvalidCampaign, m))?;
     if let Some(id) = &input.spec.page.hero.image_asset {
         asset_size(db, id).await?;
     }
     if let Some(poster) = &input.spec.poster {
-        if before != Some(poster) {
-            design::ensure_readable(state, slug.as_str(), poster).await?;
+        let (width, height) = match &poster.background_asset {
+            Some(id) => asset_size(db, id).await?,
+            None => DEFAULT_POSTER,
+        };
+        let q = poster.qr;
+        let (right, bottom) = (q.x + q.size, q.y + q.size);
+        if i64::from(right) > width || i64::from(bottom) > height {
+            return Err(ApiError::invalid(
+                ErrorCode::PosterQrOutside,
+                format!(
+                    "the QR box ends at ({right}, {bottom}) but the background is {width}x{height}"
+                ),
+            ));
         }
     }
     Ok(slug)
+}
+
+/// A layout that is new or changed (`before` is the saved one) must scan from a sample
+/// poster drawn with it.
+async fn ensure_poster_scans(
+    state: &AppState,
+    input: &CampaignInput,
+    before: Option<&Poster>,
+) -> Result<(), ApiError> {
+    match &input.spec.poster {
+        Some(poster) if before != Some(poster) => {
+            design::ensure_readable(state, &input.slug, poster).await
+        }
+        _ => Ok(()),
+    }
 }
 
 async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {
@@ -62,10 +87,36 @@ async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {
     Ok((meta.width, meta.height))
 }
 
-pub async fn create(state: &AppState, input: CampaignInput) -> Result<Campaign, ApiError> {
-    let slug = check(state, &input, None).await?;
-    let campaign = store::insert(&state.db, &slug, &input, Utc::now()).await?;
-    state.campaigns.invalidate(slug.as_str());
+/// Stores a new campaign, audited.
+pub async fn create(
+    state: &AppState,
+    input: CampaignInput,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
+    let slug = check(&state.db, &input).await?;
+    ensure_poster_scans(state, &input, None).await?;
+    let actor = actor.clone();
+    let campaign = state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let c = store::insert(tx, &slug, &input, Utc::now()).await?;
+                let after = snapshot(&c.as_input());
+                audit::record(
+                    tx,
+                    &actor,
+                    "campaign.created",
+                    Some(&c.id),
+                    c.slug.as_str(),
+                    None,
+                    after,
+                )
+                .await?;
+                Ok::<_, StoreError>(c)
+            })
+        })
+        .await?;
+    state.campaigns.invalidate(campaign.slug.as_str());
     Ok(campaign)
 }
 
@@ -76,12 +127,13 @@ pub async fn clone_as(
     from: &str,
     slug: &str,
     title: &str,
+    actor: &Actor,
 ) -> Result<Campaign, ApiError> {
     let mut input = load(&state.db, from).await?.as_input();
     input.slug = slug.to_owned();
     input.title = title.to_owned();
     input.status = Some(Status::Draft);
-    create(state, input).await
+    create(state, input, actor).await
 }
 
 pub async fn list(
@@ -100,10 +152,14 @@ pub async fn load(db: &Db, slug: &str) -> Result<Campaign, ApiError> {
         .ok_or_else(|| ApiError::not_found("campaign"))
 }
 
-/// Applies a JSON merge patch; the result is checked like a new campaign, and the
-/// change is refused if someone else changed the campaign meanwhile.
-pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campaign, ApiError> {
-    let current = load(&state.db, slug).await?;
+/// The campaign as it stands and the body it would have after a JSON merge patch, checked
+/// like a new campaign; nothing is stored (the editor's preview shows such drafts).
+pub async fn draft(
+    db: &Db,
+    slug: &str,
+    patch: Value,
+) -> Result<(Campaign, CampaignInput), ApiError> {
+    let current = load(db, slug).await?;
     if !patch.is_object() {
         return Err(ApiError::invalid(
             ErrorCode::InvalidCampaign,
@@ -114,13 +170,28 @@ pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campai
     merge(&mut merged, patch);
     let input: CampaignInput = serde_json::from_value(merged)
         .map_err(|e| ApiError::invalid(ErrorCode::InvalidCampaign, e.to_string()))?;
-    let new_slug = check(state, &input, current.spec.poster.as_ref()).await?;
+    let new_slug = check(db, &input).await?;
     if new_slug != current.slug {
         return Err(ApiError::invalid(
             ErrorCode::SlugImmutable,
             "a campaign's slug is printed on its posters and cannot change",
         ));
     }
+    Ok((current, input))
+}
+
+/// Applies a JSON merge patch; the result is checked like a new campaign, and the
+/// change is refused if someone else changed the campaign meanwhile. Going live from any
+/// other status needs the launch checklist to pass. Audited with the whole campaign body
+/// (rules and budget included) before and after.
+pub async fn change(
+    state: &AppState,
+    slug: &str,
+    patch: Value,
+    actor: &Actor,
+) -> Result<Campaign, ApiError> {
+    let (current, input) = draft(&state.db, slug, patch).await?;
+    ensure_poster_scans(state, &input, current.spec.poster.as_ref()).await?;
     let granted = current.budget_granted;
     if input.budget.map_or(granted > 0, |b| b.amount < granted) {
         return Err(ApiError::invalid(
@@ -128,7 +199,30 @@ pub async fn change(state: &AppState, slug: &str, patch: Value) -> Result<Campai
             format!("{granted} is already granted"),
         ));
     }
-    let campaign = store::update(&state.db, &current, &input, Utc::now()).await?;
+    if input.status == Some(Status::Active) && current.status != Status::Active {
+        checklist::ensure_ready(state, &current.revised(&input)).await?;
+    }
+    let actor = actor.clone();
+    let campaign = state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let c = store::update(tx, &current, &input, Utc::now()).await?;
+                let (before, after) = (snapshot(&current.as_input()), snapshot(&c.as_input()));
+                audit::record(
+                    tx,
+                    &actor,
+                    "campaign.changed",
+                    Some(&c.id),
+                    c.slug.as_str(),
+                    before,
+                    after,
+                )
+                .await?;
+                Ok::<_, StoreError>(c)
+            })
+        })
+        .await?;
     state.campaigns.invalidate(campaign.slug.as_str());
     Ok(campaign)
 }

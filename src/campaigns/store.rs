@@ -7,8 +7,8 @@ use super::model::{Campaign, CampaignInput, Spec, Status};
 use super::money::{default_currency, Budget};
 use super::slug::Slug;
 use crate::db::time::{from_ms, to_ms};
-use crate::db::{is_unique_violation, Db};
-use crate::with_db;
+use crate::db::{is_unique_violation, Db, Tx};
+use crate::{on_tx, with_db};
 
 #[derive(sqlx::FromRow)]
 struct CampaignRow {
@@ -68,8 +68,14 @@ pub enum StoreError {
     Storage(#[from] anyhow::Error),
 }
 
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        StoreError::Storage(err.into())
+    }
+}
+
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx<'_>,
     slug: &Slug,
     input: &CampaignInput,
     now: DateTime<Utc>,
@@ -80,7 +86,7 @@ pub async fn insert(
     let sql = format!(
         "INSERT INTO campaigns ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $10, $10) RETURNING {COLUMNS}"
     );
-    let row: Result<CampaignRow, sqlx::Error> = with_db!(db, write, |pool| {
+    let row: Result<CampaignRow, sqlx::Error> = on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(&id)
             .bind(slug.as_str())
@@ -92,7 +98,7 @@ pub async fn insert(
             .bind(currency.as_str())
             .bind(input.budget.map(|b| b.amount))
             .bind(to_ms(now))
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
     });
     match row {
@@ -106,7 +112,7 @@ pub async fn insert(
 
 /// Replaces a campaign's fields if nobody changed it since `current` was read.
 pub async fn update(
-    db: &Db,
+    tx: &mut Tx<'_>,
     current: &Campaign,
     input: &CampaignInput,
     now: DateTime<Utc>,
@@ -117,7 +123,7 @@ pub async fn update(
         "UPDATE campaigns SET title = $1, status = $2, starts_at = $3, ends_at = $4, spec = $5, currency = $6, \
          budget_amount = $7, version = version + 1, updated_at = $8 WHERE id = $9 AND version = $10 RETURNING {COLUMNS}"
     );
-    let row: Option<CampaignRow> = with_db!(db, write, |pool| {
+    let row: Option<CampaignRow> = on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(input.title.trim())
             .bind(input.status.unwrap_or(current.status))
@@ -129,7 +135,7 @@ pub async fn update(
             .bind(to_ms(now))
             .bind(&current.id)
             .bind(current.version)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
             .context("updating a campaign")?
     });

@@ -6,6 +6,7 @@ use super::settings::Poster;
 use super::slug::Slug;
 
 const MAX_TEXT: usize = 2000;
+const MAX_RULES_NOTES: usize = 10;
 const MAX_PROOF_ENTRIES: usize = 60;
 
 /// The slug when the body is valid, else a message naming the first problem.
@@ -51,6 +52,11 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
     if page.proof_entries() > MAX_PROOF_ENTRIES {
         return Err(format!(
             "page.proof holds at most {MAX_PROOF_ENTRIES} entries"
+        ));
+    }
+    if page.rules_notes.len() > MAX_RULES_NOTES {
+        return Err(format!(
+            "page.rules_notes holds at most {MAX_RULES_NOTES} lines"
         ));
     }
     Ok(slug)

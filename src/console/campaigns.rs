@@ -137,7 +137,9 @@ async fn create_from_template(
         Some(errors) => Err(errors),
         None => {
             let input = crate::demo::template(&state, form.slug.trim(), form.title.trim()).await?;
-            service::create(&state, input).await.map_err(service_errors)
+            service::create(&state, input, &console.actor())
+                .await
+                .map_err(service_errors)
         }
     };
     match created {
@@ -184,9 +186,15 @@ async fn clone(
     let source = service::load(&state.db, &slug).await?;
     let created = match field_errors(&form) {
         Some(errors) => Err(errors),
-        None => service::clone_as(&state, &slug, form.slug.trim(), form.title.trim())
-            .await
-            .map_err(service_errors),
+        None => service::clone_as(
+            &state,
+            &slug,
+            form.slug.trim(),
+            form.title.trim(),
+            &console.actor(),
+        )
+        .await
+        .map_err(service_errors),
     };
     match created {
         Ok(c) => Ok(to_list(&c)),

@@ -7,31 +7,8 @@ fn beijing_zone() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// Fen as yuan with two decimals: 1250 -> "12.50", -5 -> "-0.05".
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
-/// Yuan as typed ("12", "12.5", "12.50", "￥1,200.00") into fen; at most two decimals.
-pub fn parse_yuan(raw: &str) -> Result<i64, &'static str> {
-    const BAD: &str = "请输入金额，如 12.50（元，最多两位小数）";
-    let cleaned: String = raw
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',' && *c != '，')
-        .collect();
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(whole) || (!frac.is_empty() && !digits(frac)) || frac.len() > 2 || whole.len() > 12 {
-        return Err(BAD);
-    }
-    let whole: i64 = whole.parse().map_err(|_| BAD)?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| BAD)?;
-    Ok(whole * 100 + frac)
-}
+/// Money as the console shows and reads it: the campaigns domain's own yuan functions.
+pub use crate::campaigns::money::{format_yuan as yuan, parse_yuan};
 
 /// "2026-12-03 21:25" in Beijing time.
 pub fn beijing(t: DateTime<Utc>) -> String {

@@ -74,7 +74,7 @@ async fn upload_qr(
     let Some(file) = fields.take("qr").filter(|f| !f.is_empty()) else {
         return Ok(Err("err_qr_missing"));
     };
-    match assets::service::upload(state, file, &console.user.email).await {
+    match assets::service::upload(state, file, &console.actor()).await {
         Ok(meta) => Ok(Ok(meta.id)),
         Err(e) if e.code() == ErrorCode::InvalidImage => Ok(Err("err_qr_image")),
         Err(e) => Err(e.into()),
@@ -149,7 +149,7 @@ async fn create(
         position: None,
         closed: false,
     };
-    service::create(&state, &slug, input).await?;
+    service::create(&state, &slug, input, &console.actor()).await?;
     Ok(see_other(&slug, "created"))
 }
 
@@ -192,7 +192,7 @@ async fn replace_qr(
         expires_at: Some(expires_at),
         ..GroupPatch::default()
     };
-    service::change(&state, &slug, &id, patch).await?;
+    service::change(&state, &slug, &id, patch, &console.actor()).await?;
     Ok(see_other(&slug, "qr"))
 }
 
@@ -213,7 +213,7 @@ async fn move_group(
 ) -> Result<HttpResponse, ConsoleError> {
     console.check_csrf(&req, &form.csrf)?;
     let (slug, id) = path.into_inner();
-    service::move_group(&state, &slug, &id, form.direction).await?;
+    service::move_group(&state, &slug, &id, form.direction, &console.actor()).await?;
     Ok(see_other(&slug, "moved"))
 }
 
@@ -239,7 +239,7 @@ async fn close(
         closed: Some(form.closed != "0"),
         ..GroupPatch::default()
     };
-    service::change(&state, &slug, &id, patch).await?;
+    service::change(&state, &slug, &id, patch, &console.actor()).await?;
     Ok(see_other(&slug, "closed"))
 }
 
@@ -283,7 +283,7 @@ async fn match_event(
         )
         .await;
     };
-    match service::match_event(&state, &slug, &id, who).await {
+    match service::match_event(&state, &slug, &id, who, &console.actor()).await {
         Ok(_) => Ok(see_other(&slug, "matched")),
         Err(e) if e.code() == ErrorCode::UnknownParticipant => {
             refused(
@@ -331,22 +331,23 @@ async fn import(
         )
         .await;
     };
-    let report = match service::import_members(&state, &slug, &id, &csv, !apply).await {
-        Ok(report) => report,
-        Err(e) if e.code() == ErrorCode::InvalidMemberList => {
-            let values = BTreeMap::from([("detail".to_owned(), e.message().to_owned())]);
-            return refused(
-                &state,
-                &console,
-                &slug,
-                &form_name,
-                values,
-                BTreeMap::from([("file", "err_list")]),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let report =
+        match service::import_members(&state, &slug, &id, &csv, !apply, &console.actor()).await {
+            Ok(report) => report,
+            Err(e) if e.code() == ErrorCode::InvalidMemberList => {
+                let values = BTreeMap::from([("detail".to_owned(), e.message().to_owned())]);
+                return refused(
+                    &state,
+                    &console,
+                    &slug,
+                    &form_name,
+                    values,
+                    BTreeMap::from([("file", "err_list")]),
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
     if apply {
         return Ok(see_other(&slug, "imported"));
     }

@@ -14,6 +14,7 @@
 //! people: [`format`] (yuan, Beijing time). Handlers return `Result<_, ConsoleError>`.
 
 mod campaigns;
+mod editor;
 pub mod error;
 mod field_errors;
 pub mod format;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
     })
     .map(campaigns::configure)
+    .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)
     .map(tokens::configure)

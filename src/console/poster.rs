@@ -260,7 +260,7 @@ async fn save(
             return render_page(&state, &console, &slug, invalid, Some(form), errors, None).await
         }
     };
-    match campaigns::change(&state, &slug, json!({"poster": poster})).await {
+    match campaigns::change(&state, &slug, json!({"poster": poster}), &console.actor()).await {
         Ok(_) => Ok(see_other(&format!(
             "/admin/campaigns/{slug}/poster?done=saved"
         ))),
@@ -313,13 +313,13 @@ async fn upload_background(
             .take("file")
             .filter(|f| !f.is_empty())
             .ok_or_else(|| ApiError::invalid(ErrorCode::MissingFile, "choose an image"))?;
-        let meta = assets::service::upload(&state, file, &console.user.email).await?;
+        let meta = assets::service::upload(&state, file, &console.actor()).await?;
         let current = campaigns::load(&state.db, &slug).await?;
         let poster = fit(
             current.spec.poster.unwrap_or_else(design::default_poster),
             &meta,
         );
-        campaigns::change(&state, &slug, json!({"poster": poster})).await
+        campaigns::change(&state, &slug, json!({"poster": poster}), &console.actor()).await
     }
     .await;
     match outcome {

@@ -147,7 +147,9 @@ pub fn page_with_status<A: Access>(
         .map(|(key, href, _)| NavItem {
             key,
             href,
-            active: console.path.starts_with(href),
+            // A new campaign belongs to the campaigns section.
+            active: console.path.starts_with(href)
+                || (*key == "campaigns" && console.path == "/admin/new-campaign"),
         })
         .collect();
     ctx.insert("nav", &nav);

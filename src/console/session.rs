@@ -12,6 +12,7 @@ use chrono::Utc;
 use subtle::ConstantTimeEq;
 
 use super::error::ConsoleError;
+use crate::audit::Actor;
 use crate::auth::Access;
 use crate::pages::csrf::same_origin;
 use crate::state::AppState;
@@ -69,6 +70,11 @@ impl<A: Access> Console<A> {
 
     pub fn session_id(&self) -> &str {
         &self.session_id
+    }
+
+    /// The signed-in user as the audit log names who acted.
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.user)
     }
 }
 

@@ -143,7 +143,15 @@ async fn create(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render(&state, &console, status, &form, errors, None).await;
     };
-    let created = tokens::issue(&state.db, name, role, now, lifetime.map(|l| now + l)).await?;
+    let created = tokens::issue(
+        &state.db,
+        name,
+        role,
+        now,
+        lifetime.map(|l| now + l),
+        &console.actor(),
+    )
+    .await?;
     let blank = TokenForm {
         role: form.role.clone(),
         expires_in: form.expires_in.clone(),
@@ -175,7 +183,7 @@ async fn revoke(
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     console.check_csrf(&req, &form._csrf)?;
-    tokens::revoke(&state.db, &id, Utc::now())
+    tokens::revoke(&state.db, &id, Utc::now(), &console.actor())
         .await?
         .ok_or(ConsoleError::NotFound)?;
     Ok(HttpResponse::SeeOther()

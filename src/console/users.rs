@@ -112,7 +112,7 @@ async fn create(
     };
     let generated = form.password.is_empty().then(password::generate);
     let password = generated.as_deref().unwrap_or(&form.password);
-    match service::create(&state.db, &form.email, role, password).await {
+    match service::create(&state.db, &form.email, role, password, &console.actor()).await {
         Ok(user) => {
             let created = serde_json::json!({"email": user.email, "password": generated});
             let blank = UserForm {
@@ -164,7 +164,7 @@ async fn disable(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render(&state, &console, status, &blank, errors, None).await;
     }
-    service::disable(&state.db, &form.email).await?;
+    service::disable(&state.db, &form.email, &console.actor()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/admin/users"))
         .finish())

@@ -1,6 +1,6 @@
 //! Times are stored as unix milliseconds on both backends and are `DateTime<Utc>` in code.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 pub fn to_ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -15,6 +15,14 @@ pub fn day(t: DateTime<Utc>, offset_minutes: i32) -> String {
     (t + chrono::Duration::minutes(offset_minutes.into()))
         .format("%Y-%m-%d")
         .to_string()
+}
+
+/// The instant as a clock at the configured UTC offset shows it (Beijing time by default);
+/// an offset out of range falls back to UTC+8.
+pub fn local(t: DateTime<Utc>, offset_minutes: i32) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(offset_minutes * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"));
+    t.with_timezone(&offset)
 }
 
 #[cfg(test)]

@@ -72,9 +72,42 @@ pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> 
     flags
 }
 
+/// How much one rule's flag says about fraud, out of 100. The inviter's own device is
+/// near proof; shared devices and address bursts have innocent causes (families, offices,
+/// campus networks); a rule not listed here weighs 25.
+pub fn rule_weight(rule: &str) -> u32 {
+    match rule {
+        "same_device_as_inviter" => 60,
+        "shared_device_invitees" => 40,
+        "ip_burst" | "quick_leave" => 30,
+        _ => 25,
+    }
+}
+
+/// A referral's risk score, 0-100: the weights of its flags' rules added up, at most 100.
+pub fn risk_score<'a>(rules: impl IntoIterator<Item = &'a str>) -> u32 {
+    rules.into_iter().map(rule_weight).sum::<u32>().min(100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn risk_adds_the_flags_up_to_100() {
+        assert_eq!(risk_score([]), 0);
+        assert_eq!(risk_score(["ip_burst"]), 30);
+        assert_eq!(risk_score(["ip_burst", "quick_leave"]), 60);
+        assert_eq!(
+            risk_score([
+                "same_device_as_inviter",
+                "shared_device_invitees",
+                "ip_burst"
+            ]),
+            100
+        );
+        assert_eq!(risk_score(["something_new"]), 25);
+    }
 
     #[test]
     fn the_inviters_own_device_is_flagged() {

@@ -117,13 +117,13 @@ pub async fn list_unmatched(
 )]
 #[post("/api/v1/campaigns/{slug}/group-events/{id}/match")]
 pub async fn match_event(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<MatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let participant = service::match_event(&state, &slug, &id, body.who()?).await?;
+    let participant = service::match_event(&state, &slug, &id, body.who()?, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(MatchedView {
         id,
         status: EventStatus::Applied,

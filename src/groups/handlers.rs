@@ -42,12 +42,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[post("/api/v1/campaigns/{slug}/groups")]
 pub async fn create(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<GroupInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = service::create(&state, &slug, body.into_inner()).await?;
+    let group = service::create(&state, &slug, body.into_inner(), &auth.actor()).await?;
     let view = GroupView::new(&group, to_ms(Utc::now()));
     Ok(HttpResponse::Created().json(view))
 }
@@ -99,13 +99,13 @@ pub async fn list(
 )]
 #[patch("/api/v1/campaigns/{slug}/groups/{id}")]
 pub async fn change(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<GroupPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let group = service::change(&state, &slug, &id, body.into_inner()).await?;
+    let group = service::change(&state, &slug, &id, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(GroupView::new(&group, to_ms(Utc::now()))))
 }
 
@@ -126,14 +126,14 @@ pub async fn change(
 )]
 #[post("/api/v1/campaigns/{slug}/groups/{id}/move")]
 pub async fn move_group(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<MoveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let now = to_ms(Utc::now());
-    let groups = service::move_group(&state, &slug, &id, body.direction).await?;
+    let groups = service::move_group(&state, &slug, &id, body.direction, &auth.actor()).await?;
     let views: Vec<GroupView> = groups.iter().map(|g| GroupView::new(g, now)).collect();
     Ok(HttpResponse::Ok().json(views))
 }
@@ -175,13 +175,14 @@ pub struct ImportQuery {
 )]
 #[post("/api/v1/campaigns/{slug}/groups/{id}/members")]
 pub async fn import_members(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let report = service::import_members(&state, &slug, &id, &body, query.dry_run).await?;
+    let report =
+        service::import_members(&state, &slug, &id, &body, query.dry_run, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -13,6 +13,7 @@ use super::apply::apply_event;
 use super::credit::Terms;
 use super::event_store::{self, NewEvent};
 use super::model::{EventStatus, Group, GroupEvent, Source};
+use crate::audit::{self, Actor};
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
@@ -164,17 +165,20 @@ async fn store_and_apply(
     Ok(Outcome::Stale)
 }
 
-/// Applies a stored, unmatched event to the participant a marketer chose; false when
-/// someone applied it meanwhile.
+/// Applies a stored, unmatched event to the participant a marketer chose, audited
+/// (`after` says what was matched); false when someone applied it meanwhile.
 pub async fn match_by_hand(
     db: &Db,
     group: &Group,
     campaign: &Campaign,
     participant_id: &str,
     e: &GroupEvent,
+    actor: &Actor,
+    after: serde_json::Value,
 ) -> anyhow::Result<bool> {
     let terms = Terms::of(campaign);
     let (group, participant_id, e) = (group.clone(), participant_id.to_owned(), e.clone());
+    let (actor, campaign_id) = (actor.clone(), campaign.id.clone());
     let claimed = db
         .write_tx(move |tx| {
             Box::pin(async move {
@@ -184,6 +188,17 @@ pub async fn match_by_hand(
                 if !apply_event(tx, &participant_id, &group, &terms, &e).await? {
                     event_store::mark_stale(tx, &e.id).await?;
                 }
+                let campaign = Some(campaign_id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "group_event.matched",
+                    campaign,
+                    &e.id,
+                    None,
+                    Some(after),
+                )
+                .await?;
                 Ok(true)
             })
         })

@@ -8,9 +8,10 @@ use chrono::Utc;
 use super::event_store::{self, StoredEvent};
 use super::ingest::{self, Incoming, Outcome};
 use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source, Who};
-use super::views::{Direction, GroupPatch, ImportReport, WebhookReport};
+use super::views::{Direction, GroupPatch, GroupView, ImportReport, WebhookReport};
 use super::{import, member_list, store};
 use crate::assets;
+use crate::audit::{self, snapshot, Actor};
 use crate::campaigns::service::load;
 use crate::campaigns::{store as campaigns, Campaign};
 use crate::db::time::{from_ms, to_ms};
@@ -44,10 +45,40 @@ pub async fn load_group(
         .ok_or_else(|| ApiError::not_found("group"))
 }
 
-pub async fn create(state: &AppState, slug: &str, input: GroupInput) -> Result<Group, ApiError> {
+/// The group as its audit entries keep it.
+fn audited(group: &Group, now_ms: i64) -> Option<serde_json::Value> {
+    snapshot(&GroupView::new(group, now_ms))
+}
+
+pub async fn create(
+    state: &AppState,
+    slug: &str,
+    input: GroupInput,
+    actor: &Actor,
+) -> Result<Group, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let input = checked(state, input).await?;
-    Ok(store::insert(&state.db, &campaign.id, &input, to_ms(Utc::now())).await?)
+    let actor = actor.clone();
+    let now = to_ms(Utc::now());
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let g = store::insert(tx, &campaign.id, &input, now).await?;
+                audit::record(
+                    tx,
+                    &actor,
+                    "group.created",
+                    Some(&campaign.id),
+                    &g.id,
+                    None,
+                    audited(&g, now),
+                )
+                .await?;
+                Ok::<_, ApiError>(g)
+            })
+        })
+        .await
 }
 
 /// The campaign's groups, and whether one of them is open to the live code.
@@ -69,6 +100,7 @@ pub async fn change(
     slug: &str,
     id: &str,
     patch: GroupPatch,
+    actor: &Actor,
 ) -> Result<Group, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let current = load_group(state, &campaign, id).await?;
@@ -81,19 +113,47 @@ pub async fn change(
     input.position = patch.position.or(input.position);
     input.closed = patch.closed.unwrap_or(input.closed);
     let input = checked(state, input).await?;
-    store::update(&state.db, &current.id, &input, to_ms(Utc::now()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("group"))
+    let action = match (current.closed, input.closed) {
+        (false, true) => "group.closed",
+        (true, false) => "group.reopened",
+        _ => "group.changed",
+    };
+    let actor = actor.clone();
+    let now = to_ms(Utc::now());
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let g = store::update(tx, &current.id, &input, now)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("group"))?;
+                let (before, after) = (audited(&current, now), audited(&g, now));
+                audit::record(
+                    tx,
+                    &actor,
+                    action,
+                    Some(&g.campaign_id),
+                    &g.id,
+                    before,
+                    after,
+                )
+                .await?;
+                Ok(g)
+            })
+        })
+        .await
 }
 
-/// Applies a member-list export (CSV) to the group, or with `dry_run` says what
-/// applying it would do and changes nothing.
+/// Applies a member-list export (CSV) to the group, or with `dry_run` says what applying
+/// it would do and changes nothing. The events are applied in transactions of their own
+/// (replaying them is harmless); the audit entry with what the import did follows them.
 pub async fn import_members(
     state: &AppState,
     slug: &str,
     id: &str,
     csv: &[u8],
     dry_run: bool,
+    actor: &Actor,
 ) -> Result<ImportReport, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
@@ -101,10 +161,29 @@ pub async fn import_members(
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
     let now = Utc::now();
     let plan = import::plan(&state.db, &group, &campaign, &rows, now).await?;
-    let report = match dry_run {
-        true => import::dry_run(&state.db, &plan).await?,
-        false => import::apply(&state.db, &group, &campaign, &plan, now).await?,
-    };
+    if dry_run {
+        return Ok(import::dry_run(&state.db, &plan).await?);
+    }
+    let report = import::apply(&state.db, &group, &campaign, &plan, now).await?;
+    let (actor, after) = (actor.clone(), snapshot(&report));
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let campaign = Some(campaign.id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "group.members_imported",
+                    campaign,
+                    &group.id,
+                    None,
+                    after,
+                )
+                .await
+            })
+        })
+        .await?;
     Ok(report)
 }
 
@@ -140,6 +219,7 @@ pub async fn match_event(
     slug: &str,
     event_id: &str,
     who: Who,
+    actor: &Actor,
 ) -> Result<Participant, ApiError> {
     let already =
         || ApiError::conflict(ErrorCode::AlreadyMatched, "this event was already applied");
@@ -175,24 +255,57 @@ pub async fn match_event(
         member_ref: stored.member_ref,
         at: from_ms(stored.occurred_at),
     };
-    if !ingest::match_by_hand(&state.db, &group, &campaign, &participant.id, &event).await? {
+    let after = serde_json::json!({"event": event.id, "participant": participant.code});
+    let matched = ingest::match_by_hand(
+        &state.db,
+        &group,
+        &campaign,
+        &participant.id,
+        &event,
+        actor,
+        after,
+    );
+    if !matched.await? {
         return Err(already());
     }
     Ok(participant)
 }
 
-/// Moves a group one place up or down the fill order; the campaign's groups in their
-/// new order.
+/// Moves a group one place up or down the fill order, audited; the campaign's groups in
+/// their new order.
 pub async fn move_group(
     state: &AppState,
     slug: &str,
     id: &str,
     direction: Direction,
+    actor: &Actor,
 ) -> Result<Vec<Group>, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
-    let up = direction == Direction::Up;
-    store::move_one(&state.db, &campaign.id, &group.id, up, to_ms(Utc::now())).await?;
+    let (actor, now) = (actor.clone(), to_ms(Utc::now()));
+    let (campaign_id, up) = (campaign.id.clone(), direction == Direction::Up);
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                if store::move_one(tx, &campaign_id, &group.id, up, now).await? {
+                    let after = serde_json::json!({"moved": if up { "up" } else { "down" }});
+                    let (campaign, group) = (Some(campaign_id.as_str()), group.id.as_str());
+                    audit::record(
+                        tx,
+                        &actor,
+                        "group.moved",
+                        campaign,
+                        group,
+                        None,
+                        Some(after),
+                    )
+                    .await?;
+                }
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
     Ok(store::by_campaign(&state.db, &campaign.id).await?)
 }
 

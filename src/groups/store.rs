@@ -4,11 +4,11 @@ use anyhow::Context;
 
 use super::model::{Group, GroupInput, COLUMNS};
 use crate::db::time::to_ms;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
 
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign_id: &str,
     input: &GroupInput,
     now_ms: i64,
@@ -19,7 +19,7 @@ pub async fn insert(
                  COALESCE($8, (SELECT COALESCE(MAX(position), -1) + 1 FROM groups WHERE campaign_id = $2)), $9, $10, $10) \
          RETURNING {COLUMNS}"
     );
-    with_db!(db, write, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(uuid::Uuid::now_v7().simple().to_string())
             .bind(campaign_id)
@@ -31,14 +31,14 @@ pub async fn insert(
             .bind(input.position)
             .bind(input.closed)
             .bind(now_ms)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
     })
     .context("adding a group")
 }
 
 pub async fn update(
-    db: &Db,
+    tx: &mut Tx<'_>,
     group_id: &str,
     input: &GroupInput,
     now_ms: i64,
@@ -47,7 +47,7 @@ pub async fn update(
         "UPDATE groups SET name = $1, kind = $2, capacity = $3, qr_asset = $4, expires_at = $5, \
          position = COALESCE($6, position), closed = $7, updated_at = $8 WHERE id = $9 RETURNING {COLUMNS}"
     );
-    with_db!(db, write, |pool| {
+    on_tx!(tx, |conn| {
         sqlx::query_as(&sql)
             .bind(input.name.trim())
             .bind(input.kind)
@@ -58,7 +58,7 @@ pub async fn update(
             .bind(input.closed)
             .bind(now_ms)
             .bind(group_id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
     })
     .context("changing a group")
@@ -79,51 +79,43 @@ pub async fn by_campaign(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<Group
 /// swapping it with its neighbour; positions are renumbered 0.. on the way, so groups that
 /// shared a position get distinct ones. False when it is already first (or last).
 pub async fn move_one(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign_id: &str,
     group_id: &str,
     up: bool,
     now_ms: i64,
-) -> anyhow::Result<bool> {
-    let (campaign_id, group_id) = (campaign_id.to_owned(), group_id.to_owned());
-    db.write_tx(move |tx| {
-        Box::pin(async move {
-            let order: Vec<(String, i64)> = on_tx!(tx, |conn| {
-                sqlx::query_as(
-                    "SELECT id, position FROM groups WHERE campaign_id = $1 ORDER BY position, created_at, id",
-                )
-                .bind(&campaign_id)
-                .fetch_all(&mut *conn)
-                .await?
+) -> Result<bool, sqlx::Error> {
+    let mut order: Vec<(String, i64)> = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, position FROM groups WHERE campaign_id = $1 ORDER BY position, created_at, id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&mut *conn)
+        .await?
+    });
+    let Some(at) = order.iter().position(|(id, _)| id == group_id) else {
+        return Ok(false);
+    };
+    let Some(other) =
+        (if up { at.checked_sub(1) } else { Some(at + 1) }).filter(|&o| o < order.len())
+    else {
+        return Ok(false);
+    };
+    order.swap(at, other);
+    for (new, (id, old)) in order.iter().enumerate() {
+        let new = new as i64;
+        if *old != new {
+            on_tx!(tx, |conn| {
+                sqlx::query("UPDATE groups SET position = $1, updated_at = $2 WHERE id = $3")
+                    .bind(new)
+                    .bind(now_ms)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
             });
-            let Some(at) = order.iter().position(|(id, _)| *id == group_id) else {
-                return Ok(false);
-            };
-            let Some(other) = (if up { at.checked_sub(1) } else { Some(at + 1) })
-                .filter(|&o| o < order.len())
-            else {
-                return Ok(false);
-            };
-            let mut order = order;
-            order.swap(at, other);
-            for (new, (id, old)) in order.iter().enumerate() {
-                let new = new as i64;
-                if *old != new {
-                    on_tx!(tx, |conn| {
-                        sqlx::query("UPDATE groups SET position = $1, updated_at = $2 WHERE id = $3")
-                            .bind(new)
-                            .bind(now_ms)
-                            .bind(id)
-                            .execute(&mut *conn)
-                            .await?;
-                    });
-                }
-            }
-            Ok::<_, sqlx::Error>(true)
-        })
-    })
-    .await
-    .context("moving a group in the fill order")
+        }
+    }
+    Ok(true)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Group>> {

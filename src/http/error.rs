@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    AlreadyDecided,
     AlreadyMatched,
     BudgetBelowGranted,
     CampaignNotOpen,
@@ -40,9 +41,11 @@ pub enum ErrorCode {
     InvalidResults,
     InvalidSignature,
     InvalidText,
+    LaunchChecklistFailed,
     MethodNotAllowed,
     MissingFile,
     NotFound,
+    NotHeld,
     PayloadTooLarge,
     PosterMisconfigured,
     PosterQrOutside,

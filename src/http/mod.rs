@@ -2,6 +2,7 @@
 //! and the OpenAPI document. It knows no domain.
 
 pub mod client;
+pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod fallback;

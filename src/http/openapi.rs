@@ -37,6 +37,8 @@ const ALL_ROLES: usize = 4;
         (name = "public", description = "For mini-programs and apps: no token"),
         (name = "pages", description = "The phone pages (HTML) and their images"),
         (name = "tokens", description = "API tokens: list, create, revoke (admins)"),
+        (name = "audit", description = "Who changed what, when, before and after (admins)"),
+        (name = "reviews", description = "Referrals held by fraud rules, and the decisions about them"),
     ),
     components(schemas(ErrorBody))
 )]

@@ -1,7 +1,8 @@
 //! Control characters (NUL and the rest) never get past the edge: PostgreSQL refuses NUL
 //! in text and nothing else wants them. One middleware checks every string of a JSON
 //! body, form fields, text bodies (CSV, code lists), query strings and path segments.
-//! Newline and tab pass only in multi-line text: fields named in [`MULTI_LINE`], and
+//! Newline and tab pass only in multi-line text: fields named in [`MULTI_LINE`] (or ending
+//! in `_` and one of those names), and
 //! text bodies whose lines are the format. Bodies are checked as the handler reads them,
 //! never buffered ahead of it; images and multipart uploads are not text and pass.
 
@@ -34,7 +35,19 @@ const MULTI_LINE: &[&str] = &[
     "note",
     "description",
     "address",
+    // Console form fields holding one entry per line (`proof_items_lines`).
+    "lines",
 ];
+
+/// A multi-line field by name, or a form field ending in one (`closing_text`).
+fn is_multi_line(key: &str) -> bool {
+    MULTI_LINE.iter().any(|m| {
+        key == *m
+            || key
+                .strip_suffix(m)
+                .is_some_and(|prefix| prefix.ends_with('_'))
+    })
+}
 
 fn bad(c: char, multi_line: bool) -> bool {
     c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t'))
@@ -48,7 +61,7 @@ fn clean(text: &str, multi_line: bool) -> bool {
 pub fn json_problem(value: &Value, key: Option<&str>) -> Option<String> {
     match value {
         Value::String(s) => {
-            let multi_line = key.is_some_and(|k| MULTI_LINE.contains(&k));
+            let multi_line = key.is_some_and(is_multi_line);
             (!clean(s, multi_line)).then(|| field(key))
         }
         Value::Array(items) => items.iter().find_map(|v| json_problem(v, key)),
@@ -79,7 +92,7 @@ pub fn pairs_problem(encoded: &str, multi_line_allowed: bool) -> Option<String> 
         return None;
     };
     pairs.iter().find_map(|(k, v)| {
-        let multi_line = multi_line_allowed && MULTI_LINE.contains(&k.as_str());
+        let multi_line = multi_line_allowed && is_multi_line(&k);
         (!clean(k, false) || !clean(v, multi_line)).then(|| field(Some(k)))
     })
 }

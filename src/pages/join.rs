@@ -121,7 +121,13 @@ pub async fn submit(
             error: Some(error),
         };
         let page = Retry {
-            page: views::landing(&campaign, &state.settings.public_url, &f),
+            page: views::landing(
+                &campaign,
+                &state.settings.public_url,
+                state.settings.report_utc_offset_minutes,
+                &f,
+                views::Around::default(),
+            ),
             consented,
         };
         state.templates.page(status, "landing.html", &page)

@@ -4,6 +4,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::cookies::{self, Referral};
+use super::live;
+use super::render::Fill;
+use super::service;
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::db::time::{day, to_ms};
@@ -64,11 +67,28 @@ fn percent_encode(s: &str) -> String {
 pub fn closed_page(state: &AppState, campaign: Option<&Campaign>, why: Openness) -> HttpResponse {
     let title = campaign.map_or("活动不存在", |c| c.title.as_str());
     let (status, heading, message) = match why {
-        Openness::NotStarted => (
-            StatusCode::OK,
-            "活动尚未开始",
-            "活动还没有开始，请在开始后再来参与。",
-        ),
+        Openness::NotStarted => {
+            let starts = campaign.and_then(|c| c.starts_at);
+            let left = starts.and_then(|s| live::time_left(s - chrono::Utc::now()));
+            return match (starts, left) {
+                (Some(starts), Some(left)) => {
+                    let offset = state.settings.report_utc_offset_minutes;
+                    let at = crate::db::time::local(starts, offset).format("%-m月%-d日 %H:%M");
+                    let message = format!(
+                        "活动将于 {at}（北京时间）开始，距开始还有 {left}。到时再来参与吧！"
+                    );
+                    state
+                        .templates
+                        .notice(StatusCode::OK, title, "活动尚未开始", &message)
+                }
+                _ => state.templates.notice(
+                    StatusCode::OK,
+                    title,
+                    "活动尚未开始",
+                    "活动还没有开始，请在开始后再来参与。",
+                ),
+            };
+        }
         Openness::Ended => (
             StatusCode::OK,
             "活动已结束",
@@ -173,23 +193,60 @@ pub async fn show(
             state.settings.secure_cookies(),
         )
     });
-    let page = state
-        .pages
-        .get_or_render(&campaign.id, campaign.version, || {
-            let holes = FormState {
-                csrf: state.pages.csrf_hole(),
-                query: state.pages.query_hole(),
-                phone: "",
-                name: "",
-                error: None,
-            };
-            state.templates.render(
+    let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
+    let query = form_query(referral.inviter.as_ref(), &referral.channel);
+    let facts = &state.pages.facts;
+    let banner = match referral.inviter.as_ref() {
+        Some(code) => facts
+            .inviter(&state.db, &campaign.id, code.as_str())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = ?e, "looking up the inviter for the banner");
+                None
+            })
+            .map(|inviter| live::banner_html(&inviter))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let count = facts
+        .participants(&state.db, &campaign.id)
+        .await
+        .map_err(|e| tracing::warn!(error = ?e, "counting participants for the page"))
+        .ok();
+    let live = live::live_html(count, campaign.ends_at, now);
+    let fill = Fill {
+        csrf: &csrf,
+        query: &query,
+        banner: &banner,
+        live: &live,
+    };
+    let returning = match service::returning(&state, &req, &campaign).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = ?e, "looking up a returning participant");
+            None
+        }
+    };
+    let page = match returning {
+        // A returning participant's page is their own: rendered for them, not cached.
+        Some(returning) => state
+            .templates
+            .render(
                 "landing.html",
-                &views::landing(&campaign, &state.settings.public_url, &holes),
+                &landing_view(&state, &campaign, Some(returning)),
             )
-        });
-    let page = match page {
-        Ok(page) => page,
+            .map(|html| state.pages.split(&html).fill(&fill)),
+        None => state
+            .pages
+            .get_or_render(&campaign.id, campaign.version, || {
+                state
+                    .templates
+                    .render("landing.html", &landing_view(&state, &campaign, None))
+            })
+            .map(|page| page.fill(&fill)),
+    };
+    let html = match page {
+        Ok(html) => html,
         Err(e) => {
             tracing::error!(error = ?e, "rendering landing page");
             return state.templates.notice(
@@ -200,16 +257,39 @@ pub async fn show(
             );
         }
     };
-    let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
-    let html = page.fill(
-        &csrf,
-        &form_query(referral.inviter.as_ref(), &referral.channel),
-    );
     let mut response = super::render::html_response(StatusCode::OK, html);
     for cookie in [visitor_cookie, referral_cookie].into_iter().flatten() {
         let _ = response.add_cookie(&cookie);
     }
     response
+}
+
+/// The landing page's view with holes where the per-request parts go.
+fn landing_view<'a>(
+    state: &'a AppState,
+    campaign: &'a Campaign,
+    returning: Option<views::Returning>,
+) -> views::LandingPage<'a> {
+    let holes = state.pages.holes();
+    let form = FormState {
+        csrf: holes.csrf,
+        query: holes.query,
+        phone: "",
+        name: "",
+        error: None,
+    };
+    let around = views::Around {
+        banner: holes.banner,
+        live: holes.live,
+        returning,
+    };
+    views::landing(
+        campaign,
+        &state.settings.public_url,
+        state.settings.report_utc_offset_minutes,
+        &form,
+        around,
+    )
 }
 
 /// Probe the landing page

@@ -6,8 +6,11 @@ pub(crate) mod csrf;
 pub mod group;
 pub mod join;
 pub mod landing;
+mod live;
 pub mod me;
+pub mod preview;
 pub mod render;
+mod rules_text;
 mod service;
 pub mod shipping;
 mod store;
@@ -28,5 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shipping::submit)
         .service(verify::send)
         .service(verify::verify)
-        .service(group::show);
+        .service(group::show)
+        .service(preview::signed)
+        .service(preview::draft)
+        .service(preview::signed_link);
 }

@@ -103,10 +103,41 @@ pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
     response.body(html)
 }
 
-enum Segment {
-    Text(String),
+/// The per-request parts of a cached landing page, each marked by a random hole.
+#[derive(Clone, Copy)]
+enum Hole {
     Csrf,
     Query,
+    Banner,
+    Live,
+}
+
+const HOLES: [Hole; 4] = [Hole::Csrf, Hole::Query, Hole::Banner, Hole::Live];
+
+/// What fills a landing page's holes for one request. `banner` and `live` are HTML,
+/// escaped by whoever made them.
+#[derive(Default)]
+pub struct Fill<'a> {
+    pub csrf: &'a str,
+    pub query: &'a str,
+    pub banner: &'a str,
+    pub live: &'a str,
+}
+
+impl Fill<'_> {
+    fn get(&self, hole: Hole) -> &str {
+        match hole {
+            Hole::Csrf => self.csrf,
+            Hole::Query => self.query,
+            Hole::Banner => self.banner,
+            Hole::Live => self.live,
+        }
+    }
+}
+
+enum Segment {
+    Text(String),
+    Hole(Hole),
 }
 
 /// A landing page with holes for the per-request parts.
@@ -116,24 +147,32 @@ pub struct Stitched {
 }
 
 impl Stitched {
-    pub fn fill(&self, csrf: &str, query: &str) -> String {
-        let mut out = String::with_capacity(self.len + 128);
+    pub fn fill(&self, fill: &Fill) -> String {
+        let mut out = String::with_capacity(self.len + 256);
         for segment in &self.segments {
             match segment {
                 Segment::Text(t) => out.push_str(t),
-                Segment::Csrf => out.push_str(csrf),
-                Segment::Query => out.push_str(query),
+                Segment::Hole(hole) => out.push_str(fill.get(*hole)),
             }
         }
         out
     }
 }
 
+/// The marks a template puts where the per-request parts go.
+pub struct Holes<'a> {
+    pub csrf: &'a str,
+    pub query: &'a str,
+    pub banner: &'a str,
+    pub live: &'a str,
+}
+
 pub struct PageCache {
     /// Random per process, so no marketer text can contain a hole by accident or design.
-    csrf_hole: String,
-    query_hole: String,
+    holes: [String; 4],
     pages: RwLock<HashMap<String, (i64, Arc<Stitched>)>>,
+    /// Participant counts and inviter names, briefly remembered.
+    pub facts: super::live::Facts,
 }
 
 impl Default for PageCache {
@@ -142,19 +181,22 @@ impl Default for PageCache {
         rand::thread_rng().fill_bytes(&mut nonce);
         let nonce = hex::encode(nonce);
         PageCache {
-            csrf_hole: format!("fxcsrf{nonce}"),
-            query_hole: format!("fxquery{nonce}"),
+            holes: ["csrf", "query", "banner", "live"].map(|name| format!("fx{name}{nonce}")),
             pages: RwLock::default(),
+            facts: Default::default(),
         }
     }
 }
 
 impl PageCache {
-    pub fn csrf_hole(&self) -> &str {
-        &self.csrf_hole
-    }
-    pub fn query_hole(&self) -> &str {
-        &self.query_hole
+    pub fn holes(&self) -> Holes<'_> {
+        let [csrf, query, banner, live] = &self.holes;
+        Holes {
+            csrf,
+            query,
+            banner,
+            live,
+        }
     }
 
     /// The stitched page for this campaign version, rendering it on first use.
@@ -184,23 +226,22 @@ impl PageCache {
         Ok(page)
     }
 
-    fn split(&self, html: &str) -> Stitched {
+    /// A page rendered for one request only (a returning participant's), with the same
+    /// holes filled.
+    pub fn split(&self, html: &str) -> Stitched {
         let mut segments = Vec::new();
         let mut rest = html;
         loop {
-            let next_csrf = rest
-                .find(&self.csrf_hole)
-                .map(|i| (i, self.csrf_hole.len(), Segment::Csrf));
-            let next_query = rest
-                .find(&self.query_hole)
-                .map(|i| (i, self.query_hole.len(), Segment::Query));
-            let next = match (next_csrf, next_query) {
-                (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
-                (a, b) => a.or(b),
-            };
+            let next = HOLES
+                .iter()
+                .filter_map(|&hole| {
+                    let mark = &self.holes[hole as usize];
+                    rest.find(mark.as_str()).map(|at| (at, mark.len(), hole))
+                })
+                .min_by_key(|(at, _, _)| *at);
             let Some((at, len, hole)) = next else { break };
             segments.push(Segment::Text(rest[..at].to_owned()));
-            segments.push(hole);
+            segments.push(Segment::Hole(hole));
             rest = &rest[at + len..];
         }
         segments.push(Segment::Text(rest.to_owned()));
@@ -218,23 +259,32 @@ mod tests {
     #[test]
     fn holes_are_filled_per_request() {
         let cache = PageCache::default();
+        let holes = cache.holes();
         let html = format!(
-            "<form action=\"/join{}\"><input value=\"{}\">{}</form>",
-            cache.query_hole(),
-            cache.csrf_hole(),
-            cache.csrf_hole()
+            "{}<form action=\"/join{}\"><input value=\"{}\">{}</form>{}",
+            holes.banner, holes.query, holes.csrf, holes.csrf, holes.live
         );
         let page = cache.get_or_render("c1", 1, || Ok(html)).unwrap();
+        let fill = Fill {
+            csrf: "T",
+            query: "?ref=a",
+            banner: "<b>B</b>",
+            live: "L",
+        };
         assert_eq!(
-            page.fill("T", "?ref=a"),
-            "<form action=\"/join?ref=a\"><input value=\"T\">T</form>"
+            page.fill(&fill),
+            "<b>B</b><form action=\"/join?ref=a\"><input value=\"T\">T</form>L"
         );
         // Same version: served from the cache, the renderer is not called.
         let again = cache
             .get_or_render("c1", 1, || panic!("rendered twice"))
             .unwrap();
+        let fill = Fill {
+            csrf: "U",
+            ..Fill::default()
+        };
         assert_eq!(
-            again.fill("U", ""),
+            again.fill(&fill),
             "<form action=\"/join\"><input value=\"U\">U</form>"
         );
     }

@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 
 use super::views::{
-    GroupLink, MeLinks, MePage, NextMilestone, Progress, RewardLine, ShippingState,
+    GroupLink, MeLinks, MePage, NextMilestone, Progress, Returning, RewardLine, ShippingState,
 };
 use crate::campaigns::rules::RuleKind;
 use crate::campaigns::Campaign;
@@ -28,6 +28,25 @@ pub async fn joined_here(
         return Ok(None);
     };
     store::by_code(&state.db, &campaign.id, &code).await
+}
+
+/// A participant back on the landing page: their progress, shown instead of the form.
+pub async fn returning(
+    state: &AppState,
+    req: &HttpRequest,
+    campaign: &Campaign,
+) -> anyhow::Result<Option<Returning>> {
+    let Some(participant) = joined_here(state, req, campaign).await? else {
+        return Ok(None);
+    };
+    let (qualified, pending) = store::referral_counts(&state.db, &participant.id).await?;
+    Ok(Some(Returning {
+        display_name: participant.display_name(),
+        qualified,
+        pending,
+        next_milestone: next_step(campaign, qualified),
+        me_url: format!("/c/{}/me", campaign.slug),
+    }))
 }
 
 /// A join from the page's form, checked and attributed.
@@ -68,6 +87,15 @@ pub async fn join(
     };
     let offset = state.settings.report_utc_offset_minutes;
     leads::capture(&state.db, campaign, &lead, now, offset).await
+}
+
+/// The next milestone not yet reached, and how far it is.
+fn next_step(campaign: &Campaign, qualified: i64) -> Option<NextMilestone> {
+    next_milestone(campaign, qualified).map(|(invites, reward)| NextMilestone {
+        invites,
+        remaining: invites - qualified,
+        reward,
+    })
 }
 
 /// The next milestone not yet reached: (invites needed, reward label).
@@ -135,12 +163,7 @@ pub async fn my_page<'a>(
         action: format!("/c/{slug}/me/shipping"),
         csrf,
     };
-    let next_milestone =
-        next_milestone(campaign, qualified).map(|(invites, reward)| NextMilestone {
-            invites,
-            remaining: invites - qualified,
-            reward,
-        });
+    let next_milestone = next_step(campaign, qualified);
     Ok(MePage {
         slug,
         title: &campaign.title,

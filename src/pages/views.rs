@@ -14,15 +14,40 @@ pub struct FormState<'a> {
     pub error: Option<&'a str>,
 }
 
+/// The parts of the landing page around the form that depend on the visitor or the
+/// moment: HTML (escaped by their maker) or, on the cached page, the holes for them.
+#[derive(Default)]
+pub struct Around<'a> {
+    pub banner: &'a str,
+    pub live: &'a str,
+    /// The visitor already joined: their progress instead of the form.
+    pub returning: Option<Returning>,
+}
+
+/// What a returning participant sees where the form was.
+#[derive(Serialize)]
+pub struct Returning {
+    pub display_name: String,
+    pub qualified: i64,
+    pub pending: i64,
+    pub next_milestone: Option<NextMilestone>,
+    pub me_url: String,
+}
+
 /// What `landing.html` shows: the three sections and the form.
 #[derive(Serialize)]
 pub struct LandingPage<'a> {
     pub slug: &'a str,
     pub title: &'a str,
     pub share: Share,
+    pub banner: &'a str,
+    pub live: &'a str,
+    pub returning: Option<Returning>,
     pub hero: Hero<'a>,
     pub proof: Proof<'a>,
     pub closing: Closing<'a>,
+    /// 活动规则, written from the rules themselves.
+    pub rules: Vec<String>,
     pub form: Form<'a>,
 }
 
@@ -43,6 +68,7 @@ pub struct Hero<'a> {
     pub badge: &'a Option<String>,
     pub cta: String,
     pub image_url: Option<String>,
+    pub image_first: bool,
 }
 
 #[derive(Serialize)]
@@ -73,7 +99,13 @@ pub struct Form<'a> {
     pub show_name: bool,
 }
 
-pub fn landing<'a>(c: &'a Campaign, public_url: &str, form: &FormState<'a>) -> LandingPage<'a> {
+pub fn landing<'a>(
+    c: &'a Campaign,
+    public_url: &str,
+    utc_offset_minutes: i32,
+    form: &FormState<'a>,
+    around: Around<'a>,
+) -> LandingPage<'a> {
     let page = &c.spec.page;
     let hero = &page.hero;
     let proof = &page.proof;
@@ -103,6 +135,10 @@ pub fn landing<'a>(c: &'a Campaign, public_url: &str, form: &FormState<'a>) -> L
             image_url: share_image,
             url: format!("{public_url}/c/{}", c.slug),
         },
+        banner: around.banner,
+        live: around.live,
+        returning: around.returning,
+        rules: super::rules_text::lines(c, utc_offset_minutes),
         hero: Hero {
             headline,
             subtitle: &hero.subtitle,
@@ -110,6 +146,7 @@ pub fn landing<'a>(c: &'a Campaign, public_url: &str, form: &FormState<'a>) -> L
             badge: &hero.badge,
             cta: cta.clone(),
             image_url: hero_image,
+            image_first: hero.image_first,
         },
         proof: Proof {
             title: proof

@@ -77,12 +77,12 @@ pub async fn join(
 )]
 #[post("/api/v1/campaigns/{slug}/seeds")]
 pub async fn seeds(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<SeedBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = service::seeds(&state, &slug, body.into_inner()).await?;
+    let created = service::seeds(&state, &slug, body.into_inner(), &auth.actor()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -130,7 +130,7 @@ pub async fn export(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
-    let export = privacy::export(&state, &slug, &code, &auth.owner.actor()).await?;
+    let export = privacy::export(&state, &slug, &code, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(export))
 }
 
@@ -156,6 +156,6 @@ pub async fn erase(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, code) = path.into_inner();
-    let erased = privacy::erase(&state, &slug, &code, &auth.owner.actor()).await?;
+    let erased = privacy::erase(&state, &slug, &code, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(erased))
 }

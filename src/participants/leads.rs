@@ -337,7 +337,7 @@ async fn recent_leads_from(
 
 /// Seeds: staff and KOC participants who start the chains, one channel per batch.
 pub async fn create_seeds(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign: &Campaign,
     channel: &Channel,
     names: &[String],
@@ -348,8 +348,7 @@ pub async fn create_seeds(
         "INSERT INTO participants (id, campaign_id, code, name, kind, channel, generation, status, created_at, created_day) \
          VALUES ($1, $2, $3, $4, 'seed', $5, 0, 'seed', $6, $7) RETURNING {COLUMNS}"
     );
-    with_db!(db, write, |pool| {
-        let mut tx = pool.begin().await?;
+    on_tx!(tx, |conn| {
         let mut seeds = Vec::with_capacity(names.len());
         for name in names {
             let seed: Participant = sqlx::query_as(&insert)
@@ -360,11 +359,10 @@ pub async fn create_seeds(
                 .bind(channel.as_str())
                 .bind(to_ms(now))
                 .bind(day(now, day_offset_minutes))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await?;
             seeds.push(seed);
         }
-        tx.commit().await?;
         Ok(seeds)
     })
 }

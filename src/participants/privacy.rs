@@ -4,12 +4,13 @@
 use chrono::Utc;
 
 use super::model::ShippingAddress;
-use super::privacy_store::{self as ps, AuditEntry};
+use super::privacy_store as ps;
 use super::privacy_views::{
     ConsentRecord, Erasure, GroupEventRecord, LedgerRecord, ParticipantExport, PersonalData,
     ReferralRecord, ShippingRecord,
 };
 use super::store::{self, Participant};
+use crate::audit::{self, Actor};
 use crate::campaigns::service::load;
 use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
@@ -29,27 +30,28 @@ async fn find(
 }
 
 /// Writes the audit entry; the request goes no further when it cannot be recorded.
-async fn audit(
+async fn audit_export(
     state: &AppState,
-    actor: &str,
-    action: &'static str,
+    actor: &Actor,
     c: &Campaign,
     p: &Participant,
 ) -> Result<(), ApiError> {
-    let (actor, campaign_id, subject) = (actor.to_owned(), c.id.clone(), p.id.clone());
-    let at_ms = to_ms(Utc::now());
+    let (actor, campaign_id, subject) = (actor.clone(), c.id.clone(), p.code.clone());
     state
         .db
         .write_tx(move |tx| {
             Box::pin(async move {
-                let entry = AuditEntry {
-                    actor: &actor,
-                    action,
-                    campaign_id: &campaign_id,
-                    subject: &subject,
-                    at_ms,
-                };
-                ps::audit(tx, &entry).await
+                let campaign = Some(campaign_id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "participant.exported",
+                    campaign,
+                    &subject,
+                    None,
+                    None,
+                )
+                .await
             })
         })
         .await
@@ -61,10 +63,10 @@ pub async fn export(
     state: &AppState,
     slug: &str,
     code: &str,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<ParticipantExport, ApiError> {
     let (campaign, p) = find(state, slug, code).await?;
-    audit(state, actor, "participant_exported", &campaign, &p).await?;
+    audit_export(state, actor, &campaign, &p).await?;
     let db = &state.db;
     let participant = super::service::detail(state, slug, &p.code).await?;
     let personal = ps::personal(db, &p.id).await?;
@@ -147,25 +149,29 @@ pub async fn erase(
     state: &AppState,
     slug: &str,
     code: &str,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<Erasure, ApiError> {
     let (campaign, p) = find(state, slug, code).await?;
     let grants_kept = crate::rewards::grants_of(state, &p.id).await?.len();
-    let (actor, campaign_id, subject) = (actor.to_owned(), campaign.id.clone(), p.id.clone());
+    let (actor, campaign_id) = (actor.clone(), campaign.id.clone());
+    let (subject, code) = (p.id.clone(), p.code.clone());
     let now_ms = to_ms(Utc::now());
     let erased_at = state
         .db
         .write_tx(move |tx| {
             Box::pin(async move {
                 let erased_at = ps::erase(tx, &subject, now_ms).await?;
-                let entry = AuditEntry {
-                    actor: &actor,
-                    action: "participant_erased",
-                    campaign_id: &campaign_id,
-                    subject: &subject,
-                    at_ms: now_ms,
-                };
-                ps::audit(tx, &entry).await?;
+                let campaign = Some(campaign_id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "participant.erased",
+                    campaign,
+                    &code,
+                    None,
+                    None,
+                )
+                .await?;
                 Ok::<_, sqlx::Error>(erased_at)
             })
         })

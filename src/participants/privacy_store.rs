@@ -1,4 +1,4 @@
-//! What privacy requests read and write: a person's own data, its erasure, the audit log.
+//! What privacy requests read and write: a person's own data and its erasure.
 
 use anyhow::Context;
 
@@ -147,31 +147,5 @@ pub async fn erase(tx: &mut Tx<'_>, participant_id: &str, now_ms: i64) -> sqlx::
             .execute(&mut *conn)
             .await?;
         Ok(erased_at)
-    })
-}
-
-/// Who did what to whose data.
-pub struct AuditEntry<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub campaign_id: &'a str,
-    pub subject: &'a str,
-    pub at_ms: i64,
-}
-
-pub async fn audit(tx: &mut Tx<'_>, entry: &AuditEntry<'_>) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, campaign_id, subject) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(entry.at_ms)
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.campaign_id)
-        .bind(entry.subject)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
     })
 }

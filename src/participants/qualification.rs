@@ -7,6 +7,9 @@
 //! holding | qualified --left before hold_until--> cancelled (left_during_hold)
 //! pending | holding --flagged-->  held (a marketer decides; never paid meanwhile)
 //! qualified --flagged-->          cancelled (fraud:<rule>; unpaid grants are revoked)
+//! held     --approved-->          pending (joining required, not in a group yet)
+//!                                 | holding (the hold from the decision) | qualified (no hold)
+//! held     --rejected-->          cancelled (rejected; unpaid grants are revoked)
 //! ```
 //! A referral starts `pending` when the campaign requires a group join, else `holding`
 //! or `qualified` at once. A leave is judged by its own time, not by when the news
@@ -42,6 +45,33 @@ pub const ON_FLAGGED_OPEN: &str =
 pub const ON_FLAGGED_QUALIFIED: &str =
     "UPDATE referrals SET state = 'cancelled', cancel_reason = $2, cancelled_at = $1 \
      WHERE invitee_id = $3 AND state = 'qualified'";
+
+/// A reviewer approved a held referral. Binds: $1 state (`pending`, `holding` or
+/// `qualified`), $2 joined_at ms, $3 hold_until ms, $4 qualified_at ms, $5 invitee id.
+pub const ON_APPROVED: &str = "UPDATE referrals SET state = $1, joined_at = $2, hold_until = $3, \
+     qualified_at = $4, cancelled_at = NULL, cancel_reason = NULL \
+     WHERE invitee_id = $5 AND state = 'held'";
+
+/// A reviewer rejected a held referral. Binds: $1 at ms, $2 invitee id.
+pub const ON_REJECTED: &str = "UPDATE referrals SET state = 'cancelled', cancelled_at = $1, \
+     cancel_reason = 'rejected' WHERE invitee_id = $2 AND state = 'held'";
+
+/// Where an approved referral goes: a hold restarts at the decision, since the
+/// referral did not count while it was held. `first_join` is the invitee's earliest
+/// current group join. Returns (state, joined_at, hold_until, qualified_at).
+pub fn approved(
+    require_group_join: bool,
+    hold_hours: u32,
+    first_join: Option<i64>,
+    now_ms: i64,
+) -> (&'static str, Option<i64>, Option<i64>, Option<i64>) {
+    let hold_until = now_ms + i64::from(hold_hours) * 3_600_000;
+    match (require_group_join && first_join.is_none(), hold_hours) {
+        (true, _) => ("pending", None, None, None),
+        (false, 0) => ("qualified", first_join, Some(now_ms), Some(now_ms)),
+        (false, _) => ("holding", first_join, Some(hold_until), None),
+    }
+}
 
 pub async fn on_joined(
     db: &Db,
@@ -110,4 +140,27 @@ pub async fn settle_expired_holds(db: &Db, now: DateTime<Utc>) -> Result<u64, sq
         .await?;
         Ok(done.rows_affected())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::approved;
+
+    #[test]
+    fn an_approved_referral_waits_for_its_join_and_its_hold() {
+        let now = 10_000_000;
+        assert_eq!(approved(true, 72, None, now), ("pending", None, None, None));
+        assert_eq!(
+            approved(true, 2, Some(5), now),
+            ("holding", Some(5), Some(now + 7_200_000), None)
+        );
+        assert_eq!(
+            approved(false, 0, None, now),
+            ("qualified", None, Some(now), Some(now))
+        );
+        assert_eq!(
+            approved(false, 1, None, now),
+            ("holding", None, Some(now + 3_600_000), None)
+        );
+    }
 }

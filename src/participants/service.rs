@@ -15,6 +15,7 @@ use super::views::{
     ParticipantGroup, ParticipantInvitee, ParticipantInviter, ParticipantLinks, SeedBody,
     SeedParticipant,
 };
+use crate::audit::{self, Actor};
 use crate::campaigns::{service::load, Openness};
 use crate::db::time::{from_ms, to_ms};
 use crate::http::error::{ApiError, ErrorCode};
@@ -120,6 +121,7 @@ pub async fn seeds(
     state: &AppState,
     slug: &str,
     body: SeedBody,
+    actor: &Actor,
 ) -> Result<Vec<SeedParticipant>, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let channel = Channel::parse(&body.channel)
@@ -147,7 +149,29 @@ pub async fn seeds(
     }
     let now = chrono::Utc::now();
     let offset = state.settings.report_utc_offset_minutes;
-    let created = leads::create_seeds(&state.db, &campaign, &channel, &names, now, offset).await?;
+    let (c, actor) = (campaign.clone(), actor.clone());
+    let created = state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let seeds = leads::create_seeds(tx, &c, &channel, &names, now, offset).await?;
+                let codes: Vec<&str> = seeds.iter().map(|p| p.code.as_str()).collect();
+                let after = serde_json::json!({"channel": channel.as_str(), "codes": codes});
+                let subject = channel.as_str();
+                audit::record(
+                    tx,
+                    &actor,
+                    "seeds.created",
+                    Some(&c.id),
+                    subject,
+                    None,
+                    Some(after),
+                )
+                .await?;
+                Ok::<_, sqlx::Error>(seeds)
+            })
+        })
+        .await?;
     let public_url = &state.settings.public_url;
     Ok(created
         .into_iter()

@@ -52,6 +52,19 @@ pub async fn by_code(
     .context("finding a participant by invite code")
 }
 
+/// How many people left their number in a campaign (seeds are staff, not counted).
+pub async fn count_leads(db: &Db, campaign_id: &str) -> anyhow::Result<i64> {
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM participants WHERE campaign_id = $1 AND kind = 'lead'"
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await
+    })
+    .context("counting a campaign's participants")
+}
+
 pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Participant>> {
     let sql = format!("SELECT {COLUMNS} FROM participants WHERE id = $1");
     with_db!(db, read, |pool| sqlx::query_as(&sql)

@@ -6,6 +6,7 @@ pub mod design;
 mod design_handlers;
 pub mod handlers;
 pub mod render;
+pub mod sample;
 pub mod service;
 pub mod views;
 

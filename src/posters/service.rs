@@ -179,27 +179,27 @@ impl PosterService {
         Ok(Some(image))
     }
 
-    /// Draws a poster on a blocking thread, then runs `inspect` on the encoded bytes
-    /// there too (reading the code back is CPU work as well). Nothing is cached.
-    pub async fn draw<T: Send + 'static>(
+    /// Renders on a blocking thread without caching (a sample or a check, never served),
+    /// then runs `inspect` on the encoded bytes there too: reading the code back is CPU
+    /// work as well.
+    pub async fn render_inspected<T: Send + 'static>(
         &self,
         background: Option<Arc<image::RgbImage>>,
         layout: PosterLayout,
-        (url, nickname, format): (String, Option<String>, PosterFormat),
+        (url, nickname): (String, Option<String>),
         inspect: impl FnOnce(&[u8], &str) -> T + Send + 'static,
     ) -> anyhow::Result<(Vec<u8>, T)> {
         let renderer = self.renderer.clone();
         let drawn = actix_web::web::block(move || {
-            let fallback;
-            let bg = match &background {
-                Some(bg) => bg.as_ref(),
-                None => {
-                    fallback = default_background(720, 1280);
-                    &fallback
-                }
-            };
             let label = poster_label(nickname.as_deref());
-            let bytes = renderer.render(bg, &layout, &url, label, format)?;
+            let bytes = draw(
+                &renderer,
+                background.as_deref(),
+                &layout,
+                &url,
+                label,
+                PosterFormat::Png,
+            )?;
             let seen = inspect(&bytes, &url);
             Ok::<_, RenderError>((bytes, seen))
         })
@@ -217,9 +217,19 @@ impl PosterService {
         nickname: Option<String>,
     ) -> anyhow::Result<Bytes> {
         let (campaign_id, fingerprint, code, format) = key;
-        let (bytes, ()) = self
-            .draw(background, layout, (url, nickname, format), |_, _| ())
-            .await?;
+        let renderer = self.renderer.clone();
+        let bytes = actix_web::web::block(move || {
+            let label = poster_label(nickname.as_deref());
+            draw(
+                &renderer,
+                background.as_deref(),
+                &layout,
+                &url,
+                label,
+                format,
+            )
+        })
+        .await??;
         let bytes = Bytes::from(bytes);
         let path = self.path(campaign_id, fingerprint, code, format);
         if let Err(e) = write_atomically(&path, &bytes).await {
@@ -227,6 +237,21 @@ impl PosterService {
         }
         self.remember(path.to_string_lossy().into_owned(), bytes.clone());
         Ok(bytes)
+    }
+}
+
+/// Draws on the campaign's background, or on the default 720x1280 one when it has none.
+fn draw(
+    renderer: &PosterRenderer,
+    background: Option<&image::RgbImage>,
+    layout: &PosterLayout,
+    url: &str,
+    label: &str,
+    format: PosterFormat,
+) -> Result<Vec<u8>, RenderError> {
+    match background {
+        Some(bg) => renderer.render(bg, layout, url, label, format),
+        None => renderer.render(&default_background(720, 1280), layout, url, label, format),
     }
 }
 

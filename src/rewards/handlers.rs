@@ -1,13 +1,13 @@
-//! The leaderboard, coupon-pool imports and the finance exports (ledger and journal).
+//! The leaderboard and coupon-pool imports.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::views::{download, CouponImportView, LeaderboardEntryView};
-use super::{ledger, service};
-use crate::auth::{Access, Auth, CampaignWrite, FinanceAccess, ReadAccess};
+use super::service;
+use super::views::{CouponImportView, LeaderboardEntryView};
+use crate::auth::{Access, Auth, CampaignWrite, ReadAccess};
 use crate::campaigns::service::load;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -15,9 +15,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(leaderboard)
         .service(import_codes)
-        .service(ledger_csv)
-        .service(ledger_xlsx)
-        .service(journal_csv)
+        .configure(super::export_handlers::configure)
         .configure(super::payout_handlers::configure);
 }
 
@@ -73,93 +71,13 @@ pub async fn leaderboard(
 )]
 #[post("/api/v1/campaigns/{slug}/coupon-pools/{pool}/codes")]
 pub async fn import_codes(
-    _: Auth<CampaignWrite>,
+    auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, pool) = path.into_inner();
     let campaign = load(&state.db, &slug).await?;
-    let view = service::import_codes(&state.db, &campaign, &pool, &body).await?;
+    let view = service::import_codes(&state.db, &campaign, &pool, &body, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// The ledger as CSV
-///
-/// Every grant with its current state: `grant_id, participant_code, phone_masked, rule_id,
-/// reward_type, amount, currency, status, granted_at, paid_at, payout_id`. UTF-8 with a
-/// BOM; phones masked; cells that a spreadsheet would run as formulas start with `'`.
-#[utoipa::path(
-    operation_id = "ledgerCsv",
-    tag = "rewards",
-    responses(
-        (status = 200, description = "The ledger", content_type = "text/csv", body = String),
-        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
-    ),
-    extensions(("x-fission-roles" = json!(FinanceAccess::ROLES)))
-)]
-#[get("/api/v1/campaigns/{slug}/ledger.csv")]
-pub async fn ledger_csv(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let body = ledger::ledger_csv(state.db.clone(), campaign.id);
-    Ok(download("text/csv; charset=utf-8", &format!("ledger-{slug}.csv")).streaming(body))
-}
-
-/// The ledger as XLSX
-///
-/// The same columns as the CSV, `amount` as a number.
-#[utoipa::path(
-    operation_id = "ledgerXlsx",
-    tag = "rewards",
-    responses(
-        (status = 200, description = "The ledger",
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
-    ),
-    extensions(("x-fission-roles" = json!(FinanceAccess::ROLES)))
-)]
-#[get("/api/v1/campaigns/{slug}/ledger.xlsx")]
-pub async fn ledger_xlsx(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let dir = state.settings.data_dir.join("exports");
-    let body = ledger::ledger_xlsx(&state.db, &campaign.id, dir).await?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("ledger-{slug}.xlsx"),
-    )
-    .streaming(body))
-}
-
-/// The journal as CSV
-///
-/// Every ledger entry as it was written, oldest first: `at, grant_id, participant_code,
-/// phone_masked, kind, amount, actor, note`. `kind` is `granted`, `revoked`, `batched`,
-/// `paid`, `failed`, `flagged` (or `address_given` for physical rewards). UTF-8 with a BOM;
-/// phones masked; cells that a spreadsheet would run as formulas start with `'`.
-#[utoipa::path(
-    operation_id = "journalCsv",
-    tag = "rewards",
-    responses(
-        (status = 200, description = "The journal", content_type = "text/csv", body = String),
-        (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
-    ),
-    extensions(("x-fission-roles" = json!(FinanceAccess::ROLES)))
-)]
-#[get("/api/v1/campaigns/{slug}/journal.csv")]
-pub async fn journal_csv(
-    _: Auth<FinanceAccess>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let campaign = load(&state.db, &slug).await?;
-    let body = ledger::journal_csv(state.db.clone(), campaign.id);
-    Ok(download("text/csv; charset=utf-8", &format!("journal-{slug}.csv")).streaming(body))
 }

@@ -1,20 +1,11 @@
-//! Exports for finance: the ledger (every grant with its current state) as CSV or XLSX,
-//! and the journal (every ledger entry as written) as CSV. CSV is UTF-8 with BOM, for
-//! Excel, with formula-like cells neutralised. Rows are read in pages and written as
-//! they come, so a million grants never sit in memory; phone numbers are masked.
+//! The rows of the finance exports and their columns: the ledger (every grant with its
+//! current state) and the journal (every ledger entry as written). Each row reads two
+//! ways: the contract's columns (fen, RFC 3339 UTC) for API clients, and the finance
+//! layout (yuan, Beijing time, Chinese or English headers). Phones are masked in both.
 
-use std::io::Read;
-use std::sync::Arc;
-
-use actix_web::web::{self, Bytes};
-use futures_util::future::BoxFuture;
-use futures_util::{stream, Stream};
-
-use super::model::{JournalRow, LedgerRow};
-use super::store::{self, EXPORT_PAGE};
+use super::finance_format::{Cell, Lang};
+use super::model::{GrantStatus, JournalRow, LedgerEvent, LedgerRow, RewardType};
 use crate::db::time::from_ms;
-use crate::db::Db;
-use crate::http::error::ApiError;
 use crate::participants::phone::mask;
 
 pub const COLUMNS: [&str; 11] = [
@@ -42,10 +33,107 @@ pub const JOURNAL_COLUMNS: [&str; 8] = [
     "note",
 ];
 
+/// An export's columns in each layout.
+pub struct Columns {
+    pub contract: &'static [&'static str],
+    pub zh: &'static [&'static str],
+    pub en: &'static [&'static str],
+    /// Spreadsheet column widths, in characters.
+    pub widths: &'static [f64],
+    /// The amount column, summed in the total row.
+    pub amount: usize,
+    pub sheet: &'static str,
+}
+
+impl Columns {
+    pub fn finance(&self, lang: Lang) -> &'static [&'static str] {
+        match lang {
+            Lang::Zh => self.zh,
+            Lang::En => self.en,
+        }
+    }
+}
+
+pub const LEDGER: Columns = Columns {
+    contract: &COLUMNS,
+    zh: &[
+        "活动",
+        "发放编号",
+        "参与者编码",
+        "手机号（脱敏）",
+        "规则",
+        "奖励类型",
+        "金额（元）",
+        "积分",
+        "币种",
+        "状态",
+        "发放时间（北京时间）",
+        "支付时间（北京时间）",
+        "付款批次",
+    ],
+    en: &[
+        "Campaign",
+        "Grant ID",
+        "Participant",
+        "Phone (masked)",
+        "Rule",
+        "Reward type",
+        "Amount (yuan)",
+        "Points",
+        "Currency",
+        "Status",
+        "Granted at (Beijing time)",
+        "Paid at (Beijing time)",
+        "Payout batch",
+    ],
+    widths: &[
+        14.0, 38.0, 12.0, 15.0, 10.0, 10.0, 12.0, 8.0, 6.0, 10.0, 20.0, 20.0, 36.0,
+    ],
+    amount: 6,
+    sheet: "ledger",
+};
+
+pub const JOURNAL: Columns = Columns {
+    contract: &JOURNAL_COLUMNS,
+    zh: &[
+        "时间（北京时间）",
+        "活动",
+        "发放编号",
+        "参与者编码",
+        "手机号（脱敏）",
+        "类型",
+        "金额（元）",
+        "积分",
+        "操作人",
+        "备注",
+    ],
+    en: &[
+        "Time (Beijing time)",
+        "Campaign",
+        "Grant ID",
+        "Participant",
+        "Phone (masked)",
+        "Entry",
+        "Amount (yuan)",
+        "Points",
+        "Actor",
+        "Note",
+    ],
+    widths: &[20.0, 14.0, 38.0, 12.0, 15.0, 14.0, 12.0, 8.0, 16.0, 30.0],
+    amount: 6,
+    sheet: "journal",
+};
+
 /// A row of an export, and where the next page starts after it.
 pub trait ExportRow: Send + 'static {
     type Cursor: Clone + Send + 'static;
+    const COLUMNS: &'static Columns;
+    /// The contract's columns, as text.
     fn cells(&self) -> Vec<String>;
+    /// The finance layout's columns.
+    fn finance(&self, lang: Lang) -> Vec<Cell>;
+    /// Cash in minor units, for the total row (0 for other rewards).
+    fn cash(&self) -> i64;
     fn cursor(&self) -> Self::Cursor;
 }
 
@@ -53,8 +141,52 @@ fn masked(phone: &Option<String>) -> String {
     phone.as_deref().map(mask).unwrap_or_default()
 }
 
+/// Cash as yuan, points as a count; other rewards carry no amount.
+fn amounts(reward: RewardType, amount: i64) -> [Cell; 2] {
+    match reward {
+        RewardType::Cash => [Cell::Yuan(amount), Cell::Empty],
+        RewardType::Points => [Cell::Empty, Cell::Int(amount)],
+        RewardType::Coupon | RewardType::Physical => [Cell::Empty, Cell::Empty],
+    }
+}
+
+fn reward_label(reward: RewardType, lang: Lang) -> &'static str {
+    match (lang, reward) {
+        (Lang::En, r) => r.as_str(),
+        (Lang::Zh, RewardType::Cash) => "现金",
+        (Lang::Zh, RewardType::Coupon) => "优惠券",
+        (Lang::Zh, RewardType::Points) => "积分",
+        (Lang::Zh, RewardType::Physical) => "实物",
+    }
+}
+
+fn status_label(status: GrantStatus, lang: Lang) -> &'static str {
+    match (lang, status) {
+        (Lang::En, s) => s.as_str(),
+        (Lang::Zh, GrantStatus::Granted) => "已发放",
+        (Lang::Zh, GrantStatus::Paying) => "付款中",
+        (Lang::Zh, GrantStatus::Paid) => "已支付",
+        (Lang::Zh, GrantStatus::Revoked) => "已撤销",
+    }
+}
+
+fn event_label(event: LedgerEvent, lang: Lang) -> &'static str {
+    match (lang, event) {
+        (Lang::En, e) => e.as_str(),
+        (Lang::Zh, LedgerEvent::Granted) => "发放",
+        (Lang::Zh, LedgerEvent::Revoked) => "撤销",
+        (Lang::Zh, LedgerEvent::Batched) => "进入付款批次",
+        (Lang::Zh, LedgerEvent::Paid) => "支付成功",
+        (Lang::Zh, LedgerEvent::Failed) => "支付失败",
+        (Lang::Zh, LedgerEvent::Flagged) => "支付后撤销（待核查）",
+        (Lang::Zh, LedgerEvent::AddressGiven) => "已填收货地址",
+    }
+}
+
 impl ExportRow for LedgerRow {
     type Cursor = (i64, String);
+    const COLUMNS: &'static Columns = &LEDGER;
+
     fn cells(&self) -> Vec<String> {
         vec![
             self.id.clone(),
@@ -72,6 +204,34 @@ impl ExportRow for LedgerRow {
             self.payout_id.clone().unwrap_or_default(),
         ]
     }
+
+    fn finance(&self, lang: Lang) -> Vec<Cell> {
+        let [money, points] = amounts(self.reward_type, self.amount);
+        vec![
+            Cell::text(&self.campaign),
+            Cell::text(&self.id),
+            Cell::text(&self.code),
+            Cell::text(masked(&self.phone)),
+            Cell::text(&self.rule_id),
+            Cell::text(reward_label(self.reward_type, lang)),
+            money,
+            points,
+            Cell::text(&self.currency),
+            Cell::text(status_label(self.status, lang)),
+            Cell::time(Some(self.granted_at)),
+            Cell::time(self.paid_at),
+            Cell::text(self.payout_id.clone().unwrap_or_default()),
+        ]
+    }
+
+    fn cash(&self) -> i64 {
+        if self.reward_type == RewardType::Cash {
+            self.amount
+        } else {
+            0
+        }
+    }
+
     fn cursor(&self) -> Self::Cursor {
         (self.granted_at, self.id.clone())
     }
@@ -79,6 +239,8 @@ impl ExportRow for LedgerRow {
 
 impl ExportRow for JournalRow {
     type Cursor = i64;
+    const COLUMNS: &'static Columns = &JOURNAL;
+
     fn cells(&self) -> Vec<String> {
         vec![
             from_ms(self.at).to_rfc3339(),
@@ -91,177 +253,32 @@ impl ExportRow for JournalRow {
             self.note.clone().unwrap_or_default(),
         ]
     }
+
+    fn finance(&self, lang: Lang) -> Vec<Cell> {
+        let [money, points] = amounts(self.reward_type, self.amount);
+        vec![
+            Cell::Time(self.at),
+            Cell::text(&self.campaign),
+            Cell::text(&self.grant_id),
+            Cell::text(&self.code),
+            Cell::text(masked(&self.phone)),
+            Cell::text(event_label(self.event, lang)),
+            money,
+            points,
+            Cell::text(&self.actor),
+            Cell::text(self.note.clone().unwrap_or_default()),
+        ]
+    }
+
+    fn cash(&self) -> i64 {
+        if self.reward_type == RewardType::Cash {
+            self.amount
+        } else {
+            0
+        }
+    }
+
     fn cursor(&self) -> i64 {
         self.id
-    }
-}
-
-/// Cells a spreadsheet would run as formulas are prefixed with a quote.
-fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
-fn csv_chunk<R: ExportRow>(
-    columns: &[&str],
-    rows: &[R],
-    header: bool,
-) -> Result<Bytes, csv::Error> {
-    let mut out = Vec::with_capacity(rows.len() * 160 + 200);
-    if header {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        if header {
-            writer.write_record(columns)?;
-        }
-        for row in rows {
-            writer.write_record(row.cells().iter().map(|c| neutralise(c).into_owned()))?;
-        }
-        writer.flush()?;
-    }
-    Ok(Bytes::from(out))
-}
-
-type Fetch<R> = Box<dyn Fn(<R as ExportRow>::Cursor) -> BoxFuture<'static, anyhow::Result<Vec<R>>>>;
-
-/// A CSV body read page by page from `start`.
-fn csv_stream<R: ExportRow>(
-    columns: &'static [&'static str],
-    start: R::Cursor,
-    fetch: Fetch<R>,
-) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    stream::unfold(
-        (Some(start), true, fetch),
-        move |(cursor, first, fetch)| async move {
-            let after = cursor?;
-            let rows = match fetch(after).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let e = actix_web::error::ErrorInternalServerError(e.to_string());
-                    return Some((Err(e), (None, false, fetch)));
-                }
-            };
-            if rows.is_empty() && !first {
-                return None;
-            }
-            let next = match rows.last() {
-                Some(last) if rows.len() == EXPORT_PAGE as usize => Some(last.cursor()),
-                _ => None,
-            };
-            let chunk = csv_chunk(columns, &rows, first)
-                .map_err(actix_web::error::ErrorInternalServerError);
-            Some((chunk, (next, false, fetch)))
-        },
-    )
-}
-
-/// The ledger as CSV.
-pub fn ledger_csv(
-    db: Arc<Db>,
-    campaign_id: String,
-) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    let fetch: Fetch<LedgerRow> = Box::new(move |after| {
-        let (db, campaign_id) = (db.clone(), campaign_id.clone());
-        Box::pin(async move { store::ledger_page(&db, &campaign_id, &after).await })
-    });
-    csv_stream(&COLUMNS, (i64::MIN, String::new()), fetch)
-}
-
-/// The journal as CSV, in the order entries were written.
-pub fn journal_csv(
-    db: Arc<Db>,
-    campaign_id: String,
-) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    let fetch: Fetch<JournalRow> = Box::new(move |after| {
-        let (db, campaign_id) = (db.clone(), campaign_id.clone());
-        Box::pin(async move { store::journal_page(&db, &campaign_id, after).await })
-    });
-    csv_stream(&JOURNAL_COLUMNS, 0, fetch)
-}
-
-/// The ledger as XLSX: written row by row to a temporary file in `dir` in constant
-/// memory on a blocking thread, then streamed.
-pub async fn ledger_xlsx(
-    db: &Db,
-    campaign_id: &str,
-    dir: std::path::PathBuf,
-) -> Result<impl Stream<Item = Result<Bytes, actix_web::Error>>, ApiError> {
-    std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
-    let path = dir.join(format!("{}.xlsx", uuid::Uuid::now_v7().simple()));
-    let (pages, mut receive) = tokio::sync::mpsc::channel::<Vec<LedgerRow>>(2);
-    let out = path.clone();
-    let writer = tokio::task::spawn_blocking(move || -> Result<(), rust_xlsxwriter::XlsxError> {
-        let mut workbook = rust_xlsxwriter::Workbook::new();
-        let sheet = workbook.add_worksheet_with_constant_memory();
-        sheet.set_name("ledger")?;
-        for (col, name) in COLUMNS.iter().enumerate() {
-            sheet.write_string(0, col as u16, *name)?;
-        }
-        let mut row_no = 1u32;
-        while let Some(rows) = receive.blocking_recv() {
-            for row in rows {
-                for (col, cell) in row.cells().iter().enumerate() {
-                    if col == 5 {
-                        sheet.write_number(row_no, col as u16, row.amount as f64)?;
-                    } else {
-                        sheet.write_string(row_no, col as u16, cell)?;
-                    }
-                }
-                row_no += 1;
-            }
-        }
-        workbook.save(&out)
-    });
-    let mut cursor = (i64::MIN, String::new());
-    loop {
-        let rows = store::ledger_page(db, campaign_id, &cursor).await?;
-        let full = rows.len() == EXPORT_PAGE as usize;
-        if let Some(last) = rows.last() {
-            cursor = last.cursor();
-        }
-        if pages.send(rows).await.is_err() || !full {
-            break;
-        }
-    }
-    drop(pages);
-    writer
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let file = std::fs::File::open(&path).map_err(ApiError::internal)?;
-    // The open handle keeps the data; the name goes now.
-    let _ = std::fs::remove_file(&path);
-    Ok(stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let (file, chunk) = web::block(move || {
-            let mut buf = vec![0u8; 256 << 10];
-            let n = file.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, std::io::Error>((file, buf))
-        })
-        .await
-        .ok()?
-        .ok()?;
-        if chunk.is_empty() {
-            None
-        } else {
-            Some((Ok::<_, actix_web::Error>(Bytes::from(chunk)), Some(file)))
-        }
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn formulas_are_neutralised_and_plain_text_kept() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("138****8000"), "138****8000");
     }
 }

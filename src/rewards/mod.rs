@@ -2,14 +2,23 @@
 //! coupon pools, payouts and reconciliation. The leaderboard is here because it pays.
 
 pub mod engine;
+pub mod export_csv;
+mod export_handlers;
+pub mod export_store;
+pub mod export_xlsx;
+pub mod exports;
+pub mod finance_format;
 pub mod grants;
 mod handlers;
 pub mod leaderboard;
 pub mod ledger;
 pub mod model;
+pub mod payout_file;
 mod payout_handlers;
+pub mod payout_results;
 pub mod payout_store;
 pub mod payouts;
+pub mod provider_results;
 pub mod reconcile;
 pub mod service;
 pub mod store;

@@ -138,9 +138,11 @@ impl From<Grant> for GrantRow {
 #[derive(sqlx::FromRow)]
 pub struct PayoutLine {
     pub line_no: i64,
+    pub out_detail_no: String,
     pub grant_id: String,
     pub code: String,
     pub phone: Option<String>,
+    pub name: Option<String>,
     pub amount: i64,
     pub currency: String,
     pub status: LineStatus,
@@ -149,6 +151,8 @@ pub struct PayoutLine {
 /// One row of the ledger export: a grant as it stands, with its participant.
 #[derive(sqlx::FromRow)]
 pub struct LedgerRow {
+    /// The campaign's slug.
+    pub campaign: String,
     pub id: String,
     pub code: String,
     pub phone: Option<String>,
@@ -167,7 +171,10 @@ pub struct LedgerRow {
 pub struct JournalRow {
     pub id: i64,
     pub at: i64,
+    /// The campaign's slug.
+    pub campaign: String,
     pub grant_id: String,
+    pub reward_type: RewardType,
     pub code: String,
     pub phone: Option<String>,
     pub event: LedgerEvent,

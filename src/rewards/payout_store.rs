@@ -85,15 +85,16 @@ pub async fn insert_line(
     tx: &mut Tx<'_>,
     payout_id: &str,
     grant_id: &str,
-    line_no: i64,
+    (line_no, out_detail_no): (i64, &str),
     amount: i64,
     at: i64,
 ) -> anyhow::Result<()> {
     on_tx!(tx, |conn| {
-        sqlx::query("INSERT INTO payout_lines (payout_id, grant_id, line_no, amount, status, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
+        sqlx::query("INSERT INTO payout_lines (payout_id, grant_id, line_no, out_detail_no, amount, status, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)")
             .bind(payout_id)
             .bind(grant_id)
             .bind(line_no)
+            .bind(out_detail_no)
             .bind(amount)
             .bind(at)
             .execute(conn)
@@ -103,21 +104,36 @@ pub async fn insert_line(
     Ok(())
 }
 
-/// A line's status and amount.
+/// How a result names its line: by grant (the JSON results) or by the merchant detail
+/// id the batch file carried (a provider's result file).
+pub enum LineKey {
+    Grant(String),
+    Detail(String),
+}
+
+/// A line's grant, status and amount.
 pub async fn line(
     tx: &mut Tx<'_>,
     payout_id: &str,
-    grant_id: &str,
-) -> anyhow::Result<Option<(LineStatus, i64)>> {
+    key: &LineKey,
+) -> anyhow::Result<Option<(String, LineStatus, i64)>> {
+    let (sql, value) = match key {
+        LineKey::Grant(id) => (
+            "SELECT grant_id, status, amount FROM payout_lines WHERE payout_id = $1 AND grant_id = $2",
+            id,
+        ),
+        LineKey::Detail(no) => (
+            "SELECT grant_id, status, amount FROM payout_lines WHERE payout_id = $1 AND out_detail_no = $2",
+            no,
+        ),
+    };
     on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "SELECT status, amount FROM payout_lines WHERE payout_id = $1 AND grant_id = $2",
-        )
-        .bind(payout_id)
-        .bind(grant_id)
-        .fetch_optional(conn)
-        .await
-        .context("reading a payout line")
+        sqlx::query_as(sql)
+            .bind(payout_id)
+            .bind(value)
+            .fetch_optional(conn)
+            .await
+            .context("reading a payout line")
     })
 }
 
@@ -219,6 +235,19 @@ pub async fn requeue(tx: &mut Tx<'_>, grant_id: &str, at: i64) -> anyhow::Result
     })
 }
 
+/// A batch's campaign id and title, if the batch exists.
+pub async fn batch(db: &Db, payout_id: &str) -> anyhow::Result<Option<(String, String)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT c.id, c.title FROM payouts p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
+        )
+        .bind(payout_id)
+        .fetch_optional(pool)
+        .await
+        .context("reading a payout batch")
+    })
+}
+
 /// The campaign a batch belongs to, if the batch exists.
 pub async fn campaign_of(db: &Db, payout_id: &str) -> anyhow::Result<Option<String>> {
     with_db!(db, read, |pool| {
@@ -233,7 +262,7 @@ pub async fn campaign_of(db: &Db, payout_id: &str) -> anyhow::Result<Option<Stri
 pub async fn lines(db: &Db, payout_id: &str) -> anyhow::Result<Vec<PayoutLine>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT l.line_no, l.grant_id, p.code, p.phone, l.amount, g.currency, l.status FROM payout_lines l \
+            "SELECT l.line_no, l.out_detail_no, l.grant_id, p.code, p.phone, p.name, l.amount, g.currency, l.status FROM payout_lines l \
              JOIN grants g ON g.id = l.grant_id JOIN participants p ON p.id = g.participant_id \
              WHERE l.payout_id = $1 ORDER BY l.line_no",
         )

@@ -5,22 +5,40 @@
 
 use chrono::Utc;
 
-use super::model::{LedgerEvent, LineStatus};
+use super::model::LedgerEvent;
 use super::payout_store::{self as store, Entry, NewPayout};
-use super::views::{PayoutView, ReportedStatus, ResultLine, ResultMismatch, ResultsView};
+use super::views::PayoutView;
+use crate::audit::{self, Actor};
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Db;
-use crate::http::error::{ApiError, ErrorCode};
-use crate::participants::phone::mask;
+use crate::http::error::ApiError;
 
 /// WeChat Pay red envelopes carry 1 to 200 yuan each.
 const WECHAT_MIN: i64 = 100;
 const WECHAT_MAX: i64 = 20_000;
-/// A provider's result file: up to this many lines.
-pub const MAX_RESULTS: usize = 100_000;
 
-fn wechat_note(amount: i64) -> &'static str {
+/// 16 upper-case letters and digits: the creation millisecond and 41 random bits, in
+/// base 36. The batch id is `PB` and the key (18 characters); each line's merchant
+/// detail id (`out_detail_no`) is the key and the line number in six digits (22
+/// characters for up to 999,999 lines): within WeChat Pay's 5-32 letters and digits and
+/// Alipay's 22-character merchant serial number, unique across batches.
+fn batch_key() -> String {
+    fn base36(mut n: u128, width: usize) -> String {
+        let digits = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut out = vec![b'0'; width];
+        for slot in out.iter_mut().rev() {
+            *slot = digits[(n % 36) as usize];
+            n /= 36;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    let uuid = uuid::Uuid::now_v7().as_u128();
+    let (millis, random) = (uuid >> 80, uuid & ((1 << 41) - 1));
+    format!("{}{}", base36(millis, 8), base36(random, 8))
+}
+
+pub(super) fn wechat_note(amount: i64) -> &'static str {
     match amount {
         a if a < WECHAT_MIN => "below_wechat_red_envelope_minimum",
         a if a > WECHAT_MAX => "above_wechat_red_envelope_maximum",
@@ -29,11 +47,13 @@ fn wechat_note(amount: i64) -> &'static str {
 }
 
 /// A new batch of every granted cash grant of the campaign, in one transaction.
-pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutView, ApiError> {
-    let id = format!("PB{}", uuid::Uuid::now_v7().simple());
+pub async fn create(db: &Db, campaign: &Campaign, actor: &Actor) -> Result<PayoutView, ApiError> {
+    let key = batch_key();
+    let id = format!("PB{key}");
     let now = to_ms(Utc::now());
     let currency = campaign.currency().as_str().to_owned();
-    let (payout_id, campaign_id, actor) = (id.clone(), campaign.id.clone(), actor.to_owned());
+    let (payout_id, campaign_id, who) = (id.clone(), campaign.id.clone(), actor.clone());
+    let actor = who.name.clone();
     let cur = currency.clone();
     let taken = db
         .write_tx(move |tx| {
@@ -50,9 +70,11 @@ pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutV
                     at: now,
                 };
                 store::insert_payout(tx, &payout).await?;
-                for (line_no, (grant_id, amount)) in taken.iter().enumerate() {
-                    store::insert_line(tx, &payout_id, grant_id, line_no as i64 + 1, *amount, now)
-                        .await?;
+                for (i, (grant_id, amount)) in taken.iter().enumerate() {
+                    let line_no = i as i64 + 1;
+                    let detail = format!("{key}{line_no:06}");
+                    let line = (line_no, detail.as_str());
+                    store::insert_line(tx, &payout_id, grant_id, line, *amount, now).await?;
                     let entry = Entry {
                         grant_id,
                         campaign_id: &campaign_id,
@@ -64,6 +86,9 @@ pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutV
                     };
                     store::append(tx, &entry).await?;
                 }
+                let after = serde_json::json!({"count": payout.count, "total": payout.total, "currency": cur});
+                let c = Some(campaign_id.as_str());
+                audit::record(tx, &who, "payout.created", c, &payout_id, None, Some(after)).await?;
                 Ok::<_, anyhow::Error>(taken)
             })
         })
@@ -78,152 +103,4 @@ pub async fn create(db: &Db, campaign: &Campaign, actor: &str) -> Result<PayoutV
             .filter(|(_, a)| !wechat_note(*a).is_empty())
             .count(),
     })
-}
-
-/// The batch file for the payment provider: CSV, UTF-8 with BOM, phones masked.
-pub async fn file(db: &Db, id: &str) -> Result<Vec<u8>, ApiError> {
-    store::campaign_of(db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("payout"))?;
-    let lines = store::lines(db, id).await?;
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        writer
-            .write_record([
-                "out_batch_no",
-                "out_detail_no",
-                "grant_id",
-                "participant_code",
-                "phone_masked",
-                "amount",
-                "currency",
-                "status",
-                "note",
-            ])
-            .map_err(ApiError::internal)?;
-        for l in &lines {
-            writer
-                .write_record([
-                    id,
-                    &format!("{id}-{:06}", l.line_no),
-                    &l.grant_id,
-                    &l.code,
-                    &l.phone.as_deref().map(mask).unwrap_or_default(),
-                    &l.amount.to_string(),
-                    &l.currency,
-                    l.status.as_str(),
-                    wechat_note(l.amount),
-                ])
-                .map_err(ApiError::internal)?;
-        }
-        writer.flush().map_err(ApiError::internal)?;
-    }
-    Ok(out)
-}
-
-/// Checks a result file before anything is applied.
-fn parse_results(lines: &[ResultLine]) -> Result<Vec<ReportedStatus>, ApiError> {
-    if lines.is_empty() || lines.len() > MAX_RESULTS {
-        return Err(ApiError::invalid(
-            ErrorCode::InvalidResults,
-            format!("send 1 to {MAX_RESULTS} results"),
-        ));
-    }
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| match l.status.as_str() {
-            "paid" => Ok(ReportedStatus::Paid),
-            "failed" => Ok(ReportedStatus::Failed),
-            _ => Err(ApiError::invalid(
-                ErrorCode::InvalidResults,
-                format!("[{i}].status must be paid or failed"),
-            )),
-        })
-        .collect()
-}
-
-/// Applies the provider's results to a batch in one transaction. Replays change nothing;
-/// a result contradicting an earlier one is kept as a mismatch.
-pub async fn results(
-    db: &Db,
-    id: &str,
-    actor: &str,
-    lines: Vec<ResultLine>,
-) -> Result<ResultsView, ApiError> {
-    let statuses = parse_results(&lines)?;
-    let campaign_id = store::campaign_of(db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("payout"))?;
-    let now = to_ms(Utc::now());
-    let (id, actor) = (id.to_owned(), actor.to_owned());
-    let view = db
-        .write_tx(move |tx| {
-            Box::pin(async move {
-                let mut out = ResultsView::default();
-                for (line, reported) in lines.iter().zip(statuses) {
-                    let status = match reported {
-                        ReportedStatus::Paid => LineStatus::Paid,
-                        ReportedStatus::Failed => LineStatus::Failed,
-                    };
-                    let Some((current, amount)) = store::line(tx, &id, &line.grant_id).await?
-                    else {
-                        out.mismatches.push(ResultMismatch {
-                            grant_id: line.grant_id.clone(),
-                            problem: "not in this batch".into(),
-                        });
-                        continue;
-                    };
-                    if current == status {
-                        out.unchanged += 1;
-                        continue;
-                    }
-                    if current != LineStatus::Pending {
-                        out.mismatches.push(ResultMismatch {
-                            grant_id: line.grant_id.clone(),
-                            problem: format!("already {current}, now reported {status}"),
-                        });
-                        let note = format!("conflicting result: {status}");
-                        store::note_conflict(tx, &id, &line.grant_id, &note).await?;
-                        continue;
-                    }
-                    let provider_ref = line.provider_ref.as_deref();
-                    store::settle_line(tx, &id, &line.grant_id, status, provider_ref, now).await?;
-                    let event = if status == LineStatus::Paid {
-                        store::mark_paid(tx, &line.grant_id, provider_ref, now).await?;
-                        out.paid += 1;
-                        LedgerEvent::Paid
-                    } else {
-                        out.failed += 1;
-                        LedgerEvent::Failed
-                    };
-                    let entry = Entry {
-                        grant_id: &line.grant_id,
-                        campaign_id: &campaign_id,
-                        event,
-                        amount,
-                        actor: &actor,
-                        note: provider_ref.unwrap_or(&id),
-                        at: now,
-                    };
-                    store::append(tx, &entry).await?;
-                    if event == LedgerEvent::Failed {
-                        if let Some(amount) = store::requeue(tx, &line.grant_id, now).await? {
-                            let note = "revoked while in a payout batch; the payment failed";
-                            let revoked = Entry {
-                                event: LedgerEvent::Revoked,
-                                amount,
-                                note,
-                                ..entry
-                            };
-                            store::append(tx, &revoked).await?;
-                        }
-                    }
-                }
-                Ok::<_, anyhow::Error>(out)
-            })
-        })
-        .await?;
-    Ok(view)
 }

@@ -26,18 +26,77 @@ impl Split {
     }
 }
 
-async fn journal(db: &Db, campaign_id: &str) -> anyhow::Result<JournalSums> {
-    let mut sums = JournalSums::default();
-    for (event, amount) in store::journal_sums(db, campaign_id).await? {
+impl JournalSums {
+    fn add(&mut self, event: LedgerEvent, amount: i64) {
         match event {
-            LedgerEvent::Granted => sums.granted += amount,
-            LedgerEvent::Revoked => sums.revoked += amount,
-            LedgerEvent::Paid => sums.paid += amount,
-            LedgerEvent::Failed => sums.failed += amount,
+            LedgerEvent::Granted => self.granted += amount,
+            LedgerEvent::Revoked => self.revoked += amount,
+            LedgerEvent::Paid => self.paid += amount,
+            LedgerEvent::Failed => self.failed += amount,
             LedgerEvent::Batched | LedgerEvent::Flagged | LedgerEvent::AddressGiven => {}
         }
     }
+}
+
+async fn journal(db: &Db, campaign_id: &str) -> anyhow::Result<JournalSums> {
+    let mut sums = JournalSums::default();
+    for (event, amount) in store::journal_sums(db, campaign_id).await? {
+        sums.add(event, amount);
+    }
     Ok(sums)
+}
+
+/// The journal per reporting day of the grants it is about.
+async fn journal_by_day(
+    db: &Db,
+    campaign_id: &str,
+    offset_minutes: i32,
+) -> anyhow::Result<BTreeMap<String, JournalSums>> {
+    let offset_ms = i64::from(offset_minutes) * 60_000;
+    let mut days = BTreeMap::<String, JournalSums>::new();
+    for (day_no, event, amount) in store::journal_sums_by_day(db, campaign_id, offset_ms).await? {
+        let day = day(from_ms(day_no * 86_400_000), 0);
+        days.entry(day).or_default().add(event, amount);
+    }
+    Ok(days)
+}
+
+/// What disagrees between one day's grants and the journal about them.
+fn day_imbalances(grants: &Split, journal: &JournalSums) -> Vec<String> {
+    [
+        (grants.granted, journal.granted, "granted"),
+        (grants.revoked, journal.revoked, "revoked"),
+        (grants.paid, journal.paid, "paid"),
+    ]
+    .into_iter()
+    .filter(|(a, b, _)| a != b)
+    .map(|(a, b, what)| format!("{what}: grants vs journal: {a} != {b}"))
+    .collect()
+}
+
+/// Each day's split beside its journal; a day only one side knows is listed too.
+fn days(
+    by_day: BTreeMap<String, Split>,
+    mut journal: BTreeMap<String, JournalSums>,
+) -> Vec<DaySplit> {
+    let mut names: Vec<String> = by_day.keys().chain(journal.keys()).cloned().collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|day| {
+            let split = by_day.get(&day).copied().unwrap_or_default();
+            let journal = journal.remove(&day).unwrap_or_default();
+            let imbalances = day_imbalances(&split, &journal);
+            DaySplit {
+                day,
+                split,
+                journal,
+                balanced: imbalances.is_empty(),
+                imbalances,
+            }
+        })
+        .collect()
 }
 
 async fn results(db: &Db, campaign_id: &str) -> anyhow::Result<ResultSums> {
@@ -115,9 +174,16 @@ pub async fn reconcile(
     let journal = journal(db, &campaign.id).await?;
     let payout_results = results(db, &campaign.id).await?;
     let imbalances = imbalances(&totals, in_batch, &journal, &payout_results);
+    let journal_days = journal_by_day(db, &campaign.id, day_offset_minutes).await?;
+    let by_day = days(by_day, journal_days);
+    let unbalanced_days: Vec<String> = by_day
+        .iter()
+        .filter(|d| !d.balanced)
+        .map(|d| d.day.clone())
+        .collect();
     Ok(ReconciliationView {
         currency: campaign.currency().as_str().to_owned(),
-        balanced: imbalances.is_empty(),
+        balanced: imbalances.is_empty() && unbalanced_days.is_empty(),
         imbalances,
         journal,
         payout_results,
@@ -130,10 +196,8 @@ pub async fn reconcile(
             .into_iter()
             .map(|(rule_id, split)| RuleSplit { rule_id, split })
             .collect(),
-        by_day: by_day
-            .into_iter()
-            .map(|(day, split)| DaySplit { day, split })
-            .collect(),
+        by_day,
+        unbalanced_days,
         mismatches: mismatches
             .into_iter()
             .map(|(payout_id, grant_id, problem)| LineMismatch {

@@ -4,6 +4,7 @@
 use super::leaderboard;
 use super::store;
 use super::views::{CouponImportView, GrantView, LeaderboardEntryView, MoneyStats, RuleStats};
+use crate::audit::{self, Actor};
 use crate::campaigns::rules::Reward;
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
@@ -76,12 +77,14 @@ fn parse_codes(body: &[u8]) -> Result<Vec<String>, ApiError> {
     Ok(codes)
 }
 
-/// Adds codes to a pool; codes it has are counted as duplicates.
+/// Adds codes to a pool; codes it has are counted as duplicates. Audited with the counts
+/// (the codes are the coupons' value and stay out of the log).
 pub async fn import_codes(
     db: &Db,
     campaign: &Campaign,
     pool: &str,
     body: &[u8],
+    actor: &Actor,
 ) -> Result<CouponImportView, ApiError> {
     if !valid_pool(pool) {
         return Err(ApiError::invalid(
@@ -92,7 +95,27 @@ pub async fn import_codes(
     let codes = parse_codes(body)?;
     let sent = codes.len() as u64;
     let now = to_ms(chrono::Utc::now());
-    let imported = store::import_codes(db, &campaign.id, pool, codes, now).await?;
+    let (campaign_id, pool_name, actor) = (campaign.id.clone(), pool.to_owned(), actor.clone());
+    let imported = db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                let n = store::import_codes(tx, &campaign_id, &pool_name, &codes, now).await?;
+                let after = serde_json::json!({"pool": pool_name, "sent": sent, "imported": n});
+                let c = Some(campaign_id.as_str());
+                audit::record(
+                    tx,
+                    &actor,
+                    "coupons.imported",
+                    c,
+                    &pool_name,
+                    None,
+                    Some(after),
+                )
+                .await?;
+                Ok::<_, anyhow::Error>(n)
+            })
+        })
+        .await?;
     Ok(CouponImportView {
         pool: pool.to_owned(),
         imported,

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use super::model::{Grant, GrantStatus, JournalRow, LedgerEvent, LedgerRow, LineStatus};
-use crate::db::Db;
+use super::model::{Grant, GrantStatus, LedgerEvent, LineStatus};
+use crate::db::{Db, Tx};
 use crate::with_db;
 
 pub async fn grants_of(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Grant>> {
@@ -79,85 +79,33 @@ pub async fn codes_available(db: &Db, campaign_id: &str, pool_name: &str) -> any
 /// Stores new codes in one transaction; codes the pool has are skipped. Returns how
 /// many were new.
 pub async fn import_codes(
-    db: &Db,
+    tx: &mut Tx<'_>,
     campaign_id: &str,
     pool_name: &str,
-    codes: Vec<String>,
+    codes: &[String],
     now: i64,
 ) -> anyhow::Result<u64> {
-    let (campaign_id, pool_name) = (campaign_id.to_owned(), pool_name.to_owned());
-    db.write_tx(move |tx| {
-        Box::pin(async move {
-            let mut imported = 0;
-            for chunk in codes.chunks(500) {
-                imported += crate::on_tx!(tx, |conn| {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
-                    );
-                    q.push_values(chunk, |mut row, code| {
-                        row.push_bind(&campaign_id)
-                            .push_bind(&pool_name)
-                            .push_bind(code)
-                            .push_bind(now);
-                    });
-                    q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
-                    q.build()
-                        .execute(conn)
-                        .await
-                        .context("importing coupon codes")?
-                        .rows_affected()
-                });
-            }
-            Ok(imported)
-        })
-    })
-    .await
-}
-
-pub const EXPORT_PAGE: i64 = 5000;
-
-/// One page of the ledger export after the cursor (granted_at, id).
-pub async fn ledger_page(
-    db: &Db,
-    campaign_id: &str,
-    after: &(i64, String),
-) -> anyhow::Result<Vec<LedgerRow>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, g.granted_at, g.paid_at, g.payout_id \
-             FROM grants g JOIN participants p ON p.id = g.participant_id \
-             WHERE g.campaign_id = $1 AND (g.granted_at, g.id) > ($2, $3) \
-             ORDER BY g.granted_at, g.id LIMIT $4",
-        )
-        .bind(campaign_id)
-        .bind(after.0)
-        .bind(&after.1)
-        .bind(EXPORT_PAGE)
-        .fetch_all(pool)
-        .await
-        .context("reading a page of the ledger")
-    })
-}
-
-/// One page of the journal (ledger entries in the order written) after entry `after`.
-pub async fn journal_page(
-    db: &Db,
-    campaign_id: &str,
-    after: i64,
-) -> anyhow::Result<Vec<JournalRow>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT e.id, e.at, e.grant_id, p.code, p.phone, e.event, e.amount, e.actor, e.note \
-             FROM ledger_entries e JOIN grants g ON g.id = e.grant_id JOIN participants p ON p.id = g.participant_id \
-             WHERE e.campaign_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
-        )
-        .bind(campaign_id)
-        .bind(after)
-        .bind(EXPORT_PAGE)
-        .fetch_all(pool)
-        .await
-        .context("reading a page of the journal")
-    })
+    let mut imported = 0;
+    for chunk in codes.chunks(500) {
+        imported += crate::on_tx!(tx, |conn| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO coupon_codes (campaign_id, pool, code, imported_at) ",
+            );
+            q.push_values(chunk, |mut row, code| {
+                row.push_bind(campaign_id)
+                    .push_bind(pool_name)
+                    .push_bind(code)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (campaign_id, pool, code) DO NOTHING");
+            q.build()
+                .execute(&mut *conn)
+                .await
+                .context("importing coupon codes")?
+                .rows_affected()
+        });
+    }
+    Ok(imported)
 }
 
 /// Cash grants for reconciliation: (rule, status, granted_at, amount).
@@ -200,6 +148,27 @@ pub async fn journal_sums(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(Led
         .fetch_all(pool)
         .await
         .context("summing the journal")
+    })
+}
+
+/// The journal's entries on cash grants, summed by kind and by the reporting day
+/// (a day number since 1970 at `offset_ms`) the grant was made.
+pub async fn journal_sums_by_day(
+    db: &Db,
+    campaign_id: &str,
+    offset_ms: i64,
+) -> anyhow::Result<Vec<(i64, LedgerEvent, i64)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT CAST((g.granted_at + $2) / 86400000 AS BIGINT), e.event, CAST(SUM(e.amount) AS BIGINT) \
+             FROM ledger_entries e JOIN grants g ON g.id = e.grant_id \
+             WHERE e.campaign_id = $1 AND g.reward_type = 'cash' GROUP BY 1, 2",
+        )
+        .bind(campaign_id)
+        .bind(offset_ms)
+        .fetch_all(pool)
+        .await
+        .context("summing the journal per day")
     })
 }
 

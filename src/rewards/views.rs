@@ -115,10 +115,12 @@ pub struct ResultsView {
     pub mismatches: Vec<ResultMismatch>,
 }
 
-/// A result line that could not be applied.
+/// A result line that could not be applied: named by `grant_id` (JSON results) or by
+/// `out_detail_no` (a provider's result file).
 #[derive(Serialize, ToSchema)]
 pub struct ResultMismatch {
-    pub grant_id: String,
+    pub grant_id: Option<String>,
+    pub out_detail_no: Option<String>,
     pub problem: String,
 }
 
@@ -138,12 +140,18 @@ pub struct RuleSplit {
     pub split: Split,
 }
 
+/// One reporting day: the cash of the grants made that day by status, and what the
+/// journal wrote about those grants; they must agree.
 #[derive(Serialize, ToSchema)]
 pub struct DaySplit {
-    /// The reporting day (`FISSION_REPORT_UTC_OFFSET_MINUTES`).
+    /// The reporting day (`FISSION_REPORT_UTC_OFFSET`, Beijing time by default).
     pub day: String,
     #[serde(flatten)]
     pub split: Split,
+    pub journal: JournalSums,
+    pub balanced: bool,
+    /// What disagrees that day, one sentence each.
+    pub imbalances: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -193,9 +201,9 @@ pub struct ReconciliationView {
     #[serde(flatten)]
     pub totals: Split,
     /// The grants' statuses, the journal and the payout results agree: the journal
-    /// granted, revoked and paid what the grants say; the payout results paid what the
-    /// grants say and failed what the journal says, and their pending lines carry the
-    /// grants that are in a batch.
+    /// granted, revoked and paid what the grants say (in total and for each day's
+    /// grants); the payout results paid what the grants say and failed what the journal
+    /// says, and their pending lines carry the grants that are in a batch.
     pub balanced: bool,
     /// What disagrees, one sentence each (empty when balanced).
     pub imbalances: Vec<String>,
@@ -204,13 +212,15 @@ pub struct ReconciliationView {
     pub budget: Option<BudgetUse>,
     pub by_rule: Vec<RuleSplit>,
     pub by_day: Vec<DaySplit>,
+    /// The days whose grants and journal disagree.
+    pub unbalanced_days: Vec<String>,
     pub mismatches: Vec<LineMismatch>,
     /// Grants revoked after they were paid.
     pub flagged_grants: Vec<String>,
 }
 
 /// The journal's entries on cash grants, summed by kind (minor units).
-#[derive(Serialize, ToSchema, Default)]
+#[derive(Serialize, ToSchema, Default, Clone, Copy)]
 pub struct JournalSums {
     pub granted: i64,
     pub revoked: i64,

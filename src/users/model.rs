@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::Actor;
 use crate::auth::Role;
 
 /// An e-mail address, trimmed and lower-cased: the one way to name an account.
@@ -46,6 +47,13 @@ pub struct User {
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&User> for Actor {
+    /// Who did it, for an audit entry: the console user, by id and e-mail.
+    fn from(user: &User) -> Actor {
+        Actor::user(&user.id, &user.email)
+    }
 }
 
 #[cfg(test)]

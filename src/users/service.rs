@@ -5,6 +5,7 @@ use chrono::Utc;
 use super::model::{Email, User};
 use super::password;
 use super::store::{self, InsertError};
+use crate::audit::Actor;
 use crate::auth::Role;
 use crate::db::Db;
 
@@ -22,11 +23,17 @@ pub enum UserError {
     Storage(#[from] anyhow::Error),
 }
 
-pub async fn create(db: &Db, email: &str, role: Role, password: &str) -> Result<User, UserError> {
+pub async fn create(
+    db: &Db,
+    email: &str,
+    role: Role,
+    password: &str,
+    actor: &Actor,
+) -> Result<User, UserError> {
     let email = Email::parse(email).map_err(|m| UserError::Field("email", m))?;
     password::check_policy(password).map_err(|m| UserError::Field("password", m))?;
     let hash = password::hash(password.to_owned()).await?;
-    store::insert(db, &email, role, &hash, Utc::now())
+    store::insert(db, &email, role, &hash, Utc::now(), actor)
         .await
         .map_err(|e| match e {
             InsertError::EmailTaken => UserError::EmailTaken,
@@ -35,11 +42,16 @@ pub async fn create(db: &Db, email: &str, role: Role, password: &str) -> Result<
 }
 
 /// Sets a new password; the account is signed out everywhere.
-pub async fn change_password(db: &Db, email: &str, password: &str) -> Result<User, UserError> {
+pub async fn change_password(
+    db: &Db,
+    email: &str,
+    password: &str,
+    actor: &Actor,
+) -> Result<User, UserError> {
     let email = Email::parse(email).map_err(|m| UserError::Field("email", m))?;
     password::check_policy(password).map_err(|m| UserError::Field("password", m))?;
     let hash = password::hash(password.to_owned()).await?;
-    store::set_password(db, &email, hash, Utc::now())
+    store::set_password(db, &email, hash, Utc::now(), actor)
         .await?
         .ok_or(UserError::NotFound)
 }
@@ -49,9 +61,9 @@ pub async fn list(db: &Db) -> Result<Vec<User>, UserError> {
 }
 
 /// Disables the account and ends its sessions; disabling again changes nothing.
-pub async fn disable(db: &Db, email: &str) -> Result<User, UserError> {
+pub async fn disable(db: &Db, email: &str, actor: &Actor) -> Result<User, UserError> {
     let email = Email::parse(email).map_err(|m| UserError::Field("email", m))?;
-    store::disable(db, &email, Utc::now())
+    store::disable(db, &email, Utc::now(), actor)
         .await?
         .ok_or(UserError::NotFound)
 }

@@ -4,6 +4,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use super::model::{Email, User};
+use crate::audit::{self, Actor};
 use crate::auth::Role;
 use crate::db::time::{from_ms, to_ms};
 use crate::db::{is_unique_violation, Db};
@@ -39,6 +40,7 @@ pub async fn insert(
     role: Role,
     password_hash: &str,
     now: DateTime<Utc>,
+    actor: &Actor,
 ) -> Result<User, InsertError> {
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
@@ -47,22 +49,30 @@ pub async fn insert(
         created_at: from_ms(to_ms(now)),
         disabled_at: None,
     };
-    let result = with_db!(db, write, |pool| {
-        sqlx::query(
-            "INSERT INTO users (id, email, role, password_hash, created_at, password_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(role)
-        .bind(password_hash)
-        .bind(to_ms(now))
-        .execute(pool)
-        .await
-        .map(|_| ())
-    });
+    let (stored, hash, actor) = (user.clone(), password_hash.to_owned(), actor.clone());
+    let result = db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                on_tx!(tx, |conn| {
+                    sqlx::query(
+                        "INSERT INTO users (id, email, role, password_hash, created_at, password_changed_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(&stored.id)
+                    .bind(&stored.email)
+                    .bind(stored.role)
+                    .bind(&hash)
+                    .bind(to_ms(now))
+                    .execute(&mut *conn)
+                    .await?;
+                });
+                let after = audit::snapshot(&stored);
+                audit::record(tx, &actor, "user.created", None, &stored.id, None, after).await
+            })
+        })
+        .await;
     match result {
-        Ok(_) => Ok(user),
+        Ok(()) => Ok(user),
         Err(e) if is_unique_violation(&e) => Err(InsertError::EmailTaken),
         Err(e) => Err(anyhow::Error::new(e).context("storing a user").into()),
     }
@@ -98,8 +108,9 @@ pub async fn set_password(
     email: &Email,
     password_hash: String,
     now: DateTime<Utc>,
+    actor: &Actor,
 ) -> anyhow::Result<Option<User>> {
-    let email = email.as_str().to_owned();
+    let (email, actor) = (email.as_str().to_owned(), actor.clone());
     let sql = format!(
         "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE lower(email) = $3 RETURNING {COLUMNS}"
     );
@@ -112,18 +123,34 @@ pub async fn set_password(
                 .fetch_optional(&mut *conn)
                 .await
                 .context("changing a password")?);
-            if let Some(row) = &row {
-                super::sessions::end_all_in(tx, &row.0, now).await?;
-            }
-            Ok(row.map(User::from))
+            let Some(row) = row else { return Ok(None) };
+            super::sessions::end_all_in(tx, &row.0, now).await?;
+            let user = User::from(row);
+            let after = audit::snapshot(&user);
+            audit::record(
+                tx,
+                &actor,
+                "user.password_changed",
+                None,
+                &user.id,
+                None,
+                after,
+            )
+            .await?;
+            Ok(Some(user))
         })
     })
     .await
 }
 
 /// Disables the account (keeping the first time) and ends its sessions, in one transaction.
-pub async fn disable(db: &Db, email: &Email, now: DateTime<Utc>) -> anyhow::Result<Option<User>> {
-    let email = email.as_str().to_owned();
+pub async fn disable(
+    db: &Db,
+    email: &Email,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> anyhow::Result<Option<User>> {
+    let (email, actor) = (email.as_str().to_owned(), actor.clone());
     let sql = format!(
         "UPDATE users SET disabled_at = COALESCE(disabled_at, $1) WHERE lower(email) = $2 RETURNING {COLUMNS}"
     );
@@ -135,10 +162,18 @@ pub async fn disable(db: &Db, email: &Email, now: DateTime<Utc>) -> anyhow::Resu
                 .fetch_optional(&mut *conn)
                 .await
                 .context("disabling a user")?);
-            if let Some(row) = &row {
-                super::sessions::end_all_in(tx, &row.0, now).await?;
+            let Some(row) = row else { return Ok(None) };
+            super::sessions::end_all_in(tx, &row.0, now).await?;
+            let after = User::from(row);
+            let before = User {
+                disabled_at: None,
+                ..after.clone()
+            };
+            if after.disabled_at.map(to_ms) == Some(to_ms(now)) {
+                let (was, is) = (audit::snapshot(&before), audit::snapshot(&after));
+                audit::record(tx, &actor, "user.disabled", None, &after.id, was, is).await?;
             }
-            Ok(row.map(User::from))
+            Ok(Some(after))
         })
     })
     .await

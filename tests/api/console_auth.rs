@@ -50,7 +50,7 @@ both_backends! {
     async fn a_disabled_account_is_signed_out_and_cannot_sign_in(app: TestApp) {
         let (browser, email) = Browser::signed_in(&app, Role::Marketer).await;
         assert_eq!(browser.get("/admin/campaigns").await.status(), 200);
-        fission::users::service::disable(&app.state.db, &email).await.unwrap();
+        fission::users::service::disable(&app.state.db, &email, &fission::audit::Actor::system("test")).await.unwrap();
         assert_eq!(browser.get("/admin/campaigns").await.status(), 303, "its session ended");
         let again = browser.sign_in(&email, PASSWORD).await;
         assert_eq!(again.status(), 403);
@@ -150,7 +150,7 @@ both_backends! {
         assert_eq!(clone.status(), 403);
         assert_eq!(viewer.get("/admin/new-campaign").await.status(), 403);
         assert_eq!(viewer.get("/admin/tokens").await.status(), 403);
-        let (record, _) = fission::auth::tokens::issue(&app.state.db, "ci", Role::Viewer, chrono::Utc::now(), None)
+        let (record, _) = fission::auth::tokens::issue(&app.state.db, "ci", Role::Viewer, chrono::Utc::now(), None, &fission::audit::Actor::system("test"))
             .await
             .unwrap();
         let revoke = viewer

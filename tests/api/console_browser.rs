@@ -97,9 +97,15 @@ impl Browser {
 }
 
 pub async fn create_user(app: &TestApp, email: &str, role: Role) {
-    fission::users::service::create(&app.state.db, email, role, PASSWORD)
-        .await
-        .expect("a console user");
+    fission::users::service::create(
+        &app.state.db,
+        email,
+        role,
+        PASSWORD,
+        &fission::audit::Actor::system("test"),
+    )
+    .await
+    .expect("a console user");
 }
 
 /// The value of the first `name="_csrf"` field.

@@ -69,5 +69,16 @@ both_backends! {
         assert!(stdout(&fission(&app, &["user", "list"], "")).contains("disabled"));
         let unknown = fission(&app, &["user", "disable", "--email", "nobody@brand.test"], "");
         assert!(!unknown.status.success());
+
+        // Every change is in the audit log, by the command line, without secrets.
+        let log: serde_json::Value = app.get_as("/api/v1/audit", &app.admin).await.json().await.unwrap();
+        let entries = log["entries"].as_array().unwrap();
+        let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+        for action in ["user.created", "user.password_changed", "user.disabled"] {
+            assert!(actions.contains(&action), "{action} in {actions:?}");
+        }
+        assert!(entries.iter().filter(|e| e["action"].as_str().is_some_and(|a| a.starts_with("user."))).all(|e| e["actor"]["kind"] == "system"));
+        let text = log.to_string();
+        assert!(!text.contains("argon2") && !text.contains("typed-password"), "no secrets in the log");
     }
 }

@@ -122,7 +122,7 @@ both_backends! {
         assert_eq!(after, before, "reconciliation is unchanged");
         assert_eq!(after["balanced"], true);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM participants WHERE phone IS NOT NULL").await, 1);
-        let audited = "SELECT COUNT(*) FROM audit_log WHERE action IN ('participant_exported', 'participant_erased')";
+        let audited = "SELECT COUNT(*) FROM audit_log WHERE action IN ('participant.exported', 'participant.erased')";
         assert_eq!(count(&app, audited).await, 5, "three exports and two erasures are audited");
     }
 

@@ -68,10 +68,10 @@ both_backends! {
     async fn an_expired_token_is_refused(app: TestApp) {
         let now = chrono::Utc::now();
         let (_, secret) = fission::auth::tokens::issue(&app.state.db, "old", fission::auth::Role::Viewer,
-            now - chrono::Duration::days(2), Some(now - chrono::Duration::seconds(1))).await.unwrap();
+            now - chrono::Duration::days(2), Some(now - chrono::Duration::seconds(1)), &fission::audit::Actor::system("test")).await.unwrap();
         assert_eq!(app.get_as("/api/v1/campaigns", &secret).await.status(), 401);
         let (_, fresh) = fission::auth::tokens::issue(&app.state.db, "new", fission::auth::Role::Viewer,
-            now, Some(now + chrono::Duration::hours(1))).await.unwrap();
+            now, Some(now + chrono::Duration::hours(1)), &fission::audit::Actor::system("test")).await.unwrap();
         assert_eq!(app.get_as("/api/v1/campaigns", &fresh).await.status(), 200);
     }
 }

@@ -1,0 +1,38 @@
+//! The launch checklist's proof that the campaign's posters scan: its saved layout drawn
+//! for the sample participant and read back (see [`super::design`]), in words for the
+//! marketer.
+
+use super::design;
+use crate::campaigns::Campaign;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// What a sample poster says about the campaign's poster design.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SampleCheck {
+    /// Rendered and its code reads back as the invite link, at full and half size.
+    Reads,
+    /// Why not, in words for the marketer.
+    Unreadable(String),
+}
+
+/// Renders the campaign's sample poster (never cached) and reads its code back.
+pub async fn check(state: &AppState, campaign: &Campaign) -> Result<SampleCheck, ApiError> {
+    let poster = campaign
+        .spec
+        .poster
+        .clone()
+        .unwrap_or_else(design::default_poster);
+    let why = match design::sample(state, campaign.slug.as_str(), &poster).await {
+        Ok(sample) if sample.reads && sample.reads_small => return Ok(SampleCheck::Reads),
+        Ok(_) => "示例海报上的二维码无法识别，请放大二维码或换一张背景",
+        Err(e) if e.code() == ErrorCode::PosterQrOutside => {
+            "二维码超出了海报背景，请在海报设计中移回图内"
+        }
+        Err(e) if e.code() == ErrorCode::PosterQrUnreadable => {
+            "二维码太小，放不下邀请链接，请放大二维码"
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(SampleCheck::Unreadable(why.into()))
+}

@@ -1,0 +1,106 @@
+//! The finance exports' reads: pages of the ledger and the journal by keyset, for one
+//! campaign or all, within a time range and among some statuses.
+
+use anyhow::Context;
+
+use super::finance_format::RowFilter;
+use super::model::{JournalRow, LedgerRow};
+use crate::db::Db;
+use crate::with_db;
+
+pub const EXPORT_PAGE: i64 = 5000;
+
+pub const GRANT_STATUSES: [&str; 4] = ["granted", "paying", "paid", "revoked"];
+pub const ENTRY_KINDS: [&str; 7] = [
+    "granted",
+    "revoked",
+    "batched",
+    "paid",
+    "failed",
+    "flagged",
+    "address_given",
+];
+
+/// One campaign (its id) or every campaign.
+#[derive(Clone)]
+pub enum Scope {
+    Campaign(String),
+    All,
+}
+
+impl Scope {
+    /// The campaign condition and its bound value ('' matches every row with `<>`).
+    fn condition(&self, column: &str) -> (String, &str) {
+        match self {
+            Scope::Campaign(id) => (format!("{column} = $1"), id),
+            Scope::All => (format!("{column} <> $1"), ""),
+        }
+    }
+}
+
+/// One page of the ledger after the cursor (granted_at, id). The `from` bound is in the
+/// starting cursor, so the keyset condition stays the only range on the index.
+pub async fn ledger_page(
+    db: &Db,
+    scope: &Scope,
+    filter: &RowFilter,
+    after: &(i64, String),
+) -> anyhow::Result<Vec<LedgerRow>> {
+    let (campaign, value) = scope.condition("g.campaign_id");
+    let sql = format!(
+        "SELECT c.slug AS campaign, g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, \
+                g.granted_at, g.paid_at, g.payout_id \
+         FROM grants g JOIN participants p ON p.id = g.participant_id JOIN campaigns c ON c.id = g.campaign_id \
+         WHERE {campaign} AND (g.granted_at, g.id) > ($2, $3) AND g.granted_at < $4 \
+           AND g.status IN ($5, $6, $7, $8) \
+         ORDER BY g.granted_at, g.id LIMIT $9"
+    );
+    let statuses = filter.padded(&GRANT_STATUSES, 4);
+    with_db!(db, read, |pool| {
+        let mut q = sqlx::query_as(&sql)
+            .bind(value)
+            .bind(after.0)
+            .bind(&after.1)
+            .bind(filter.to_ms);
+        for s in &statuses {
+            q = q.bind(*s);
+        }
+        q.bind(EXPORT_PAGE)
+            .fetch_all(pool)
+            .await
+            .context("reading a page of the ledger")
+    })
+}
+
+/// One page of the journal (ledger entries in the order written) after entry `after`.
+pub async fn journal_page(
+    db: &Db,
+    scope: &Scope,
+    filter: &RowFilter,
+    after: i64,
+) -> anyhow::Result<Vec<JournalRow>> {
+    let (campaign, value) = scope.condition("e.campaign_id");
+    let sql = format!(
+        "SELECT e.id, e.at, c.slug AS campaign, e.grant_id, g.reward_type, p.code, p.phone, e.event, e.amount, e.actor, e.note \
+         FROM ledger_entries e JOIN grants g ON g.id = e.grant_id JOIN participants p ON p.id = g.participant_id \
+              JOIN campaigns c ON c.id = g.campaign_id \
+         WHERE {campaign} AND e.id > $2 AND e.at >= $3 AND e.at < $4 \
+           AND e.event IN ($5, $6, $7, $8, $9, $10, $11) \
+         ORDER BY e.id LIMIT $12"
+    );
+    let kinds = filter.padded(&ENTRY_KINDS, 7);
+    with_db!(db, read, |pool| {
+        let mut q = sqlx::query_as(&sql)
+            .bind(value)
+            .bind(after)
+            .bind(filter.from_ms)
+            .bind(filter.to_ms);
+        for k in &kinds {
+            q = q.bind(*k);
+        }
+        q.bind(EXPORT_PAGE)
+            .fetch_all(pool)
+            .await
+            .context("reading a page of the journal")
+    })
+}

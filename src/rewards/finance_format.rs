@@ -1,0 +1,239 @@
+//! What finance asks of an export: which rows (a Beijing date range, statuses) and how
+//! they read (the contract's columns for API clients, or headers in Chinese or English
+//! with amounts in yuan and times in Beijing time). Parsed once at the edge.
+
+use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::db::time::from_ms;
+use crate::http::error::{ApiError, ErrorCode};
+
+/// Beijing time: UTC+8 all year (China keeps no daylight saving time).
+pub const BEIJING_SECS: i32 = 8 * 3600;
+const DAY_MS: i64 = 86_400_000;
+
+/// The finance options of an export's query string.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Only on the cross-campaign exports (`/api/v1/ledger.csv`, ...): one campaign's
+    /// slug; without it every campaign.
+    pub campaign: Option<String>,
+    /// `zh` (Chinese headers) or `en`: amounts in yuan with two decimals, Beijing times
+    /// and a total row. Without it a CSV keeps the contract's columns (fen, RFC 3339 UTC)
+    /// and an XLSX is in Chinese.
+    pub lang: Option<String>,
+    /// The first Beijing day to include, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// The last Beijing day to include, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Comma-separated statuses to keep (the ledger: `granted,paying,paid,revoked`; the
+    /// journal: entry kinds `granted,revoked,batched,paid,failed,flagged,address_given`).
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// How the rows read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// The contract's columns: fen, RFC 3339 UTC, English snake_case headers.
+    Contract,
+    Finance(Lang),
+}
+
+/// Which rows: `[from_ms, to_ms)` and the statuses kept (empty: all).
+#[derive(Debug, Clone)]
+pub struct RowFilter {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub statuses: Vec<&'static str>,
+}
+
+impl RowFilter {
+    /// Exactly `n` statuses for a `status IN ($a, ...)` of `n` placeholders: the kept
+    /// ones repeated, or all of `known`.
+    pub fn padded(&self, known: &[&'static str], n: usize) -> Vec<&'static str> {
+        let kept = if self.statuses.is_empty() {
+            known
+        } else {
+            &self.statuses[..]
+        };
+        (0..n).map(|i| kept[i % kept.len()]).collect()
+    }
+}
+
+fn query_error(message: String) -> ApiError {
+    ApiError::bad_request(ErrorCode::InvalidQuery, message)
+}
+
+fn beijing_day_start(raw: &str, field: &str) -> Result<i64, ApiError> {
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| query_error(format!("{field} must be a day like 2026-12-01")))?;
+    let midnight = day.and_time(NaiveTime::MIN);
+    Ok(beijing()
+        .from_local_datetime(&midnight)
+        .single()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default())
+}
+
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(BEIJING_SECS).unwrap_or(Utc.fix())
+}
+
+impl ExportQuery {
+    /// The layout, `default` when no `lang` is asked for.
+    pub fn layout(&self, default: Layout) -> Result<Layout, ApiError> {
+        match self.lang.as_deref() {
+            None => Ok(default),
+            Some("zh" | "zh-CN") => Ok(Layout::Finance(Lang::Zh)),
+            Some("en") => Ok(Layout::Finance(Lang::En)),
+            Some(_) => Err(query_error("lang must be zh or en".into())),
+        }
+    }
+
+    /// The rows asked for; `known` are the statuses this export has.
+    pub fn filter(&self, known: &[&'static str]) -> Result<RowFilter, ApiError> {
+        let from_ms = match &self.from {
+            Some(raw) => beijing_day_start(raw, "from")?,
+            None => i64::MIN + 1,
+        };
+        let to_ms = match &self.to {
+            Some(raw) => beijing_day_start(raw, "to")? + DAY_MS,
+            None => i64::MAX,
+        };
+        if from_ms >= to_ms {
+            return Err(query_error("from must not be after to".into()));
+        }
+        let mut statuses = Vec::new();
+        for part in self.status.iter().flat_map(|s| s.split(',')) {
+            let part = part.trim();
+            let Some(status) = known.iter().find(|k| **k == part) else {
+                return Err(query_error(format!(
+                    "status must be among {}",
+                    known.join(", ")
+                )));
+            };
+            if !statuses.contains(status) {
+                statuses.push(*status);
+            }
+        }
+        Ok(RowFilter {
+            from_ms,
+            to_ms,
+            statuses,
+        })
+    }
+}
+
+/// A typed cell of the finance layout.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// Minor units (fen), shown in yuan with two decimals.
+    Yuan(i64),
+    /// A count (points).
+    Int(i64),
+    /// Unix milliseconds, shown in Beijing time.
+    Time(i64),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn time(ms: Option<i64>) -> Cell {
+        ms.map(Cell::Time).unwrap_or(Cell::Empty)
+    }
+}
+
+/// Fen as yuan with two decimals, exactly: 500 -> "5.00", -5 -> "-0.05".
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// An instant as Beijing wall-clock text, `2026-12-03 21:25:13`.
+pub fn beijing_text(ms: i64) -> String {
+    from_ms(ms)
+        .with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// An instant as an Excel date serial in Beijing time (days since 1899-12-30).
+pub fn excel_serial(ms: i64) -> f64 {
+    let local_ms = ms + i64::from(BEIJING_SECS) * 1000;
+    25_569.0 + local_ms as f64 / DAY_MS as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_is_exact_with_two_decimals() {
+        assert_eq!(yuan(500), "5.00");
+        assert_eq!(yuan(1), "0.01");
+        assert_eq!(yuan(123_456), "1234.56");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(yuan(i64::MIN), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn beijing_days_start_at_midnight_plus_eight() {
+        let q = ExportQuery {
+            from: Some("2026-12-01".into()),
+            to: Some("2026-12-01".into()),
+            ..Default::default()
+        };
+        let f = q.filter(&["paid"]).unwrap();
+        let start: chrono::DateTime<chrono::Utc> = "2026-11-30T16:00:00Z".parse().unwrap();
+        assert_eq!(f.from_ms, start.timestamp_millis());
+        assert_eq!(f.to_ms - f.from_ms, DAY_MS);
+        assert_eq!(beijing_text(f.from_ms), "2026-12-01 00:00:00");
+        assert_eq!(excel_serial(f.from_ms), 46_357.0);
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        let bad = |q: ExportQuery| q.filter(&["paid", "granted"]).is_err();
+        assert!(bad(ExportQuery {
+            from: Some("2026-13-01".into()),
+            ..Default::default()
+        }));
+        assert!(bad(ExportQuery {
+            status: Some("paid,lost".into()),
+            ..Default::default()
+        }));
+        assert!(bad(ExportQuery {
+            from: Some("2026-12-02".into()),
+            to: Some("2026-12-01".into()),
+            ..Default::default()
+        }));
+        let ok = ExportQuery {
+            status: Some("paid, paid".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ok.filter(&["paid", "granted"])
+                .unwrap()
+                .padded(&["granted", "paid"], 3),
+            vec!["paid"; 3]
+        );
+        let lang = ExportQuery {
+            lang: Some("fr".into()),
+            ..Default::default()
+        };
+        assert!(lang.layout(Layout::Contract).is_err());
+    }
+}

@@ -2,7 +2,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -10,6 +9,7 @@ use super::service;
 use super::views::AssetView;
 use crate::auth::{Access, Auth, CampaignWrite};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::multipart;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -52,36 +52,16 @@ pub async fn upload(
 }
 
 /// The bytes of the first field named `file`, refusing more than `limit` bytes.
-async fn file_field(mut form: Multipart, limit: usize) -> Result<Vec<u8>, ApiError> {
-    let malformed = |e: actix_multipart::MultipartError| {
-        ApiError::bad_request(ErrorCode::InvalidMultipart, e.to_string())
-    };
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(malformed)?;
-        let is_file = field.content_disposition().and_then(|d| d.get_name()) == Some("file");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(malformed)?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(ApiError::too_large(format!(
-                    "files are limited to {limit} bytes"
-                )));
-            }
-            if is_file {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if is_file && file.is_none() {
-            file = Some(bytes);
-        }
-    }
-    file.ok_or_else(|| {
-        ApiError::invalid(
-            ErrorCode::MissingFile,
-            "send the image in a multipart field named 'file'",
-        )
-    })
+async fn file_field(form: Multipart, limit: usize) -> Result<Vec<u8>, ApiError> {
+    multipart::fields(form, limit)
+        .await?
+        .take("file")
+        .ok_or_else(|| {
+            ApiError::invalid(
+                ErrorCode::MissingFile,
+                "send the image in a multipart field named 'file'",
+            )
+        })
 }
 
 /// An uploaded image

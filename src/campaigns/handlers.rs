@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 201, description = "The campaign", body = CampaignView),
         (status = 409, description = "The slug is taken (`slug_taken`)", body = ErrorBody),
         (status = 422, description = "The campaign is invalid (`invalid_campaign`, `unknown_asset`, \
-            `poster_qr_outside`) or a field has the wrong type (`invalid_field`)", body = ErrorBody),
+            `poster_qr_outside`, `poster_qr_unreadable`: a sample poster's QR code does not scan) or a field has the wrong type (`invalid_field`)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))
 )]
@@ -118,7 +118,7 @@ pub async fn read(
         (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
         (status = 409, description = "Someone changed it meanwhile (`edit_conflict`)", body = ErrorBody),
         (status = 422, description = "The result is invalid (`invalid_campaign`, `unknown_asset`, \
-            `poster_qr_outside`, `slug_immutable`, `budget_below_granted`, `invalid_field`), or going \
+            `poster_qr_outside`, `poster_qr_unreadable`, `slug_immutable`, `budget_below_granted`, `invalid_field`), or going \
             live while a blocking launch-checklist item fails (`launch_checklist_failed`, the message names them)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))

@@ -18,4 +18,4 @@ pub mod wording;
 pub use handlers::configure;
 pub use model::{Campaign, CampaignInput, Openness, Status};
 pub use slug::Slug;
-pub use validate::validate;
+pub use validate::{validate, validate_poster};

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::checklist;
 use super::model::{Campaign, CampaignInput, Status};
+use super::settings::Poster;
 use super::slug::Slug;
 use super::store::{self, StoreError};
 use super::validate::validate;
@@ -14,6 +15,7 @@ use crate::audit::{self, snapshot, Actor};
 use crate::db::Db;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::merge_patch::merge;
+use crate::posters::design;
 use crate::state::AppState;
 
 impl From<StoreError> for ApiError {
@@ -60,6 +62,21 @@ async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
     Ok(slug)
 }
 
+/// A layout that is new or changed (`before` is the saved one) must scan from a sample
+/// poster drawn with it.
+async fn ensure_poster_scans(
+    state: &AppState,
+    input: &CampaignInput,
+    before: Option<&Poster>,
+) -> Result<(), ApiError> {
+    match &input.spec.poster {
+        Some(poster) if before != Some(poster) => {
+            design::ensure_readable(state, &input.slug, poster).await
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {
     let meta = assets::store::meta(db, id).await?.ok_or_else(|| {
         ApiError::invalid(
@@ -77,6 +94,7 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<Campaign, ApiError> {
     let slug = check(&state.db, &input).await?;
+    ensure_poster_scans(state, &input, None).await?;
     let actor = actor.clone();
     let campaign = state
         .db
@@ -173,6 +191,7 @@ pub async fn change(
     actor: &Actor,
 ) -> Result<Campaign, ApiError> {
     let (current, input) = draft(state, slug, patch).await?;
+    ensure_poster_scans(state, &input, current.spec.poster.as_ref()).await?;
     let granted = current.budget_granted;
     if input.budget.map_or(granted > 0, |b| b.amount < granted) {
         return Err(ApiError::invalid(

@@ -15,7 +15,8 @@ pub struct Poster {
     pub name: Option<NamePlacement>,
 }
 
-/// Where the QR code goes, in pixels of the background.
+/// Where the QR code goes, in pixels of the background: `x`/`y` is the box's top-left
+/// corner, `size` its side (the white margin included).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct QrPlacement {
     pub x: u32,
@@ -34,12 +35,34 @@ impl Default for QrPlacement {
     }
 }
 
-/// Where the nickname goes; each value defaults to a place under the QR code.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, ToSchema)]
+/// Where the nickname goes, in pixels of the background; each value left out defaults
+/// to a place under the QR code. `x` is the centre of the line, `y` its top.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct NamePlacement {
     pub x: Option<u32>,
     pub y: Option<u32>,
+    /// Text height in pixels, 12..=200; default a seventh of the QR box.
     pub size: Option<u32>,
+    /// `#rrggbb`; default dark grey `#333333`.
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+impl NamePlacement {
+    /// The colour as RGB, when it is a valid `#rrggbb`.
+    pub fn rgb(&self) -> Option<[u8; 3]> {
+        parse_color(self.color.as_deref()?)
+    }
+}
+
+/// `#rrggbb` (case-insensitive) as RGB.
+pub fn parse_color(raw: &str) -> Option<[u8; 3]> {
+    let hex = raw.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([channel(0)?, channel(2)?, channel(4)?])
 }
 
 /// When a referral counts for its inviter.

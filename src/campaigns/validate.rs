@@ -2,6 +2,7 @@
 
 use super::model::CampaignInput;
 use super::rules;
+use super::settings::Poster;
 use super::slug::Slug;
 
 const MAX_TEXT: usize = 2000;
@@ -42,10 +43,7 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
         return Err("groups.max_per_person must be 1..=20".into());
     }
     if let Some(poster) = &input.spec.poster {
-        // Below ~120 px a phone camera struggles and long links no longer fit.
-        if !(120..=2000).contains(&poster.qr.size) {
-            return Err("poster.qr.size must be 120..=2000 pixels".into());
-        }
+        validate_poster(poster)?;
     }
     let page = &input.spec.page;
     if page.texts().any(|text| text.chars().count() > MAX_TEXT) {
@@ -62,6 +60,23 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
         ));
     }
     Ok(slug)
+}
+
+/// A poster layout's own numbers; whether its code reads is checked by rendering it.
+pub fn validate_poster(poster: &Poster) -> Result<(), String> {
+    // Below ~120 px a phone camera struggles and long links no longer fit.
+    if !(120..=2000).contains(&poster.qr.size) {
+        return Err("poster.qr.size must be 120..=2000 pixels".into());
+    }
+    if let Some(name) = &poster.name {
+        if name.size.is_some_and(|s| !(12..=200).contains(&s)) {
+            return Err("poster.name.size must be 12..=200 pixels".into());
+        }
+        if name.color.is_some() && name.rgb().is_none() {
+            return Err("poster.name.color must be #rrggbb".into());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", location))
         .insert_header(("Cache-Control", "no-store"))

@@ -17,8 +17,12 @@ mod audit;
 mod campaigns;
 mod editor;
 pub mod error;
+mod field_errors;
 pub mod format;
+mod groups;
+mod groups_forms;
 mod login;
+mod poster;
 pub mod render;
 mod reviews;
 pub mod session;
@@ -51,6 +55,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(campaigns::configure)
     .map(reviews::configure)
     .map(editor::configure)
+    .map(poster::configure)
+    .map(groups::configure)
     .map(tokens::configure)
     .map(users::configure);
 }

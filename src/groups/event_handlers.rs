@@ -100,8 +100,8 @@ pub async fn list_unmatched(
 
 /// Match an unmatched group event by hand
 ///
-/// A marketer says who it was; the event is applied to them and their member reference
-/// remembered.
+/// A marketer says who it was (participant code or phone); the event is applied to them
+/// and their member reference remembered.
 #[utoipa::path(
     operation_id = "matchGroupEvent",
     tag = "groups",
@@ -110,8 +110,8 @@ pub async fn list_unmatched(
         (status = 200, description = "The event, applied", body = MatchedView),
         (status = 404, description = "No such campaign, event or group (`not_found`)", body = ErrorBody),
         (status = 409, description = "The event was already applied (`already_matched`)", body = ErrorBody),
-        (status = 422, description = "No participant with this code (`unknown_participant`) or a field \
-            has the wrong type (`invalid_field`)", body = ErrorBody),
+        (status = 422, description = "No participant with this code or phone (`unknown_participant`), \
+            a bad phone (`invalid_phone`), neither or both given or a field has the wrong type (`invalid_field`)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))
 )]
@@ -123,8 +123,7 @@ pub async fn match_event(
     body: web::Json<MatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let participant =
-        service::match_event(&state, &slug, &id, &body.participant_code, &auth.actor()).await?;
+    let participant = service::match_event(&state, &slug, &id, body.who()?, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(MatchedView {
         id,
         status: EventStatus::Applied,

@@ -79,6 +79,18 @@ pub async fn in_campaign(
     .context("reading a group event")
 }
 
+/// Whether an event with this id is stored (a replay would change nothing).
+pub async fn exists(db: &Db, id: &str) -> anyhow::Result<bool> {
+    let found: Option<i64> = with_db!(db, read, |pool| sqlx::query_scalar(
+        "SELECT CAST(1 AS BIGINT) FROM group_events WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)
+    .context("looking up a group event")?;
+    Ok(found.is_some())
+}
+
 /// The participant a member reference was learnt for.
 pub async fn member_ref_owner(
     db: &Db,

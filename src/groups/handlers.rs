@@ -3,11 +3,12 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::Utc;
-use utoipa::ToSchema;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::GroupInput;
-use super::views::{GroupPatch, GroupView, ImportReport};
+use super::views::{GroupPatch, GroupView, ImportReport, MoveBody};
 use super::{event_handlers, service, webhook};
 use crate::auth::{Access, Auth, CampaignWrite, ReadAccess};
 use crate::db::time::to_ms;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(change)
+        .service(move_group)
         .service(import_members)
         .service(event_handlers::list_events)
         .service(event_handlers::match_event)
@@ -107,6 +109,35 @@ pub async fn change(
     Ok(HttpResponse::Ok().json(GroupView::new(&group, to_ms(Utc::now()))))
 }
 
+/// Move a group up or down the fill order
+///
+/// The live code fills groups in this order. Returns the campaign's groups in their new
+/// order; moving the first group up (or the last down) changes nothing.
+#[utoipa::path(
+    operation_id = "moveGroup",
+    tag = "groups",
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "The groups in their new order", body = Vec<GroupView>),
+        (status = 404, description = "No such campaign or group (`not_found`)", body = ErrorBody),
+        (status = 422, description = "`direction` is not `up` or `down` (`invalid_field`)", body = ErrorBody),
+    ),
+    extensions(("x-fission-roles" = json!(CampaignWrite::ROLES)))
+)]
+#[post("/api/v1/campaigns/{slug}/groups/{id}/move")]
+pub async fn move_group(
+    auth: Auth<CampaignWrite>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<MoveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let now = to_ms(Utc::now());
+    let groups = service::move_group(&state, &slug, &id, body.direction, &auth.actor()).await?;
+    let views: Vec<GroupView> = groups.iter().map(|g| GroupView::new(g, now)).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
 /// A member-list export (CSV): a header naming `member_ref` and/or `phone`, optionally
 /// `joined_at` and `left_at` (RFC 3339, `2026-11-22 10:00:00` in the reporting offset, or
 /// unix seconds). Chinese headers (成员ID, 手机号, 入群时间, 退群时间) are understood.
@@ -115,14 +146,24 @@ pub async fn change(
 #[allow(dead_code)] // describes the CSV body in the document
 pub struct MemberList(String);
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true`: report who would join and leave, and apply nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
 /// Import a group's member list
 ///
 /// The safety net for callbacks that never came. Rows are applied as joins; members
 /// fission knew who are not on the list are marked as left at the upload time, and rows
 /// with a `left_at` as left at that time. Importing the same list again changes nothing.
+/// With `dry_run=true` the report lists who would join and leave, and nothing changes.
 #[utoipa::path(
     operation_id = "importGroupMembers",
     tag = "groups",
+    params(ImportQuery),
     request_body(content = MemberList, content_type = "text/csv"),
     responses(
         (status = 200, description = "What the import did", body = ImportReport),
@@ -137,9 +178,11 @@ pub async fn import_members(
     auth: Auth<CampaignWrite>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let report = service::import_members(&state, &slug, &id, &body, &auth.actor()).await?;
+    let report =
+        service::import_members(&state, &slug, &id, &body, query.dry_run, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(report))
 }

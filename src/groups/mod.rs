@@ -8,6 +8,7 @@ mod event_handlers;
 pub mod event_store;
 mod handlers;
 pub mod import;
+mod import_predict;
 pub mod ingest;
 pub mod member_list;
 pub mod model;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::time::from_ms;
+use crate::participants::Phone;
 
 /// What a group is for; `vip` groups are never in the live code's pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -33,12 +34,13 @@ pub enum Warning {
     /// 90% of the seats taken or held.
     NearlyFull,
     QrExpired,
-    /// The QR code expires within 24 hours.
+    /// The QR code expires within 3 days (a WeChat group code lasts 7).
     QrExpiring,
 }
 
-/// Warn marketers this long before a group QR code expires.
-const EXPIRY_WARNING_MS: i64 = 24 * 3_600_000;
+/// Warn marketers this long before a group QR code expires: time to get a new one from
+/// the group's owner and upload it.
+const EXPIRY_WARNING_MS: i64 = 3 * 24 * 3_600_000;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Group {
@@ -196,6 +198,13 @@ crate::text_enum!(Source {
     Import = "import",
 });
 
+/// Who a marketer says an unmatched event was about.
+#[derive(Debug, Clone)]
+pub enum Who {
+    Code(String),
+    Phone(Phone),
+}
+
 /// One join or leave, from the webhook or a member-list import.
 #[derive(Debug, Clone)]
 pub struct GroupEvent {
@@ -248,5 +257,11 @@ mod tests {
             group(0, 0, Some(3_600_000)).warnings(0),
             vec![Warning::QrExpiring]
         );
+        let three_days = 3 * 24 * 3_600_000;
+        assert_eq!(
+            group(0, 0, Some(three_days)).warnings(0),
+            vec![Warning::QrExpiring]
+        );
+        assert!(group(0, 0, Some(three_days + 1)).warnings(0).is_empty());
     }
 }

@@ -7,8 +7,8 @@ use chrono::Utc;
 
 use super::event_store::{self, StoredEvent};
 use super::ingest::{self, Incoming, Outcome};
-use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source};
-use super::views::{GroupPatch, GroupView, ImportReport, WebhookReport};
+use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source, Who};
+use super::views::{Direction, GroupPatch, GroupView, ImportReport, WebhookReport};
 use super::{import, member_list, store};
 use crate::assets;
 use crate::audit::{self, snapshot, Actor};
@@ -144,21 +144,27 @@ pub async fn change(
         .await
 }
 
-/// Applies a member-list export (CSV) to the group. Its events are applied in
-/// transactions of their own (replaying them is harmless); the audit entry with what
-/// the import did follows them.
+/// Applies a member-list export (CSV) to the group, or with `dry_run` says what applying
+/// it would do and changes nothing. The events are applied in transactions of their own
+/// (replaying them is harmless); the audit entry with what the import did follows them.
 pub async fn import_members(
     state: &AppState,
     slug: &str,
     id: &str,
     csv: &[u8],
+    dry_run: bool,
     actor: &Actor,
 ) -> Result<ImportReport, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let group = load_group(state, &campaign, id).await?;
     let rows = member_list::parse(csv, state.settings.report_utc_offset_minutes)
         .map_err(|m| ApiError::invalid(ErrorCode::InvalidMemberList, m))?;
-    let report = import::apply(&state.db, &group, &campaign, &rows, Utc::now()).await?;
+    let now = Utc::now();
+    let plan = import::plan(&state.db, &group, &campaign, &rows, now).await?;
+    if dry_run {
+        return Ok(import::dry_run(&state.db, &plan).await?);
+    }
+    let report = import::apply(&state.db, &group, &campaign, &plan, now).await?;
     let (actor, after) = (actor.clone(), snapshot(&report));
     state
         .db
@@ -212,7 +218,7 @@ pub async fn match_event(
     state: &AppState,
     slug: &str,
     event_id: &str,
-    participant_code: &str,
+    who: Who,
     actor: &Actor,
 ) -> Result<Participant, ApiError> {
     let already =
@@ -224,15 +230,21 @@ pub async fn match_event(
     if stored.status != EventStatus::Unmatched {
         return Err(already());
     }
-    let code = participant_code.to_ascii_lowercase();
-    let participant = participants::by_code(&state.db, &campaign.id, &code)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                ErrorCode::UnknownParticipant,
-                "no participant with this code in the campaign",
-            )
-        })?;
+    let found = match &who {
+        Who::Code(code) => {
+            let code = code.to_ascii_lowercase();
+            participants::by_code(&state.db, &campaign.id, &code).await?
+        }
+        Who::Phone(phone) => {
+            participants::by_phone(&state.db, &campaign.id, phone.as_str()).await?
+        }
+    };
+    let participant = found.ok_or_else(|| {
+        ApiError::invalid(
+            ErrorCode::UnknownParticipant,
+            "no participant with this code or phone in the campaign",
+        )
+    })?;
     let group = load_group(state, &campaign, &stored.group_id).await?;
     let event = GroupEvent {
         id: stored.id,
@@ -257,6 +269,44 @@ pub async fn match_event(
         return Err(already());
     }
     Ok(participant)
+}
+
+/// Moves a group one place up or down the fill order, audited; the campaign's groups in
+/// their new order.
+pub async fn move_group(
+    state: &AppState,
+    slug: &str,
+    id: &str,
+    direction: Direction,
+    actor: &Actor,
+) -> Result<Vec<Group>, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let group = load_group(state, &campaign, id).await?;
+    let (actor, now) = (actor.clone(), to_ms(Utc::now()));
+    let (campaign_id, up) = (campaign.id.clone(), direction == Direction::Up);
+    state
+        .db
+        .write_tx(move |tx| {
+            Box::pin(async move {
+                if store::move_one(tx, &campaign_id, &group.id, up, now).await? {
+                    let after = serde_json::json!({"moved": if up { "up" } else { "down" }});
+                    let (campaign, group) = (Some(campaign_id.as_str()), group.id.as_str());
+                    audit::record(
+                        tx,
+                        &actor,
+                        "group.moved",
+                        campaign,
+                        group,
+                        None,
+                        Some(after),
+                    )
+                    .await?;
+                }
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
+    Ok(store::by_campaign(&state.db, &campaign.id).await?)
 }
 
 /// Stores and applies an authentic webhook batch.

@@ -66,13 +66,56 @@ pub async fn update(
 
 pub async fn by_campaign(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<Group>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at"
+        "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 ORDER BY position, created_at, id"
     );
     with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(campaign_id)
         .fetch_all(pool)
         .await)
     .context("listing a campaign's groups")
+}
+
+/// Moves a group one place earlier (`up`) or later in its campaign's fill order, by
+/// swapping it with its neighbour; positions are renumbered 0.. on the way, so groups that
+/// shared a position get distinct ones. False when it is already first (or last).
+pub async fn move_one(
+    tx: &mut Tx<'_>,
+    campaign_id: &str,
+    group_id: &str,
+    up: bool,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut order: Vec<(String, i64)> = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, position FROM groups WHERE campaign_id = $1 ORDER BY position, created_at, id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&mut *conn)
+        .await?
+    });
+    let Some(at) = order.iter().position(|(id, _)| id == group_id) else {
+        return Ok(false);
+    };
+    let Some(other) =
+        (if up { at.checked_sub(1) } else { Some(at + 1) }).filter(|&o| o < order.len())
+    else {
+        return Ok(false);
+    };
+    order.swap(at, other);
+    for (new, (id, old)) in order.iter().enumerate() {
+        let new = new as i64;
+        if *old != new {
+            on_tx!(tx, |conn| {
+                sqlx::query("UPDATE groups SET position = $1, updated_at = $2 WHERE id = $3")
+                    .bind(new)
+                    .bind(now_ms)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+    }
+    Ok(true)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> anyhow::Result<Option<Group>> {
@@ -94,15 +137,23 @@ pub struct Membership {
     pub left_at: Option<i64>,
 }
 
-/// The state of one person's membership in one group ('reserved', 'joined', ...), if any.
-pub async fn membership_state(
+/// One person's membership in one group as it stands.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipNow {
+    /// 'reserved', 'joined' or 'left'.
+    pub state: String,
+    pub joined_at: Option<i64>,
+    pub last_event_at: Option<i64>,
+}
+
+pub async fn membership_now(
     db: &Db,
     participant_id: &str,
     group_id: &str,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<MembershipNow>> {
     with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT state FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
+        sqlx::query_as(
+            "SELECT state, joined_at, last_event_at FROM group_assignments WHERE participant_id = $1 AND group_id = $2",
         )
         .bind(participant_id)
         .bind(group_id)

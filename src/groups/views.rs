@@ -5,9 +5,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::event_store::StoredEvent;
-use super::model::{EventKind, EventStatus, Group, Kind, Source, Warning};
+use super::model::{EventKind, EventStatus, Group, GroupEvent, Kind, Source, Warning, Who};
 use crate::db::time::from_ms;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
+use crate::participants::Participant;
+use crate::participants::Phone;
 
 /// A group of the live code's pool.
 #[derive(Serialize, ToSchema)]
@@ -123,10 +126,47 @@ pub struct UnmatchedEventView {
     pub campaign_id: Option<String>,
 }
 
-/// Who an unmatched event was about.
+/// Who an unmatched event was about: a participant code, or the phone they joined with.
 #[derive(Deserialize, ToSchema)]
 pub struct MatchBody {
-    pub participant_code: String,
+    pub participant_code: Option<String>,
+    /// A Chinese mobile number, when the code is not known.
+    pub phone: Option<String>,
+}
+
+impl MatchBody {
+    pub fn who(&self) -> Result<Who, ApiError> {
+        let blank = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        match (blank(&self.participant_code), blank(&self.phone)) {
+            (Some(code), None) => Ok(Who::Code(code)),
+            (None, Some(phone)) => Phone::parse(&phone).map(Who::Phone).map_err(|_| {
+                ApiError::invalid(ErrorCode::InvalidPhone, "not a Chinese mobile number")
+            }),
+            _ => Err(ApiError::invalid(
+                ErrorCode::InvalidField,
+                "send either participant_code or phone",
+            )),
+        }
+    }
+}
+
+/// Which way a group moves in the fill order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Earlier: filled before the group above it.
+    Up,
+    Down,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveBody {
+    pub direction: Direction,
 }
 
 /// The event, now applied to the participant.
@@ -137,9 +177,17 @@ pub struct MatchedView {
     pub participant_code: String,
 }
 
-/// What a member-list import did.
-#[derive(Debug, Default, Serialize, ToSchema)]
+/// What a member-list import did, or with `dry_run` would do.
+#[derive(Debug, Default, PartialEq, Serialize, ToSchema)]
 pub struct ImportReport {
+    /// True when nothing was applied: the report says what the import would do.
+    pub dry_run: bool,
+    /// Who joins (at most 500 listed; `joined` counts them all).
+    pub joins: Vec<MemberChange>,
+    /// Who leaves (at most 500 listed; `left` counts them all).
+    pub leaves: Vec<MemberChange>,
+    /// Rows that match nobody, kept for matching by hand (at most 500 listed).
+    pub unmatched_rows: Vec<MemberChange>,
     /// Rows in the file.
     pub rows: usize,
     /// Rows that named a participant of the campaign.
@@ -151,6 +199,34 @@ pub struct ImportReport {
     pub left: usize,
     /// Rows kept for a marketer to match by hand.
     pub unmatched: usize,
+}
+
+/// One person an import moves in or out of the group.
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
+pub struct MemberChange {
+    /// The participant, when one matched.
+    pub participant_code: Option<String>,
+    pub name: Option<String>,
+    /// The phone, masked (138****0000): the participant's, else the row's.
+    pub phone_masked: Option<String>,
+    pub member_ref: Option<String>,
+    /// When the join or leave happened.
+    pub at: DateTime<Utc>,
+}
+
+impl MemberChange {
+    pub fn new(participant: Option<&Participant>, event: &GroupEvent) -> MemberChange {
+        let phone = participant
+            .and_then(|p| p.phone.as_deref())
+            .or(event.phone.as_deref());
+        MemberChange {
+            participant_code: participant.map(|p| p.code.clone()),
+            name: participant.and_then(|p| p.name.clone()),
+            phone_masked: phone.map(mask),
+            member_ref: event.member_ref.clone(),
+            at: event.at,
+        }
+    }
 }
 
 /// What a webhook batch did.

@@ -49,6 +49,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     PosterMisconfigured,
     PosterQrOutside,
+    PosterQrUnreadable,
     RateLimited,
     SlugImmutable,
     SlugTaken,

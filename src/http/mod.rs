@@ -8,6 +8,7 @@ pub mod extract;
 pub mod fallback;
 pub mod merge_patch;
 pub mod metrics;
+pub mod multipart;
 pub mod openapi;
 pub mod rate_limit;
 pub mod signing;

@@ -1,9 +1,9 @@
-use std::io::Cursor;
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-use super::render::{PosterFormat, PosterLayout, RenderError};
+use super::design;
+use super::render::{PosterFormat, RenderError};
 use super::PosterService;
 use crate::campaigns::Campaign;
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
@@ -20,22 +20,7 @@ fn parse_file(file: &str) -> Option<(InviteCode, PosterFormat)> {
     Some((InviteCode::parse(code)?, format))
 }
 
-pub(crate) fn layout(campaign: &Campaign) -> PosterLayout {
-    let poster = campaign.spec.poster.clone();
-    let qr = poster.as_ref().map(|p| p.qr).unwrap_or_default();
-    let name = poster.as_ref().and_then(|p| p.name);
-    PosterLayout {
-        qr_x: qr.x,
-        qr_y: qr.y,
-        qr_size: qr.size,
-        name_x: name.and_then(|n| n.x),
-        name_y: name.and_then(|n| n.y),
-        name_size: name.and_then(|n| n.size),
-        name_color: None,
-    }
-}
-
-pub(crate) async fn background(
+async fn background(
     state: &AppState,
     campaign: &Campaign,
 ) -> Result<Option<Arc<image::RgbImage>>, ApiError> {
@@ -43,29 +28,16 @@ pub(crate) async fn background(
         .spec
         .poster
         .as_ref()
-        .and_then(|p| p.background_asset.clone())
+        .and_then(|p| p.background_asset.as_deref())
     else {
         return Ok(None);
     };
-    if let Some(bg) = state.posters.background(&id) {
-        return Ok(Some(bg));
-    }
-    let (_, bytes) = state
-        .assets
-        .get(&state.db, &id)
-        .await?
+    let image = state
+        .posters
+        .load_background(&state.db, &state.assets, id)
+        .await
+        .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("poster background"))?;
-    let image = web::block(move || {
-        image::ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(image::ImageError::IoError)?
-            .decode()
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    let image = Arc::new(image.to_rgb8());
-    state.posters.keep_background(&id, image.clone());
     Ok(Some(image))
 }
 
@@ -139,7 +111,7 @@ pub async fn show(
         .posters
         .render(
             bg,
-            layout(&campaign),
+            design::layout(campaign.spec.poster.as_ref()),
             (&campaign.id, &fingerprint, code.as_str(), format),
             url,
             participant.name.clone(),

@@ -2,16 +2,20 @@
 //! and nickname. Rendered once off the async workers, then served from memory or disk.
 
 pub mod decode;
+pub mod design;
+mod design_handlers;
 pub mod handlers;
 pub mod render;
 pub mod sample;
 pub mod service;
+pub mod views;
 
 pub use service::PosterService;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// `/c/{slug}/p/{file}`: the poster images.
+/// `/c/{slug}/p/{file}`: the poster images; the designer's layout and preview.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::show);
+    cfg.service(handlers::show)
+        .configure(design_handlers::configure);
 }

@@ -1,15 +1,11 @@
-//! A poster for a sample participant, rendered the way real ones are and read back as a
-//! phone's camera would: the launch checklist's proof that the campaign's posters scan.
+//! The launch checklist's proof that the campaign's posters scan: its saved layout drawn
+//! for the sample participant and read back (see [`super::design`]), in words for the
+//! marketer.
 
-use super::decode;
-use super::handlers::{background, layout};
-use super::render::RenderError;
+use super::design;
 use crate::campaigns::Campaign;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-
-/// As long as real invite codes, so the sample's QR code is as dense as theirs.
-const SAMPLE_CODE: &str = "sample2345";
 
 /// What a sample poster says about the campaign's poster design.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,42 +19,24 @@ pub enum SampleCheck {
     Unreadable(String),
 }
 
-/// The invite link a sample participant's poster carries.
-pub fn sample_url(public_url: &str, campaign: &Campaign) -> String {
-    format!("{public_url}/c/{}?ref={SAMPLE_CODE}", campaign.slug)
-}
-
-/// Renders a sample poster (never cached) and reads its code back.
+/// Renders the campaign's sample poster (never cached) and reads its code back.
 pub async fn check(state: &AppState, campaign: &Campaign) -> Result<SampleCheck, ApiError> {
-    let url = sample_url(&state.settings.public_url, campaign);
-    let bg = background(state, campaign).await?;
-    let rendered = state
-        .posters
-        .render_uncached(bg, layout(campaign), url.clone())
-        .await;
-    let bytes = match rendered {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return match e.downcast_ref::<RenderError>() {
-                Some(RenderError::QrOutside { .. }) => Ok(SampleCheck::Unreadable(
-                    "二维码超出了海报背景，请在海报设计中移回图内".into(),
-                )),
-                Some(RenderError::QrTooSmall { .. }) => Ok(SampleCheck::Unreadable(
-                    "二维码太小，放不下邀请链接，请放大二维码".into(),
-                )),
-                _ => Err(ApiError::internal(e)),
-            }
+    let poster = campaign
+        .spec
+        .poster
+        .clone()
+        .unwrap_or_else(design::default_poster);
+    let why = match design::sample(state, campaign.slug.as_str(), &poster).await {
+        Ok(sample) if sample.reads && sample.reads_small => return Ok(SampleCheck::Reads),
+        Ok(sample) if sample.reads => return Ok(SampleCheck::ReadsFullSizeOnly),
+        Ok(_) => "示例海报上的二维码无法识别，请放大二维码或换一张背景",
+        Err(e) if e.code() == ErrorCode::PosterQrOutside => {
+            "二维码超出了海报背景，请在海报设计中移回图内"
         }
+        Err(e) if e.code() == ErrorCode::PosterQrUnreadable => {
+            "二维码太小，放不下邀请链接，请放大二维码"
+        }
+        Err(e) => return Err(e),
     };
-    actix_web::web::block(move || {
-        if decode::decode(&bytes).as_deref() != Some(url.as_str()) {
-            SampleCheck::Unreadable("示例海报上的二维码无法识别，请放大二维码或换一张背景".into())
-        } else if decode::reads_as(&bytes, &url) {
-            SampleCheck::Reads
-        } else {
-            SampleCheck::ReadsFullSizeOnly
-        }
-    })
-    .await
-    .map_err(ApiError::internal)
+    Ok(SampleCheck::Unreadable(why.into()))
 }

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -6,7 +7,9 @@ use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer, RenderError};
+use crate::assets::cache::AssetCache;
 use crate::campaigns::Campaign;
+use crate::db::Db;
 
 const MEMORY_BYTES: usize = 128 << 20;
 
@@ -150,26 +153,58 @@ impl PosterService {
         backgrounds.insert(asset_id.to_owned(), image);
     }
 
-    /// Renders on a blocking thread without caching: a sample or a check, never served.
-    pub async fn render_uncached(
+    /// The decoded background image of an asset, from memory or the database; `None`
+    /// when no such asset exists.
+    pub async fn load_background(
+        &self,
+        db: &Db,
+        assets: &AssetCache,
+        asset_id: &str,
+    ) -> anyhow::Result<Option<Arc<image::RgbImage>>> {
+        if let Some(bg) = self.background(asset_id) {
+            return Ok(Some(bg));
+        }
+        let Some((_, bytes)) = assets.get(db, asset_id).await? else {
+            return Ok(None);
+        };
+        let image = actix_web::web::block(move || {
+            image::ImageReader::new(Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(image::ImageError::IoError)?
+                .decode()
+        })
+        .await??;
+        let image = Arc::new(image.to_rgb8());
+        self.keep_background(asset_id, image.clone());
+        Ok(Some(image))
+    }
+
+    /// Renders on a blocking thread without caching (a sample or a check, never served),
+    /// then runs `inspect` on the encoded bytes there too: reading the code back is CPU
+    /// work as well.
+    pub async fn render_inspected<T: Send + 'static>(
         &self,
         background: Option<Arc<image::RgbImage>>,
         layout: PosterLayout,
-        url: String,
-    ) -> anyhow::Result<Vec<u8>> {
+        (url, nickname): (String, Option<String>),
+        inspect: impl FnOnce(&[u8], &str) -> T + Send + 'static,
+    ) -> anyhow::Result<(Vec<u8>, T)> {
         let renderer = self.renderer.clone();
-        let bytes = actix_web::web::block(move || {
-            draw(
+        let drawn = actix_web::web::block(move || {
+            let label = poster_label(nickname.as_deref());
+            let bytes = draw(
                 &renderer,
                 background.as_deref(),
                 &layout,
                 &url,
-                ANONYMOUS_LABEL,
+                label,
                 PosterFormat::Png,
-            )
+            )?;
+            let seen = inspect(&bytes, &url);
+            Ok::<_, RenderError>((bytes, seen))
         })
         .await??;
-        Ok(bytes)
+        Ok(drawn)
     }
 
     /// Renders on a blocking thread and stores the result in both caches.

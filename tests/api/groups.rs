@@ -55,6 +55,63 @@ pub fn event(id: &str, kind: &str, group: &Value, who: Value, at: &str) -> Value
     e
 }
 
+/// Imports a member list twice over: first as a dry run, which must change nothing and
+/// predict exactly what applying it then does. The counts of what it did.
+pub async fn previewed_then_applied(app: &TestApp, url: &str, csv: impl Into<String>) -> Value {
+    let csv = csv.into();
+    let send = |dry_run: bool| {
+        app.api
+            .post(format!("{url}?dry_run={dry_run}"))
+            .bearer_auth(&app.admin)
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .send()
+    };
+    let before = groups_of_url(app, url).await;
+    let preview: Value = send(true).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        groups_of_url(app, url).await,
+        before,
+        "a dry run changes nothing"
+    );
+    let applied: Value = send(false).await.unwrap().json().await.unwrap();
+    let people = |r: &Value, key: &str| -> Vec<Value> {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| json!([c["participant_code"], c["phone_masked"], c["member_ref"]]))
+            .collect()
+    };
+    let counts = |r: &Value| {
+        json!({"rows": r["rows"], "matched": r["matched"], "joined": r["joined"],
+        "unchanged": r["unchanged"], "left": r["left"], "unmatched": r["unmatched"]})
+    };
+    assert_eq!(
+        counts(&preview),
+        counts(&applied),
+        "the dry run predicted what the import did"
+    );
+    for key in ["joins", "leaves", "unmatched_rows"] {
+        assert_eq!(people(&preview, key), people(&applied, key), "{key}");
+    }
+    counts(&applied)
+}
+
+/// The groups (members, reservations) of the campaign a member-list URL belongs to.
+async fn groups_of_url(app: &TestApp, url: &str) -> Value {
+    let path = url
+        .split("/groups/")
+        .next()
+        .unwrap()
+        .trim_start_matches(&app.address);
+    app.get_as(&format!("{path}/groups"), &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn detail(app: &TestApp, code: &str) -> Value {
     app.get_as(
         &format!("/api/v1/campaigns/tea/participants/{code}"),
@@ -256,12 +313,12 @@ both_backends! {
         let url = app.url(&format!("/api/v1/campaigns/tea/groups/{}/members", g["id"].as_str().unwrap()));
         let csv = format!("member_ref,phone,joined_at\nwx-a,{},2026-11-22 18:00:00\nwx-b,{},2026-11-22 19:00:00\nwx-z,,2026-11-22 19:30:00\n", mobile(1), mobile(2));
         let import = |body: String| app.api.post(&url).bearer_auth(&app.admin).header("content-type", "text/csv").body(body).send();
-        let report: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        let report = previewed_then_applied(&app, &url, csv.clone()).await;
         assert_eq!(report, json!({"rows": 3, "matched": 2, "joined": 2, "unchanged": 0, "left": 1, "unmatched": 1}));
         assert_eq!(detail(&app, c["code"].as_str().unwrap()).await["status"], "left", "not on the list any more");
         assert_eq!(detail(&app, a["code"].as_str().unwrap()).await["status"], "joined");
         assert_eq!(groups(&app, "tea").await[0]["members"], 2);
-        let again: Value = import(csv).await.unwrap().json().await.unwrap();
+        let again = previewed_then_applied(&app, &url, csv).await;
         assert_eq!(again, json!({"rows": 3, "matched": 2, "joined": 0, "unchanged": 3, "left": 0, "unmatched": 0}));
         assert_eq!(groups(&app, "tea").await[0]["members"], 2);
         let bad = import("member_ref,phone,joined_at\nwx-a,,not a time\n".into()).await.unwrap();
@@ -311,13 +368,12 @@ both_backends! {
         let g = add_group(&app, "tea", "1群", 10).await;
         let a = app.join_ok("tea", &mobile(1), None).await;
         let url = app.url(&format!("/api/v1/campaigns/tea/groups/{}/members", g["id"].as_str().unwrap()));
-        let import = |body: String| app.api.post(&url).bearer_auth(&app.admin).header("content-type", "text/csv").body(body).send();
         let csv = format!("member_ref,phone\nwx-a,{}\nwx-stranger,\n", mobile(1));
-        let first: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        let first = previewed_then_applied(&app, &url, csv.clone()).await;
         assert_eq!(first, json!({"rows": 2, "matched": 1, "joined": 1, "unchanged": 0, "left": 0, "unmatched": 1}));
         // A later upload of the same list (ids must not depend on the upload time).
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let second: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        let second = previewed_then_applied(&app, &url, csv.clone()).await;
         assert_eq!(second, json!({"rows": 2, "matched": 1, "joined": 0, "unchanged": 2, "left": 0, "unmatched": 0}));
         let kept: Vec<Value> = app.get_as("/api/v1/campaigns/tea/group-events", &app.admin).await.json().await.unwrap();
         assert_eq!(kept.len(), 1, "the stranger is kept once, not once per upload: {kept:?}");
@@ -328,7 +384,7 @@ both_backends! {
         send_events(&app, json!([event("a-out", "member_left", &g, json!({"member_ref": "wx-a"}), &left_at)])).await;
         assert_eq!(detail(&app, a["code"].as_str().unwrap()).await["status"], "left");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        let third: Value = import(csv).await.unwrap().json().await.unwrap();
+        let third = previewed_then_applied(&app, &url, csv).await;
         assert_eq!(third["joined"], 1, "{third}");
         assert_eq!(detail(&app, a["code"].as_str().unwrap()).await["status"], "joined");
         assert_eq!(groups(&app, "tea").await[0]["members"], 1);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::groups::{add_group, detail, event, send_events};
+use crate::groups::{add_group, detail, event, previewed_then_applied, send_events};
 use crate::helpers::{mobile, TestApp};
 
 fn code(v: &Value) -> &str {
@@ -158,7 +158,7 @@ both_backends! {
         );
         let url = app.url(&format!("/api/v1/campaigns/tea/groups/{}/members", g["id"].as_str().unwrap()));
         let import = |body: String| app.api.post(&url).bearer_auth(&app.admin).header("content-type", "text/csv").body(body).send();
-        let report: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        let report = previewed_then_applied(&app, &url, csv.clone()).await;
         assert_eq!(report, json!({"rows": 3, "matched": 3, "joined": 0, "unchanged": 0, "left": 4, "unmatched": 0}));
         assert_eq!(referral_state(&app, &inviter, &early).await, "cancelled", "left two hours into a 24-hour hold");
         assert_eq!(referral_state(&app, &inviter, &unheard).await, "cancelled");
@@ -173,13 +173,13 @@ both_backends! {
         // A later export has the missing member's real leave time, inside the hold: the
         // leave dated by the upload is re-dated, and the credit taken back.
         let csv = format!("{csv}wx-m,{},{},{}\n", mobile(4), at(t0), at(t0 + Duration::hours(4)));
-        let report: Value = import(csv.clone()).await.unwrap().json().await.unwrap();
+        let report = previewed_then_applied(&app, &url, csv.clone()).await;
         assert_eq!(report, json!({"rows": 4, "matched": 4, "joined": 0, "unchanged": 3, "left": 1, "unmatched": 0}));
         assert_eq!(referral_state(&app, &inviter, &missing).await, "cancelled");
         run_jobs(&app).await;
         assert_eq!(statuses(&grants(&app, &inviter).await), ["granted", "revoked", "revoked"]);
         // The same list again changes nothing.
-        let again: Value = import(csv).await.unwrap().json().await.unwrap();
+        let again = previewed_then_applied(&app, &url, csv).await;
         assert_eq!(again, json!({"rows": 4, "matched": 4, "joined": 0, "unchanged": 4, "left": 0, "unmatched": 0}));
         // A row that left before it joined is refused whole.
         let bad = import(format!("phone,joined_at,left_at\n{},{},{}\n", mobile(4), at(t0), at(t0 - Duration::hours(1)))).await.unwrap();

@@ -14,9 +14,16 @@ impl Browser {
     async fn signed_in(app: &TestApp, role: &str) -> Browser {
         let email = format!("{role}@editor.test");
         let role = fission::auth::Role::parse(role).unwrap();
-        fission::users::service::create(&app.state.db, &email, role, "correct horse battery")
-            .await
-            .unwrap();
+        let actor = fission::audit::Actor::system("test");
+        fission::users::service::create(
+            &app.state.db,
+            &email,
+            role,
+            "correct horse battery",
+            &actor,
+        )
+        .await
+        .unwrap();
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

@@ -83,6 +83,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
 async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
     use crate::users::{password, service, service::UserError};
     let base = &state.settings.public_url;
+    let demo = Actor::system("demo");
     let fixed = std::env::var("FISSION_DEMO_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
@@ -92,9 +93,9 @@ async fn console_accounts(state: &AppState) -> anyhow::Result<String> {
         ("admin@demo.fission", crate::auth::Role::Admin),
     ] {
         let secret = fixed.clone().unwrap_or_else(password::generate);
-        match service::create(&state.db, email, role, &secret).await {
+        match service::create(&state.db, email, role, &secret, &demo).await {
             Err(UserError::EmailTaken) => {
-                service::change_password(&state.db, email, &secret).await?;
+                service::change_password(&state.db, email, &secret, &demo).await?;
             }
             other => {
                 other?;

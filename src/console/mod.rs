@@ -13,12 +13,14 @@
 //! templates/console/strings/{zh-CN,en}.toml, read as `t.x.key`. Money and times for
 //! people: [`format`] (yuan, Beijing time). Handlers return `Result<_, ConsoleError>`.
 
+mod audit;
 mod campaigns;
 mod editor;
 pub mod error;
 pub mod format;
 mod login;
 pub mod render;
+mod reviews;
 pub mod session;
 mod static_files;
 mod tokens;
@@ -45,7 +47,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 web::get().to(static_files::serve),
             )
     })
+    .map(audit::configure)
     .map(campaigns::configure)
+    .map(reviews::configure)
     .map(editor::configure)
     .map(tokens::configure)
     .map(users::configure);

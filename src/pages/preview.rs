@@ -39,8 +39,19 @@ pub fn render(state: &AppState, campaign: &Campaign) -> HttpResponse {
         name: "",
         error: None,
     };
+    let live = super::live::live_html(None, campaign.ends_at, chrono::Utc::now());
+    let around = views::Around {
+        live: &live,
+        ..views::Around::default()
+    };
     let page = PreviewPage {
-        page: views::landing(campaign, &state.settings.public_url, &form),
+        page: views::landing(
+            campaign,
+            &state.settings.public_url,
+            state.settings.report_utc_offset_minutes,
+            &form,
+            around,
+        ),
         preview: true,
     };
     framable(state.templates.page(StatusCode::OK, "landing.html", &page))

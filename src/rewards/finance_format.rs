@@ -156,11 +156,7 @@ impl Cell {
 }
 
 /// Fen as yuan with two decimals, exactly: 500 -> "5.00", -5 -> "-0.05".
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
+pub use crate::campaigns::money::format_yuan as yuan;
 
 /// An instant as Beijing wall-clock text, `2026-12-03 21:25:13`.
 pub fn beijing_text(ms: i64) -> String {

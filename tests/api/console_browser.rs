@@ -23,6 +23,9 @@ impl Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                // Steps here can wait seconds (the command line hashing a password) while
+                // the server closes idle connections: a reused one can die mid-request.
+                .pool_max_idle_per_host(0)
                 .build()
                 .unwrap(),
             base: app.address.clone(),

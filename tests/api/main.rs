@@ -9,6 +9,7 @@ mod admin_auth;
 mod assets;
 mod audit;
 mod campaigns;
+mod console_audit;
 mod checklist;
 mod console_auth;
 mod console_browser;

@@ -10,7 +10,7 @@ use crate::helpers::{error_code, mobile, TestApp};
 use crate::rewards::{code, detail, run_jobs};
 
 /// A campaign paying 100 fen per qualified invite, holding invites `hold_hours`.
-async fn campaign(app: &TestApp, hold_hours: u32) {
+pub(crate) async fn campaign(app: &TestApp, hold_hours: u32) {
     app.create_campaign(
         json!({"slug": "tea", "title": "春茶", "budget": {"amount": 10_000},
         "qualification": {"require_group_join": false, "hold_hours": hold_hours},
@@ -21,7 +21,7 @@ async fn campaign(app: &TestApp, hold_hours: u32) {
 
 /// An inviter on their own phone and network (`device`), and `n` friends who signed up
 /// from that same phone: each is held (`same_device_as_inviter`).
-async fn held_friends(
+pub(crate) async fn held_friends(
     app: &TestApp,
     first_phone: u32,
     device: &str,

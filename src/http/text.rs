@@ -92,7 +92,7 @@ pub fn pairs_problem(encoded: &str, multi_line_allowed: bool) -> Option<String> 
         return None;
     };
     pairs.iter().find_map(|(k, v)| {
-        let multi_line = multi_line_allowed && is_multi_line(&k);
+        let multi_line = multi_line_allowed && is_multi_line(k);
         (!clean(k, false) || !clean(v, multi_line)).then(|| field(Some(k)))
     })
 }

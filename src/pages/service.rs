@@ -184,6 +184,7 @@ pub async fn my_page<'a>(
             name: g.name,
             url: format!("/c/{slug}/group"),
         }),
+        group_first: campaign.spec.qualification.require_group_join,
         shipping,
     })
 }

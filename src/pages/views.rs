@@ -189,6 +189,8 @@ pub struct MePage<'a> {
     pub rewards: Vec<RewardLine>,
     pub rank: Option<i64>,
     pub group: Option<GroupLink>,
+    /// Joining a group is what makes invites count: its card comes before the poster.
+    pub group_first: bool,
     pub shipping: ShippingState,
 }
 

@@ -121,4 +121,26 @@ both_backends! {
         assert!(html.contains("活动尚未开始"));
         assert!(html.contains("距开始还有 3 小时 29 分") || html.contains("距开始还有 3 小时 30 分"), "{html}");
     }
+
+    async fn my_page_puts_the_group_first_when_joining_is_what_counts(app: TestApp) {
+        for (slug, join) in [("tea", true), ("milk", false)] {
+            app.create_campaign(json!({"slug": slug, "title": "t", "status": "active",
+                "qualification": {"require_group_join": join, "hold_hours": 0}})).await;
+            crate::groups::add_group(&app, slug, "一群", 100).await;
+            let browser = phone();
+            let (_, html) = page(&app, &browser, &format!("/c/{slug}")).await;
+            let csrf = csrf_from(&html);
+            let joined = browser.post(app.url(&format!("/c/{slug}/join")))
+                .form(&[("phone", mobile(1).as_str()), ("consent", "yes"), ("csrf", &csrf)])
+                .send().await.unwrap();
+            assert_eq!(joined.status(), 303);
+            let (status, me) = page(&app, &browser, &format!("/c/{slug}/me")).await;
+            assert_eq!(status, 200);
+            let group = me.find("id=\"group\"").expect("a group card");
+            let poster = me.find("我的专属海报").unwrap();
+            assert_eq!(group < poster, join, "{slug}: the group card comes first only when joining counts");
+            assert_eq!(me.contains("第一步：加入活动社群"), join);
+            assert!(me.contains("加入「一群」"));
+        }
+    }
 }

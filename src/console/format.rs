@@ -1,11 +1,9 @@
 //! What the console shows and reads: money in yuan ("12.50", stored as fen) and times in
 //! Beijing time (UTC+8, stored as UTC). Parsed exactly: no floating point anywhere.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
-fn beijing_zone() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
+use crate::db::time::beijing as beijing_zone;
 
 /// Money as the console shows and reads it: the campaigns domain's own yuan functions.
 pub use crate::campaigns::money::{format_yuan as yuan, parse_yuan};

@@ -17,11 +17,15 @@ pub fn day(t: DateTime<Utc>, offset_minutes: i32) -> String {
         .to_string()
 }
 
+/// Beijing time, UTC+8: what the console and finance's files show.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
 /// The instant as a clock at the configured UTC offset shows it (Beijing time by default);
-/// an offset out of range falls back to UTC+8.
+/// an offset out of range falls back to Beijing time.
 pub fn local(t: DateTime<Utc>, offset_minutes: i32) -> DateTime<FixedOffset> {
-    let offset = FixedOffset::east_opt(offset_minutes * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"));
+    let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or_else(beijing);
     t.with_timezone(&offset)
 }
 

@@ -14,8 +14,13 @@ pub fn decode(bytes: &[u8]) -> Option<String> {
 /// Whether the poster's code reads as `expected`, at full size and at half size (a poster
 /// seen small on a screen, or from across a room).
 pub fn reads_as(bytes: &[u8], expected: &str) -> bool {
+    readings(bytes, expected) == (true, true)
+}
+
+/// Whether the code reads as `expected` at full size, and at half size: each decoded once.
+pub fn readings(bytes: &[u8], expected: &str) -> (bool, bool) {
     let Ok(image) = image::load_from_memory(bytes) else {
-        return false;
+        return (false, false);
     };
     let full = image.to_luma8();
     let half = image::imageops::resize(
@@ -24,9 +29,8 @@ pub fn reads_as(bytes: &[u8], expected: &str) -> bool {
         (full.height() / 2).max(1),
         FilterType::Triangle,
     );
-    [full, half]
-        .into_iter()
-        .all(|gray| decode_gray(gray).as_deref() == Some(expected))
+    let reads = |gray| decode_gray(gray).as_deref() == Some(expected);
+    (reads(full), reads(half))
 }
 
 fn decode_gray(gray: GrayImage) -> Option<String> {

@@ -92,9 +92,7 @@ pub async fn sample(state: &AppState, slug: &str, poster: &Poster) -> Result<Sam
     let job = (url, Some(SAMPLE_NICKNAME.to_owned()));
     let (png, (reads, reads_small)) = state
         .posters
-        .render_inspected(background, layout(Some(poster)), job, |png, url| {
-            (reads_at_full_size(png, url), decode::reads_as(png, url))
-        })
+        .render_inspected(background, layout(Some(poster)), job, decode::readings)
         .await
         .map_err(|e| match e.downcast_ref::<RenderError>() {
             Some(RenderError::QrTooSmall { .. } | RenderError::QrOutside { .. }) => {
@@ -107,13 +105,6 @@ pub async fn sample(state: &AppState, slug: &str, poster: &Poster) -> Result<Sam
         reads,
         reads_small,
     })
-}
-
-/// Whether the poster's code reads as the link at its own size. (`decode::reads_as` also
-/// asks for half size, which the demo's 220 px code on its photo does not pass yet: see
-/// issue 11; a save must not refuse the demo's own layout.)
-fn reads_at_full_size(png: &[u8], url: &str) -> bool {
-    decode::decode(png).as_deref() == Some(url)
 }
 
 /// Refuses a layout whose sample poster's code does not read as the sample link.

@@ -2,7 +2,7 @@
 //! they read (the contract's columns for API clients, or headers in Chinese or English
 //! with amounts in yuan and times in Beijing time). Parsed once at the edge.
 
-use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -83,9 +83,7 @@ fn beijing_day_start(raw: &str, field: &str) -> Result<i64, ApiError> {
         .unwrap_or_default())
 }
 
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(BEIJING_SECS).unwrap_or(Utc.fix())
-}
+use crate::db::time::beijing;
 
 impl ExportQuery {
     /// The layout, `default` when no `lang` is asked for.

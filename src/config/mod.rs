@@ -6,6 +6,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod console;
+mod parse;
+
+pub use console::ConsoleSettings;
+use parse::{err, number, utc_offset};
+
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
 pub struct ConfigError {
@@ -98,40 +104,6 @@ pub struct Settings {
     pub sms: crate::sms::provider::SmsProvider,
     /// Console sessions and sign-in limits.
     pub console: ConsoleSettings,
-}
-
-/// How long a console session lives without use, and how many failed sign-ins an account
-/// and a client address may have within the window before sign-in is refused.
-#[derive(Debug, Clone)]
-pub struct ConsoleSettings {
-    pub session_idle: Duration,
-    pub sign_in_window: Duration,
-    pub failures_per_account: u32,
-    pub failures_per_address: u32,
-}
-
-impl ConsoleSettings {
-    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let minutes = |var, default, max| {
-            number(get, var, default, 1..=max).map(|m: u64| Duration::from_secs(m * 60))
-        };
-        Ok(ConsoleSettings {
-            session_idle: minutes("FISSION_CONSOLE_SESSION_IDLE_MINUTES", 480, 60 * 24 * 30)?,
-            sign_in_window: minutes("FISSION_CONSOLE_SIGN_IN_WINDOW_MINUTES", 15, 60 * 24)?,
-            failures_per_account: number(
-                get,
-                "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ACCOUNT",
-                5,
-                1..=1000,
-            )?,
-            failures_per_address: number(
-                get,
-                "FISSION_CONSOLE_SIGN_IN_FAILURES_PER_ADDRESS",
-                20,
-                1..=100_000,
-            )?,
-        })
-    }
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -307,57 +279,6 @@ impl Settings {
         self.cookie_secure
             .unwrap_or_else(|| self.public_url.starts_with("https://"))
     }
-}
-
-fn err(var: &'static str, problem: String) -> ConfigError {
-    ConfigError { var, problem }
-}
-
-fn number<T>(
-    get: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
-{
-    let Some(raw) = get(var) else {
-        return Ok(default);
-    };
-    let value: T = raw
-        .trim()
-        .parse()
-        .map_err(|_| err(var, format!("'{raw}' is not a number")))?;
-    if !range.contains(&value) {
-        return Err(err(
-            var,
-            format!("{value} is outside {}..={}", range.start(), range.end()),
-        ));
-    }
-    Ok(value)
-}
-
-/// Parses "+08:00", "-05:30" or "0" into minutes east of UTC.
-fn utc_offset(raw: Option<&str>) -> Result<i32, ConfigError> {
-    const VAR: &str = "FISSION_REPORT_UTC_OFFSET";
-    let Some(raw) = raw else { return Ok(480) };
-    let bad = || err(VAR, format!("'{raw}' is not an offset like +08:00"));
-    if raw == "0" || raw.eq_ignore_ascii_case("z") {
-        return Ok(0);
-    }
-    let (sign, rest) = match raw.as_bytes().first() {
-        Some(b'+') => (1, &raw[1..]),
-        Some(b'-') => (-1, &raw[1..]),
-        _ => return Err(bad()),
-    };
-    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
-    let hours: i32 = hours.parse().map_err(|_| bad())?;
-    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
-    if hours > 14 || minutes > 59 {
-        return Err(bad());
-    }
-    Ok(sign * (hours * 60 + minutes))
 }
 
 #[cfg(test)]

@@ -308,8 +308,7 @@ mod tests {
         let spec = Spec {
             poster: Some(Poster {
                 background_asset: Some("bg".into()),
-                qr: Default::default(),
-                name: None,
+                ..Poster::default()
             }),
             ..Spec::default()
         };

@@ -43,12 +43,12 @@ async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
     if let Some(id) = &input.spec.page.hero.image_asset {
         asset_size(db, id).await?;
     }
-    if let Some(poster) = &input.spec.poster {
-        let (width, height) = match &poster.background_asset {
+    for design in input.spec.poster.iter().flat_map(Poster::designs) {
+        let (width, height) = match &design.background_asset {
             Some(id) => asset_size(db, id).await?,
             None => DEFAULT_POSTER,
         };
-        let q = poster.qr;
+        let q = design.qr;
         let (right, bottom) = (q.x + q.size, q.y + q.size);
         if i64::from(right) > width || i64::from(bottom) > height {
             return Err(ApiError::invalid(
@@ -62,19 +62,23 @@ async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
     Ok(slug)
 }
 
-/// A layout that is new or changed (`before` is the saved one) must scan from a sample
-/// poster drawn with it.
+/// Each design that is new or changed (`before` is the saved poster) must scan from a
+/// sample poster drawn with it, at full and half size.
 async fn ensure_poster_scans(
     state: &AppState,
     input: &CampaignInput,
     before: Option<&Poster>,
 ) -> Result<(), ApiError> {
-    match &input.spec.poster {
-        Some(poster) if before != Some(poster) => {
-            design::ensure_readable(state, &input.slug, poster).await
+    let Some(poster) = &input.spec.poster else {
+        return Ok(());
+    };
+    for (n, design) in poster.designs().enumerate() {
+        let saved = before.and_then(|b| b.design(n)).map(Poster::alone);
+        if saved != Some(design.alone()) {
+            design::ensure_readable(state, &input.slug, design, &input.spec.page.hero).await?;
         }
-        _ => Ok(()),
     }
+    Ok(())
 }
 
 async fn asset_size(db: &Db, id: &str) -> Result<(i64, i64), ApiError> {

@@ -4,15 +4,103 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The poster: the marketer's background with the participant's QR code and nickname.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+/// The poster: the marketer's background with the participant's QR code and nickname,
+/// optionally their round avatar, a white card and server-drawn title and incentive. This
+/// is the campaign's first (default) design; `alternates` are the others a participant
+/// may switch to, numbered from 1.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, ToSchema)]
+#[schema(no_recursion)]
 pub struct Poster {
+    /// What participants see when choosing a design ("经典款"); at most 12 characters.
+    #[serde(default)]
+    pub design_name: Option<String>,
     /// An uploaded asset's id; without it a plain 720x1280 background is used.
     pub background_asset: Option<String>,
     #[serde(default)]
     pub qr: QrPlacement,
     #[serde(default)]
     pub name: Option<NamePlacement>,
+    /// The participant's round avatar, when they have one.
+    #[serde(default)]
+    pub avatar: Option<AvatarPlacement>,
+    /// A rounded white card drawn under the code, name and avatar: a quiet plate on a
+    /// busy background.
+    #[serde(default)]
+    pub card: Option<CardPlacement>,
+    /// The campaign's headline drawn on the poster (`text` left out: the page's headline).
+    #[serde(default)]
+    pub title: Option<TextLayer>,
+    /// The incentive drawn on the poster (`text` left out: the page's incentive).
+    #[serde(default)]
+    pub incentive: Option<TextLayer>,
+    /// Up to two more designs (each without `alternates` of its own).
+    #[serde(default)]
+    pub alternates: Vec<Poster>,
+}
+
+impl Poster {
+    /// Design `n`: 0 is this one, 1.. the alternates.
+    pub fn design(&self, n: usize) -> Option<&Poster> {
+        match n {
+            0 => Some(self),
+            n => self.alternates.get(n - 1),
+        }
+    }
+
+    /// This design on its own, without the alternates the default one carries.
+    pub fn alone(&self) -> Poster {
+        Poster {
+            alternates: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Every design, the default first.
+    pub fn designs(&self) -> impl Iterator<Item = &Poster> {
+        std::iter::once(self).chain(&self.alternates)
+    }
+}
+
+/// The avatar's circle: `x`/`y` the top-left corner of its square, `size` the diameter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct AvatarPlacement {
+    pub x: u32,
+    pub y: u32,
+    /// 32..=600 pixels.
+    pub size: u32,
+}
+
+/// A rounded rectangle: `x`/`y` its top-left corner.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct CardPlacement {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Corner radius in pixels; default 24.
+    #[serde(default)]
+    pub radius: Option<u32>,
+    /// `#rrggbb`; default white.
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+/// A line of text the server draws, centred on `x`, its top at `y`, wrapped at `width`
+/// (default: the poster's width less margins), at most three lines.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct TextLayer {
+    /// The words; left out, the campaign page's own (headline or incentive).
+    #[serde(default)]
+    pub text: Option<String>,
+    pub x: u32,
+    pub y: u32,
+    /// Text height in pixels, 12..=200.
+    pub size: u32,
+    /// `#rrggbb`; default dark grey `#333333`.
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub width: Option<u32>,
 }
 
 /// Where the QR code goes, in pixels of the background: `x`/`y` is the box's top-left

@@ -2,7 +2,7 @@
 
 use super::model::CampaignInput;
 use super::rules;
-use super::settings::Poster;
+use super::settings::{parse_color, Poster};
 use super::slug::Slug;
 
 const MAX_TEXT: usize = 2000;
@@ -62,18 +62,77 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
     Ok(slug)
 }
 
-/// A poster layout's own numbers; whether its code reads is checked by rendering it.
+/// A poster's own numbers, design by design; whether each code reads is checked by
+/// rendering it.
 pub fn validate_poster(poster: &Poster) -> Result<(), String> {
+    if poster.alternates.len() > MAX_POSTER_ALTERNATES {
+        return Err(format!(
+            "poster.alternates holds at most {MAX_POSTER_ALTERNATES} designs"
+        ));
+    }
+    if poster.alternates.iter().any(|d| !d.alternates.is_empty()) {
+        return Err("a design in poster.alternates has no alternates of its own".into());
+    }
+    poster.designs().try_for_each(validate_design)
+}
+
+const MAX_POSTER_ALTERNATES: usize = 2;
+const MAX_DESIGN_NAME: usize = 12;
+const MAX_POSTER_TEXT: usize = 60;
+
+fn validate_design(poster: &Poster) -> Result<(), String> {
     // Below ~120 px a phone camera struggles and long links no longer fit.
     if !(120..=2000).contains(&poster.qr.size) {
         return Err("poster.qr.size must be 120..=2000 pixels".into());
     }
+    if poster
+        .design_name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > MAX_DESIGN_NAME)
+    {
+        return Err(format!(
+            "poster.design_name must be 1..={MAX_DESIGN_NAME} characters"
+        ));
+    }
+    let bad_color = |c: &Option<String>| c.as_deref().is_some_and(|c| parse_color(c).is_none());
     if let Some(name) = &poster.name {
         if name.size.is_some_and(|s| !(12..=200).contains(&s)) {
             return Err("poster.name.size must be 12..=200 pixels".into());
         }
-        if name.color.is_some() && name.rgb().is_none() {
+        if bad_color(&name.color) {
             return Err("poster.name.color must be #rrggbb".into());
+        }
+    }
+    if poster.avatar.is_some_and(|a| !(32..=600).contains(&a.size)) {
+        return Err("poster.avatar.size must be 32..=600 pixels".into());
+    }
+    if let Some(card) = &poster.card {
+        if card.width == 0 || card.height == 0 || card.width > 4096 || card.height > 4096 {
+            return Err("poster.card width and height must be 1..=4096 pixels".into());
+        }
+        if bad_color(&card.color) {
+            return Err("poster.card.color must be #rrggbb".into());
+        }
+    }
+    for (field, layer) in [("title", &poster.title), ("incentive", &poster.incentive)] {
+        let Some(layer) = layer else { continue };
+        if !(12..=200).contains(&layer.size) {
+            return Err(format!("poster.{field}.size must be 12..=200 pixels"));
+        }
+        if layer.width.is_some_and(|w| !(40..=4096).contains(&w)) {
+            return Err(format!("poster.{field}.width must be 40..=4096 pixels"));
+        }
+        if bad_color(&layer.color) {
+            return Err(format!("poster.{field}.color must be #rrggbb"));
+        }
+        if layer
+            .text
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_POSTER_TEXT)
+        {
+            return Err(format!(
+                "poster.{field}.text must be at most {MAX_POSTER_TEXT} characters"
+            ));
         }
     }
     Ok(())

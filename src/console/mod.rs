@@ -23,6 +23,7 @@ mod groups;
 mod groups_forms;
 mod login;
 mod poster;
+mod poster_form;
 pub mod render;
 mod reviews;
 pub mod session;

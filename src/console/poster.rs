@@ -1,27 +1,29 @@
-//! `/admin/campaigns/{slug}/poster`: the poster designer. The background at its real
-//! proportions with the QR and nickname boxes dragged on it (static/console/poster.js),
+//! `/admin/campaigns/{slug}/poster`: the poster designer. The campaign's designs (two or
+//! three, the first the default) as tabs (`?design=N`), added and removed; for the design
+//! shown, the background at its real proportions with the QR and nickname boxes dragged
+//! on it (static/console/poster.js), avatar, card, title and incentive placed by numbers,
 //! a server-drawn preview for a sample participant, background upload with the size
-//! advice. Saving goes through the campaigns service, which refuses a layout whose QR
-//! code does not scan from a rendered sample poster.
+//! advice. Saving goes through the campaigns service, which refuses a design whose QR
+//! code does not scan from a rendered sample poster at full and half size.
 
 use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::error::ConsoleError;
 use super::field_errors;
 use super::login::see_other;
+use super::poster_form::{LayoutForm, GROUPS};
 use super::render::page_with_status;
 use super::session::Console;
 use crate::assets;
 use crate::auth::{CampaignWrite, ReadAccess};
 use crate::campaigns::service as campaigns;
-use crate::campaigns::settings::{parse_color, NamePlacement, Poster, QrPlacement};
+use crate::campaigns::settings::Poster;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::multipart;
 use crate::posters::design::{self, Advice};
@@ -32,113 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
         .service(save)
         .service(preview)
         .service(upload_background)
-}
-
-/// The layout as typed in the form: kept as text so a bad value is shown back.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LayoutForm {
-    #[serde(rename = "_csrf", skip_serializing)]
-    csrf: String,
-    qr_x: String,
-    qr_y: String,
-    qr_size: String,
-    name_x: String,
-    name_y: String,
-    name_size: String,
-    name_color: String,
-}
-
-impl LayoutForm {
-    fn of(poster: &Poster) -> LayoutForm {
-        let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
-        let name = poster.name.clone();
-        LayoutForm {
-            csrf: String::new(),
-            qr_x: poster.qr.x.to_string(),
-            qr_y: poster.qr.y.to_string(),
-            qr_size: poster.qr.size.to_string(),
-            name_x: opt(name.as_ref().and_then(|n| n.x)),
-            name_y: opt(name.as_ref().and_then(|n| n.y)),
-            name_size: opt(name.as_ref().and_then(|n| n.size)),
-            name_color: name.and_then(|n| n.color).unwrap_or_default(),
-        }
-    }
-
-    /// The fields as a query string, for the preview of this layout.
-    fn query(&self) -> String {
-        let fields = [
-            ("qr_x", &self.qr_x),
-            ("qr_y", &self.qr_y),
-            ("qr_size", &self.qr_size),
-            ("name_x", &self.name_x),
-            ("name_y", &self.name_y),
-            ("name_size", &self.name_size),
-            ("name_color", &self.name_color),
-        ];
-        let pairs: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)))
-            .collect();
-        pairs.join("&")
-    }
-
-    /// The layout on `background`, or the string key of each field's problem.
-    fn parse(
-        &self,
-        background: Option<String>,
-    ) -> Result<Poster, BTreeMap<&'static str, &'static str>> {
-        let mut errors = BTreeMap::new();
-        let mut number = |field: &'static str, raw: &str, range: (u32, u32), required: bool| {
-            let raw = raw.trim();
-            if raw.is_empty() && !required {
-                return None;
-            }
-            match raw.parse::<u32>() {
-                Ok(v) if (range.0..=range.1).contains(&v) => Some(v),
-                Ok(_) if field.ends_with("size") => {
-                    errors.insert(
-                        field,
-                        if field == "qr_size" {
-                            "err_qr_size"
-                        } else {
-                            "err_name_size"
-                        },
-                    );
-                    None
-                }
-                _ => {
-                    errors.insert(field, "err_pixels");
-                    None
-                }
-            }
-        };
-        let qr_x = number("qr_x", &self.qr_x, (0, 100_000), true);
-        let qr_y = number("qr_y", &self.qr_y, (0, 100_000), true);
-        let qr_size = number("qr_size", &self.qr_size, (120, 2000), true);
-        let name_x = number("name_x", &self.name_x, (0, 100_000), false);
-        let name_y = number("name_y", &self.name_y, (0, 100_000), false);
-        let name_size = number("name_size", &self.name_size, (12, 200), false);
-        let color = Some(self.name_color.trim()).filter(|c| !c.is_empty());
-        if color.is_some_and(|c| parse_color(c).is_none()) {
-            errors.insert("name_color", "err_color");
-        }
-        let (Some(x), Some(y), Some(size), true) = (qr_x, qr_y, qr_size, errors.is_empty()) else {
-            return Err(errors);
-        };
-        let any_name =
-            name_x.is_some() || name_y.is_some() || name_size.is_some() || color.is_some();
-        Ok(Poster {
-            background_asset: background,
-            qr: QrPlacement { x, y, size },
-            name: any_name.then(|| NamePlacement {
-                x: name_x,
-                y: name_y,
-                size: name_size,
-                color: color.map(str::to_lowercase),
-            }),
-        })
-    }
+        .service(add_design)
+        .service(remove_design)
 }
 
 /// The field an API refusal of a layout belongs to, and its message key.
@@ -154,66 +51,131 @@ fn refusal(err: &ApiError) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The designs a campaign may have: the default and two alternates.
+const MAX_DESIGNS: usize = 3;
+
 #[derive(Serialize)]
 struct PosterPage {
     slug: String,
     title: String,
+    /// The design shown (0: the default) and every design as a tab.
+    design: usize,
+    designs: Vec<DesignTab>,
+    can_add: bool,
     width: i64,
     height: i64,
     background_url: Option<String>,
     background_kb: Option<i64>,
     advice: Vec<Advice>,
     form: LayoutForm,
-    /// The preview of the layout in the form.
+    groups: Vec<FieldGroup>,
+    /// The preview of the layout in the form, and its address without the fields.
     preview_url: String,
+    preview_base: String,
     errors: BTreeMap<String, String>,
     notice: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct DesignTab {
+    name: Option<String>,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct FieldGroup {
+    legend: &'static str,
+    fields: &'static [&'static str],
+}
+
+/// What the page shows besides the saved campaign: which design, and the outcome of a post.
+struct Shown {
+    design: usize,
+    status: StatusCode,
+    form: Option<LayoutForm>,
+    errors: BTreeMap<&'static str, &'static str>,
+    notice: Option<&'static str>,
+}
+
+impl Shown {
+    fn refused(
+        design: usize,
+        form: Option<LayoutForm>,
+        errors: BTreeMap<&'static str, &'static str>,
+    ) -> Shown {
+        Shown {
+            design,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            form,
+            errors,
+            notice: None,
+        }
+    }
 }
 
 async fn render_page<A: crate::auth::Access>(
     state: &AppState,
     console: &Console<A>,
     slug: &str,
-    status: StatusCode,
-    form: Option<LayoutForm>,
-    errors: BTreeMap<&'static str, &'static str>,
-    notice: Option<&'static str>,
+    shown: Shown,
 ) -> Result<HttpResponse, ConsoleError> {
     let campaign = campaigns::load(&state.db, slug).await?;
-    let design = design::describe(state, slug).await?;
-    let view = PosterPage {
-        slug: campaign.slug.as_str().to_owned(),
+    let Some(view) = design::describe(state, slug, shown.design).await? else {
+        return Err(ApiError::not_found("poster design").into());
+    };
+    let slug = campaign.slug.as_str().to_owned();
+    let n = shown.design;
+    let designs: Vec<DesignTab> = view
+        .poster
+        .designs()
+        .enumerate()
+        .map(|(i, d)| DesignTab {
+            name: d.design_name.clone(),
+            href: format!("/admin/campaigns/{slug}/poster?design={i}"),
+            current: i == n,
+        })
+        .collect();
+    let form = shown
+        .form
+        .unwrap_or_else(|| LayoutForm::of(view.poster.design(n).unwrap_or(&view.poster)))
+        .complete();
+    let preview_base = format!("/admin/campaigns/{slug}/poster/preview.png?design={n}");
+    let page = PosterPage {
         title: campaign.title.clone(),
-        width: design.width,
-        height: design.height,
-        background_url: design.background.as_ref().map(|b| b.url.clone()),
-        background_kb: design.background.as_ref().map(|b| (b.bytes + 1023) / 1024),
-        advice: design.advice,
-        preview_url: String::new(),
-        form: form.unwrap_or_else(|| LayoutForm::of(&design.poster)),
-        errors: field_errors::messages(state, console.lang, "poster", errors),
-        notice,
+        design: n,
+        can_add: designs.len() < MAX_DESIGNS,
+        designs,
+        width: view.width,
+        height: view.height,
+        background_url: view.background.as_ref().map(|b| b.url.clone()),
+        background_kb: view.background.as_ref().map(|b| (b.bytes + 1023) / 1024),
+        advice: view.advice,
+        preview_url: format!("{preview_base}&{}", form.query()),
+        preview_base,
+        form,
+        groups: GROUPS
+            .iter()
+            .map(|&(legend, fields)| FieldGroup { legend, fields })
+            .collect(),
+        errors: field_errors::messages(state, console.lang, "poster", shown.errors),
+        notice: shown.notice,
+        slug,
     };
-    let view = PosterPage {
-        preview_url: format!(
-            "/admin/campaigns/{}/poster/preview.png?{}",
-            view.slug,
-            view.form.query()
-        ),
-        ..view
-    };
-    let ctx = tera::Context::from_serialize(&view).map_err(anyhow::Error::from)?;
+    let ctx = tera::Context::from_serialize(&page).map_err(anyhow::Error::from)?;
     Ok(page_with_status(
         state,
         console,
-        status,
+        shown.status,
         "console/poster.html",
         ctx,
     ))
 }
 
 #[derive(Deserialize)]
-struct Notice {
+struct PageQuery {
+    #[serde(default)]
+    design: usize,
     done: Option<String>,
 }
 
@@ -222,23 +184,65 @@ async fn show(
     console: Console<ReadAccess>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    query: web::Query<Notice>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     let notice = match query.done.as_deref() {
         Some("saved") => Some("saved"),
         Some("uploaded") => Some("uploaded"),
+        Some("added") => Some("added"),
+        Some("removed") => Some("removed"),
         _ => None,
     };
-    render_page(
-        &state,
-        &console,
-        &slug,
-        StatusCode::OK,
-        None,
-        BTreeMap::new(),
+    let shown = Shown {
+        design: query.design,
+        status: StatusCode::OK,
+        form: None,
+        errors: BTreeMap::new(),
         notice,
-    )
-    .await
+    };
+    render_page(&state, &console, &slug, shown).await
+}
+
+/// The campaign's poster with design `n` replaced by `design` (the others kept).
+fn with_design(mut poster: Poster, n: usize, design: Poster) -> Option<Poster> {
+    if n == 0 {
+        return Some(Poster {
+            alternates: poster.alternates,
+            ..design
+        });
+    }
+    *poster.alternates.get_mut(n - 1)? = design;
+    Some(poster)
+}
+
+/// Saves the campaign's poster through the campaigns service (checked, audited), then
+/// back to design `n` with `done`; a refusal shows the page again with its message.
+async fn store_poster(
+    state: &AppState,
+    console: &Console<CampaignWrite>,
+    slug: &str,
+    poster: Poster,
+    (n, done): (usize, &str),
+    form: Option<LayoutForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    match campaigns::change(state, slug, json!({"poster": poster}), &console.actor()).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/campaigns/{slug}/poster?design={n}&done={done}"
+        ))),
+        Err(e) => match refusal(&e) {
+            Some((field, key)) => {
+                let errors = BTreeMap::from([(field, key)]);
+                render_page(state, console, slug, Shown::refused(n, form, errors)).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct DesignQuery {
+    #[serde(default)]
+    design: usize,
 }
 
 #[post("/admin/campaigns/{slug}/poster")]
@@ -246,32 +250,95 @@ async fn save(
     console: Console<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    query: web::Query<DesignQuery>,
     req: HttpRequest,
     form: web::Form<LayoutForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     console.check_csrf(&req, &form.csrf)?;
-    let current = campaigns::load(&state.db, &slug).await?;
-    let background = current.spec.poster.and_then(|p| p.background_asset);
+    let n = query.design;
+    let current = campaigns::load(&state.db, &slug)
+        .await?
+        .spec
+        .poster
+        .unwrap_or_default();
+    let background = current.design(n).and_then(|d| d.background_asset.clone());
     let form = form.into_inner();
-    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
-    let poster = match form.parse(background) {
-        Ok(poster) => poster,
+    let design = match form.parse(background) {
+        Ok(design) => design,
         Err(errors) => {
-            return render_page(&state, &console, &slug, invalid, Some(form), errors, None).await
+            return render_page(
+                &state,
+                &console,
+                &slug,
+                Shown::refused(n, Some(form), errors),
+            )
+            .await
         }
     };
-    match campaigns::change(&state, &slug, json!({"poster": poster}), &console.actor()).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/admin/campaigns/{slug}/poster?done=saved"
-        ))),
-        Err(e) => match refusal(&e) {
-            Some((field, key)) => {
-                let errors = BTreeMap::from([(field, key)]);
-                render_page(&state, &console, &slug, invalid, Some(form), errors, None).await
-            }
-            None => Err(e.into()),
-        },
+    let poster =
+        with_design(current, n, design).ok_or_else(|| ApiError::not_found("poster design"))?;
+    store_poster(&state, &console, &slug, poster, (n, "saved"), Some(form)).await
+}
+
+/// A new design: a copy of design `n`, at the end of the list.
+#[post("/admin/campaigns/{slug}/poster/designs")]
+async fn add_design(
+    console: Console<CampaignWrite>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<DesignQuery>,
+    req: HttpRequest,
+    form: web::Form<LayoutForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.check_csrf(&req, &form.csrf)?;
+    let mut poster = campaigns::load(&state.db, &slug)
+        .await?
+        .spec
+        .poster
+        .unwrap_or_default();
+    let copy = poster.design(query.design).unwrap_or(&poster).alone();
+    if poster.alternates.len() + 1 >= MAX_DESIGNS {
+        return Err(ApiError::conflict(
+            ErrorCode::InvalidCampaign,
+            "a campaign has at most three poster designs",
+        )
+        .into());
     }
+    poster.alternates.push(Poster {
+        design_name: None,
+        ..copy
+    });
+    let n = poster.alternates.len();
+    store_poster(&state, &console, &slug, poster, (n, "added"), None).await
+}
+
+/// Removes design `n`; removing the default makes the next design the default.
+#[post("/admin/campaigns/{slug}/poster/designs/{n}/delete")]
+async fn remove_design(
+    console: Console<CampaignWrite>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, usize)>,
+    req: HttpRequest,
+    form: web::Form<LayoutForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    console.check_csrf(&req, &form.csrf)?;
+    let (slug, n) = path.into_inner();
+    let poster = campaigns::load(&state.db, &slug)
+        .await?
+        .spec
+        .poster
+        .unwrap_or_default();
+    let mut designs: Vec<Poster> = poster.designs().map(Poster::alone).collect();
+    if n >= designs.len() || designs.len() < 2 {
+        return Err(ApiError::not_found("poster design").into());
+    }
+    designs.remove(n);
+    let first = designs.remove(0);
+    let poster = Poster {
+        alternates: designs,
+        ..first
+    };
+    store_poster(&state, &console, &slug, poster, (0, "removed"), None).await
 }
 
 /// The sample poster of the layout in the query (unsaved), for the designer's preview.
@@ -283,53 +350,66 @@ async fn preview(
     query: web::Query<LayoutForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let campaign = campaigns::load(&state.db, &slug).await?;
-    let background = campaign.spec.poster.and_then(|p| p.background_asset);
-    let Ok(poster) = query.parse(background) else {
+    let n = query
+        .values
+        .get("design")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    let poster = campaign.spec.poster.clone().unwrap_or_default();
+    let background = poster.design(n).and_then(|d| d.background_asset.clone());
+    let Ok(layout) = query.parse(background) else {
         return Ok(HttpResponse::UnprocessableEntity().body("invalid layout"));
     };
-    let sample = design::sample(&state, campaign.slug.as_str(), &poster).await?;
+    let hero = &campaign.spec.page.hero;
+    let sample = design::sample(&state, campaign.slug.as_str(), &layout, hero).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
         .insert_header(("X-Fission-Qr-Reads", sample.reads.to_string()))
+        .insert_header(("X-Fission-Qr-Reads-Small", sample.reads_small.to_string()))
         .insert_header(("Cache-Control", "no-store"))
         .body(sample.png))
 }
 
-/// A new background: uploaded as an asset, the boxes kept inside it, then saved like a
-/// layout (so a background on which the code does not scan is refused too).
+/// A new background for design `n`: uploaded as an asset, the boxes kept inside it, then
+/// saved like a layout (so a background on which the code does not scan is refused too).
 #[post("/admin/campaigns/{slug}/poster/background")]
 async fn upload_background(
     console: Console<CampaignWrite>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    query: web::Query<DesignQuery>,
     req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, ConsoleError> {
     let mut fields = multipart::fields(form, state.settings.max_upload_bytes).await?;
     console.check_csrf(&req, fields.text("_csrf"))?;
-    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    let n = query.design;
     let outcome = async {
         let file = fields
             .take("file")
             .filter(|f| !f.is_empty())
             .ok_or_else(|| ApiError::invalid(ErrorCode::MissingFile, "choose an image"))?;
         let meta = assets::service::upload(&state, file, &console.actor()).await?;
-        let current = campaigns::load(&state.db, &slug).await?;
-        let poster = fit(
-            current.spec.poster.unwrap_or_else(design::default_poster),
-            &meta,
-        );
-        campaigns::change(&state, &slug, json!({"poster": poster}), &console.actor()).await
+        let current = campaigns::load(&state.db, &slug)
+            .await?
+            .spec
+            .poster
+            .unwrap_or_default();
+        let design = current
+            .design(n)
+            .map(Poster::alone)
+            .ok_or_else(|| ApiError::not_found("poster design"))?;
+        let poster = with_design(current, n, fit(design, &meta))
+            .ok_or_else(|| ApiError::not_found("poster design"))?;
+        Ok::<_, ApiError>(poster)
     }
     .await;
     match outcome {
-        Ok(_) => Ok(see_other(&format!(
-            "/admin/campaigns/{slug}/poster?done=uploaded"
-        ))),
+        Ok(poster) => store_poster(&state, &console, &slug, poster, (n, "uploaded"), None).await,
         Err(e) => match refusal(&e) {
             Some((field, key)) => {
                 let errors = BTreeMap::from([(field, key)]);
-                render_page(&state, &console, &slug, invalid, None, errors, None).await
+                render_page(&state, &console, &slug, Shown::refused(n, None, errors)).await
             }
             None => Err(e.into()),
         },

@@ -3,6 +3,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::render::to_join_form;
 use super::{cookies, csrf, service};
+use crate::posters::switch::{PosterDesigns, WithDesigns};
 use crate::state::AppState;
 
 /// The participant's own page
@@ -41,7 +42,15 @@ pub async fn show(
     let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
     let csrf = csrf::token(&state.signer, campaign.slug.as_str(), &visitor);
     match service::my_page(&state, &campaign, &participant, csrf).await {
-        Ok(page) => state.templates.page(StatusCode::OK, "me.html", &page),
+        Ok(page) => {
+            let poster_designs =
+                PosterDesigns::new(&campaign, &participant.code, req.query_string());
+            let page = WithDesigns {
+                page: &page,
+                poster_designs,
+            };
+            state.templates.page(StatusCode::OK, "me.html", &page)
+        }
         Err(e) => failed(&state, e),
     }
 }

@@ -17,20 +17,18 @@ pub fn reads_as(bytes: &[u8], expected: &str) -> bool {
     readings(bytes, expected) == (true, true)
 }
 
-/// Whether the code reads as `expected` at full size, and at half size: each decoded once.
+/// Whether the code reads as `expected` at full size, and at half size: scaled down both
+/// smoothly (Triangle, as a phone's screen does) and sharply (Lanczos3, as image tools do).
 pub fn readings(bytes: &[u8], expected: &str) -> (bool, bool) {
     let Ok(image) = image::load_from_memory(bytes) else {
         return (false, false);
     };
     let full = image.to_luma8();
-    let half = image::imageops::resize(
-        &full,
-        (full.width() / 2).max(1),
-        (full.height() / 2).max(1),
-        FilterType::Triangle,
-    );
+    let (w, h) = ((full.width() / 2).max(1), (full.height() / 2).max(1));
     let reads = |gray| decode_gray(gray).as_deref() == Some(expected);
-    (reads(full), reads(half))
+    let half = |filter| reads(image::imageops::resize(&full, w, h, filter));
+    let small = half(FilterType::Triangle) && half(FilterType::Lanczos3);
+    (reads(full), small)
 }
 
 fn decode_gray(gray: GrayImage) -> Option<String> {
@@ -44,17 +42,15 @@ fn decode_gray(gray: GrayImage) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posters::person::PosterPerson;
     use crate::posters::render::{default_background, PosterFormat, PosterLayout, PosterRenderer};
 
     fn layout(size: u32) -> PosterLayout {
         PosterLayout {
-            qr_x: 470,
-            qr_y: 1030,
+            qr_x: 400,
+            qr_y: 960,
             qr_size: size,
-            name_x: None,
-            name_y: None,
-            name_size: None,
-            name_color: None,
+            ..Default::default()
         }
     }
 
@@ -65,9 +61,9 @@ mod tests {
         let bytes = renderer
             .render(
                 &default_background(720, 1280),
-                &layout(220),
+                &layout(280),
                 url,
-                "小明",
+                &PosterPerson::new(Some("小明"), None),
                 PosterFormat::Png,
             )
             .unwrap();

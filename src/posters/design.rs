@@ -8,11 +8,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::decode;
-use super::render::{PosterLayout, RenderError};
+use super::person::PosterPerson;
+use super::render::{Card, PosterLayout, RenderError, TextBlock};
 use super::views::{BackgroundView, PosterDesignView};
 use crate::assets;
+use crate::campaigns::page::Hero;
 use crate::campaigns::service::load;
-use crate::campaigns::settings::Poster;
+use crate::campaigns::settings::{parse_color, Poster, TextLayer};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
@@ -26,29 +28,66 @@ pub const ADVISED_SIZES: [(i64, i64); 2] = [(720, 1280), (750, 1334)];
 pub const ADVISED_MAX_BYTES: i64 = 500 * 1024;
 /// The plain background of campaigns without one.
 pub const DEFAULT_SIZE: (i64, i64) = (720, 1280);
+const DARK_GREY: [u8; 3] = [51, 51, 51];
 
-/// Where a layout's pixels come from: the layout itself, or the campaign's default.
-pub fn layout(poster: Option<&Poster>) -> PosterLayout {
-    let qr = poster.map(|p| p.qr).unwrap_or_default();
-    let name = poster.and_then(|p| p.name.as_ref());
+/// Where a design's pixels come from, with the page's headline and incentive for text
+/// layers that have no words of their own.
+pub fn layout(poster: &Poster, hero: &Hero) -> PosterLayout {
+    let name = poster.name.as_ref();
+    let text = |layer: &TextLayer, page: &Option<String>, heavy: bool| {
+        let words = layer.text.clone().or_else(|| page.clone())?;
+        Some(TextBlock {
+            text: words,
+            x: layer.x,
+            y: layer.y,
+            size: layer.size,
+            color: layer
+                .color
+                .as_deref()
+                .and_then(parse_color)
+                .unwrap_or(DARK_GREY),
+            width: layer.width,
+            heavy,
+        })
+    };
+    let texts = [
+        poster
+            .title
+            .as_ref()
+            .and_then(|l| text(l, &hero.headline, true)),
+        poster
+            .incentive
+            .as_ref()
+            .and_then(|l| text(l, &hero.incentive, false)),
+    ];
     PosterLayout {
-        qr_x: qr.x,
-        qr_y: qr.y,
-        qr_size: qr.size,
+        qr_x: poster.qr.x,
+        qr_y: poster.qr.y,
+        qr_size: poster.qr.size,
         name_x: name.and_then(|n| n.x),
         name_y: name.and_then(|n| n.y),
         name_size: name.and_then(|n| n.size),
         name_color: name.and_then(|n| n.rgb()),
+        avatar: poster.avatar,
+        card: poster.card.as_ref().map(|c| Card {
+            x: c.x,
+            y: c.y,
+            width: c.width,
+            height: c.height,
+            radius: c.radius.unwrap_or(24),
+            color: c
+                .color
+                .as_deref()
+                .and_then(parse_color)
+                .unwrap_or([255, 255, 255]),
+        }),
+        texts: texts.into_iter().flatten().collect(),
     }
 }
 
 /// The layout of a campaign that saved none: the plain background, the code low right.
 pub fn default_poster() -> Poster {
-    Poster {
-        background_asset: None,
-        qr: Default::default(),
-        name: None,
-    }
+    Poster::default()
 }
 
 /// The sample participant's invite link in a campaign.
@@ -56,7 +95,8 @@ pub fn sample_url(public_url: &str, slug: &str) -> String {
     format!("{public_url}/c/{slug}?ref={SAMPLE_CODE}")
 }
 
-/// A sample poster and whether its code reads back as the sample link.
+/// A sample poster (PNG) and whether the code of its JPEG, as delivered, reads back as
+/// the sample link.
 pub struct Sample {
     pub png: Vec<u8>,
     /// The code scans at the poster's size: what saving a layout needs.
@@ -65,9 +105,15 @@ pub struct Sample {
     pub reads_small: bool,
 }
 
-/// Draws the layout for the sample participant and reads its code back. A box outside the image (`poster_qr_outside`) or too small to carry the link
-/// (`poster_qr_unreadable`) is a 422.
-pub async fn sample(state: &AppState, slug: &str, poster: &Poster) -> Result<Sample, ApiError> {
+/// Draws the design for the sample participant and reads its code back. A box outside
+/// the image (`poster_qr_outside`) or too small to carry the link (`poster_qr_unreadable`)
+/// is a 422.
+pub async fn sample(
+    state: &AppState,
+    slug: &str,
+    poster: &Poster,
+    hero: &Hero,
+) -> Result<Sample, ApiError> {
     let background = match &poster.background_asset {
         Some(id) => Some(background(state, id).await?),
         None => None,
@@ -89,10 +135,10 @@ pub async fn sample(state: &AppState, slug: &str, poster: &Poster) -> Result<Sam
         ));
     }
     let url = sample_url(&state.settings.public_url, slug);
-    let job = (url, Some(SAMPLE_NICKNAME.to_owned()));
+    let job = (url, PosterPerson::new(Some(SAMPLE_NICKNAME), None));
     let (png, (reads, reads_small)) = state
         .posters
-        .render_inspected(background, layout(Some(poster)), job, decode::readings)
+        .render_inspected(background, layout(poster, hero), job, decode::readings)
         .await
         .map_err(|e| match e.downcast_ref::<RenderError>() {
             Some(RenderError::QrTooSmall { .. } | RenderError::QrOutside { .. }) => {
@@ -107,49 +153,70 @@ pub async fn sample(state: &AppState, slug: &str, poster: &Poster) -> Result<Sam
     })
 }
 
-/// Refuses a layout whose sample poster's code does not read as the sample link.
+/// Refuses a design whose sample poster's code does not read as the sample link, at full
+/// size and at half size.
 pub async fn ensure_readable(
     state: &AppState,
     slug: &str,
     poster: &Poster,
+    hero: &Hero,
 ) -> Result<(), ApiError> {
-    if sample(state, slug, poster).await?.reads {
+    let sample = sample(state, slug, poster, hero).await?;
+    if sample.reads && sample.reads_small {
         return Ok(());
     }
+    let name = poster.design_name.as_deref().unwrap_or("the poster");
+    let how = if sample.reads {
+        "scans at full size but not at half size (a poster seen small on a phone's screen)"
+    } else {
+        "does not scan"
+    };
     Err(ApiError::invalid(
         ErrorCode::PosterQrUnreadable,
-        "the QR code of a poster drawn with this layout does not scan: make the box larger, \
-         keep the nickname off it, or move it onto a quieter part of the background",
+        format!(
+            "the QR code of {name} {how}: make the box larger (about 300 px on a 720 px \
+             poster), keep the nickname off it, or put a white card behind it on a busy \
+             background"
+        ),
     ))
 }
 
-/// A campaign's layout (saved or default) with its background's size and advice.
-pub async fn describe(state: &AppState, slug: &str) -> Result<PosterDesignView, ApiError> {
+/// A campaign's poster (saved or default) with design `n`'s background, its size and
+/// advice; `None` when there is no design `n`.
+pub async fn describe(
+    state: &AppState,
+    slug: &str,
+    n: usize,
+) -> Result<Option<PosterDesignView>, ApiError> {
     let campaign = load(&state.db, slug).await?;
     let saved = campaign.spec.poster.clone();
     let poster = saved.clone().unwrap_or_else(default_poster);
-    let meta = match &poster.background_asset {
+    let Some(design) = poster.design(n) else {
+        return Ok(None);
+    };
+    let meta = match &design.background_asset {
         Some(id) => assets::store::meta(&state.db, id).await?,
         None => None,
     };
     let (width, height) = meta.as_ref().map_or(DEFAULT_SIZE, |m| (m.width, m.height));
-    Ok(PosterDesignView {
+    Ok(Some(PosterDesignView {
         advice: meta
             .as_ref()
             .map(|m| advice(m.width, m.height, m.byte_size))
             .unwrap_or_default(),
         background: meta.as_ref().map(BackgroundView::from),
+        design: n,
         poster,
         saved: saved.is_some(),
         width,
         height,
-    })
+    }))
 }
 
 async fn background(state: &AppState, id: &str) -> Result<Arc<image::RgbImage>, ApiError> {
     state
         .posters
-        .load_background(&state.db, &state.assets, id)
+        .load_image(&state.db, &state.assets, id)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| {

@@ -36,21 +36,26 @@ pub async fn read_design(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(design::describe(&state, &slug).await?))
+    let view = design::describe(&state, &slug, 0)
+        .await?
+        .ok_or_else(|| ApiError::not_found("poster design"))?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Preview an unsaved poster layout
 ///
 /// The poster of a sample participant drawn with the layout sent (nothing is saved), as
-/// a PNG. `X-Fission-Qr-Reads` says whether its QR code scanned back as the sample's
-/// invite link; saving a layout whose code does not scan is refused.
+/// a PNG. `X-Fission-Qr-Reads` says whether the QR code of its JPEG scanned back as the
+/// sample's invite link at full size, `X-Fission-Qr-Reads-Small` whether also at half size;
+/// saving a design whose code does not scan at both sizes is refused.
 #[utoipa::path(
     operation_id = "previewPoster",
     tag = "campaigns",
     request_body = Poster,
     responses(
         (status = 200, description = "The sample poster", content_type = "image/png",
-            headers(("X-Fission-Qr-Reads" = String, description = "`true` when the QR code scans, else `false`"))),
+            headers(("X-Fission-Qr-Reads" = String, description = "`true` when the QR code scans, else `false`"),
+                ("X-Fission-Qr-Reads-Small" = String, description = "`true` when it also scans at half size"))),
         (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
         (status = 422, description = "The layout is invalid (`invalid_campaign`), its QR box leaves the background (`poster_qr_outside`), cannot carry the link \
             (`poster_qr_unreadable`), names no uploaded image (`unknown_asset`) or a field has the wrong type \
@@ -67,10 +72,12 @@ pub async fn preview(
 ) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state.db, &slug).await?;
     validate_poster(&body).map_err(|m| ApiError::invalid(ErrorCode::InvalidCampaign, m))?;
-    let sample = design::sample(&state, campaign.slug.as_str(), &body).await?;
+    let hero = &campaign.spec.page.hero;
+    let sample = design::sample(&state, campaign.slug.as_str(), &body, hero).await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
         .insert_header(("X-Fission-Qr-Reads", sample.reads.to_string()))
+        .insert_header(("X-Fission-Qr-Reads-Small", sample.reads_small.to_string()))
         .insert_header(("Cache-Control", "no-store"))
         .body(sample.png))
 }

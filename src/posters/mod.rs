@@ -1,13 +1,18 @@
-//! Posters: each participant's own image, the campaign background with their QR code
-//! and nickname. Rendered once off the async workers, then served from memory or disk.
+//! Posters: each participant's own image, the campaign background with their QR code,
+//! nickname and avatar, in one of the campaign's designs. Rendered once off the async
+//! workers, then served from memory or disk.
 
 pub mod decode;
 pub mod design;
 mod design_handlers;
 pub mod handlers;
+mod paint;
+pub mod person;
 pub mod render;
 pub mod sample;
 pub mod service;
+pub mod switch;
+mod text;
 pub mod views;
 
 pub use service::PosterService;

@@ -19,24 +19,33 @@ pub enum SampleCheck {
     Unreadable(String),
 }
 
-/// Renders the campaign's sample poster (never cached) and reads its code back.
+/// Renders the sample poster of each of the campaign's designs (never cached) and reads
+/// its code back; the worst design decides.
 pub async fn check(state: &AppState, campaign: &Campaign) -> Result<SampleCheck, ApiError> {
     let poster = campaign
         .spec
         .poster
         .clone()
         .unwrap_or_else(design::default_poster);
-    let why = match design::sample(state, campaign.slug.as_str(), &poster).await {
-        Ok(sample) if sample.reads && sample.reads_small => return Ok(SampleCheck::Reads),
-        Ok(sample) if sample.reads => return Ok(SampleCheck::ReadsFullSizeOnly),
-        Ok(_) => "示例海报上的二维码无法识别，请放大二维码或换一张背景",
-        Err(e) if e.code() == ErrorCode::PosterQrOutside => {
-            "二维码超出了海报背景，请在海报设计中移回图内"
-        }
-        Err(e) if e.code() == ErrorCode::PosterQrUnreadable => {
-            "二维码太小，放不下邀请链接，请放大二维码"
-        }
-        Err(e) => return Err(e),
-    };
-    Ok(SampleCheck::Unreadable(why.into()))
+    let hero = &campaign.spec.page.hero;
+    let mut verdict = SampleCheck::Reads;
+    for one in poster.designs() {
+        let why = match design::sample(state, campaign.slug.as_str(), one, hero).await {
+            Ok(sample) if sample.reads && sample.reads_small => continue,
+            Ok(sample) if sample.reads => {
+                verdict = SampleCheck::ReadsFullSizeOnly;
+                continue;
+            }
+            Ok(_) => "示例海报上的二维码无法识别，请放大二维码或换一张背景",
+            Err(e) if e.code() == ErrorCode::PosterQrOutside => {
+                "二维码超出了海报背景，请在海报设计中移回图内"
+            }
+            Err(e) if e.code() == ErrorCode::PosterQrUnreadable => {
+                "二维码太小，放不下邀请链接，请放大二维码"
+            }
+            Err(e) => return Err(e),
+        };
+        return Ok(SampleCheck::Unreadable(why.into()));
+    }
+    Ok(verdict)
 }

@@ -6,30 +6,23 @@ use std::sync::{Arc, Mutex};
 use actix_web::web::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::render::{default_background, PosterFormat, PosterLayout, PosterRenderer, RenderError};
+use super::person::PosterPerson;
+use super::render::{
+    default_background, encode, PosterFormat, PosterLayout, PosterRenderer, RenderError,
+};
 use crate::assets::cache::AssetCache;
+use crate::campaigns::settings::Poster;
 use crate::campaigns::Campaign;
 use crate::db::Db;
 
 const MEMORY_BYTES: usize = 128 << 20;
 
-/// The label above a poster's QR code when the participant gave no nickname.
-pub const ANONYMOUS_LABEL: &str = "好友邀请你";
-
-/// What a poster says about the person who shares it: their nickname, else a friendly
-/// line. Never their phone number, not even masked: posters are passed around.
-pub fn poster_label(nickname: Option<&str>) -> &str {
-    nickname
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(ANONYMOUS_LABEL)
-}
-const MAX_BACKGROUNDS: usize = 64;
+const MAX_IMAGES: usize = 64;
 
 pub struct PosterService {
     renderer: Arc<PosterRenderer>,
     dir: PathBuf,
-    backgrounds: Mutex<HashMap<String, Arc<image::RgbImage>>>,
+    images: Mutex<HashMap<String, Arc<image::RgbImage>>>,
     memory: Mutex<(usize, HashMap<String, Bytes>)>,
 }
 
@@ -38,19 +31,28 @@ impl PosterService {
         Ok(PosterService {
             renderer: Arc::new(PosterRenderer::new()?),
             dir,
-            backgrounds: Mutex::default(),
+            images: Mutex::default(),
             memory: Mutex::default(),
         })
     }
 
-    /// Changes whenever anything drawn on the campaign's posters changes, so cached
-    /// posters and ETags of an older design are never served.
-    pub fn fingerprint(campaign: &Campaign, public_url: &str, format: PosterFormat) -> String {
+    /// Changes whenever anything drawn on the campaign's posters of design `design`
+    /// changes, so cached posters and ETags of an older design are never served.
+    pub fn fingerprint(
+        campaign: &Campaign,
+        design: (usize, &Poster),
+        public_url: &str,
+        format: PosterFormat,
+    ) -> String {
         let mut h = Sha256::new();
-        // Bumped when the drawing itself changes (v2: no masked phone as the label).
-        h.update(b"poster-v2");
+        // Bumped when the drawing itself changes (v3: designs, avatar, text layers).
+        h.update(b"poster-v3");
         h.update(campaign.id.as_bytes());
-        h.update(serde_json::to_vec(&campaign.spec.poster).unwrap_or_default());
+        h.update(design.0.to_le_bytes());
+        h.update(serde_json::to_vec(&design.1.alone()).unwrap_or_default());
+        // Text layers without words of their own show the page's headline and incentive.
+        let hero = &campaign.spec.page.hero;
+        h.update(serde_json::to_vec(&(&hero.headline, &hero.incentive)).unwrap_or_default());
         h.update(public_url.as_bytes());
         h.update(campaign.slug.as_str().as_bytes());
         h.update([format as u8]);
@@ -137,31 +139,31 @@ impl PosterService {
         memory.1.insert(key, bytes);
     }
 
-    pub fn background(&self, asset_id: &str) -> Option<Arc<image::RgbImage>> {
-        self.backgrounds
+    pub fn image(&self, asset_id: &str) -> Option<Arc<image::RgbImage>> {
+        self.images
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(asset_id)
             .cloned()
     }
 
-    pub fn keep_background(&self, asset_id: &str, image: Arc<image::RgbImage>) {
-        let mut backgrounds = self.backgrounds.lock().unwrap_or_else(|e| e.into_inner());
-        if backgrounds.len() >= MAX_BACKGROUNDS {
-            backgrounds.clear();
+    pub fn keep_image(&self, asset_id: &str, image: Arc<image::RgbImage>) {
+        let mut images = self.images.lock().unwrap_or_else(|e| e.into_inner());
+        if images.len() >= MAX_IMAGES {
+            images.clear();
         }
-        backgrounds.insert(asset_id.to_owned(), image);
+        images.insert(asset_id.to_owned(), image);
     }
 
-    /// The decoded background image of an asset, from memory or the database; `None`
-    /// when no such asset exists.
-    pub async fn load_background(
+    /// The decoded image of an asset (a background or an avatar), from memory or the
+    /// database; `None` when no such asset exists.
+    pub async fn load_image(
         &self,
         db: &Db,
         assets: &AssetCache,
         asset_id: &str,
     ) -> anyhow::Result<Option<Arc<image::RgbImage>>> {
-        if let Some(bg) = self.background(asset_id) {
+        if let Some(bg) = self.image(asset_id) {
             return Ok(Some(bg));
         }
         let Some((_, bytes)) = assets.get(db, asset_id).await? else {
@@ -175,33 +177,25 @@ impl PosterService {
         })
         .await??;
         let image = Arc::new(image.to_rgb8());
-        self.keep_background(asset_id, image.clone());
+        self.keep_image(asset_id, image.clone());
         Ok(Some(image))
     }
 
-    /// Renders on a blocking thread without caching (a sample or a check, never served),
-    /// then runs `inspect` on the encoded bytes there too: reading the code back is CPU
-    /// work as well.
+    /// Renders on a blocking thread without caching (a sample or a check, never served):
+    /// the PNG, and `inspect` run there too on the JPEG a participant would be given
+    /// (reading the code back is CPU work as well).
     pub async fn render_inspected<T: Send + 'static>(
         &self,
         background: Option<Arc<image::RgbImage>>,
         layout: PosterLayout,
-        (url, nickname): (String, Option<String>),
+        (url, person): (String, PosterPerson),
         inspect: impl FnOnce(&[u8], &str) -> T + Send + 'static,
     ) -> anyhow::Result<(Vec<u8>, T)> {
         let renderer = self.renderer.clone();
         let drawn = actix_web::web::block(move || {
-            let label = poster_label(nickname.as_deref());
-            let bytes = draw(
-                &renderer,
-                background.as_deref(),
-                &layout,
-                &url,
-                label,
-                PosterFormat::Png,
-            )?;
-            let seen = inspect(&bytes, &url);
-            Ok::<_, RenderError>((bytes, seen))
+            let image = draw(&renderer, background.as_deref(), &layout, &url, &person)?;
+            let seen = inspect(&encode(&image, PosterFormat::Jpeg)?, &url);
+            Ok::<_, RenderError>((encode(&image, PosterFormat::Png)?, seen))
         })
         .await??;
         Ok(drawn)
@@ -214,20 +208,13 @@ impl PosterService {
         layout: PosterLayout,
         key: (&str, &str, &str, PosterFormat),
         url: String,
-        nickname: Option<String>,
+        person: PosterPerson,
     ) -> anyhow::Result<Bytes> {
         let (campaign_id, fingerprint, code, format) = key;
         let renderer = self.renderer.clone();
         let bytes = actix_web::web::block(move || {
-            let label = poster_label(nickname.as_deref());
-            draw(
-                &renderer,
-                background.as_deref(),
-                &layout,
-                &url,
-                label,
-                format,
-            )
+            let image = draw(&renderer, background.as_deref(), &layout, &url, &person)?;
+            encode(&image, format)
         })
         .await??;
         let bytes = Bytes::from(bytes);
@@ -246,12 +233,11 @@ fn draw(
     background: Option<&image::RgbImage>,
     layout: &PosterLayout,
     url: &str,
-    label: &str,
-    format: PosterFormat,
-) -> Result<Vec<u8>, RenderError> {
+    person: &PosterPerson,
+) -> Result<image::RgbImage, RenderError> {
     match background {
-        Some(bg) => renderer.render(bg, layout, url, label, format),
-        None => renderer.render(&default_background(720, 1280), layout, url, label, format),
+        Some(bg) => renderer.draw(bg, layout, url, person),
+        None => renderer.draw(&default_background(720, 1280), layout, url, person),
     }
 }
 
@@ -262,17 +248,4 @@ async fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Resu
     let tmp = path.with_extension(format!("tmp{}", uuid::Uuid::now_v7().simple()));
     tokio::fs::write(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, path).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_label_is_the_nickname_or_a_friendly_line_never_a_phone() {
-        assert_eq!(poster_label(Some(" 小王 ")), "小王");
-        for none in [None, Some(""), Some("  ")] {
-            assert_eq!(poster_label(none), ANONYMOUS_LABEL);
-        }
-    }
 }

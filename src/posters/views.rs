@@ -11,8 +11,11 @@ use crate::campaigns::settings::Poster;
 /// A campaign's poster layout as the designer edits it.
 #[derive(Serialize, ToSchema)]
 pub struct PosterDesignView {
-    /// The saved layout, or the default one (a plain 720x1280 background).
+    /// The saved poster with all its designs, or the default one (a plain 720x1280
+    /// background).
     pub poster: Poster,
+    /// Which design the size, background and advice below are of (0: the default).
+    pub design: usize,
     /// Whether the campaign saved a layout of its own.
     pub saved: bool,
     /// The background's size in pixels: the coordinate space of the layout.

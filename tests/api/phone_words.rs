@@ -103,17 +103,14 @@ fn qr_box() -> fission::posters::render::PosterLayout {
         qr_x: 470,
         qr_y: 1030,
         qr_size: 220,
-        name_x: None,
-        name_y: None,
-        name_size: None,
-        name_color: None,
+        ..Default::default()
     }
 }
 
 both_backends! {
     async fn a_poster_without_a_nickname_says_a_friend_invites_you_not_the_phone(app: TestApp) {
         use fission::posters::render::{default_background, PosterFormat, PosterRenderer};
-        use fission::posters::service::{poster_label, ANONYMOUS_LABEL};
+        use fission::posters::person::{poster_label, PosterPerson, ANONYMOUS_LABEL};
         app.create_campaign(json!({"slug": "tea", "title": "春茶", "status": "active",
             "poster": {"qr": {"x": 470, "y": 1030, "size": 220}}})).await;
         let number = mobile(1);
@@ -129,7 +126,7 @@ both_backends! {
         assert_eq!(poster_label(None), ANONYMOUS_LABEL);
         let layout = qr_box();
         let renderer = PosterRenderer::new().unwrap();
-        let draw = |label: &str| renderer.render(&default_background(720, 1280), &layout, &url, label, PosterFormat::Jpeg).unwrap();
+        let draw = |label: &str| renderer.render(&default_background(720, 1280), &layout, &url, &PosterPerson::new(Some(label), None), PosterFormat::Jpeg).unwrap();
         let masked = format!("{}****{}", &number[..3], &number[7..]);
         assert_ne!(draw(&masked), draw(ANONYMOUS_LABEL), "the label is drawn");
         assert_eq!(delivered.as_ref(), draw(ANONYMOUS_LABEL).as_slice(), "the label is 好友邀请你");

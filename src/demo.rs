@@ -150,7 +150,7 @@ fn body(slug: &str, title: &str, background: &str) -> serde_json::Value {
                 "follow_text": "入群后回复“春茶”领取品鉴指南"
             }
         },
-        "poster": {"background_asset": background, "qr": {"x": 470, "y": 1030, "size": 220}},
+        "poster": poster(background),
         "qualification": {"require_group_join": false, "hold_hours": 0},
         "budget": {"amount": 100000, "currency": "CNY"},
         "rules": [
@@ -158,5 +158,30 @@ fn body(slug: &str, title: &str, background: &str) -> serde_json::Value {
             {"id": "m5", "kind": "milestone", "invites": 5, "reward": {"type": "physical", "sku": "tea-gift", "stock": 100, "name": "新茶礼盒"}},
             {"id": "lb", "kind": "leaderboard", "top": 3, "reward": {"type": "physical", "sku": "tea-set", "stock": 3, "name": "紫砂茶具"}}
         ]
+    })
+}
+
+/// The demo's two poster designs. 经典款 fills the white box the background leaves at the
+/// bottom right: the nickname over a code of 256 px (6 px modules, still 3 px when the
+/// poster is seen at half size) and a small round avatar. 简约款 is the plain background
+/// made complete by server-drawn words: the headline, then a white card with the avatar,
+/// the nickname, a 360 px code and the incentive.
+fn poster(background: &str) -> serde_json::Value {
+    json!({
+        "design_name": "经典款",
+        "background_asset": background,
+        "qr": {"x": 452, "y": 1004, "size": 256},
+        "name": {"x": 596, "y": 972, "size": 24, "color": "#5b3a1e"},
+        "avatar": {"x": 470, "y": 966, "size": 36},
+        "alternates": [{
+            "design_name": "简约款",
+            "background_asset": null,
+            "title": {"x": 360, "y": 140, "size": 64, "color": "#1f4d2b", "width": 620},
+            "card": {"x": 90, "y": 450, "width": 540, "height": 650, "radius": 32},
+            "avatar": {"x": 300, "y": 390, "size": 120},
+            "name": {"x": 360, "y": 530, "size": 32, "color": "#333333"},
+            "qr": {"x": 180, "y": 590, "size": 360},
+            "incentive": {"x": 360, "y": 975, "size": 30, "color": "#b4462b", "width": 440}
+        }]
     })
 }

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 /// is the campaign's first (default) design; `alternates` are the others a participant
 /// may switch to, numbered from 1.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, ToSchema)]
-#[schema(no_recursion)]
 pub struct Poster {
     /// What participants see when choosing a design ("经典款"); at most 12 characters.
     #[serde(default)]
@@ -35,6 +34,7 @@ pub struct Poster {
     pub incentive: Option<TextLayer>,
     /// Up to two more designs (each without `alternates` of its own).
     #[serde(default)]
+    #[schema(no_recursion)]
     pub alternates: Vec<Poster>,
 }
 

@@ -8,6 +8,8 @@ use anyhow::Context;
 use image::RgbImage;
 
 use crate::db::Db;
+use crate::participants::store::Participant;
+use crate::state::AppState;
 use crate::with_db;
 
 /// The label above a poster's QR code when the participant gave no nickname.
@@ -51,9 +53,22 @@ pub async fn avatar_asset(db: &Db, participant_id: &str) -> anyhow::Result<Optio
     Ok(found.flatten())
 }
 
-/// Gives a participant an avatar (an uploaded asset's id), or takes it away. Callers
-/// forget the participant's cached posters afterwards.
-pub async fn set_avatar(db: &Db, participant_id: &str, asset: Option<&str>) -> anyhow::Result<()> {
+/// Gives a participant an avatar (an uploaded asset's id), or takes it away, and drops
+/// their cached posters on this server (others re-render when their cache misses).
+pub async fn change_avatar(
+    state: &AppState,
+    participant: &Participant,
+    asset: Option<&str>,
+) -> anyhow::Result<()> {
+    set_avatar(&state.db, &participant.id, asset).await?;
+    state
+        .posters
+        .forget(&participant.campaign_id, &participant.code)
+        .await;
+    Ok(())
+}
+
+async fn set_avatar(db: &Db, participant_id: &str, asset: Option<&str>) -> anyhow::Result<()> {
     with_db!(db, write, |pool| sqlx::query(
         "UPDATE participants SET avatar_asset = $2 WHERE id = $1"
     )

@@ -233,8 +233,11 @@ fn draw_qr(poster: &mut RgbImage, layout: &PosterLayout, url: &str) -> Result<()
         [255, 255, 255],
         1.0,
     );
-    let origin_x = layout.qr_x + offset + QUIET_ZONE * module_px;
-    let origin_y = layout.qr_y + offset + QUIET_ZONE * module_px;
+    // Modules start on even pixels: halved, each still covers whole pixels, so a poster
+    // seen at half size keeps sharp modules.
+    let even = |v: u32| v & !1;
+    let origin_x = even(layout.qr_x + offset + QUIET_ZONE * module_px);
+    let origin_y = even(layout.qr_y + offset + QUIET_ZONE * module_px);
     for (i, color) in code.to_colors().into_iter().enumerate() {
         if color == Color::Dark {
             let (mx, my) = (i as u32 % modules, i as u32 / modules);

@@ -52,8 +52,50 @@ impl Typesetter {
     }
 
     /// `text` broken into lines no wider than `width` (a character at a time, as Chinese
-    /// is set), at most [`MAX_LINES`].
+    /// is set), at most [`MAX_LINES`], the lines evened out so that no word is left alone
+    /// on the last one.
     pub fn wrap(&self, text: &str, px: f32, width: f32) -> Vec<Line> {
+        let (mut lines, cut) = self.break_lines(text, px, width);
+        if lines.len() == 2 && !cut {
+            if let Some(pair) = self.break_at_comma(text, px, width) {
+                return pair;
+            }
+        }
+        if lines.len() >= 2 && !cut {
+            // The narrowest width that needs no more lines.
+            let (mut narrow, mut wide) = (width / lines.len() as f32, width);
+            while wide - narrow > 2.0 {
+                let mid = (narrow + wide) / 2.0;
+                let (tried, cut) = self.break_lines(text, px, mid);
+                if tried.len() == lines.len() && !cut {
+                    (wide, lines) = (mid, tried);
+                } else {
+                    narrow = mid;
+                }
+            }
+        }
+        lines.iter().map(|l| self.line(l.trim(), px)).collect()
+    }
+
+    /// Two lines split after the comma that evens them out best, when both fit: a
+    /// Chinese reader expects the break at the pause.
+    fn break_at_comma(&self, text: &str, px: f32, width: f32) -> Option<Vec<Line>> {
+        let text = text.trim();
+        text.char_indices()
+            .filter(|(_, c)| "，,；;、 ".contains(*c))
+            .map(|(i, c)| (&text[..i + c.len_utf8()], &text[i + c.len_utf8()..]))
+            .filter(|(_, rest)| !rest.trim().is_empty())
+            .map(|(head, rest)| [self.line(head.trim(), px), self.line(rest.trim(), px)])
+            .filter(|pair| pair.iter().all(|l| l.width <= width))
+            .min_by(|a, b| {
+                let uneven = |p: &[Line; 2]| (p[0].width - p[1].width).abs();
+                uneven(a).total_cmp(&uneven(b))
+            })
+            .map(Vec::from)
+    }
+
+    /// Greedy breaking; whether words were cut off after [`MAX_LINES`].
+    fn break_lines(&self, text: &str, px: f32, width: f32) -> (Vec<String>, bool) {
         let scaled = self.font.as_scaled(PxScale::from(px));
         let mut lines: Vec<String> = vec![String::new()];
         let mut used = 0.0;
@@ -67,7 +109,8 @@ impl Typesetter {
             lines.last_mut().expect("one line at least").push(c);
             used += advance;
         }
-        if lines.len() > MAX_LINES {
+        let cut = lines.len() > MAX_LINES;
+        if cut {
             lines.truncate(MAX_LINES);
             let last = &mut lines[MAX_LINES - 1];
             while !last.is_empty() && self.line(&format!("{last}…"), px).width > width {
@@ -75,7 +118,7 @@ impl Typesetter {
             }
             last.push('…');
         }
-        lines.iter().map(|l| self.line(l.trim(), px)).collect()
+        (lines, cut)
     }
 
     /// Draws a line with its left edge at `left` and its top at `top`; `weight` extra
@@ -124,6 +167,15 @@ mod tests {
         assert_eq!(many.len(), MAX_LINES);
         let short = t.wrap("春茶上新", 40.0, 400.0);
         assert_eq!(short.len(), 1);
+        let even = t.wrap("春茶上新，邀好友一起品鉴品鉴", 60.0, 600.0);
+        assert_eq!(even.len(), 2);
+        assert_eq!(even[0].glyphs.len(), 5, "broken after the comma");
+        let balanced = t.wrap("春茶上新邀好友一起品鉴", 60.0, 480.0);
+        assert_eq!(balanced.len(), 2);
+        assert!(
+            (balanced[0].width - balanced[1].width).abs() <= 60.0,
+            "no character is left alone on the last line"
+        );
     }
 
     #[test]

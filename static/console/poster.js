@@ -1,7 +1,9 @@
-// The poster designer: the QR and nickname boxes dragged and resized on the background
-// with pointer events (mouse, touch, pen), kept inside the image, written to the form's
-// number fields (the background's own pixels), and a server-drawn preview refreshed a
-// moment after each change. Without this script the form still works by typing numbers.
+// The poster designer: the QR, nickname and avatar boxes dragged and resized on the
+// background with pointer events (mouse, touch, pen), kept inside the image, written to
+// the form's number fields (the background's own pixels); the white card is outlined;
+// a server-drawn preview of the design refreshed a moment after each change, saying
+// whether its code scans at full and at half size. Without this script the form still
+// works by typing numbers.
 (function () {
   'use strict';
   var stage = document.getElementById('poster-stage');
@@ -9,6 +11,7 @@
   if (!stage || !form) return;
   var W = +stage.dataset.width, H = +stage.dataset.height;
   var qr = document.getElementById('qr-box'), name = document.getElementById('name-box');
+  var avatar = document.getElementById('avatar-box'), card = document.getElementById('card-box');
   var preview = document.getElementById('poster-preview');
   var status = document.getElementById('qr-status');
   var field = function (n) { return form.elements[n]; };
@@ -27,7 +30,20 @@
     if (ny === null) ny = below + line <= H ? below : Math.max(0, qy - line - ns * 0.5);
     var nx = num('name_x');
     if (nx === null) nx = qx + size / 2;
-    return { qx: qx, qy: qy, size: size, nx: nx, ny: ny, ns: ns, nw: ns * SAMPLE_CHARS, nh: line };
+    return { qx: qx, qy: qy, size: size, nx: nx, ny: ny, ns: ns, nw: ns * SAMPLE_CHARS, nh: line,
+      ax: num('avatar_x'), ay: num('avatar_y'), asz: num('avatar_size'),
+      cx: num('card_x'), cy: num('card_y'), cw: num('card_width'), ch: num('card_height') };
+  }
+
+  // A box placed in image pixels, or hidden when the design has none.
+  function put(box, x, y, w, h, s) {
+    var shown = x !== null && y !== null && w && h;
+    box.hidden = !shown;
+    if (!shown) return;
+    box.style.left = x * s + 'px';
+    box.style.top = y * s + 'px';
+    box.style.width = w * s + 'px';
+    box.style.height = h * s + 'px';
   }
 
   function place() {
@@ -40,6 +56,8 @@
     name.style.width = L.nw * s + 'px';
     name.style.height = L.nh * s + 'px';
     name.style.fontSize = L.ns * s + 'px';
+    put(avatar, L.ax, L.ay, L.asz, L.asz, s);
+    put(card, L.cx, L.cy, L.cw, L.ch, s);
   }
 
   function set(n, v) { field(n).value = Math.round(v); }
@@ -61,6 +79,11 @@
         } else if (kind === 'qr') {
           var max = Math.min(W - start.qx, H - start.qy, 2000);
           set('qr_size', clamp(start.size + Math.max(dx, dy), Math.min(120, max), max));
+        } else if (kind === 'avatar' && !resize) {
+          set('avatar_x', clamp(start.ax + dx, 0, W - start.asz));
+          set('avatar_y', clamp(start.ay + dy, 0, H - start.asz));
+        } else if (kind === 'avatar') {
+          set('avatar_size', clamp(start.asz + Math.max(dx, dy), 32, Math.min(600, W - start.ax, H - start.ay)));
         } else if (!resize) {
           set('name_x', clamp(start.nx + dx, start.nw / 2, W - start.nw / 2));
           set('name_y', clamp(start.ny + dy, 0, H - start.nh));
@@ -94,25 +117,28 @@
   function refresh() {
     if (!preview) return;
     var query = new URLSearchParams();
-    ['qr_x', 'qr_y', 'qr_size', 'name_x', 'name_y', 'name_size', 'name_color'].forEach(function (n) {
-      query.set(n, field(n).value);
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== '_csrf') query.set(el.name, el.value);
     });
-    var url = form.action + '/preview.png?' + query.toString();
+    var url = stage.dataset.preview + '&' + query.toString();
     var ticket = ++asked;
     status.textContent = status.dataset.wait;
     status.className = 'badge';
     fetch(url, { credentials: 'same-origin' }).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
       var reads = r.headers.get('X-Fission-Qr-Reads') === 'true';
-      return r.blob().then(function (b) { return { blob: b, reads: reads }; });
+      var small = r.headers.get('X-Fission-Qr-Reads-Small') === 'true';
+      return r.blob().then(function (b) { return { blob: b, reads: reads, small: small }; });
     }).then(function (got) {
       if (ticket !== asked) return; // a newer layout is on its way
       if (shown) URL.revokeObjectURL(shown);
       shown = URL.createObjectURL(got.blob);
       preview.src = shown;
+      var both = got.reads && got.small;
       preview.dataset.reads = got.reads;
-      status.textContent = got.reads ? status.dataset.ok : status.dataset.bad;
-      status.className = 'badge ' + (got.reads ? 'ok' : 'danger');
+      preview.dataset.readsSmall = got.small;
+      status.textContent = both ? status.dataset.ok : got.reads ? status.dataset.small : status.dataset.bad;
+      status.className = 'badge ' + (both ? 'ok' : got.reads ? 'warn' : 'danger');
     }).catch(function () {
       if (ticket !== asked) return;
       status.textContent = status.dataset.bad;
@@ -122,6 +148,7 @@
 
   gesture(qr, 'qr');
   gesture(name, 'name');
+  gesture(avatar, 'avatar');
   form.addEventListener('input', function () { place(); refreshSoon(); });
   window.addEventListener('resize', place);
   place();

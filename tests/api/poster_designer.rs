@@ -150,9 +150,18 @@ mod console {
         token: &str,
         fields: &[(&'static str, String)],
     ) -> reqwest::Response {
+        save_to(browser, PAGE, token, fields).await
+    }
+
+    async fn save_to(
+        browser: &Browser,
+        page: &str,
+        token: &str,
+        fields: &[(&'static str, String)],
+    ) -> reqwest::Response {
         let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         form.push(("_csrf", token));
-        browser.post_form(PAGE, &form).await
+        browser.post_form(page, &form).await
     }
 
     both_backends! {
@@ -180,7 +189,7 @@ mod console {
 
             let saved = save(&browser, &token, &layout((40, 60, 300), ("360", "420", "48"))).await;
             assert_eq!(saved.status(), 303);
-            assert_eq!(location(&saved), format!("{PAGE}?done=saved"));
+            assert_eq!(location(&saved), format!("{PAGE}?design=0&done=saved"));
             let poster = saved_poster(&app).await;
             assert_eq!(poster["qr"], json!({"x": 40, "y": 60, "size": 300}));
             assert_eq!(poster["name"], json!({"x": 360, "y": 420, "size": 48, "color": "#aa3300"}));
@@ -228,8 +237,50 @@ mod console {
             let token = crate::console_browser::csrf_of(&html);
             let refused = viewer.post_form(PAGE, &[("qr_x", "0"), ("qr_y", "0"), ("qr_size", "200"), ("_csrf", &token)]).await;
             assert_eq!(refused.status(), 403);
+            assert!(!html.contains("id=\"design-add\""), "no design buttons");
+            let add = viewer.post_form(&format!("{PAGE}/designs"), &[("_csrf", &token)]).await;
+            assert_eq!(add.status(), 403);
             let anonymous = Browser::new(&app).get(PAGE).await;
             assert_eq!(anonymous.status(), 303);
+        }
+
+        async fn the_designer_adds_switches_names_and_removes_designs(app: TestApp) {
+            designed(&app).await;
+            let (browser, _) = Browser::signed_in(&app, Role::Marketer).await;
+            let token = browser.csrf(PAGE).await;
+            let added = browser.post_form(&format!("{PAGE}/designs?design=0"), &[("_csrf", &token)]).await;
+            assert_eq!(added.status(), 303);
+            assert_eq!(location(&added), format!("{PAGE}?design=1&done=added"));
+            let (status, html) = browser.page(&location(&added)).await;
+            assert_eq!(status, 200);
+            assert!(html.contains("已复制为新款式"), "the notice");
+            assert!(html.contains("aria-current=\"page\">2."), "the second design is the current tab");
+            let mut fields = layout((60, 80, 320), ("220", "30", "40"));
+            fields.push(("design_name", "简约款".into()));
+            fields.extend([("title_x", "360"), ("title_y", "500"), ("title_size", "48")].map(|(k, v)| (k, v.to_owned())));
+            let saved = save_to(&browser, &format!("{PAGE}?design=1"), &token, &fields).await;
+            assert_eq!(saved.status(), 303);
+            let poster = saved_poster(&app).await;
+            assert_eq!(poster["qr"], json!({"x": GOOD.0, "y": GOOD.1, "size": GOOD.2}), "the default design is untouched");
+            let second = &poster["alternates"][0];
+            assert_eq!(second["design_name"], "简约款");
+            assert_eq!(second["qr"], json!({"x": 60, "y": 80, "size": 320}));
+            assert_eq!(second["title"]["size"], 48);
+            assert_eq!(second["title"]["text"], Value::Null, "no words typed: the page's headline");
+            let preview = browser.get(&format!("{PAGE}/preview.png?design=1&qr_x=60&qr_y=80&qr_size=320")).await;
+            assert_eq!(preview.headers()["x-fission-qr-reads-small"], "true");
+
+            let third = browser.post_form(&format!("{PAGE}/designs?design=1"), &[("_csrf", &token)]).await;
+            assert_eq!(third.status(), 303);
+            let (_, html) = browser.page(PAGE).await;
+            assert!(!html.contains("id=\"design-add\""), "three designs: no more");
+            let removed = browser.post_form(&format!("{PAGE}/designs/0/delete"), &[("_csrf", &token)]).await;
+            assert_eq!(removed.status(), 303);
+            let poster = saved_poster(&app).await;
+            assert_eq!(poster["design_name"], "简约款", "removing the default makes the next one the default");
+            assert_eq!(poster["alternates"].as_array().unwrap().len(), 1);
+            let gone = browser.post_form(&format!("{PAGE}/designs/5/delete"), &[("_csrf", &token)]).await;
+            assert_eq!(gone.status(), 404);
         }
     }
 }

@@ -1,10 +1,11 @@
 // The poster designer and the group pool in a real browser: headless Chromium at
 // 1280x800 signs in as a marketer, drags the QR box on the demo campaign's poster (the
-// server-drawn preview changes and still scans), saves, then adds a group with a QR image
-// on the group pool page.
+// server-drawn preview changes and still scans), saves; switches to the second design
+// (its own preview, avatar box), copies it as a third, removes that one; then adds a
+// group with a QR image on the group pool page.
 //
 // Usage: FISSION_CONSOLE_EMAIL=... FISSION_CONSOLE_PASSWORD=... node console_poster.mjs <base_url> <out_dir>
-// Writes console-poster.png and console-groups.png to out_dir; prints one
+// Writes console-poster.png, console-poster-design2.png and console-groups.png to out_dir; prints one
 // "browser: N passed, M failed" line and exits 1 on any failure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,9 +104,36 @@ try {
   await mouse.up();
   check('the handle resizes the QR box', (await page.inputValue('input[name=qr_size]')) !== size0);
   await page.screenshot({ path: join(out, 'console-poster.png') });
+  // Saving agrees with the preview: a code that scans at half size too is saved, one that
+  // does not is refused with the reason, what was typed kept.
+  await page.waitForFunction(() => document.getElementById('poster-preview').dataset.readsSmall !== undefined, null, { timeout: 20000 });
+  const small = (await page.locator('#poster-preview').getAttribute('data-reads-small')) === 'true';
   await Promise.all([page.waitForNavigation(), page.click('#poster-form button[type=submit]')]);
-  check('saved', page.url().includes('done=saved'), page.url());
-  check('the saved x is shown', (await page.inputValue('input[name=qr_x]')) === x1);
+  if (small) {
+    check('saved', page.url().includes('done=saved'), page.url());
+  } else {
+    check('refused: it does not scan at half size', (await page.locator('#poster-error').textContent()).includes('缩小一半'));
+    await page.screenshot({ path: join(out, 'console-poster-refused.png') });
+  }
+  check('the x is shown', (await page.inputValue('input[name=qr_x]')) === x1);
+
+  // The designs: the demo has two; the second one has its own preview and an avatar box.
+  const tabs = page.locator('#design-tabs a.design-tab');
+  check('the demo has two designs as tabs', (await tabs.count()) === 2, String(await tabs.count()));
+  await Promise.all([page.waitForNavigation(), tabs.nth(1).click()]);
+  check('the second design is shown', page.url().includes('design=1'), page.url());
+  check('its name is filled in', (await page.inputValue('input[name=design_name]')) === '简约款');
+  check('its avatar box is on the stage', await page.locator('#avatar-box').isVisible());
+  await page.locator('#qr-status.ok, #qr-status.warn, #qr-status.danger').first().waitFor({ timeout: 20000 });
+  await page.waitForFunction(() => document.getElementById('poster-preview').dataset.readsSmall !== undefined, null, { timeout: 20000 });
+  check('the second design scans at full and half size',
+    (await page.locator('#poster-preview').getAttribute('data-reads-small')) === 'true');
+  await page.screenshot({ path: join(out, 'console-poster-design2.png') });
+  await Promise.all([page.waitForNavigation(), page.click('#design-add button')]);
+  check('a third design is added', page.url().includes('design=2') && page.url().includes('done=added'), page.url());
+  check('three tabs and no add button', (await tabs.count()) === 3 && !(await page.locator('#design-add').count()));
+  await Promise.all([page.waitForNavigation(), page.click('#design-remove button')]);
+  check('the third design is removed', (await tabs.count()) === 2, page.url());
 
   // The group pool.
   await page.goto(`${base}/admin/campaigns/${slug}/groups`);

@@ -15,6 +15,8 @@
 
 mod audit;
 mod campaigns;
+mod dashboard;
+mod dashboard_view;
 mod editor;
 pub mod error;
 mod field_errors;
@@ -53,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     })
     .map(audit::configure)
     .map(campaigns::configure)
+    .map(dashboard::configure)
     .map(reviews::configure)
     .map(editor::configure)
     .map(poster::configure)

@@ -40,4 +40,5 @@ mod security_limits;
 mod security_phone;
 mod security_text;
 mod stats;
+mod stats_figures;
 mod tokens;

@@ -319,7 +319,7 @@ fn retention(s: &StatsView, w: &Words) -> Table {
         id: "retention",
         title: w.get("retention_title"),
         note: w.get("retention_note"),
-        columns: w.all(&["col_after", "col_cohort", "col_retained", "col_rate"]),
+        columns: w.all(&["col_after", "col_cohort", "col_retained", "col_retention"]),
         rows,
         chart: Some(Chart {
             kind: "bar",

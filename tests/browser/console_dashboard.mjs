@@ -60,7 +60,7 @@ async function api(method, path, body, type = 'application/json') {
 }
 
 /** Signs up over the public API, each person on their own phone. */
-async function join(number, ref, channel) {
+async function signUp(number, ref, channel) {
   const body = { phone: number, consent: true };
   if (ref) body.ref = ref;
   if (channel) body.channel = channel;
@@ -140,10 +140,10 @@ try {
   for (let i = 0; i < 4; i += 1) await view(null);
   // 4 leads: two friends of the seed, a friend of a friend, one from another channel.
   const phones = [phone(), phone(), phone(), phone()];
-  const l1 = await join(phones[0], seed);
-  const l2 = await join(phones[1], seed);
-  const l3 = await join(phones[2], l1.code);
-  const l4 = await join(phones[3], null, 'poster-b');
+  const l1 = await signUp(phones[0], seed);
+  const l2 = await signUp(phones[1], seed);
+  const l3 = await signUp(phones[2], l1.code);
+  const l4 = await signUp(phones[3], null, 'poster-b');
   must('four people leave their phone numbers', [l1, l2, l3, l4].every((p) => typeof p.code === 'string'), JSON.stringify([l1, l2, l3, l4]));
   // The first three join the group, from the group tool's member list.
   const list = `phone\n${phones[0]}\n${phones[1]}\n${phones[2]}\n`;
@@ -214,7 +214,7 @@ try {
   await page.screenshot({ path: `${out}/console-dashboard.png`, fullPage: true });
 
   // 4. A new lead shows after the page refreshes itself (as on its 30 s timer).
-  await join(phone(), null, 'poster-b');
+  await signUp(phone(), null, 'poster-b');
   for (let i = 0; i < 20; i += 1) {
     const s = (await api('GET', `/api/v1/campaigns/${slug}/stats`)).json;
     if (s && s.leads === 5) break;

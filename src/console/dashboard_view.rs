@@ -1,77 +1,16 @@
-//! The dashboard's figures made ready to show: every section a table of text cells (money
-//! in yuan, rates in per cent) and the numbers its chart draws. The page renders it once
-//! and the page's script re-renders it from `dashboard.json`, so both show one view.
+//! The dashboard's figures made ready to show, section by section (funnel, channels,
+//! days, generations, retention, budget, inviters): each a table with its chart's numbers.
+//! The page renders the view once and its script re-renders it from `dashboard.json`, so
+//! both show one view.
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::dashboard_table::{
+    label, money, num, percent, step_series, with_rate, Chart, Row, Table, Words,
+};
 use super::format::{beijing, yuan};
 use crate::stats::views::{ChannelStats, StatsView};
-
-/// One table cell: the figure and, under it, a rate.
-#[derive(Serialize)]
-pub struct Cell {
-    text: String,
-    sub: Option<String>,
-    num: bool,
-}
-
-fn label(text: impl Into<String>) -> Cell {
-    Cell {
-        text: text.into(),
-        sub: None,
-        num: false,
-    }
-}
-
-fn num(text: impl ToString) -> Cell {
-    Cell {
-        text: text.to_string(),
-        sub: None,
-        num: true,
-    }
-}
-
-fn with_rate(n: i64, rate: Option<f64>) -> Cell {
-    Cell {
-        sub: Some(percent(rate)),
-        ..num(n)
-    }
-}
-
-/// "33.3%", or "—" when there is nothing to divide by.
-pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
-}
-
-fn money(amount: Option<i64>) -> Cell {
-    num(amount.map_or_else(|| "—".into(), |a| format!("¥{}", yuan(a))))
-}
-
-#[derive(Serialize)]
-pub struct Row {
-    key: String,
-    cells: Vec<Cell>,
-}
-
-/// One section: its title, column headings, rows and, when it has one, its chart.
-#[derive(Serialize)]
-pub struct Table {
-    id: &'static str,
-    title: String,
-    note: String,
-    columns: Vec<String>,
-    rows: Vec<Row>,
-    chart: Option<Chart>,
-}
-
-/// What a chart draws: categories along one axis and named series of numbers.
-#[derive(Serialize)]
-pub struct Chart {
-    kind: &'static str,
-    categories: Vec<String>,
-    series: Vec<(String, Vec<f64>)>,
-}
 
 #[derive(Serialize)]
 pub struct Summary {
@@ -84,18 +23,6 @@ pub struct DashboardView {
     generated_at: String,
     summary: Vec<Summary>,
     tables: Vec<Table>,
-}
-
-/// The strings of `[dashboard]` in the reader's language.
-struct Words<'a>(&'a Value);
-
-impl Words<'_> {
-    fn get(&self, key: &str) -> String {
-        self.0[key].as_str().unwrap_or(key).to_owned()
-    }
-    fn all(&self, keys: &[&str]) -> Vec<String> {
-        keys.iter().map(|k| self.get(k)).collect()
-    }
 }
 
 const STEPS: [&str; 6] = [
@@ -185,9 +112,6 @@ fn channels(s: &StatsView, w: &Words) -> Table {
             ],
         })
         .collect();
-    let series = |key: &str, f: fn(&ChannelStats) -> i64| {
-        (w.get(key), by.iter().map(|c| f(c) as f64).collect())
-    };
     Table {
         id: "channels",
         title: w.get("channels_title"),
@@ -209,11 +133,7 @@ fn channels(s: &StatsView, w: &Words) -> Table {
         chart: Some(Chart {
             kind: "bar",
             categories: by.iter().map(|c| channel_name(c, w)).collect(),
-            series: vec![
-                series("leads", |c| c.leads),
-                series("joined", |c| c.joined),
-                series("qualified", |c| c.qualified),
-            ],
+            series: step_series(w, by, |c| [c.leads, c.joined, c.qualified]),
         }),
     }
 }
@@ -235,9 +155,6 @@ fn days(s: &StatsView, w: &Words) -> Table {
             ],
         })
         .collect();
-    let series = |key: &str, f: fn(&crate::stats::views::DayStats) -> i64| {
-        (w.get(key), by.iter().map(|d| f(d) as f64).collect())
-    };
     Table {
         id: "days",
         title: w.get("days_title"),
@@ -254,11 +171,7 @@ fn days(s: &StatsView, w: &Words) -> Table {
         chart: Some(Chart {
             kind: "line",
             categories: by.iter().map(|d| d.day.clone()).collect(),
-            series: vec![
-                series("leads", |d| d.leads),
-                series("joined", |d| d.joined),
-                series("qualified", |d| d.qualified),
-            ],
+            series: step_series(w, by, |d| [d.leads, d.joined, d.qualified]),
         }),
     }
 }

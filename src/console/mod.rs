@@ -16,6 +16,7 @@
 mod audit;
 mod campaigns;
 mod dashboard;
+mod dashboard_table;
 mod dashboard_view;
 mod editor;
 pub mod error;

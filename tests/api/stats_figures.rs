@@ -183,3 +183,44 @@ both_backends! {
         assert_eq!(stats["top_inviters"], json!([]));
     }
 }
+
+mod console {
+    use fission::auth::Role;
+    use serde_json::{json, Value};
+
+    use crate::both_backends;
+    use crate::console_browser::{location, Browser};
+
+    both_backends! {
+        async fn every_role_sees_the_dashboard_and_its_json_and_strangers_are_sent_to_sign_in(app: TestApp) {
+            app.create_campaign(json!({"slug": "tea", "title": "春茶", "status": "active", "budget": {"amount": 5000}})).await;
+            app.join_ok("tea", "13800138000", None).await;
+            let stranger = Browser::new(&app);
+            let refused = stranger.get("/admin/campaigns/tea/dashboard.json").await;
+            assert_eq!(refused.status(), 303);
+            assert!(location(&refused).starts_with("/admin/login"), "{}", location(&refused));
+            let (viewer, _) = Browser::signed_in(&app, Role::Viewer).await;
+            let (status, html) = viewer.page("/admin/campaigns/tea/dashboard").await;
+            assert_eq!(status, 200);
+            assert!(html.contains("/admin/static/vendor/echarts.min.js?v="), "the charting library is served by fission");
+            let leads = &html[html.find("<tr data-key=\"leads\">").expect("the funnel's leads row")..];
+            assert!(leads[..leads.find("</tr>").unwrap()].contains("<td class=\"num\">1</td>"), "one lead: {leads}");
+            assert!(html.contains("¥50.00"), "the budget left in yuan");
+            let response = viewer.get("/admin/campaigns/tea/dashboard.json").await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["cache-control"], "no-store");
+            let view: Value = response.json().await.unwrap();
+            let funnel = &view["tables"][0];
+            assert_eq!(funnel["id"], "funnel");
+            assert_eq!(funnel["rows"][2]["key"], "leads");
+            assert_eq!(funnel["rows"][2]["cells"][1]["text"], "1");
+            assert_eq!(funnel["chart"]["series"][0][1], json!([0.0, 0.0, 1.0, 0.0, 0.0, 0.0]));
+            assert_eq!(viewer.get("/admin/campaigns/nope/dashboard").await.status(), 404);
+            let list = viewer.page("/admin/campaigns").await.1;
+            assert!(list.contains("href=\"/admin/campaigns/tea/dashboard\""), "the campaign list links the dashboard");
+            let script = viewer.get("/admin/static/vendor/echarts.min.js").await;
+            assert_eq!(script.status(), 200);
+            assert!(script.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        }
+    }
+}

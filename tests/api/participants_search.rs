@@ -107,11 +107,13 @@ both_backends! {
         let rewarded = &list(&app, "?state=rewarded", &marketer).await["items"][0];
         assert_eq!((rewarded["qualified_invites"].as_i64(), rewarded["cash_granted"].as_i64()), (Some(2), Some(200)));
 
-        for bad in ["?state=everyone", "?cursor=nope", "?limit=0", "?limit=501", "?q=a%00b"] {
+        for bad in ["?state=everyone", "?cursor=nope", "?limit=0", "?limit=501", format!("?q={}", "长".repeat(65)).as_str()] {
             let response = app.get_as(&format!("/api/v1/campaigns/tea/participants{bad}"), &marketer).await;
             assert_eq!(response.status(), 400, "{bad}");
             assert_eq!(error_code(response).await, "invalid_query");
         }
+        let nul = app.get_as("/api/v1/campaigns/tea/participants?q=a%00b", &marketer).await;
+        assert_eq!(nul.status(), 422, "control characters, as everywhere");
         let missing = app.get_as("/api/v1/campaigns/nope/participants", &marketer).await;
         assert_eq!(missing.status(), 404);
         assert_eq!(app.api.get(app.url("/api/v1/campaigns/tea/participants")).send().await.unwrap().status(), 401);

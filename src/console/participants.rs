@@ -104,7 +104,9 @@ async fn show(
             let rows: Vec<Row> = page.items.into_iter().map(Row::from).collect();
             (rows, page.next_cursor, None)
         }
-        Err(e) if matches!(e.code(), ErrorCode::InvalidQuery) => (Vec::new(), None, Some(e.message().to_owned())),
+        Err(e) if matches!(e.code(), ErrorCode::InvalidQuery) => {
+            (Vec::new(), None, Some(e.message().to_owned()))
+        }
         Err(e) => return Err(e.into()),
     };
     let filter = query.filter_params();

@@ -48,7 +48,9 @@ fn why(i: &ParticipantInvitee) -> (Option<&'static str>, Vec<String>) {
     match (i.referral_state, reason) {
         (ReferralState::Cancelled, "left_during_hold") => (Some("left_during_hold"), Vec::new()),
         (ReferralState::Cancelled, "rejected") => (Some("rejected"), i.fraud_rules.clone()),
-        (ReferralState::Held | ReferralState::Cancelled, _) => (Some("fraud"), i.fraud_rules.clone()),
+        (ReferralState::Held | ReferralState::Cancelled, _) => {
+            (Some("fraud"), i.fraud_rules.clone())
+        }
         _ => (None, Vec::new()),
     }
 }
@@ -192,7 +194,13 @@ async fn show(
         &detail
             .fraud_flags
             .iter()
-            .map(|f| (f.rule.clone(), f.reason.clone(), beijing(from_ms(f.created_at))))
+            .map(|f| {
+                (
+                    f.rule.clone(),
+                    f.reason.clone(),
+                    beijing(from_ms(f.created_at)),
+                )
+            })
             .collect::<Vec<_>>(),
     );
     ctx.insert(

@@ -214,7 +214,16 @@ async fn audit_download(
         Box::pin(async move {
             let c = Some(campaign_id.as_str());
             let subject = "participants.csv";
-            audit::record(tx, &actor, "participants.exported", c, subject, None, Some(detail)).await
+            audit::record(
+                tx,
+                &actor,
+                "participants.exported",
+                c,
+                subject,
+                None,
+                Some(detail),
+            )
+            .await
         })
     })
     .await?;

@@ -122,7 +122,9 @@ impl ListQuery {
     pub fn start(&self) -> Result<(i64, String), ApiError> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => Ok((i64::MAX, String::new())),
-            Some(raw) => cursor::parse(raw).ok_or_else(|| query_error("cursor is not one this API gave")),
+            Some(raw) => {
+                cursor::parse(raw).ok_or_else(|| query_error("cursor is not one this API gave"))
+            }
         }
     }
 

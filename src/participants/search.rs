@@ -25,7 +25,8 @@ const MAX_SEARCH_CHARS: usize = 64;
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
-    /// The last four digits of a phone, an invite code, or part of a nickname.
+    /// The last four digits of a phone (four digits: phones and codes only), an invite
+    /// code, or part of a nickname.
     pub q: Option<String>,
     /// `lead` (not in a group), `seed`, `joined` (in a group), `qualified` (their own
     /// referral counts), `flagged` (a fraud rule fired) or `rewarded` (a grant that stands).
@@ -81,7 +82,7 @@ pub struct Search {
 }
 
 impl Search {
-    /// Four digits: the end of a phone number (codes and nicknames are still matched).
+    /// Four digits: the end of a phone number (or a code), not part of a nickname.
     pub fn is_last_four(&self) -> bool {
         self.text.len() == 4 && self.text.bytes().all(|b| b.is_ascii_digit())
     }

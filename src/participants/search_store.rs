@@ -68,10 +68,14 @@ pub async fn page(
     if let Some(state) = filter.state {
         sql.push_str(state_condition(state));
     }
-    if filter.search.is_some() {
-        sql.push_str(
-            " AND (substr(p.phone, 8) = $4 OR p.code = $5 OR LOWER(p.name) LIKE $6 ESCAPE '\\')",
-        );
+    // Four digits are the end of a phone (or a code): that search has its own index; a
+    // nickname part (LIKE '%..%') can use none.
+    match &filter.search {
+        Some(search) if search.is_last_four() => {
+            sql.push_str(" AND (substr(p.phone, 8) = $4 OR p.code = $5)")
+        }
+        Some(_) => sql.push_str(" AND (p.code = $4 OR LOWER(p.name) LIKE $5 ESCAPE '\\')"),
+        None => {}
     }
     sql.push_str(&format!(
         " ORDER BY p.created_at DESC, p.id DESC LIMIT {}",
@@ -82,12 +86,13 @@ pub async fn page(
             .bind(campaign_id)
             .bind(before.0)
             .bind(&before.1);
-        if let Some(search) = &filter.search {
-            q = q
-                .bind(search.last_four())
-                .bind(search.code())
-                .bind(search.name_pattern());
-        }
+        q = match &filter.search {
+            Some(search) if search.is_last_four() => {
+                q.bind(search.text.as_str()).bind(search.code())
+            }
+            Some(search) => q.bind(search.code()).bind(search.name_pattern()),
+            None => q,
+        };
         q.fetch_all(pool)
             .await
             .context("reading a page of a campaign's participants")
@@ -95,16 +100,6 @@ pub async fn page(
 }
 
 impl Search {
-    /// What `substr(phone, 8)` is compared with: the query when it is four digits, else
-    /// text no last four equals.
-    fn last_four(&self) -> &str {
-        if self.is_last_four() {
-            &self.text
-        } else {
-            "-"
-        }
-    }
-
     fn code(&self) -> String {
         self.text.to_ascii_lowercase()
     }

@@ -25,6 +25,8 @@ pub mod format;
 mod groups;
 mod groups_forms;
 mod login;
+mod participants;
+mod participants_detail;
 mod poster;
 pub mod render;
 mod reviews;
@@ -58,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(campaigns::configure)
     .map(dashboard::configure)
     .map(reviews::configure)
+    .map(participants::configure)
     .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)

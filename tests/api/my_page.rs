@@ -97,7 +97,7 @@ both_backends! {
 
         assert!(html.contains("href=\"#share\""), "分享给好友 opens the guide");
         let guide = html.split("id=\"share\"").nth(1).expect("the guide to WeChat's menu");
-        assert!(guide.contains("点击右上角\"…\"") || guide.contains("点击右上角&quot;…&quot;"), "{guide}");
+        assert!(guide.contains("点击右上角“…”<br>发送给朋友"), "{guide}");
 
         let (_, landing) = page(&app, &phone(), "/c/tea").await;
         assert!(!landing.contains("<script"), "the landing page runs no script");

@@ -56,3 +56,39 @@ both_backends! {
         assert_eq!(unchanged["page"]["theme"]["color"], "#c8102e", "nothing half-written");
     }
 }
+
+mod console {
+    use fission::auth::Role;
+    use serde_json::json;
+
+    use crate::both_backends;
+    use crate::console_browser::{csrf_of, Browser};
+
+    fn editor_form<'a>(csrf: &'a str, color: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![("_csrf", csrf), ("version", "1"), ("title", "春茶上新"), ("theme_color", color), ("theme_layout", "poster")]
+    }
+
+    both_backends! {
+        async fn the_editor_sets_the_theme_and_its_phone_frame_shows_it(app: TestApp) {
+            app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "draft"})).await;
+            let browser = Browser::signed_in(&app, Role::Marketer).await.0;
+            let html = browser.get("/admin/campaigns/tea").await.text().await.unwrap();
+            assert!(html.contains("name=\"theme_color\"") && html.contains("<option value=\"poster\""), "the theme's fields");
+            let csrf = csrf_of(&html);
+            let preview = browser.post_form("/admin/campaigns/tea/preview", &editor_form(&csrf, "#0070f3")).await;
+            assert_eq!(preview.status(), 200);
+            let frame = preview.text().await.unwrap();
+            assert!(frame.contains("layout-poster") && frame.contains("--h2:#"), "the unsaved theme in the frame");
+
+            let refused = browser.post_form("/admin/campaigns/tea", &editor_form(&csrf, "blue")).await;
+            assert_eq!(refused.status(), 422);
+            assert!(refused.text().await.unwrap().contains("品牌色请填写"), "beside its field, in Chinese");
+            let saved = browser.post_form("/admin/campaigns/tea", &editor_form(&csrf, "#0070f3")).await;
+            assert_eq!(saved.status(), 303);
+            let c: serde_json::Value = app.get_as("/api/v1/campaigns/tea", &app.admin).await.json().await.unwrap();
+            assert_eq!(c["page"]["theme"], json!({"color": "#0070f3", "logo_asset": null, "layout": "poster"}));
+            let again = browser.get("/admin/campaigns/tea").await.text().await.unwrap();
+            assert!(again.contains("value=\"#0070f3\"") && again.contains("<option value=\"poster\" selected>"), "shown back");
+        }
+    }
+}

@@ -5,8 +5,14 @@
 // Usage: node landing.mjs <base_url> <slug> <out_dir>
 //   CHROMIUM=/path/to/chromium to use another browser binary (default /usr/bin/chromium).
 // Writes landing.png (first screen), landing-full.png, error.png (a form error), me.png,
-// joined.png (the same phone from another phone) and proof.png (the SMS code form) to out_dir; prints one
-// "browser: N passed, M failed" line at the end and exits 1 on any failure.
+// joined.png (the same phone from another phone) and proof.png (the SMS code form) to out_dir, then
+// returning.png (a participant back on the page), inviter.png (a friend's link), invitees.png,
+// copy-fallback.png and share.png (my page with JavaScript on: the copy button with and without
+// the clipboard API, the guide to WeChat's menu), theme-berry*.png (a second theme: brand colour,
+// poster layout), remind.png (提醒我 before the start; the SMS is read from demo.log) and
+// fast3g.png (Fast 3G + 4x CPU, the figures printed on a "measure:" line). The admin token
+// the demo prints (demo.log) creates the second theme's and the not-yet-open campaigns.
+// Prints one "browser: N passed, M failed" line at the end and exits 1 on any failure.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 

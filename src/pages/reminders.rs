@@ -24,9 +24,8 @@ const MAX_ATTEMPTS: i64 = 5;
 /// Stores a reminder; false when this phone had already asked (nothing changes).
 pub async fn add(db: &Db, campaign_id: &str, phone: &Phone, now_ms: i64) -> anyhow::Result<bool> {
     let consent = hex::encode(Sha256::digest(CONSENT_TEXT.as_bytes()));
-    let added =
-        with_db!(db, write, |pool| {
-            sqlx::query(
+    let added = with_db!(db, write, |pool| {
+        sqlx::query(
         "INSERT INTO campaign_reminders (id, campaign_id, phone, consent_text_sha256, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, phone) DO NOTHING"
     )
@@ -38,8 +37,8 @@ pub async fn add(db: &Db, campaign_id: &str, phone: &Phone, now_ms: i64) -> anyh
     .execute(pool)
     .await
     .map(|done| done.rows_affected())
-        })
-        .context("storing a reminder")?;
+    })
+    .context("storing a reminder")?;
     Ok(added == 1)
 }
 

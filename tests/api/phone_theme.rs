@@ -65,7 +65,13 @@ mod console {
     use crate::console_browser::{csrf_of, Browser};
 
     fn editor_form<'a>(csrf: &'a str, color: &'a str) -> Vec<(&'a str, &'a str)> {
-        vec![("_csrf", csrf), ("version", "1"), ("title", "春茶上新"), ("theme_color", color), ("theme_layout", "poster")]
+        vec![
+            ("_csrf", csrf),
+            ("version", "1"),
+            ("title", "春茶上新"),
+            ("theme_color", color),
+            ("theme_layout", "poster"),
+        ]
     }
 
     both_backends! {

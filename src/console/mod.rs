@@ -15,6 +15,9 @@
 
 mod audit;
 mod campaigns;
+mod dashboard;
+mod dashboard_table;
+mod dashboard_view;
 mod editor;
 pub mod error;
 mod field_errors;
@@ -22,6 +25,8 @@ pub mod format;
 mod groups;
 mod groups_forms;
 mod login;
+mod participants;
+mod participants_detail;
 mod poster;
 mod poster_form;
 pub mod render;
@@ -54,7 +59,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     })
     .map(audit::configure)
     .map(campaigns::configure)
+    .map(dashboard::configure)
     .map(reviews::configure)
+    .map(participants::configure)
     .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)

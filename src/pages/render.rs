@@ -15,10 +15,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../../templates/macros.html")),
     ("landing.html", include_str!("../../templates/landing.html")),
     ("me.html", include_str!("../../templates/me.html")),
-    (
-        "poster_switch.html",
-        include_str!("../../templates/poster_switch.html"),
-    ),
     ("joined.html", include_str!("../../templates/joined.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
     ("group.html", include_str!("../../templates/group.html")),

@@ -268,3 +268,29 @@ both_backends! {
         assert_eq!(error_code(too_many).await, "invalid_campaign");
     }
 }
+
+both_backends! {
+    async fn the_participant_switches_poster_design_on_their_page(app: TestApp) {
+        use crate::landing::{csrf_from, page};
+        demo_campaign(&app).await;
+        let browser = crate::helpers::phone();
+        let (_, html) = page(&app, &browser, "/c/spring-tea").await;
+        let csrf = csrf_from(&html);
+        let joined = browser.post(app.url("/c/spring-tea/join"))
+            .form(&[("phone", mobile(6).as_str()), ("consent", "yes"), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(joined.status(), 303);
+        // Autoescaping writes "/" as "&#x2F;" in attributes; browsers read it back.
+        let me = |html: String| html.replace("&#x2F;", "/");
+        let first = me(page(&app, &browser, "/c/spring-tea/me").await.1);
+        assert!(first.contains(r#"aria-current="true">经典款</span>"#), "the default design is current");
+        assert!(first.contains(r#"href="/c/spring-tea/me?design=1#poster">简约款</a>"#), "the other one is a link");
+        let code = first.split("/c/spring-tea/p/").nth(1).unwrap().split('.').next().unwrap().to_owned();
+        assert!(first.contains(&format!(r#"src="/c/spring-tea/p/{code}.jpg""#)));
+        let second = me(page(&app, &browser, "/c/spring-tea/me?design=1").await.1);
+        assert!(second.contains(r#"aria-current="true">简约款</span>"#));
+        assert!(second.contains(&format!(r#"src="/c/spring-tea/p/{code}.jpg?design=1""#)), "the chosen design's poster is shown");
+        assert!(second.contains(&format!(r#"href="/c/spring-tea/p/{code}.png?design=1""#)));
+        let bogus = me(page(&app, &browser, "/c/spring-tea/me?design=x").await.1);
+        assert!(bogus.contains(r#"aria-current="true">经典款</span>"#), "a bad choice shows the default");
+    }
+}

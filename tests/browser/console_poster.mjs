@@ -96,6 +96,7 @@ try {
   check('the preview changed after the move', (await page.locator('#poster-preview').getAttribute('src')) !== before);
   check('the moved code still scans', (await page.locator('#poster-preview').getAttribute('data-reads')) === 'true');
   // Resize with the handle (touch-style pointer events are the same code path).
+  const beforeResize = await page.locator('#poster-preview').getAttribute('src');
   const handle = await page.locator('#qr-box .handle').boundingBox();
   const size0 = await page.inputValue('input[name=qr_size]');
   await mouse.move(handle.x + 5, handle.y + 5);
@@ -106,7 +107,10 @@ try {
   await page.screenshot({ path: join(out, 'console-poster.png') });
   // Saving agrees with the preview: a code that scans at half size too is saved, one that
   // does not is refused with the reason, what was typed kept.
-  await page.waitForFunction(() => document.getElementById('poster-preview').dataset.readsSmall !== undefined, null, { timeout: 20000 });
+  await page.waitForFunction((old) => {
+    const img = document.getElementById('poster-preview');
+    return img.src !== old && img.dataset.readsSmall !== undefined && document.getElementById('qr-status').className !== 'badge';
+  }, beforeResize, { timeout: 20000 });
   const small = (await page.locator('#poster-preview').getAttribute('data-reads-small')) === 'true';
   await Promise.all([page.waitForNavigation(), page.click('#poster-form button[type=submit]')]);
   if (small) {

@@ -18,6 +18,9 @@ mod campaigns;
 mod editor;
 pub mod error;
 mod field_errors;
+mod finance;
+mod finance_payouts;
+mod finance_reconcile;
 pub mod format;
 mod groups;
 mod groups_forms;
@@ -54,6 +57,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(audit::configure)
     .map(campaigns::configure)
     .map(reviews::configure)
+    .map(finance::configure)
+    .map(finance_payouts::configure)
+    .map(finance_reconcile::configure)
     .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)

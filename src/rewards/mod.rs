@@ -24,6 +24,7 @@ pub mod service;
 pub mod store;
 pub mod views;
 
+pub use export_handlers::finance_export;
 pub use handlers::configure;
 pub use model::GrantRow;
 

@@ -20,7 +20,8 @@ use crate::http::multipart;
 use crate::participants::phone::mask;
 use crate::rewards::finance_format::beijing_text;
 use crate::rewards::payout_file::{self, PayoutFormat};
-use crate::rewards::payout_store::{self as store, BatchSummary};
+use crate::rewards::payout_list::{self as batches, BatchSummary};
+use crate::rewards::payout_store as store;
 use crate::rewards::views::{download, ResultMismatch, ResultsView};
 use crate::rewards::{payout_results, payouts, provider_results};
 use crate::state::AppState;
@@ -97,7 +98,7 @@ async fn list(
         "" => None,
         slug => Some(load(&state.db, slug).await?.id),
     };
-    let batches = store::summaries(&state.db, campaign.as_deref(), LISTED).await?;
+    let batches = batches::summaries(&state.db, campaign.as_deref(), LISTED).await?;
     let rows: Vec<BatchRow> = batches.into_iter().map(BatchRow::from).collect();
     let mut ctx = tera::Context::new();
     ctx.insert("batches", &rows);
@@ -223,7 +224,7 @@ async fn render(
     created: bool,
     upload: Option<Result<Outcome, &'static str>>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let summary = store::summary(&state.db, id)
+    let summary = batches::summary(&state.db, id)
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let lines: Vec<LineRow> = store::lines(&state.db, id)

@@ -10,8 +10,8 @@
 // Usage: node console_finance.mjs <base_url> <out_dir>
 //   FISSION_CONSOLE_EMAIL / _PASSWORD: a marketer; FISSION_ADMIN_EMAIL / _PASSWORD: an admin.
 // Writes console-finance-*.png to out_dir; prints "browser: N passed, M failed".
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [base, out] = process.argv.slice(2);
@@ -103,7 +103,6 @@ async function signedIn(who) {
 async function download(page, selector) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
   const path = await file.path();
-  const { readFileSync } = await import('node:fs');
   return { name: file.suggestedFilename(), text: readFileSync(path, 'utf8') };
 }
 
@@ -188,13 +187,14 @@ try {
   check('the batch is created with both grants, ¥10.00', (await fin.locator('.alert.success').innerText()).includes('2 笔') && (await fin.locator('.fin-stats').innerText()).includes('¥10.00'), batchUrl);
   await fin.screenshot({ path: `${out}/console-finance-batch.png`, fullPage: true });
   const file = await download(fin, 'a[data-file=standard]');
-  check('the batch file names the payees with full phone numbers', file.text.includes(clean.phone) && file.text.includes(kept.phone) && !file.text.includes(dropped.phone), file.text.split('\n')[0]);
+  const payeeLines = file.text.split('\n').filter((l) => l.includes(`,${inviter.phone},`));
+  check('the batch file names the payee (the inviter) with the full phone, once per grant', payeeLines.length === 2, file.text.split('\n')[0]);
   const alipay = await download(fin, 'a[data-file=alipay]');
-  check('the Alipay template has its header and both lines', alipay.text.includes('商户流水号') && alipay.text.includes(clean.phone));
+  check('the Alipay template has its header and both lines', alipay.text.includes('商户流水号') && alipay.text.split(inviter.phone).length === 3, alipay.text);
 
   const details = file.text.replace(/^\uFEFF/, '').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
   const results = `商户流水号,状态,支付宝流水号\n${details.map((d, i) => `${d},成功,2088${stamp}${i}`).join('\n')}\n`;
-  const resultsPath = join(out, `results-${stamp}.csv`);
+  const resultsPath = joinPath(out, `results-${stamp}.csv`);
   writeFileSync(resultsPath, results);
   await fin.setInputFiles('#results-upload input[name=file]', resultsPath);
   await Promise.all([fin.waitForNavigation(), fin.click('#results-upload button[type=submit]')]);
@@ -202,6 +202,15 @@ try {
   check('the result file is recorded: 2 paid', outcome.includes('成功 2 笔'), outcome);
   check('each line shows paid', (await fin.locator('[data-status=paid]').count()) === 2);
   await fin.screenshot({ path: `${out}/console-finance-results.png`, fullPage: true });
+
+  await fin.goto(`${base}/admin/finance/payouts?campaign=${SLUG}`);
+  const listed = fin.locator('tr[data-batch]').first();
+  check('the batch list shows the batch settled with its total', (await listed.locator('[data-state=settled]').count()) === 1 && (await listed.innerText()).includes('¥10.00'), await listed.innerText());
+  await fin.screenshot({ path: `${out}/console-finance-payouts.png`, fullPage: true });
+  await fin.goto(`${base}/admin/finance?book=journal&campaign=${SLUG}`);
+  const journal = await fin.locator('table.fin-book').innerText();
+  check('the journal lists granted, batched and paid entries', ['发放', '进入付款批次', '支付成功'].every((k) => journal.includes(k)), journal.slice(0, 300));
+  await fin.screenshot({ path: `${out}/console-finance-journal.png`, fullPage: true });
 
   await fin.goto(`${base}/admin/finance/reconciliation?campaign=${SLUG}`);
   const verdict = fin.locator('#verdict');

@@ -307,3 +307,25 @@ async fn download(
 struct LangQuery {
     lang: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_filters_and_drop_the_empty_ones() {
+        let q = BooksQuery {
+            book: "journal".into(),
+            campaign: "spring tea".into(),
+            from: "2026-12-01".into(),
+            ..BooksQuery::default()
+        };
+        assert_eq!(
+            q.href("/admin/finance/journal.xlsx", &[("lang", "en")]),
+            "/admin/finance/journal.xlsx?campaign=spring%20tea&from=2026%2D12%2D01&lang=en"
+        );
+        let export = q.export(Some("zh"));
+        assert_eq!(export.to, None);
+        assert_eq!(export.campaign.as_deref(), Some("spring tea"));
+    }
+}

@@ -305,3 +305,57 @@ async fn upload_results(
     };
     render(&state, &console, &id, false, Some(upload)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(count: i64, pending: i64, failed: i64) -> BatchSummary {
+        BatchSummary {
+            id: "PB1".into(),
+            campaign_slug: "tea".into(),
+            campaign_title: "春茶".into(),
+            count,
+            total: 300,
+            currency: "CNY".into(),
+            created_by: "finance".into(),
+            created_at: 0,
+            pending,
+            paid: count - pending - failed,
+            failed,
+            paid_amount: 150,
+        }
+    }
+
+    #[test]
+    fn a_batch_state_follows_its_lines_results() {
+        let state = |count, pending, failed| BatchRow::from(batch(count, pending, failed)).state;
+        assert_eq!(state(0, 0, 0), "empty");
+        assert_eq!(state(2, 2, 0), "pending");
+        assert_eq!(state(2, 1, 0), "partial");
+        assert_eq!(state(2, 0, 1), "settled");
+        let row = BatchRow::from(batch(2, 2, 0));
+        assert_eq!(
+            (row.total.as_str(), row.paid_amount.as_str()),
+            ("3.00", "1.50")
+        );
+    }
+
+    #[test]
+    fn unmatched_result_lines_are_named_by_why() {
+        let kind = |problem: &str| {
+            Problem::from(ResultMismatch {
+                grant_id: None,
+                out_detail_no: Some("X1".into()),
+                problem: problem.into(),
+            })
+            .kind
+        };
+        assert_eq!(kind("not in this batch"), "problem_unknown");
+        assert_eq!(kind("not final: 处理中"), "problem_not_final");
+        assert_eq!(
+            kind("already paid, now reported failed"),
+            "problem_conflict"
+        );
+    }
+}

@@ -25,6 +25,8 @@ pub mod format;
 mod groups;
 mod groups_forms;
 mod login;
+mod participants;
+mod participants_detail;
 mod poster;
 pub mod render;
 mod reviews;
@@ -60,6 +62,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(finance::configure)
     .map(finance_payouts::configure)
     .map(finance_reconcile::configure)
+    .map(participants::configure)
     .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)

@@ -16,6 +16,7 @@ mod console_browser;
 mod console_campaigns;
 mod console_cli;
 mod console_editor;
+mod console_finance;
 mod console_participants;
 mod contract;
 mod finance_exports;

@@ -1,0 +1,74 @@
+//! When the rules run: before a lead is stored (to start its referral held), right after
+//! (to look back at its neighbourhood with everything committed, so of two concurrent
+//! leads the later look sees both), and again when evidence arrives (a quick leave, an
+//! import), from a queue in the database.
+
+use chrono::{DateTime, Utc};
+
+use super::signals::{judge, Found, Member};
+use super::store;
+use crate::campaigns::Campaign;
+use crate::db::time::to_ms;
+use crate::db::Db;
+
+/// The findings about a lead not stored yet.
+pub async fn judge_new_lead(
+    db: &Db,
+    campaign: &Campaign,
+    candidate: Member,
+    named_by_cookie: Option<String>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<Found>> {
+    let s = &campaign.spec.fraud;
+    let id = candidate.id.clone();
+    let mut n = store::neighbourhood(db, &campaign.id, candidate, s, to_ms(now)).await?;
+    n.named_by_cookie = named_by_cookie.filter(|named| *named != id);
+    Ok(judge(&n, s)
+        .into_iter()
+        .filter(|f| f.participant_id == id)
+        .collect())
+}
+
+/// Judges the neighbourhood of a stored participant and records what is new. Returns
+/// how many participants got a new flag.
+pub async fn look_around(
+    db: &Db,
+    campaign: &Campaign,
+    participant_id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<usize> {
+    let Some(focus) = store::member(db, participant_id).await? else {
+        return Ok(0);
+    };
+    let s = campaign.spec.fraud;
+    let at = to_ms(now);
+    let found = judge(
+        &store::neighbourhood(db, &campaign.id, focus, &s, at).await?,
+        &s,
+    );
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let campaign_id = campaign.id.clone();
+    let touched = db
+        .write_tx(move |tx| {
+            Box::pin(async move { store::record(tx, &campaign_id, &found, &s, at).await })
+        })
+        .await?;
+    Ok(touched.len())
+}
+
+/// The background job: neighbourhoods that new evidence asked to judge again.
+pub async fn recheck_due(db: &Db, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let mut done = 0;
+    for (participant_id, campaign_id) in store::due_rechecks(db, to_ms(now)).await? {
+        if !store::claim_recheck(db, &participant_id).await? {
+            continue;
+        }
+        let Some(campaign) = crate::campaigns::store::by_id(db, &campaign_id).await? else {
+            continue;
+        };
+        done += look_around(db, &campaign, &participant_id, now).await? as u64;
+    }
+    Ok(done)
+}

@@ -1,0 +1,399 @@
+//! The rules as one pure function over a lead's neighbourhood: its inviter, the inviter's
+//! other invitees, and whoever shares its device, network hint or address lately. It
+//! answers flags for everyone in it, so a pattern that shows at lead 5 flags leads 1-4 too.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{json, Value};
+
+use super::device::DeviceSource;
+use super::reasons::Rule;
+use super::FraudSettings;
+
+/// One participant as the rules see them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub id: String,
+    pub inviter_id: Option<String>,
+    pub phone: Option<String>,
+    pub device_id: Option<String>,
+    pub device_source: Option<String>,
+    pub ua_profile: Option<String>,
+    pub net_hint: Option<String>,
+    pub ip_hash: Option<String>,
+    pub created_at: i64,
+    /// Flagged for leaving their group soon after joining.
+    pub quick_left: bool,
+}
+
+impl Member {
+    fn strong_device(&self) -> bool {
+        self.device_source
+            .as_deref()
+            .and_then(DeviceSource::parse)
+            .is_some_and(DeviceSource::is_strong)
+    }
+}
+
+/// Everything the rules look at around one participant (the focus).
+#[derive(Debug, Default)]
+pub struct Neighbourhood {
+    pub focus: String,
+    pub inviter: Option<Member>,
+    /// The inviter's invitees, the focus among them.
+    pub siblings: Vec<Member>,
+    /// Participants of the campaign on the focus's device.
+    pub device_peers: Vec<Member>,
+    /// Participants with the focus's network hint, within the window.
+    pub hint_peers: Vec<Member>,
+    /// Participants from the focus's address, within the window.
+    pub address_peers: Vec<Member>,
+    /// Leads outside this inviter's invitees, and how many of them have the siblings'
+    /// most common profile.
+    pub leads_elsewhere: i64,
+    pub profile_elsewhere: i64,
+    /// Invitees per active inviter in the campaign within the velocity window.
+    pub normal_per_inviter: f64,
+    /// The participant the focus's participant cookie names, when it is someone else.
+    pub named_by_cookie: Option<String>,
+    pub now: i64,
+}
+
+/// One rule's finding about one participant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub participant_id: String,
+    pub rule: Rule,
+    pub weight: u32,
+    pub params: Value,
+}
+
+/// How long a velocity window is.
+pub const VELOCITY_MINUTES: i64 = 10;
+/// Virtual-operator (MVNO) prefixes: real people use them too, so they only add weight.
+const VIRTUAL_PREFIXES: [&str; 5] = ["170", "171", "162", "165", "167"];
+
+/// The most common browser profile among the invitees, with its count.
+pub fn top_profile(siblings: &[Member]) -> Option<(String, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in siblings.iter().filter_map(|m| m.ua_profile.as_deref()) {
+        *counts.entry(p).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(p, n)| (p.to_owned(), n))
+}
+
+struct Findings(HashMap<(String, Rule), Found>);
+
+impl Findings {
+    fn add(&mut self, m: &Member, rule: Rule, weight: u32, params: Value) {
+        let key = (m.id.clone(), rule);
+        let keep = self.0.get(&key).is_some_and(|f| f.weight >= weight);
+        if !keep {
+            let participant_id = m.id.clone();
+            let found = Found {
+                participant_id,
+                rule,
+                weight,
+                params,
+            };
+            self.0.insert(key, found);
+        }
+    }
+}
+
+/// Every rule's findings over the neighbourhood.
+pub fn judge(n: &Neighbourhood, s: &FraudSettings) -> Vec<Found> {
+    let mut f = Findings(HashMap::new());
+    inviter_device(n, &mut f);
+    shared_devices(n, &mut f);
+    many_devices_one_hint(n, s, &mut f);
+    address_few_devices(n, s, &mut f);
+    invitee_patterns(n, s, &mut f);
+    let mut out: Vec<Found> = f.0.into_values().collect();
+    out.sort_by(|a, b| (&a.participant_id, a.rule).cmp(&(&b.participant_id, b.rule)));
+    out
+}
+
+fn same(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x == y)
+}
+
+/// The inviter's own device (near proof with a cookie; a hint without), or their network
+/// and phone profile with another cookie.
+fn inviter_device(n: &Neighbourhood, f: &mut Findings) {
+    let Some(inviter) = &n.inviter else { return };
+    for s in &n.siblings {
+        if same(&s.device_id, &inviter.device_id) {
+            let strong = s.strong_device() && inviter.strong_device();
+            f.add(
+                s,
+                Rule::SameDeviceAsInviter,
+                if strong { 100 } else { 60 },
+                json!({"via": "device"}),
+            );
+        } else if same(&s.net_hint, &inviter.net_hint) {
+            f.add(s, Rule::SameNetworkAsInviter, 40, json!({}));
+        }
+    }
+    if let (Some(named), Some(focus)) = (
+        &n.named_by_cookie,
+        n.siblings.iter().find(|m| m.id == n.focus),
+    ) {
+        if *named == inviter.id {
+            f.add(
+                focus,
+                Rule::SameDeviceAsInviter,
+                100,
+                json!({"via": "participant_cookie"}),
+            );
+        }
+    }
+}
+
+/// One device, several sign-ups: among one inviter's invitees, or across inviters.
+fn shared_devices(n: &Neighbourhood, f: &mut Findings) {
+    let mut by_device: HashMap<&str, Vec<&Member>> = HashMap::new();
+    let mut seen = HashSet::new();
+    let everyone = n
+        .siblings
+        .iter()
+        .chain(&n.device_peers)
+        .chain(n.inviter.iter());
+    for m in everyone.filter(|m| seen.insert(m.id.as_str())) {
+        if let Some(d) = m.device_id.as_deref() {
+            by_device.entry(d).or_default().push(m);
+        }
+    }
+    for members in by_device.values().filter(|v| v.len() > 1) {
+        for m in members {
+            // The inviter on their own device is judged above; their invitees' devices
+            // say nothing about the inviter's own sign-up.
+            let others: Vec<&&Member> = members
+                .iter()
+                .filter(|o| o.id != m.id && Some(&o.id) != m.inviter_id.as_ref())
+                .filter(|o| o.inviter_id.as_ref() != Some(&m.id))
+                .collect();
+            let siblings = others
+                .iter()
+                .filter(|o| m.inviter_id.is_some() && o.inviter_id == m.inviter_id)
+                .count();
+            let strong = m.strong_device();
+            if siblings > 0 {
+                let params = json!({"count": siblings + 1});
+                f.add(
+                    m,
+                    Rule::SharedDeviceInvitees,
+                    if strong { 60 } else { 40 },
+                    params,
+                );
+            }
+            if others.len() > siblings {
+                let params = json!({"count": others.len() + 1});
+                f.add(m, Rule::DeviceReused, if strong { 50 } else { 30 }, params);
+            }
+        }
+    }
+    if let (Some(named), Some(focus)) = (
+        &n.named_by_cookie,
+        n.siblings
+            .iter()
+            .chain(&n.device_peers)
+            .find(|m| m.id == n.focus),
+    ) {
+        if n.inviter.as_ref().map(|i| &i.id) != Some(named) {
+            f.add(focus, Rule::DeviceReused, 50, json!({"count": 2}));
+        }
+    }
+}
+
+/// Cookies cleared between sign-ups: new devices, one network and phone profile.
+fn many_devices_one_hint(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
+    let since = n.now - i64::from(s.ip_burst_minutes) * 60_000;
+    let mut by_hint: HashMap<&str, Vec<&Member>> = HashMap::new();
+    let mut seen = HashSet::new();
+    let recent = n
+        .hint_peers
+        .iter()
+        .chain(&n.siblings)
+        .filter(|m| m.created_at >= since);
+    for m in recent
+        .chain(n.inviter.iter())
+        .filter(|m| seen.insert(m.id.as_str()))
+    {
+        if let (Some(h), true) = (m.net_hint.as_deref(), m.strong_device()) {
+            by_hint.entry(h).or_default().push(m);
+        }
+    }
+    for members in by_hint.values() {
+        let devices: HashSet<_> = members
+            .iter()
+            .filter_map(|m| m.device_id.as_deref())
+            .collect();
+        if devices.len() < 2 {
+            continue;
+        }
+        let weight = if devices.len() == 2 { 30 } else { 60 };
+        let params = json!({"count": devices.len(), "minutes": s.ip_burst_minutes});
+        for m in members {
+            f.add(m, Rule::ManyDevicesOneHint, weight, params.clone());
+        }
+    }
+}
+
+/// Many sign-ups from one address are normal when they come from many devices.
+fn address_few_devices(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
+    let since = n.now - i64::from(s.ip_burst_minutes) * 60_000;
+    let recent: Vec<&Member> = n
+        .address_peers
+        .iter()
+        .filter(|m| m.created_at >= since)
+        .collect();
+    let devices: HashSet<_> = recent
+        .iter()
+        .filter_map(|m| m.device_id.as_deref())
+        .collect();
+    if recent.len() < s.ip_burst_leads.max(2) as usize || devices.len() * 2 > recent.len() {
+        return;
+    }
+    let params = json!({"count": recent.len(), "minutes": s.ip_burst_minutes});
+    for m in recent {
+        f.add(m, Rule::AddressFewDevices, 40, params.clone());
+    }
+}
+
+/// The shape of one inviter's invitees.
+fn invitee_patterns(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
+    let sib = &n.siblings;
+    let count = sib.len();
+    let enough = count >= s.pattern_min_invitees.max(2) as usize;
+    if enough {
+        rare_shared_profile(n, s, f);
+        let quick: Vec<&Member> = sib.iter().filter(|m| m.quick_left).collect();
+        if quick.len() >= 2 && quick.len() * 2 >= count {
+            for m in sib {
+                f.add(
+                    m,
+                    Rule::SiblingsQuickLeft,
+                    30,
+                    json!({"count": quick.len()}),
+                );
+            }
+        }
+    }
+    consecutive_numbers(sib, f);
+    let virtual_ones: Vec<&Member> = sib
+        .iter()
+        .filter(|m| is_virtual(m.phone.as_deref()))
+        .collect();
+    if !virtual_ones.is_empty() {
+        let share = virtual_ones.len() * 100 / count;
+        let weight = if enough && share >= 50 { 25 } else { 10 };
+        for m in virtual_ones {
+            f.add(m, Rule::VirtualOperator, weight, json!({"share": share}));
+        }
+    }
+    velocity(n, f);
+    regular_intervals(sib, f);
+}
+
+fn rare_shared_profile(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
+    let Some((profile, k)) = top_profile(&n.siblings) else {
+        return;
+    };
+    let count = n.siblings.len();
+    let rare = n.profile_elsewhere <= 1 || n.profile_elsewhere * 100 <= 2 * n.leads_elsewhere;
+    if k < 3 || k * 100 < count * s.rare_ua_share_percent as usize || !rare {
+        return;
+    }
+    let params = json!({"share": k * 100 / count, "count": k});
+    for m in n
+        .siblings
+        .iter()
+        .filter(|m| m.ua_profile.as_deref() == Some(&profile))
+    {
+        f.add(m, Rule::RareSharedUa, 60, params.clone());
+    }
+}
+
+fn is_virtual(phone: Option<&str>) -> bool {
+    national(phone).is_some_and(|d| VIRTUAL_PREFIXES.iter().any(|p| d.starts_with(p)))
+}
+
+/// The 11-digit national number of a stored phone (`+86...` or bare).
+fn national(phone: Option<&str>) -> Option<String> {
+    let digits: String = phone?.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 11).then(|| digits[digits.len() - 11..].to_owned())
+}
+
+/// Runs of three or more numbers no more than two apart.
+fn consecutive_numbers(sib: &[Member], f: &mut Findings) {
+    let mut numbers: Vec<(u64, &Member)> = sib
+        .iter()
+        .filter_map(|m| {
+            national(m.phone.as_deref())
+                .and_then(|d| d.parse().ok())
+                .map(|n| (n, m))
+        })
+        .collect();
+    numbers.sort_by_key(|(n, _)| *n);
+    let mut start = 0;
+    for i in 1..=numbers.len() {
+        let breaks = i == numbers.len() || numbers[i].0 - numbers[i - 1].0 > 2;
+        if breaks {
+            let run = &numbers[start..i];
+            if run.len() >= 3 {
+                for (_, m) in run {
+                    f.add(m, Rule::ConsecutiveNumbers, 30, json!({"count": run.len()}));
+                }
+            }
+            start = i;
+        }
+    }
+}
+
+/// Many invitees in a few minutes, against the campaign's normal. A weight only: a
+/// popular person in a busy group chat looks the same for a while.
+fn velocity(n: &Neighbourhood, f: &mut Findings) {
+    let since = n.now - VELOCITY_MINUTES * 60_000;
+    let recent: Vec<&Member> = n
+        .siblings
+        .iter()
+        .filter(|m| m.created_at >= since)
+        .collect();
+    let normal = n.normal_per_inviter;
+    if recent.len() < 10 || normal <= 0.0 || (recent.len() as f64) < 5.0 * normal {
+        return;
+    }
+    let params = json!({"count": recent.len(), "minutes": VELOCITY_MINUTES, "normal": normal.round() as i64});
+    for m in recent {
+        f.add(m, Rule::InviterVelocity, 20, params.clone());
+    }
+}
+
+/// A script pacing its sign-ups: six or more at near-identical intervals of seconds or
+/// more (people arrive irregularly; sub-second bursts are velocity's business).
+fn regular_intervals(sib: &[Member], f: &mut Findings) {
+    let mut times: Vec<(i64, &Member)> = sib.iter().map(|m| (m.created_at, m)).collect();
+    times.sort_by_key(|(t, _)| *t);
+    let last: Vec<(i64, &Member)> = times.into_iter().rev().take(10).collect();
+    if last.len() < 6 {
+        return;
+    }
+    let gaps: Vec<f64> = last.windows(2).map(|w| (w[0].0 - w[1].0) as f64).collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt();
+    if mean < 2_000.0 || sd / mean >= 0.1 {
+        return;
+    }
+    let params = json!({"count": last.len(), "seconds": (mean / 1000.0).round() as i64});
+    for (_, m) in last {
+        f.add(m, Rule::RegularIntervals, 30, params.clone());
+    }
+}
+
+#[cfg(test)]
+#[path = "signals_tests.rs"]
+mod tests;

@@ -58,8 +58,7 @@ pub fn render(rule: &str, params: &Value, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let (count, minutes, share) = (n(params, "count"), n(params, "minutes"), n(params, "share"));
     match rule {
-        Rule::SameDeviceAsInviter if zh => "与邀请人使用同一设备报名".into(),
-        Rule::SameDeviceAsInviter => "signed up on the inviter's own device".into(),
+        Rule::SameDeviceAsInviter => same_device_as_inviter(params, zh).into(),
         Rule::SameNetworkAsInviter if zh => "与邀请人同一网络、同一型号手机和版本".into(),
         Rule::SameNetworkAsInviter => "same network and same phone profile as the inviter".into(),
         Rule::SharedDeviceInvitees if zh => format!("同一邀请人的{count}位好友使用同一设备"),
@@ -112,6 +111,17 @@ pub fn render(rule: &str, params: &Value, lang: Lang) -> String {
         }
         Rule::IpBurst if zh => format!("{minutes}分钟内同一IP已有{count}个报名"),
         Rule::IpBurst => format!("{count} leads from one IP within {minutes} minutes"),
+    }
+}
+
+fn same_device_as_inviter(params: &Value, zh: bool) -> &'static str {
+    match (params.get("via").and_then(Value::as_str), zh) {
+        (Some("network"), true) => "同一设备和网络提交了邀请人和被邀请人",
+        (Some("network"), false) => "invitee used the inviter's device and network",
+        (Some("participant_cookie"), true) => "在邀请人本人报名过的同一设备上报名",
+        (Some("participant_cookie"), false) => "signed up in the browser the inviter joined from",
+        (_, true) => "与邀请人使用同一设备报名（切换网络也不变）",
+        (_, false) => "signed up on the inviter's own device (whatever the network)",
     }
 }
 

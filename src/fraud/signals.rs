@@ -128,12 +128,12 @@ fn inviter_device(n: &Neighbourhood, f: &mut Findings) {
     for s in &n.siblings {
         if same(&s.device_id, &inviter.device_id) {
             let strong = s.strong_device() && inviter.strong_device();
-            f.add(
-                s,
-                Rule::SameDeviceAsInviter,
-                if strong { 100 } else { 60 },
-                json!({"via": "device"}),
-            );
+            let (weight, via) = if strong {
+                (100, "device")
+            } else {
+                (60, "network")
+            };
+            f.add(s, Rule::SameDeviceAsInviter, weight, json!({ "via": via }));
         } else if same(&s.net_hint, &inviter.net_hint) {
             f.add(s, Rule::SameNetworkAsInviter, 40, json!({}));
         }
@@ -186,7 +186,7 @@ fn shared_devices(n: &Neighbourhood, f: &mut Findings) {
                 f.add(
                     m,
                     Rule::SharedDeviceInvitees,
-                    if strong { 60 } else { 40 },
+                    if strong { 60 } else { 50 },
                     params,
                 );
             }

@@ -35,6 +35,9 @@ pub struct FraudSettings {
     pub pattern_min_invitees: u32,
     /// The share (percent) of an inviter's invitees on one rare phone profile that flags them.
     pub rare_ua_share_percent: u32,
+    /// Invitees who have not come back (a page view, a group join) this many hours after
+    /// signing up count as gone for the `no_return` pattern.
+    pub no_return_hours: u32,
 }
 
 impl Default for FraudSettings {
@@ -47,6 +50,7 @@ impl Default for FraudSettings {
             reject_score: 0,
             pattern_min_invitees: 4,
             rare_ua_share_percent: 60,
+            no_return_hours: 24,
         }
     }
 }
@@ -69,6 +73,9 @@ impl FraudSettings {
         }
         if !(2..=1000).contains(&self.pattern_min_invitees) {
             return Err("fraud.pattern_min_invitees must be 2..=1000".into());
+        }
+        if !(1..=720).contains(&self.no_return_hours) {
+            return Err("fraud.no_return_hours must be 1..=720".into());
         }
         if !(1..=100).contains(&self.rare_ua_share_percent) {
             return Err("fraud.rare_ua_share_percent must be 1..=100".into());

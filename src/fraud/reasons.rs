@@ -19,6 +19,7 @@ pub enum Rule {
     VirtualOperator,
     QuickLeave,
     SiblingsQuickLeft,
+    NoReturn,
     IpBurst,
 }
 
@@ -36,6 +37,7 @@ crate::text_enum!(Rule {
     VirtualOperator = "virtual_operator",
     QuickLeave = "quick_leave",
     SiblingsQuickLeft = "siblings_quick_left",
+    NoReturn = "no_return",
     IpBurst = "ip_burst",
 });
 
@@ -109,6 +111,12 @@ pub fn render(rule: &str, params: &Value, lang: Lang) -> String {
         Rule::SiblingsQuickLeft => {
             format!("{count} invitees of the same inviter left their group soon after joining")
         }
+        Rule::NoReturn if zh => {
+            format!("邀请人的好友中{share}%报名后再未访问、也未入群")
+        }
+        Rule::NoReturn => format!(
+            "{share}% of the inviter's invitees never came back or joined a group after signing up"
+        ),
         Rule::IpBurst if zh => format!("{minutes}分钟内同一IP已有{count}个报名"),
         Rule::IpBurst => format!("{count} leads from one IP within {minutes} minutes"),
     }

@@ -24,6 +24,8 @@ pub struct Member {
     pub created_at: i64,
     /// Flagged for leaving their group soon after joining.
     pub quick_left: bool,
+    /// Came back after signing up: a later page view from their device, or a group join.
+    pub returned: bool,
 }
 
 impl Member {
@@ -295,8 +297,30 @@ fn invitee_patterns(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
             f.add(m, Rule::VirtualOperator, weight, json!({"share": share}));
         }
     }
+    if enough {
+        no_return(n, s, f);
+    }
     velocity(n, f);
     regular_intervals(sib, f);
+}
+
+/// Invitees who never came back (no later page view from their device, no group join)
+/// once they had a day to: a weight only, since many real people never return either.
+fn no_return(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {
+    let settled = n.now - i64::from(s.no_return_hours) * 3_600_000;
+    let old: Vec<&Member> = n
+        .siblings
+        .iter()
+        .filter(|m| m.created_at <= settled)
+        .collect();
+    let gone: Vec<&&Member> = old.iter().filter(|m| !m.returned).collect();
+    if old.len() < s.pattern_min_invitees as usize || gone.len() * 100 < old.len() * 80 {
+        return;
+    }
+    let params = json!({"count": gone.len(), "share": gone.len() * 100 / old.len()});
+    for m in gone {
+        f.add(m, Rule::NoReturn, 20, params.clone());
+    }
 }
 
 fn rare_shared_profile(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings) {

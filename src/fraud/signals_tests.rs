@@ -20,6 +20,7 @@ fn member(
         ip_hash: Some(ip.into()),
         created_at: at,
         quick_left: false,
+        returned: false,
     }
 }
 
@@ -158,6 +159,40 @@ fn virtual_numbers_alone_never_reach_the_hold() {
     assert!(
         score > 0 && score < FraudSettings::default().hold_score,
         "{found:?}"
+    );
+}
+
+#[test]
+fn invitees_who_never_come_back_weigh_but_do_not_hold() {
+    let boss = member("boss", None, "13900000001", "d0", "p0", "a", 0);
+    let day = 24 * 3_600_000;
+    let mut gone: Vec<Member> = (0..5)
+        .map(|i| {
+            member(
+                &format!("g{i}"),
+                Some("boss"),
+                &format!("1390{:07}", i * 7_919_993),
+                &format!("d{}", i + 1),
+                &format!("p{i}"),
+                &format!("ip{i}"),
+                i * 7_000,
+            )
+        })
+        .collect();
+    let mut n = around(boss, gone.clone());
+    n.now = 2 * day;
+    let found = judge(&n, &FraudSettings::default());
+    assert_eq!(rules_of(&found, "g0"), vec![Rule::NoReturn]);
+    assert!(found
+        .iter()
+        .all(|f| f.weight < FraudSettings::default().hold_score));
+    for m in &mut gone[..2] {
+        m.returned = true;
+    }
+    n.siblings = gone;
+    assert!(
+        judge(&n, &FraudSettings::default()).is_empty(),
+        "60% gone is normal"
     );
 }
 

@@ -160,6 +160,7 @@ async fn try_insert(
         ip_hash: lead.ip_hash.clone(),
         created_at: to_ms(now),
         quick_left: false,
+        returned: false,
     };
     let flags =
         crate::fraud::service::judge_new_lead(db, campaign, candidate, named_by_cookie, now)

@@ -46,6 +46,7 @@ pub async fn look_around(
         &store::neighbourhood(db, &campaign.id, focus, &s, at).await?,
         &s,
     );
+    let found = news(db, found).await?;
     if found.is_empty() {
         return Ok(0);
     }
@@ -56,6 +57,22 @@ pub async fn look_around(
         })
         .await?;
     Ok(touched.len())
+}
+
+/// The findings not yet stored at their weight: a busy neighbourhood judged again
+/// writes only what changed.
+async fn news(db: &Db, found: Vec<Found>) -> sqlx::Result<Vec<Found>> {
+    let mut ids: Vec<String> = found.iter().map(|f| f.participant_id.clone()).collect();
+    ids.dedup();
+    let known = store::flags(db, &ids).await?;
+    let stored = |f: &Found| {
+        known.iter().any(|k| {
+            k.participant_id == f.participant_id
+                && k.rule == f.rule.as_str()
+                && k.weight >= i64::from(f.weight)
+        })
+    };
+    Ok(found.into_iter().filter(|f| !stored(f)).collect())
 }
 
 /// The background job: neighbourhoods that new evidence asked to judge again.

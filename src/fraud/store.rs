@@ -62,15 +62,15 @@ pub async fn neighbourhood(
         n.siblings = members(db, filter, &[inviter_id], None).await?;
     }
     if let Some(device) = focus.device_id.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.device_id = $2 LIMIT 100";
+        let filter = "p.campaign_id = $1 AND p.device_id = $2 LIMIT 50";
         n.device_peers = members(db, filter, &[campaign_id, device], None).await?;
     }
     if let Some(hint) = focus.net_hint.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.net_hint = $2 AND p.created_at >= $3 LIMIT 100";
+        let filter = "p.campaign_id = $1 AND p.net_hint = $2 AND p.created_at >= $3 LIMIT 50";
         n.hint_peers = members(db, filter, &[campaign_id, hint], Some(since)).await?;
     }
     if let Some(ip) = focus.ip_hash.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.ip_hash = $2 AND p.created_at >= $3 LIMIT 200";
+        let filter = "p.campaign_id = $1 AND p.ip_hash = $2 AND p.created_at >= $3 LIMIT 100";
         n.address_peers = members(db, filter, &[campaign_id, ip], Some(since)).await?;
     }
     for list in [&mut n.device_peers, &mut n.hint_peers, &mut n.address_peers] {

@@ -439,12 +439,6 @@ crate::both_backends! {
         let (mut honest, mut honest_held, mut fraud, mut fraud_credited) = (0, 0, 0, 0);
         for s in &scenarios {
             let credited = s.referrals.iter().filter(|(_, i)| states[i] == "qualified").count();
-            if std::env::var("FRAUD_DEBUG").is_ok() && s.name.starts_with("a farm") {
-                for (_, i) in &s.referrals {
-                    let d = crate::rewards::detail(&app, i).await;
-                    eprintln!("{i} {} {:?}", states[i], d["fraud_flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_owned()).collect::<Vec<_>>());
-                }
-            }
             let total = s.referrals.len();
             let kind = match s.kind { Kind::Honest => "honest", Kind::Fraud => "fraud", Kind::Indistinguishable => "indistinguishable" };
             println!("| {} | {kind} | {total} | {credited} | {} |", s.name, total - credited);

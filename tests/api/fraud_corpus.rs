@@ -457,6 +457,8 @@ crate::both_backends! {
         let credited = states.values().filter(|s| *s == "qualified").count();
         assert_eq!(granted, credited, "one live grant per credited referral");
         assert!(ledger.contains(",revoked,"), "quick leavers' grants were revoked before payment");
+        let journal = app.get_as("/api/v1/campaigns/tea/journal.csv", &app.admin).await.text().await.unwrap();
+        assert!(journal.contains("the referral was cancelled (fraud:quick_leave)"), "the journal says why");
         assert!(withheld >= 99.0, "fraud credit withheld {withheld:.1}%");
         assert!(held <= 1.0, "honest referrals held {held:.1}%");
     }

@@ -6,6 +6,7 @@
 //! lead, a quick leave, an import) judges the whole neighbourhood again.
 
 pub mod device;
+mod patterns;
 pub mod reasons;
 pub mod service;
 pub mod signals;

@@ -5,11 +5,65 @@
 
 use chrono::{DateTime, Utc};
 
+use super::device::{Device, DeviceSource};
 use super::signals::{judge, Found, Member};
 use super::store;
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::db::Db;
+use crate::with_db;
+
+/// A new lead's device, and the participant its participant cookie names (another phone
+/// number left from this browser). Without a visitor cookie, the participant cookie's
+/// device stands in for the network hint.
+pub async fn lead_device(
+    db: &Db,
+    campaign_id: &str,
+    seen: &Device,
+    me_code: Option<&str>,
+    phone: &str,
+) -> sqlx::Result<(Device, Option<String>)> {
+    let mut device = seen.clone();
+    let Some(code) = me_code else {
+        return Ok((device, None));
+    };
+    let named: Option<(String, Option<String>)> = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT id, device_id FROM participants WHERE code = $1 AND campaign_id = $2 AND phone <> $3",
+        )
+        .bind(code)
+        .bind(campaign_id)
+        .bind(phone)
+        .fetch_optional(pool)
+        .await?
+    });
+    if let Some((_, Some(known))) = &named {
+        if !device.source.is_strong() {
+            device.id = known.clone();
+            device.source = DeviceSource::Participant;
+        }
+    }
+    Ok((device, named.map(|(id, _)| id)))
+}
+
+/// With a lead committed, its neighbourhood is judged again: earlier siblings the new
+/// lead incriminates are flagged too. A failure leaves the lead stored and the
+/// neighbourhood queued for the background recheck.
+pub async fn look_back(db: &Db, campaign: &Campaign, participant_id: &str, now: DateTime<Utc>) {
+    let Err(e) = look_around(db, campaign, participant_id, now).await else {
+        return;
+    };
+    tracing::warn!(error = ?e, "judging a new lead's neighbourhood failed; queued for a recheck");
+    let (id, campaign_id, at) = (participant_id.to_owned(), campaign.id.clone(), to_ms(now));
+    let queued = db
+        .write_tx(move |tx| {
+            Box::pin(async move { store::ask_recheck(tx, &id, &campaign_id, at).await })
+        })
+        .await;
+    if let Err(e) = queued {
+        tracing::error!(error = ?e, "queueing a fraud recheck failed");
+    }
+}
 
 /// The findings about a lead not stored yet.
 pub async fn judge_new_lead(

@@ -111,7 +111,8 @@ pub async fn capture(
     for _attempt in 0..3 {
         match try_insert(db, campaign, lead, now, day_offset_minutes).await {
             Ok(Some(captured)) => {
-                look_back(db, campaign, &captured.participant().id, now).await;
+                let id = &captured.participant().id;
+                crate::fraud::service::look_back(db, campaign, id, now).await;
                 return Ok(captured);
             }
             Ok(None) => break,
@@ -148,7 +149,14 @@ async fn try_insert(
         None => None,
     };
     let id = uuid::Uuid::now_v7().to_string();
-    let (device, named_by_cookie) = device_and_cookie(db, campaign, lead).await?;
+    let (device, named_by_cookie) = crate::fraud::service::lead_device(
+        db,
+        &campaign.id,
+        &lead.device,
+        lead.me_code.as_deref(),
+        lead.phone.as_str(),
+    )
+    .await?;
     let candidate = Member {
         id: id.clone(),
         inviter_id: inviter.as_ref().map(|i| i.id.clone()),
@@ -285,55 +293,6 @@ async fn insert_lead(
             .await?;
     }
     Ok(participant)
-}
-
-/// The lead's device, and the participant its participant cookie names (another phone
-/// number left from this browser). Without a visitor cookie, the participant cookie's
-/// device stands in for the network hint.
-async fn device_and_cookie(
-    db: &Db,
-    campaign: &Campaign,
-    lead: &Lead,
-) -> Result<(Device, Option<String>), sqlx::Error> {
-    let mut device = lead.device.clone();
-    let Some(code) = &lead.me_code else {
-        return Ok((device, None));
-    };
-    let named: Option<(String, Option<String>)> = with_db!(db, read, |pool| {
-        sqlx::query_as("SELECT id, device_id FROM participants WHERE code = $1 AND campaign_id = $2 AND phone <> $3")
-            .bind(code)
-            .bind(&campaign.id)
-            .bind(lead.phone.as_str())
-            .fetch_optional(pool)
-            .await?
-    });
-    if let Some((_, Some(known))) = &named {
-        if !device.source.is_strong() {
-            device.id = known.clone();
-            device.source = crate::fraud::device::DeviceSource::Participant;
-        }
-    }
-    Ok((device, named.map(|(id, _)| id)))
-}
-
-/// With the lead committed, its neighbourhood is judged again: earlier siblings the new
-/// lead incriminates are flagged too. A failure here leaves the lead stored and the
-/// neighbourhood for the background recheck.
-async fn look_back(db: &Db, campaign: &Campaign, participant_id: &str, now: DateTime<Utc>) {
-    if let Err(e) = crate::fraud::service::look_around(db, campaign, participant_id, now).await {
-        tracing::warn!(error = ?e, "judging a new lead's neighbourhood failed; queued for a recheck");
-        let (id, campaign_id, at) = (participant_id.to_owned(), campaign.id.clone(), to_ms(now));
-        let queued = db
-            .write_tx(move |tx| {
-                Box::pin(async move {
-                    crate::fraud::store::ask_recheck(tx, &id, &campaign_id, at).await
-                })
-            })
-            .await;
-        if let Err(e) = queued {
-            tracing::error!(error = ?e, "queueing a fraud recheck failed");
-        }
-    }
 }
 
 /// An inviter never changes what is read here, so the read pool is as good as the writer.

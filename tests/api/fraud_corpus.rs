@@ -9,145 +9,11 @@
 use serde_json::{json, Value};
 
 use crate::groups::{add_group, event, send_events};
-use crate::helpers::{Client, TestApp};
-use crate::landing::csrf_from;
+use crate::helpers::TestApp;
 use crate::rewards::run_jobs;
 
-/// A phone: its cookie jar (a browser), its network address and its phone profile.
-struct Phone {
-    browser: Client,
-    ip: String,
-    profile: usize,
-    net: &'static str,
-}
-
-fn jar() -> Client {
-    Client::new(
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(std::time::Duration::from_secs(2))
-            .build()
-            .unwrap(),
-    )
-}
-
-/// A cheap deterministic mix, so the corpus is the same on every run.
-fn mix(n: u64) -> u64 {
-    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5851_F42D_4C95_7F2D;
-    x ^= x >> 31;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^ (x >> 29)
-}
-
-const IOS: [&str; 6] = ["16_6", "17_0", "17_1_2", "17_4", "17_6_1", "18_1"];
-const WECHAT: [&str; 8] = [
-    "8.0.40", "8.0.42", "8.0.43", "8.0.44", "8.0.47", "8.0.48", "8.0.49", "8.0.50",
-];
-const ANDROID: [(&str, &str); 12] = [
-    ("12", "V2203A"),
-    ("13", "PHB110"),
-    ("13", "22081212C"),
-    ("14", "23049RAD8C"),
-    ("12", "ALN-AL00"),
-    ("14", "PJD110"),
-    ("13", "V2309A"),
-    ("10", "M2004J7AC"),
-    ("11", "RMX3031"),
-    ("14", "2311DRK48C"),
-    ("13", "NOH-AN00"),
-    ("12", "SM-S9080"),
-];
-/// Profiles in the corpus: every (system, app) pair a phone may have.
-const PROFILES: usize = IOS.len() * WECHAT.len() + ANDROID.len() * WECHAT.len();
-/// The farm's device profile: an old emulator image nobody else in the campaign has.
-const FARM_PROFILE: usize = usize::MAX;
-
-fn user_agent(profile: usize, net: &str) -> String {
-    if profile == FARM_PROFILE {
-        return format!("Mozilla/5.0 (Linux; Android 7.1.2; SM-G955N Build/NRD90M; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/68.0.3440.91 Mobile Safari/537.36 MMWEBID/7126 MicroMessenger/8.0.30.2260(0x28001E3B) WeChat/arm64 Weixin NetType/{net} Language/zh_CN ABI/arm64");
-    }
-    let wx = WECHAT[profile % WECHAT.len()];
-    let system = profile / WECHAT.len();
-    if system < IOS.len() {
-        format!("Mozilla/5.0 (iPhone; CPU iPhone OS {} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/{wx}(0x18002c2a) NetType/{net} Language/zh_CN", IOS[system])
-    } else {
-        let (android, model) = ANDROID[system - IOS.len()];
-        format!("Mozilla/5.0 (Linux; Android {android}; {model} Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/{wx}.2540(0x28003035) WeChat/arm64 Weixin NetType/{net} Language/zh_CN ABI/arm64")
-    }
-}
-
-impl Phone {
-    fn new(ip: String, profile: usize, net: &'static str) -> Phone {
-        Phone {
-            browser: jar(),
-            ip,
-            profile,
-            net,
-        }
-    }
-
-    /// Opens the invite link and leaves a number; answers the new participant's code.
-    async fn join(&self, app: &TestApp, inviter: Option<&str>, number: &str) -> String {
-        let ua = user_agent(self.profile, self.net);
-        let link = match inviter {
-            Some(code) => format!("/c/tea?ref={code}"),
-            None => "/c/tea".to_owned(),
-        };
-        let send = |r: crate::client::Request| {
-            r.header("x-forwarded-for", &self.ip)
-                .header("user-agent", &ua)
-        };
-        let html = send(self.browser.get(app.url(&link)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let form = [
-            ("phone", number),
-            ("consent", "yes"),
-            ("csrf", &csrf_from(&html)),
-        ];
-        let joined = send(self.browser.post(app.url("/c/tea/join")).form(&form))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(joined.status(), 303, "joining as {number}");
-        let me = send(self.browser.get(app.url("/c/tea/me")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let at = me.find("?ref=").expect("an invite link") + 5;
-        me[at..]
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect()
-    }
-}
-
-/// A random-looking number on a real operator (or a virtual one).
-fn number(seed: u64, prefix: &str) -> String {
-    format!("{prefix}{:08}", mix(seed) % 100_000_000)
-}
-
-fn address(seed: u64) -> String {
-    let n = mix(seed ^ 0xADD);
-    format!(
-        "10.{}.{}.{}",
-        n % 200 + 20,
-        (n >> 8) % 256,
-        (n >> 16) % 250 + 1
-    )
-}
-
-fn profile(seed: u64) -> usize {
-    (mix(seed ^ 0x9F) % PROFILES as u64) as usize
-}
+mod phones;
+use phones::{address, number, profile, Phone, FARM_PROFILE, PROFILES};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -463,3 +329,39 @@ crate::both_backends! {
         assert!(held <= 1.0, "honest referrals held {held:.1}%");
     }
 }
+
+crate::both_backends! {
+    async fn a_farm_sent_to_two_servers_at_once_is_found_whole_and_judging_again_changes_nothing(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        let second = crate::helpers::spawn_second(&app, &[]).await;
+        let boss = Phone::new(address(1), profile(1), "WIFI").join(&app, None, &number(1, "139")).await;
+        let farm: Vec<Phone> = (0..8).map(|i| Phone::new(address(100 + i), FARM_PROFILE, "4G")).collect();
+        let joins = farm.iter().enumerate().map(|(i, phone)| {
+            let server = if i % 2 == 0 { &app } else { &second };
+            phone.join(server, Some(&boss), &number(200 + i as u64, "186"))
+        });
+        let invitees = futures_util::future::join_all(joins).await;
+        let detail = |code: String| async move { crate::rewards::detail(&app, &code).await };
+        let states = |d: &Value| d["invitees"].as_array().unwrap().iter().map(|i| i["referral_state"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let before = detail(boss.clone()).await;
+        assert_eq!(states(&before).len(), 8);
+        // Held, or cancelled when it had qualified before the pattern showed: none counts.
+        assert!(states(&before).iter().all(|s| s == "held" || s == "cancelled"), "{before}");
+        for code in &invitees {
+            let flags = crate::rewards::detail(&app, code).await["fraud_flags"].clone();
+            let rare = flags.as_array().unwrap().iter().find(|f| f["rule"] == "rare_shared_ua").expect("flagged");
+            assert!(rare["reason_zh"].as_str().unwrap().contains("少见") && rare["reason_en"].as_str().unwrap().contains("rare"));
+        }
+        // Judging the same evidence again, on both servers, adds and moves nothing.
+        let campaign = app.state.campaigns.get(&app.state.db, "tea").await.unwrap().unwrap();
+        let db = &app.state.db;
+        let first = fission::participants::store::by_code(db, &campaign.id, &invitees[0]).await.unwrap().unwrap().id;
+        let again = futures_util::future::join(
+            fission::fraud::service::look_around(&app.state.db, &campaign, &first, chrono::Utc::now()),
+            fission::fraud::service::look_around(&second.state.db, &campaign, &first, chrono::Utc::now()),
+        ).await;
+        assert_eq!((again.0.unwrap(), again.1.unwrap()), (0, 0));
+        assert_eq!(states(&detail(boss).await), states(&before));
+    }
+}
+

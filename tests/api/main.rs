@@ -40,5 +40,6 @@ mod security;
 mod security_limits;
 mod security_phone;
 mod security_text;
+mod standings;
 mod stats;
 mod tokens;

@@ -336,12 +336,14 @@ crate::both_backends! {
         let second = crate::helpers::spawn_second(&app, &[]).await;
         let boss = Phone::new(address(1), profile(1), "WIFI").join(&app, None, &number(1, "139")).await;
         let farm: Vec<Phone> = (0..8).map(|i| Phone::new(address(100 + i), FARM_PROFILE, "4G")).collect();
-        let joins = farm.iter().enumerate().map(|(i, phone)| {
+        let numbers: Vec<String> = (0..8).map(|i| number(200 + i, "186")).collect();
+        let joins = farm.iter().zip(&numbers).enumerate().map(|(i, (phone, n))| {
             let server = if i % 2 == 0 { &app } else { &second };
-            phone.join(server, Some(&boss), &number(200 + i as u64, "186"))
+            phone.join(server, Some(&boss), n)
         });
         let invitees = futures_util::future::join_all(joins).await;
-        let detail = |code: String| async move { crate::rewards::detail(&app, &code).await };
+        let app_ref = &app;
+        let detail = |code: String| async move { crate::rewards::detail(app_ref, &code).await };
         let states = |d: &Value| d["invitees"].as_array().unwrap().iter().map(|i| i["referral_state"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
         let before = detail(boss.clone()).await;
         assert_eq!(states(&before).len(), 8);
@@ -364,4 +366,3 @@ crate::both_backends! {
         assert_eq!(states(&detail(boss).await), states(&before));
     }
 }
-

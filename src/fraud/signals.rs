@@ -232,10 +232,11 @@ fn many_devices_one_hint(n: &Neighbourhood, s: &FraudSettings, f: &mut Findings)
             .iter()
             .filter_map(|m| m.device_id.as_deref())
             .collect();
-        if devices.len() < 2 {
+        // Two phones of one model on one network are a family or two colleagues.
+        if devices.len() < 3 {
             continue;
         }
-        let weight = if devices.len() == 2 { 30 } else { 60 };
+        let weight = 60;
         let params = json!({"count": devices.len(), "minutes": s.ip_burst_minutes});
         for m in members {
             f.add(m, Rule::ManyDevicesOneHint, weight, params.clone());

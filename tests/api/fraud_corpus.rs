@@ -206,6 +206,19 @@ async fn fraud(app: &TestApp, seed: &mut u64) -> Vec<Scenario> {
             twin.join(app, Some(&code), &number(next(), "150")).await,
         ));
     }
+    let mut once = Scenario::new(
+        "one phone, cookies cleared once for one extra number",
+        Kind::Indistinguishable,
+    );
+    for _ in 0..2 {
+        let s = next();
+        let (phone, code) = inviter(app, s, address(s), "WIFI").await;
+        let fresh = Phone::new(phone.ip.clone(), phone.profile, phone.net);
+        once.referrals.push((
+            code.clone(),
+            fresh.join(app, Some(&code), &number(next(), "131")).await,
+        ));
+    }
     let mut hired = Scenario::new(
         "hired people on their own phones, who stay in the group",
         Kind::Indistinguishable,
@@ -220,7 +233,7 @@ async fn fraud(app: &TestApp, seed: &mut u64) -> Vec<Scenario> {
             phone.join(app, Some(&code), &number(f, "152")).await,
         ));
     }
-    vec![own, cleared, quick, farm, switched, twins, hired]
+    vec![own, cleared, quick, farm, switched, twins, once, hired]
 }
 
 /// Every invitee joins a group; the quick leavers leave three minutes later.

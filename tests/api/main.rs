@@ -3,6 +3,7 @@
 
 mod client;
 mod contract_check;
+mod fraud_corpus;
 mod helpers;
 
 mod admin_auth;

@@ -72,12 +72,41 @@ pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> 
     flags
 }
 
+/// What WeChat says about a new participant (issue 12): the openid they joined from.
+pub struct WechatSignals {
+    /// Participants of the campaign this openid joined as, this one included.
+    pub participants_of_openid: i64,
+    /// The inviter is bound to the same openid.
+    pub same_as_inviter: bool,
+}
+
+pub fn wechat_flags(signals: &WechatSignals) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    if signals.same_as_inviter {
+        flags.push(Flag {
+            rule: "same_wechat_as_inviter",
+            reason: "被邀请人与邀请人是同一个微信号 (the invitee's WeChat account is the inviter's)".into(),
+        });
+    }
+    if signals.participants_of_openid > 1 {
+        flags.push(Flag {
+            rule: "wechat_several_phones",
+            reason: format!(
+                "同一个微信号已用{}个手机号参与 (one WeChat account behind {} phone numbers)",
+                signals.participants_of_openid, signals.participants_of_openid
+            ),
+        });
+    }
+    flags
+}
+
 /// How much one rule's flag says about fraud, out of 100. The inviter's own device is
 /// near proof; shared devices and address bursts have innocent causes (families, offices,
 /// campus networks); a rule not listed here weighs 25.
 pub fn rule_weight(rule: &str) -> u32 {
     match rule {
-        "same_device_as_inviter" => 60,
+        "same_device_as_inviter" | "same_wechat_as_inviter" => 60,
+        "wechat_several_phones" => 50,
         "shared_device_invitees" => 40,
         "ip_burst" | "quick_leave" => 30,
         _ => 25,
@@ -128,6 +157,18 @@ mod tests {
             sibling_on_same_device: false,
         };
         assert!(lead_flags(&s, &FraudSettings::default()).is_empty());
+    }
+
+    #[test]
+    fn one_wechat_account_behind_several_phones_or_the_inviters_is_flagged() {
+        let s = |n, same| WechatSignals {
+            participants_of_openid: n,
+            same_as_inviter: same,
+        };
+        assert!(wechat_flags(&s(1, false)).is_empty());
+        assert_eq!(wechat_flags(&s(2, false))[0].rule, "wechat_several_phones");
+        assert_eq!(wechat_flags(&s(1, true))[0].rule, "same_wechat_as_inviter");
+        assert_eq!(wechat_flags(&s(3, true)).len(), 2);
     }
 
     #[test]

@@ -148,6 +148,9 @@ pub async fn show(
     if openness == Openness::Draft {
         return closed_page(&state, None, openness);
     }
+    if let Some(to_wechat) = crate::wechat::pages::authorize_first(&state, &req, &campaign).await {
+        return to_wechat;
+    }
     let (visitor_id, visitor_cookie) =
         cookies::visitor(&req, &state.signer, state.settings.secure_cookies());
     let ip = client::client_ip(&req, &state.settings.trusted_proxies)

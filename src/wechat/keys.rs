@@ -15,6 +15,12 @@ use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
 #[derive(Clone)]
 pub struct MerchantKey(Arc<RsaKeyPair>);
 
+impl std::fmt::Debug for MerchantKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MerchantKey(***)")
+    }
+}
+
 /// WeChat Pay's public key and the serial it is named by in `Wechatpay-Serial`.
 #[derive(Clone)]
 pub struct PayPublicKey {

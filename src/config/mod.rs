@@ -11,8 +11,8 @@ mod parse;
 mod wechat;
 
 pub use console::ConsoleSettings;
-pub use wechat::{WechatOAuth, WechatPay, WechatSettings};
 use parse::{err, number, utc_offset};
+pub use wechat::{WechatOAuth, WechatPay, WechatSettings};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]

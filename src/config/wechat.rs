@@ -107,18 +107,29 @@ pub struct WechatSettings {
     pub timeout_ms: u64,
 }
 
-fn base_url(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: &str) -> Result<String, ConfigError> {
+fn base_url(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
     match get(var) {
         None => Ok(default.to_owned()),
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
             Ok(url.trim_end_matches('/').to_owned())
         }
-        Some(url) => Err(err(var, format!("'{url}' must start with http:// or https://"))),
+        Some(url) => Err(err(
+            var,
+            format!("'{url}' must start with http:// or https://"),
+        )),
     }
 }
 
 /// Reads a variable that must be set once its group is in use.
-fn required(get: &impl Fn(&str) -> Option<String>, var: &'static str, group: &str) -> Result<String, ConfigError> {
+fn required(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    group: &str,
+) -> Result<String, ConfigError> {
     get(var).ok_or_else(|| err(var, format!("must be set when {group} is set")))
 }
 
@@ -130,8 +141,12 @@ impl WechatSettings {
     pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let oauth = match (get(APP_ID), get(APP_SECRET)) {
             (None, None) => None,
-            (Some(_), None) => return Err(err(APP_SECRET, format!("must be set when {APP_ID} is set"))),
-            (None, Some(_)) => return Err(err(APP_ID, format!("must be set when {APP_SECRET} is set"))),
+            (Some(_), None) => {
+                return Err(err(APP_SECRET, format!("must be set when {APP_ID} is set")))
+            }
+            (None, Some(_)) => {
+                return Err(err(APP_ID, format!("must be set when {APP_SECRET} is set")))
+            }
             (Some(app_id), Some(secret)) => Some(WechatOAuth {
                 app_id,
                 app_secret: Secret(secret.into_bytes()),
@@ -141,7 +156,10 @@ impl WechatSettings {
         };
         let pay = match get(MCH_ID) {
             None => {
-                if let Some(var) = [API_V3_KEY, CERT_SERIAL, PRIVATE_KEY_FILE].into_iter().find(|v| get(v).is_some()) {
+                if let Some(var) = [API_V3_KEY, CERT_SERIAL, PRIVATE_KEY_FILE]
+                    .into_iter()
+                    .find(|v| get(v).is_some())
+                {
                     return Err(err(MCH_ID, format!("must be set when {var} is set")));
                 }
                 None
@@ -156,12 +174,22 @@ impl WechatSettings {
     }
 }
 
-fn pay_settings(get: &impl Fn(&str) -> Option<String>, mch_id: String, has_oauth: bool) -> Result<WechatPay, ConfigError> {
+fn pay_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    mch_id: String,
+    has_oauth: bool,
+) -> Result<WechatPay, ConfigError> {
     if !has_oauth {
-        return Err(err(APP_ID, format!("must be set when {MCH_ID} is set: transfers pay the openids it gives")));
+        return Err(err(
+            APP_ID,
+            format!("must be set when {MCH_ID} is set: transfers pay the openids it gives"),
+        ));
     }
     if mch_id.is_empty() || !mch_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err(MCH_ID, format!("'{mch_id}' is not a merchant number (digits)")));
+        return Err(err(
+            MCH_ID,
+            format!("'{mch_id}' is not a merchant number (digits)"),
+        ));
     }
     let api_v3_key = required(get, API_V3_KEY, MCH_ID)?;
     if api_v3_key.len() != 32 {
@@ -169,7 +197,10 @@ fn pay_settings(get: &impl Fn(&str) -> Option<String>, mch_id: String, has_oauth
     }
     let cert_serial = required(get, CERT_SERIAL, MCH_ID)?;
     if !cert_serial.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(err(CERT_SERIAL, "must be the certificate's serial number in hex".into()));
+        return Err(err(
+            CERT_SERIAL,
+            "must be the certificate's serial number in hex".into(),
+        ));
     }
     let key_path = required(get, PRIVATE_KEY_FILE, MCH_ID)?;
     let merchant_key = MerchantKey::from_pem(&read_file(PRIVATE_KEY_FILE, &key_path)?)
@@ -194,7 +225,10 @@ fn pay_settings(get: &impl Fn(&str) -> Option<String>, mch_id: String, has_oauth
     };
     let notify_url = required(get, NOTIFY_URL, MCH_ID)?;
     if !notify_url.starts_with("https://") && !notify_url.starts_with("http://") {
-        return Err(err(NOTIFY_URL, format!("'{notify_url}' must be an https:// address")));
+        return Err(err(
+            NOTIFY_URL,
+            format!("'{notify_url}' must be an https:// address"),
+        ));
     }
     let max_transfer: i64 = number(get, MAX_TRANSFER_FEN, 20_000, 10..=20_000_000)?;
     Ok(WechatPay {
@@ -220,7 +254,10 @@ mod tests {
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wechat");
 
     fn read(pairs: &[(&str, String)]) -> Result<WechatSettings, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         WechatSettings::from_lookup(&|k: &str| map.get(k).cloned())
     }
 
@@ -230,11 +267,20 @@ mod tests {
             (APP_SECRET, "s3cret".into()),
             (MCH_ID, "1900000109".into()),
             (API_V3_KEY, "0123456789abcdef0123456789abcdef".into()),
-            (CERT_SERIAL, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into()),
+            (
+                CERT_SERIAL,
+                "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+            ),
             (PRIVATE_KEY_FILE, format!("{FIXTURES}/merchant_key.pem")),
             (PUBLIC_KEY_FILE, format!("{FIXTURES}/wechatpay_public.pem")),
-            (PUBLIC_KEY_ID, "PUB_KEY_ID_0114232134912410000000000000".into()),
-            (NOTIFY_URL, "https://fission.example/wechatpay/notify".into()),
+            (
+                PUBLIC_KEY_ID,
+                "PUB_KEY_ID_0114232134912410000000000000".into(),
+            ),
+            (
+                NOTIFY_URL,
+                "https://fission.example/wechatpay/notify".into(),
+            ),
         ]
     }
 
@@ -252,14 +298,25 @@ mod tests {
     fn a_complete_merchant_configuration_loads_its_keys() {
         let s = read(&full()).unwrap();
         let pay = s.pay.unwrap();
-        assert_eq!(pay.public_key.serial, "PUB_KEY_ID_0114232134912410000000000000");
+        assert_eq!(
+            pay.public_key.serial,
+            "PUB_KEY_ID_0114232134912410000000000000"
+        );
         assert_eq!(pay.api_base, "https://api.mch.weixin.qq.com");
         assert!(!format!("{pay:?}").contains("0123456789abcdef"));
     }
 
     #[test]
     fn each_missing_or_bad_variable_is_named() {
-        for var in [APP_SECRET, API_V3_KEY, CERT_SERIAL, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, PUBLIC_KEY_ID, NOTIFY_URL] {
+        for var in [
+            APP_SECRET,
+            API_V3_KEY,
+            CERT_SERIAL,
+            PRIVATE_KEY_FILE,
+            PUBLIC_KEY_FILE,
+            PUBLIC_KEY_ID,
+            NOTIFY_URL,
+        ] {
             assert_eq!(read(&without(var)).unwrap_err().var, var, "without {var}");
         }
         assert_eq!(read(&without(APP_ID)).unwrap_err().var, APP_ID);
@@ -272,17 +329,38 @@ mod tests {
         let mut bad = without(PUBLIC_KEY_FILE);
         bad.push((PUBLIC_KEY_FILE, "/nonexistent.pem".into()));
         assert_eq!(read(&bad).unwrap_err().var, PUBLIC_KEY_FILE);
-        assert_eq!(read(&[(API_BASE, "ftp://x".into()), (APP_ID, "a".into()), (APP_SECRET, "b".into())]).unwrap_err().var, API_BASE);
+        assert_eq!(
+            read(&[
+                (API_BASE, "ftp://x".into()),
+                (APP_ID, "a".into()),
+                (APP_SECRET, "b".into())
+            ])
+            .unwrap_err()
+            .var,
+            API_BASE
+        );
         assert_eq!(read(&[(CERT_SERIAL, "AB".into())]).unwrap_err().var, MCH_ID);
     }
 
     #[test]
     fn a_platform_certificate_may_stand_for_the_public_key() {
-        let mut vars: Vec<_> = full().into_iter().filter(|(k, _)| *k != PUBLIC_KEY_FILE && *k != PUBLIC_KEY_ID).collect();
-        vars.push((PLATFORM_CERT_FILE, format!("{FIXTURES}/wechatpay_platform_cert.pem")));
+        let mut vars: Vec<_> = full()
+            .into_iter()
+            .filter(|(k, _)| *k != PUBLIC_KEY_FILE && *k != PUBLIC_KEY_ID)
+            .collect();
+        vars.push((
+            PLATFORM_CERT_FILE,
+            format!("{FIXTURES}/wechatpay_platform_cert.pem"),
+        ));
         assert_eq!(read(&vars).unwrap_err().var, PLATFORM_CERT_SERIAL);
-        vars.push((PLATFORM_CERT_SERIAL, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into()));
+        vars.push((
+            PLATFORM_CERT_SERIAL,
+            "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+        ));
         let pay = read(&vars).unwrap().pay.unwrap();
-        assert_eq!(pay.public_key.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+        assert_eq!(
+            pay.public_key.serial,
+            "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+        );
     }
 }

@@ -85,7 +85,9 @@ pub fn wechat_flags(signals: &WechatSignals) -> Vec<Flag> {
     if signals.same_as_inviter {
         flags.push(Flag {
             rule: "same_wechat_as_inviter",
-            reason: "被邀请人与邀请人是同一个微信号 (the invitee's WeChat account is the inviter's)".into(),
+            reason:
+                "被邀请人与邀请人是同一个微信号 (the invitee's WeChat account is the inviter's)"
+                    .into(),
         });
     }
     if signals.participants_of_openid > 1 {

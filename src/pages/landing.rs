@@ -118,6 +118,7 @@ pub fn closed_page(state: &AppState, campaign: Option<&Campaign>, why: Openness)
     params(LinkQuery),
     responses(
         (status = 200, description = "The page, or a notice that the campaign has not started, ended or is paused", content_type = "text/html", body = String),
+        (status = 302, description = "Inside WeChat, with WeChat configured and no openid yet: on to WeChat's authorisation"),
         (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
         (status = 500, description = "The page could not be rendered (a page)", content_type = "text/html", body = String),
         (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),

@@ -34,7 +34,9 @@ pub enum DecryptError {
 }
 
 fn key(api_v3_key: &[u8]) -> Result<LessSafeKey, DecryptError> {
-    UnboundKey::new(&AES_256_GCM, api_v3_key).map(LessSafeKey::new).map_err(|_| DecryptError::Sizes)
+    UnboundKey::new(&AES_256_GCM, api_v3_key)
+        .map(LessSafeKey::new)
+        .map_err(|_| DecryptError::Sizes)
 }
 
 fn nonce(iv: &[u8]) -> Result<Nonce, DecryptError> {
@@ -42,7 +44,12 @@ fn nonce(iv: &[u8]) -> Result<Nonce, DecryptError> {
 }
 
 /// Decrypts raw bytes: `sealed` is the ciphertext with its tag appended.
-pub fn open(api_v3_key: &[u8], iv: &[u8], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, DecryptError> {
+pub fn open(
+    api_v3_key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>, DecryptError> {
     let mut buf = sealed.to_vec();
     let plain = key(api_v3_key)?
         .open_in_place(nonce(iv)?, Aad::from(aad), &mut buf)
@@ -51,7 +58,12 @@ pub fn open(api_v3_key: &[u8], iv: &[u8], aad: &[u8], sealed: &[u8]) -> Result<V
 }
 
 /// Encrypts raw bytes, tag appended (what WeChat Pay does; the tests' stand-in uses it).
-pub fn seal(api_v3_key: &[u8], iv: &[u8], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, DecryptError> {
+pub fn seal(
+    api_v3_key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    plain: &[u8],
+) -> Result<Vec<u8>, DecryptError> {
     let mut buf = plain.to_vec();
     key(api_v3_key)?
         .seal_in_place_append_tag(nonce(iv)?, Aad::from(aad), &mut buf)
@@ -64,13 +76,30 @@ pub fn decrypt(api_v3_key: &[u8], resource: &Resource) -> Result<Vec<u8>, Decryp
     if resource.algorithm != ALGORITHM {
         return Err(DecryptError::Algorithm(resource.algorithm.clone()));
     }
-    let sealed = B64.decode(resource.ciphertext.trim()).map_err(|_| DecryptError::Base64)?;
-    open(api_v3_key, resource.nonce.as_bytes(), resource.associated_data.as_bytes(), &sealed)
+    let sealed = B64
+        .decode(resource.ciphertext.trim())
+        .map_err(|_| DecryptError::Base64)?;
+    open(
+        api_v3_key,
+        resource.nonce.as_bytes(),
+        resource.associated_data.as_bytes(),
+        &sealed,
+    )
 }
 
 /// A resource as WeChat Pay would send it.
-pub fn encrypt(api_v3_key: &[u8], nonce: &str, associated_data: &str, plain: &[u8]) -> Result<Resource, DecryptError> {
-    let sealed = seal(api_v3_key, nonce.as_bytes(), associated_data.as_bytes(), plain)?;
+pub fn encrypt(
+    api_v3_key: &[u8],
+    nonce: &str,
+    associated_data: &str,
+    plain: &[u8],
+) -> Result<Resource, DecryptError> {
+    let sealed = seal(
+        api_v3_key,
+        nonce.as_bytes(),
+        associated_data.as_bytes(),
+        plain,
+    )?;
     Ok(Resource {
         algorithm: ALGORITHM.into(),
         ciphertext: B64.encode(sealed),
@@ -94,7 +123,10 @@ mod tests {
     fn known_answers_from_the_gcm_specification() {
         let zero_key = [0u8; 32];
         let zero_iv = [0u8; 12];
-        assert_eq!(seal(&zero_key, &zero_iv, b"", b"").unwrap(), hex("530f8afbc74536b9a963b4f1c4cb738b"));
+        assert_eq!(
+            seal(&zero_key, &zero_iv, b"", b"").unwrap(),
+            hex("530f8afbc74536b9a963b4f1c4cb738b")
+        );
         assert_eq!(
             seal(&zero_key, &zero_iv, b"", &[0u8; 16]).unwrap(),
             hex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919")
@@ -115,12 +147,27 @@ mod tests {
         let resource = encrypt(key, "fdasflkja484", "mch_payment", plain).unwrap();
         assert_eq!(decrypt(key, &resource).unwrap(), plain);
         let wrong_key = b"0123456789abcdef0123456789abcdeX";
-        assert_eq!(decrypt(wrong_key, &resource), Err(DecryptError::Authentication));
-        let other_ad = Resource { associated_data: "transfer".into(), ..resource.clone() };
+        assert_eq!(
+            decrypt(wrong_key, &resource),
+            Err(DecryptError::Authentication)
+        );
+        let other_ad = Resource {
+            associated_data: "transfer".into(),
+            ..resource.clone()
+        };
         assert_eq!(decrypt(key, &other_ad), Err(DecryptError::Authentication));
-        let other_alg = Resource { algorithm: "AES_128".into(), ..resource.clone() };
-        assert!(matches!(decrypt(key, &other_alg), Err(DecryptError::Algorithm(_))));
-        let short_nonce = Resource { nonce: "abc".into(), ..resource };
+        let other_alg = Resource {
+            algorithm: "AES_128".into(),
+            ..resource.clone()
+        };
+        assert!(matches!(
+            decrypt(key, &other_alg),
+            Err(DecryptError::Algorithm(_))
+        ));
+        let short_nonce = Resource {
+            nonce: "abc".into(),
+            ..resource
+        };
         assert_eq!(decrypt(key, &short_nonce), Err(DecryptError::Sizes));
     }
 }

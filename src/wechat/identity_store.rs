@@ -19,7 +19,12 @@ pub async fn create_state(
     scope: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    let (id, campaign_id, return_to, scope) = (id.to_owned(), campaign_id.to_owned(), return_to.to_owned(), scope.to_owned());
+    let (id, campaign_id, return_to, scope) = (
+        id.to_owned(),
+        campaign_id.to_owned(),
+        return_to.to_owned(),
+        scope.to_owned(),
+    );
     db.write_tx(move |tx| {
         Box::pin(async move {
             on_tx!(tx, |conn| {
@@ -45,7 +50,12 @@ pub async fn create_state(
 
 /// Uses a state once: its return path and scope, if it is unused, recent and this
 /// campaign's.
-pub async fn take_state(db: &Db, id: &str, campaign_id: &str, now: i64) -> anyhow::Result<Option<(String, String)>> {
+pub async fn take_state(
+    db: &Db,
+    id: &str,
+    campaign_id: &str,
+    now: i64,
+) -> anyhow::Result<Option<(String, String)>> {
     let (id, campaign_id) = (id.to_owned(), campaign_id.to_owned());
     db.write_tx(move |tx| {
         Box::pin(async move {
@@ -67,8 +77,18 @@ pub async fn take_state(db: &Db, id: &str, campaign_id: &str, now: i64) -> anyho
     .context("using a WeChat authorisation state")
 }
 
-pub async fn save_profile(db: &Db, openid: &str, nickname: Option<&str>, avatar_url: Option<&str>, now: i64) -> anyhow::Result<()> {
-    let (openid, nickname, avatar) = (openid.to_owned(), nickname.map(str::to_owned), avatar_url.map(str::to_owned));
+pub async fn save_profile(
+    db: &Db,
+    openid: &str,
+    nickname: Option<&str>,
+    avatar_url: Option<&str>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let (openid, nickname, avatar) = (
+        openid.to_owned(),
+        nickname.map(str::to_owned),
+        avatar_url.map(str::to_owned),
+    );
     db.write_tx(move |tx| {
         Box::pin(async move {
             on_tx!(tx, |conn| {
@@ -91,7 +111,11 @@ pub async fn save_profile(db: &Db, openid: &str, nickname: Option<&str>, avatar_
 }
 
 /// The participant (id, invite code) an openid is bound to in a campaign.
-pub async fn participant_of(db: &Db, campaign_id: &str, openid: &str) -> anyhow::Result<Option<(String, String)>> {
+pub async fn participant_of(
+    db: &Db,
+    campaign_id: &str,
+    openid: &str,
+) -> anyhow::Result<Option<(String, String)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT p.id, p.code FROM wechat_identities w JOIN participants p ON p.id = w.participant_id \
@@ -137,7 +161,11 @@ pub async fn bind(
     openid: &str,
     now: i64,
 ) -> anyhow::Result<Bound> {
-    let (c, p, o) = (campaign_id.to_owned(), participant_id.to_owned(), openid.to_owned());
+    let (c, p, o) = (
+        campaign_id.to_owned(),
+        participant_id.to_owned(),
+        openid.to_owned(),
+    );
     db.write_tx(move |tx| Box::pin(async move { bind_in(tx, &c, &p, &o, now).await }))
         .await
         .context("binding an openid to a participant")
@@ -176,16 +204,18 @@ async fn bind_in(
         .bind(participant_id)
         .execute(&mut *conn)
         .await?;
-        let bound: Option<String> = sqlx::query_scalar("SELECT openid FROM wechat_identities WHERE participant_id = $1")
-            .bind(participant_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let participants_of_openid: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM wechat_sightings WHERE campaign_id = $1 AND openid = $2")
-                .bind(campaign_id)
-                .bind(openid)
-                .fetch_one(&mut *conn)
+        let bound: Option<String> =
+            sqlx::query_scalar("SELECT openid FROM wechat_identities WHERE participant_id = $1")
+                .bind(participant_id)
+                .fetch_optional(&mut *conn)
                 .await?;
+        let participants_of_openid: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM wechat_sightings WHERE campaign_id = $1 AND openid = $2",
+        )
+        .bind(campaign_id)
+        .bind(openid)
+        .fetch_one(&mut *conn)
+        .await?;
         let inviter_openid: Option<String> = sqlx::query_scalar(
             "SELECT w.openid FROM participants p JOIN wechat_identities w ON w.participant_id = p.inviter_id WHERE p.id = $1",
         )

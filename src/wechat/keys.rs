@@ -31,7 +31,9 @@ pub struct PayPublicKey {
 
 /// The first PEM block of a file: its label and DER bytes.
 fn pem(text: &str) -> Result<(String, Vec<u8>), String> {
-    let start = text.find("-----BEGIN ").ok_or("no PEM block (-----BEGIN ...)")?;
+    let start = text
+        .find("-----BEGIN ")
+        .ok_or("no PEM block (-----BEGIN ...)")?;
     let rest = &text[start + 11..];
     let label_end = rest.find("-----").ok_or("a broken PEM header")?;
     let label = rest[..label_end].to_owned();
@@ -54,7 +56,9 @@ fn der_element(input: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
         if n == 0 || n > 3 || rest.len() < n {
             return Err(bad());
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -66,7 +70,9 @@ fn der_element(input: &[u8]) -> Result<(u8, &[u8], &[u8]), String> {
 const SEQUENCE: u8 = 0x30;
 const BIT_STRING: u8 = 0x03;
 /// The DER of OID 1.2.840.113549.1.1.1 (rsaEncryption).
-const RSA_ENCRYPTION: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const RSA_ENCRYPTION: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+];
 
 /// The `RSAPublicKey` inside a `SubjectPublicKeyInfo`.
 fn rsa_key_of_spki(spki: &[u8]) -> Result<Vec<u8>, String> {
@@ -98,7 +104,12 @@ impl MerchantKey {
     pub fn sign(&self, message: &[u8]) -> String {
         let mut out = vec![0; self.0.public().modulus_len()];
         self.0
-            .sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut out)
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut out,
+            )
             .expect("an RSA key signs any message");
         B64.encode(out)
     }
@@ -113,7 +124,10 @@ impl PayPublicKey {
             "RSA PUBLIC KEY" => der,
             other => return Err(format!("a '{other}' PEM block is not a public key")),
         };
-        Ok(PayPublicKey { serial, rsa_public_key: Arc::new(key) })
+        Ok(PayPublicKey {
+            serial,
+            rsa_public_key: Arc::new(key),
+        })
     }
 
     /// The public key of a platform certificate (`-----BEGIN CERTIFICATE-----`).
@@ -135,7 +149,10 @@ impl PayPublicKey {
         let (_, spki_body, after) = der_element(rest)?;
         let spki = &rest[..rest.len() - after.len()];
         debug_assert!(!spki_body.is_empty());
-        Ok(PayPublicKey { serial, rsa_public_key: Arc::new(rsa_key_of_spki(spki)?) })
+        Ok(PayPublicKey {
+            serial,
+            rsa_public_key: Arc::new(rsa_key_of_spki(spki)?),
+        })
     }
 
     /// True when `signature` (base64) is WeChat Pay's SHA256withRSA over `message`.
@@ -143,9 +160,12 @@ impl PayPublicKey {
         let Ok(signature) = B64.decode(signature_b64.trim()) else {
             return false;
         };
-        UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, self.rsa_public_key.as_slice())
-            .verify(message, &signature)
-            .is_ok()
+        UnparsedPublicKey::new(
+            &signature::RSA_PKCS1_2048_8192_SHA256,
+            self.rsa_public_key.as_slice(),
+        )
+        .verify(message, &signature)
+        .is_ok()
     }
 }
 
@@ -154,7 +174,8 @@ mod tests {
     use super::*;
 
     const MERCHANT_KEY: &str = include_str!("../../tests/fixtures/wechat/merchant_key.pem");
-    const MERCHANT_KEY_PKCS1: &str = include_str!("../../tests/fixtures/wechat/merchant_key_pkcs1.pem");
+    const MERCHANT_KEY_PKCS1: &str =
+        include_str!("../../tests/fixtures/wechat/merchant_key_pkcs1.pem");
     const MERCHANT_PUBLIC: &str = include_str!("../../tests/fixtures/wechat/merchant_public.pem");
     const PAY_PUBLIC: &str = include_str!("../../tests/fixtures/wechat/wechatpay_public.pem");
     const PAY_KEY: &str = include_str!("../../tests/fixtures/wechat/wechatpay_key.pem");
@@ -169,7 +190,10 @@ mod tests {
     #[test]
     fn signatures_match_openssl_for_both_private_key_encodings() {
         for pem in [MERCHANT_KEY, MERCHANT_KEY_PKCS1] {
-            assert_eq!(MerchantKey::from_pem(pem).unwrap().sign(MESSAGE.as_bytes()), OPENSSL_SIGNATURE);
+            assert_eq!(
+                MerchantKey::from_pem(pem).unwrap().sign(MESSAGE.as_bytes()),
+                OPENSSL_SIGNATURE
+            );
         }
     }
 
@@ -195,7 +219,9 @@ mod tests {
 
     #[test]
     fn wrong_files_are_refused_with_a_reason() {
-        assert!(MerchantKey::from_pem(PAY_PUBLIC).unwrap_err().contains("not an RSA private key"));
+        assert!(MerchantKey::from_pem(PAY_PUBLIC)
+            .unwrap_err()
+            .contains("not an RSA private key"));
         assert!(MerchantKey::from_pem("hello").is_err());
         assert!(PayPublicKey::from_certificate_pem(PAY_PUBLIC, "x".into()).is_err());
         assert!(PayPublicKey::from_public_key_pem(MERCHANT_KEY, "x".into()).is_err());

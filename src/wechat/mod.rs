@@ -38,5 +38,6 @@ impl Wechat {
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(pages::callback).service(notify::transfer_finished);
+    cfg.service(pages::callback)
+        .service(notify::transfer_finished);
 }

@@ -22,11 +22,17 @@ pub struct NotifyFailure {
 }
 
 fn fail(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(NotifyFailure { code: "FAIL", message: message.into() })
+    HttpResponse::build(status).json(NotifyFailure {
+        code: "FAIL",
+        message: message.into(),
+    })
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// WeChat Pay transfer callback
@@ -45,7 +51,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
     )
 )]
 #[post("/wechat/pay/notify")]
-pub async fn transfer_finished(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn transfer_finished(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     use actix_web::http::StatusCode;
     let Some(pay) = &state.settings.wechat.pay else {
         return fail(StatusCode::NOT_FOUND, "not configured");

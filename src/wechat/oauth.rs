@@ -43,7 +43,12 @@ fn encode(s: &str) -> String {
 
 /// Where the visitor goes to authorise; WeChat sends them back to `redirect_uri` with
 /// `code` and `state`.
-pub fn authorize_url(config: &WechatOAuth, redirect_uri: &str, scope: Scope, state: &str) -> String {
+pub fn authorize_url(
+    config: &WechatOAuth,
+    redirect_uri: &str,
+    scope: Scope,
+    state: &str,
+) -> String {
     format!(
         "{}/connect/oauth2/authorize?appid={}&redirect_uri={}&response_type=code&scope={}&state={}#wechat_redirect",
         config.oauth_base,
@@ -85,11 +90,22 @@ struct Answer {
 }
 
 async fn get(client: &reqwest::Client, url: String) -> Result<Answer, OAuthError> {
-    let response = client.get(url).send().await.map_err(|e| OAuthError::Transport(e.without_url()))?;
-    let body = response.bytes().await.map_err(|e| OAuthError::Transport(e.without_url()))?;
-    let answer: Answer = serde_json::from_slice(&body).map_err(|e| OAuthError::Unreadable(e.to_string()))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| OAuthError::Transport(e.without_url()))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| OAuthError::Transport(e.without_url()))?;
+    let answer: Answer =
+        serde_json::from_slice(&body).map_err(|e| OAuthError::Unreadable(e.to_string()))?;
     if answer.errcode != 0 {
-        return Err(OAuthError::WeChat { code: answer.errcode, message: answer.errmsg });
+        return Err(OAuthError::WeChat {
+            code: answer.errcode,
+            message: answer.errmsg,
+        });
     }
     Ok(answer)
 }
@@ -115,7 +131,11 @@ pub async fn exchange(
         return Err(OAuthError::Unreadable("no access_token or openid".into()));
     };
     if scope == Scope::Base {
-        return Ok(Identity { openid, nickname: None, avatar_url: None });
+        return Ok(Identity {
+            openid,
+            nickname: None,
+            avatar_url: None,
+        });
     }
     let url = format!(
         "{}/sns/userinfo?access_token={}&openid={}&lang=zh_CN",
@@ -127,7 +147,9 @@ pub async fn exchange(
     Ok(Identity {
         openid,
         nickname: profile.nickname.filter(|n| !n.trim().is_empty()),
-        avatar_url: profile.headimgurl.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        avatar_url: profile
+            .headimgurl
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
     })
 }
 
@@ -144,7 +166,12 @@ mod tests {
             api_base: "https://api.weixin.qq.com".into(),
             oauth_base: "https://open.weixin.qq.com".into(),
         };
-        let url = authorize_url(&config, "https://fission.example/c/tea/wechat/callback", Scope::Base, "abc123");
+        let url = authorize_url(
+            &config,
+            "https://fission.example/c/tea/wechat/callback",
+            Scope::Base,
+            "abc123",
+        );
         assert_eq!(
             url,
             "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx520c15f417810387\
@@ -156,6 +183,8 @@ mod tests {
     #[test]
     fn only_wechats_browser_is_wechat() {
         assert!(in_wechat("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"));
-        assert!(!in_wechat("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"));
+        assert!(!in_wechat(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
+        ));
     }
 }

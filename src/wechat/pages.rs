@@ -28,7 +28,12 @@ pub const SKIP: &str = "fx_wx_skip";
 const STATE_PURPOSE: &str = "wechat-state";
 const STATE_ID_LEN: usize = 24;
 
-fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: time::Duration,
+) -> Cookie<'static> {
     Cookie::build(name, value)
         .secure(state.settings.secure_cookies())
         .path("/")
@@ -46,7 +51,11 @@ pub fn openid(state: &AppState, req: &HttpRequest) -> Option<String> {
 
 /// Landing hook: the redirect to WeChat's authorise page, when this visit should go
 /// through it first.
-pub async fn authorize_first(state: &AppState, req: &HttpRequest, campaign: &Campaign) -> Option<HttpResponse> {
+pub async fn authorize_first(
+    state: &AppState,
+    req: &HttpRequest,
+    campaign: &Campaign,
+) -> Option<HttpResponse> {
     let config = state.settings.wechat.oauth.as_ref()?;
     if campaign.openness(Utc::now()) != crate::campaigns::Openness::Open {
         return None;
@@ -58,16 +67,26 @@ pub async fn authorize_first(state: &AppState, req: &HttpRequest, campaign: &Cam
     let mut bytes = [0u8; STATE_ID_LEN / 2];
     rand::thread_rng().fill_bytes(&mut bytes);
     let id = hex::encode(bytes);
-    let scope = if campaign.spec.page.ask_name { Scope::UserInfo } else { Scope::Base };
+    let scope = if campaign.spec.page.ask_name {
+        Scope::UserInfo
+    } else {
+        Scope::Base
+    };
     let return_to = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let now = to_ms(Utc::now());
-    if let Err(e) = store::create_state(&state.db, &id, &campaign.id, return_to, scope.as_str(), now).await {
+    if let Err(e) =
+        store::create_state(&state.db, &id, &campaign.id, return_to, scope.as_str(), now).await
+    {
         tracing::warn!(error = ?e, "WeChat authorisation skipped: the state could not be stored");
         return None;
     }
     // WeChat allows letters and digits only in `state`: the id and its signature, joined.
     let signed = format!("{id}{}", state.signer.hash(STATE_PURPOSE, &[&id]));
-    let redirect_uri = format!("{}/c/{}/wechat/callback", state.settings.public_url, campaign.slug.as_str());
+    let redirect_uri = format!(
+        "{}/c/{}/wechat/callback",
+        state.settings.public_url,
+        campaign.slug.as_str()
+    );
     let url = oauth::authorize_url(config, &redirect_uri, scope, &signed);
     Some(
         HttpResponse::Found()
@@ -80,14 +99,21 @@ pub async fn authorize_first(state: &AppState, req: &HttpRequest, campaign: &Cam
 /// Join hook: binds the visitor's openid to the participant they joined as (a new
 /// participant, or the one this browser already is), and tells whether the openid is
 /// that participant's (then it proves who they are, like their cookie does).
-pub async fn after_join(state: &AppState, req: &HttpRequest, campaign: &Campaign, captured: &Captured) -> bool {
+pub async fn after_join(
+    state: &AppState,
+    req: &HttpRequest,
+    campaign: &Campaign,
+    captured: &Captured,
+) -> bool {
     let Some(openid) = openid(state, req) else {
         return false;
     };
     let participant = captured.participant();
     let mine = cookies::me(req, &state.signer, campaign.slug.as_str());
     let db = &state.db;
-    if matches!(captured, Captured::New { .. }) || mine.as_deref() == Some(participant.code.as_str()) {
+    if matches!(captured, Captured::New { .. })
+        || mine.as_deref() == Some(participant.code.as_str())
+    {
         let now = to_ms(Utc::now());
         return match store::bind(db, &campaign.id, &participant.id, &openid, now).await {
             Ok(bound) => bound.bound,
@@ -115,7 +141,10 @@ fn state_id<'a>(state: &AppState, signed: &'a str) -> Option<&'a str> {
         return None;
     }
     let (id, signature) = signed.split_at(STATE_ID_LEN);
-    state.signer.verify(STATE_PURPOSE, &[id], signature).then_some(id)
+    state
+        .signer
+        .verify(STATE_PURPOSE, &[id], signature)
+        .then_some(id)
 }
 
 /// Back from WeChat authorisation
@@ -136,8 +165,21 @@ pub async fn callback(
     query: web::Query<Callback>,
 ) -> HttpResponse {
     let fallback = format!("/c/{}", slug.as_str());
-    let skip = |to: &str| back(&state, to, vec![cookie(&state, SKIP, "1".into(), time::Duration::minutes(30))]);
-    let (Some(config), Some(signed)) = (state.settings.wechat.oauth.as_ref(), query.state.as_deref()) else {
+    let skip = |to: &str| {
+        back(
+            &state,
+            to,
+            vec![cookie(
+                &state,
+                SKIP,
+                "1".into(),
+                time::Duration::minutes(30),
+            )],
+        )
+    };
+    let (Some(config), Some(signed)) =
+        (state.settings.wechat.oauth.as_ref(), query.state.as_deref())
+    else {
         return skip(&fallback);
     };
     let campaign = match state.campaigns.get(&state.db, &slug).await {
@@ -150,7 +192,9 @@ pub async fn callback(
         None => Ok(None),
     };
     let (return_to, scope) = match taken {
-        Ok(Some((to, scope))) if to.starts_with(&fallback) => (to, Scope::parse(&scope).unwrap_or(Scope::Base)),
+        Ok(Some((to, scope))) if to.starts_with(&fallback) => {
+            (to, Scope::parse(&scope).unwrap_or(Scope::Base))
+        }
         Ok(_) => return skip(&fallback),
         Err(e) => {
             tracing::warn!(error = ?e, "WeChat callback: the state could not be read");
@@ -169,7 +213,9 @@ pub async fn callback(
     };
     if identity.nickname.is_some() || identity.avatar_url.is_some() {
         let (nick, avatar) = (identity.nickname.as_deref(), identity.avatar_url.as_deref());
-        if let Err(e) = store::save_profile(&state.db, &identity.openid, nick, avatar, to_ms(now)).await {
+        if let Err(e) =
+            store::save_profile(&state.db, &identity.openid, nick, avatar, to_ms(now)).await
+        {
             tracing::warn!(error = ?e, "saving a WeChat profile failed");
         }
     }
@@ -178,7 +224,12 @@ pub async fn callback(
     match store::participant_of(&state.db, &campaign.id, &identity.openid).await {
         Ok(Some((_, code))) => {
             let secure = state.settings.secure_cookies();
-            set.push(cookies::me_cookie(&state.signer, campaign.slug.as_str(), &code, secure));
+            set.push(cookies::me_cookie(
+                &state.signer,
+                campaign.slug.as_str(),
+                &code,
+                secure,
+            ));
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = ?e, "looking up a returning openid failed"),

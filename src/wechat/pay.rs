@@ -57,7 +57,11 @@ pub enum PayError {
     #[error("WeChat Pay could not be reached: {0}")]
     Transport(reqwest::Error),
     #[error("WeChat Pay answered {status} {code}: {message}")]
-    Api { status: u16, code: String, message: String },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("WeChat Pay's answer is not signed by its key: {0}")]
     Signature(VerifyError),
     #[error("WeChat Pay's answer could not be read: {0}")]
@@ -83,7 +87,10 @@ struct ErrorAnswer {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// A signed call; the body of a 2xx answer once its signature is checked.
@@ -94,10 +101,21 @@ async fn call(
     path: &str,
     body: Option<String>,
 ) -> Result<(u16, String), PayError> {
-    let merchant = Merchant { mch_id: &config.mch_id, cert_serial: &config.cert_serial, key: &config.merchant_key };
+    let merchant = Merchant {
+        mch_id: &config.mch_id,
+        cert_serial: &config.cert_serial,
+        key: &config.merchant_key,
+    };
     let now = chrono::Utc::now().timestamp();
     let payload = body.unwrap_or_default();
-    let auth = signing::authorization(&merchant, method.as_str(), path, &payload, now, &signing::nonce());
+    let auth = signing::authorization(
+        &merchant,
+        method.as_str(),
+        path,
+        &payload,
+        now,
+        &signing::nonce(),
+    );
     let mut request = client
         .request(method, format!("{}{path}", config.api_base))
         .header(AUTHORIZATION, auth)
@@ -105,15 +123,30 @@ async fn call(
         .header(USER_AGENT, concat!("fission/", env!("CARGO_PKG_VERSION")))
         .header("Wechatpay-Serial", &config.public_key.serial);
     if !payload.is_empty() {
-        request = request.header(CONTENT_TYPE, "application/json").body(payload);
+        request = request
+            .header(CONTENT_TYPE, "application/json")
+            .body(payload);
     }
-    let response = request.send().await.map_err(|e| PayError::Transport(e.without_url()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| PayError::Transport(e.without_url()))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let text = response.text().await.map_err(|e| PayError::Transport(e.without_url()))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|e| PayError::Transport(e.without_url()))?;
     if !(200..300).contains(&status) {
-        let answer: ErrorAnswer = serde_json::from_str(&text).unwrap_or(ErrorAnswer { code: String::new(), message: text.clone() });
-        return Err(PayError::Api { status, code: answer.code, message: answer.message });
+        let answer: ErrorAnswer = serde_json::from_str(&text).unwrap_or(ErrorAnswer {
+            code: String::new(),
+            message: text.clone(),
+        });
+        return Err(PayError::Api {
+            status,
+            code: answer.code,
+            message: answer.message,
+        });
     }
     let by = SignedBy {
         timestamp: header(&headers, "Wechatpay-Timestamp"),
@@ -129,14 +162,29 @@ fn read_bill(text: &str) -> Result<Bill, PayError> {
     serde_json::from_str(text).map_err(|e| PayError::Unreadable(e.to_string()))
 }
 
-pub async fn create_transfer(client: &reqwest::Client, config: &WechatPay, request: &TransferRequest) -> Result<Bill, PayError> {
+pub async fn create_transfer(
+    client: &reqwest::Client,
+    config: &WechatPay,
+    request: &TransferRequest,
+) -> Result<Bill, PayError> {
     let body = serde_json::to_string(request).map_err(|e| PayError::Unreadable(e.to_string()))?;
-    let (_, text) = call(client, config, reqwest::Method::POST, TRANSFER_PATH, Some(body)).await?;
+    let (_, text) = call(
+        client,
+        config,
+        reqwest::Method::POST,
+        TRANSFER_PATH,
+        Some(body),
+    )
+    .await?;
     read_bill(&text)
 }
 
 /// The bill WeChat Pay holds under this number; `None` when it has none (`NOT_FOUND`).
-pub async fn query_transfer(client: &reqwest::Client, config: &WechatPay, out_bill_no: &str) -> Result<Option<Bill>, PayError> {
+pub async fn query_transfer(
+    client: &reqwest::Client,
+    config: &WechatPay,
+    out_bill_no: &str,
+) -> Result<Option<Bill>, PayError> {
     let path = format!("{TRANSFER_PATH}/out-bill-no/{out_bill_no}");
     match call(client, config, reqwest::Method::GET, &path, None).await {
         Ok((_, text)) => read_bill(&text).map(Some),

@@ -16,7 +16,9 @@ pub const MAX_SKEW_SECS: i64 = 300;
 pub fn nonce() -> String {
     const CHARS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();
-    (0..32).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..32)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 pub fn request_message(method: &str, url: &str, timestamp: i64, nonce: &str, body: &str) -> String {
@@ -31,8 +33,17 @@ pub struct Merchant<'a> {
 }
 
 /// The `Authorization` header of one request.
-pub fn authorization(m: &Merchant<'_>, method: &str, url: &str, body: &str, timestamp: i64, nonce: &str) -> String {
-    let signature = m.key.sign(request_message(method, url, timestamp, nonce, body).as_bytes());
+pub fn authorization(
+    m: &Merchant<'_>,
+    method: &str,
+    url: &str,
+    body: &str,
+    timestamp: i64,
+    nonce: &str,
+) -> String {
+    let signature = m
+        .key
+        .sign(request_message(method, url, timestamp, nonce, body).as_bytes());
     format!(
         "{SCHEME} mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{signature}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
         m.mch_id, m.cert_serial
@@ -90,7 +101,12 @@ pub fn response_message(timestamp: &str, nonce: &str, body: &str) -> String {
 }
 
 /// Checks that `body` came from WeChat Pay, recently.
-pub fn verify(key: &PayPublicKey, by: &SignedBy<'_>, body: &str, now: i64) -> Result<(), VerifyError> {
+pub fn verify(
+    key: &PayPublicKey,
+    by: &SignedBy<'_>,
+    body: &str,
+    now: i64,
+) -> Result<(), VerifyError> {
     if by.serial != key.serial {
         return Err(VerifyError::UnknownSerial(by.serial.to_owned()));
     }
@@ -98,7 +114,10 @@ pub fn verify(key: &PayPublicKey, by: &SignedBy<'_>, body: &str, now: i64) -> Re
     if (now - at).abs() > MAX_SKEW_SECS {
         return Err(VerifyError::Stale);
     }
-    if !key.verify(response_message(by.timestamp, by.nonce, body).as_bytes(), by.signature) {
+    if !key.verify(
+        response_message(by.timestamp, by.nonce, body).as_bytes(),
+        by.signature,
+    ) {
         return Err(VerifyError::BadSignature);
     }
     Ok(())
@@ -116,7 +135,13 @@ mod tests {
     #[test]
     fn the_message_is_five_lines_each_ending_in_a_newline() {
         assert_eq!(
-            request_message("GET", "/v3/certificates", 1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242", ""),
+            request_message(
+                "GET",
+                "/v3/certificates",
+                1554208460,
+                "593BEC0C930BF1AFEB40B4A08C8FB242",
+                ""
+            ),
             "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n"
         );
     }
@@ -124,14 +149,31 @@ mod tests {
     #[test]
     fn the_authorization_header_round_trips_and_its_signature_verifies() {
         let key = MerchantKey::from_pem(MERCHANT_KEY).unwrap();
-        let m = Merchant { mch_id: "1900000109", cert_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", key: &key };
-        let header = authorization(&m, "POST", "/v3/fund-app/mch-transfer/transfer-bills", "{}", 1554208460, "N1");
+        let m = Merchant {
+            mch_id: "1900000109",
+            cert_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+            key: &key,
+        };
+        let header = authorization(
+            &m,
+            "POST",
+            "/v3/fund-app/mch-transfer/transfer-bills",
+            "{}",
+            1554208460,
+            "N1",
+        );
         let fields = parse_authorization(&header).unwrap();
         assert_eq!(fields.mch_id, "1900000109");
         assert_eq!(fields.timestamp, "1554208460");
         assert_eq!(fields.serial_no, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
         let public = PayPublicKey::from_public_key_pem(MERCHANT_PUBLIC, "m".into()).unwrap();
-        let message = request_message("POST", "/v3/fund-app/mch-transfer/transfer-bills", 1554208460, "N1", "{}");
+        let message = request_message(
+            "POST",
+            "/v3/fund-app/mch-transfer/transfer-bills",
+            1554208460,
+            "N1",
+            "{}",
+        );
         assert!(public.verify(message.as_bytes(), &fields.signature));
         assert!(parse_authorization("Bearer x").is_none());
         assert!(parse_authorization(&header.replace("serial_no", "serial")).is_none());
@@ -143,12 +185,29 @@ mod tests {
         let key = PayPublicKey::from_public_key_pem(PAY_PUBLIC, "PUB_KEY_ID_1".into()).unwrap();
         let body = r#"{"state":"SUCCESS"}"#;
         let signature = signer.sign(response_message("1700000000", "n", body).as_bytes());
-        let by = SignedBy { timestamp: "1700000000", nonce: "n", signature: &signature, serial: "PUB_KEY_ID_1" };
+        let by = SignedBy {
+            timestamp: "1700000000",
+            nonce: "n",
+            signature: &signature,
+            serial: "PUB_KEY_ID_1",
+        };
         assert_eq!(verify(&key, &by, body, 1_700_000_100), Ok(()));
-        assert_eq!(verify(&key, &by, r#"{"state":"FAIL"}"#, 1_700_000_100), Err(VerifyError::BadSignature));
-        assert_eq!(verify(&key, &by, body, 1_700_000_400), Err(VerifyError::Stale));
-        let other = SignedBy { serial: "PUB_KEY_ID_2", ..by };
-        assert!(matches!(verify(&key, &other, body, 1_700_000_000), Err(VerifyError::UnknownSerial(_))));
+        assert_eq!(
+            verify(&key, &by, r#"{"state":"FAIL"}"#, 1_700_000_100),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verify(&key, &by, body, 1_700_000_400),
+            Err(VerifyError::Stale)
+        );
+        let other = SignedBy {
+            serial: "PUB_KEY_ID_2",
+            ..by
+        };
+        assert!(matches!(
+            verify(&key, &other, body, 1_700_000_000),
+            Err(VerifyError::UnknownSerial(_))
+        ));
     }
 
     #[test]

@@ -42,39 +42,31 @@ pub async fn payable(db: &Db, limit: i64) -> anyhow::Result<Vec<Payable>> {
     })
 }
 
-/// A new transfer: `Ok(None)` goes ahead; `Ok(Some(reason))` is held back for it.
+/// A new transfer, stored before WeChat Pay hears of it.
 pub struct NewTransfer<'a> {
     pub out_bill_no: &'a str,
     pub remark: &'a str,
     pub payable: &'a Payable,
-    pub held: Option<&'a str>,
     pub now: i64,
+    /// The start of the payee's day, for the daily limit.
+    pub day_start: i64,
 }
 
-/// What the openid has had sent since `since` (ms), failed transfers excepted.
-pub async fn sent_to_since(tx: &mut Tx<'_>, openid: &str, since: i64) -> anyhow::Result<i64> {
-    on_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "SELECT COALESCE(SUM(amount), 0) FROM wechat_transfers WHERE openid = $1 AND created_at >= $2 \
-             AND state NOT IN ('held', 'FAIL', 'CANCELLED')",
-        )
-        .bind(openid)
-        .bind(since)
-        .fetch_one(conn)
-        .await
-        .context("adding up today's transfers")
-    })
-}
-
-/// Stores the transfer (and, when it goes ahead, moves the grant to `paying` with a
-/// journal entry); false when another server stored one for this grant first.
-pub async fn insert(tx: &mut Tx<'_>, t: &NewTransfer<'_>) -> anyhow::Result<bool> {
+/// Stores the transfer, then checks the limits with `held` (given the amount sent to
+/// the openid today before this one): a reason holds it back, kept on the row; else the
+/// grant moves to `paying` with a journal entry. False when another server stored a
+/// transfer for this grant first. The insert comes first, so on SQLite the transaction
+/// holds the write lock before it reads.
+pub async fn insert(
+    tx: &mut Tx<'_>,
+    t: &NewTransfer<'_>,
+    held: impl FnOnce(i64) -> Option<&'static str>,
+) -> anyhow::Result<bool> {
     let p = t.payable;
-    let state = if t.held.is_some() { "held" } else { "created" };
     let inserted = on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO wechat_transfers (out_bill_no, grant_id, campaign_id, participant_id, openid, amount, remark, state, held_reason, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT DO NOTHING",
+            "INSERT INTO wechat_transfers (out_bill_no, grant_id, campaign_id, participant_id, openid, amount, remark, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $8) ON CONFLICT DO NOTHING",
         )
         .bind(t.out_bill_no)
         .bind(&p.grant_id)
@@ -83,8 +75,6 @@ pub async fn insert(tx: &mut Tx<'_>, t: &NewTransfer<'_>) -> anyhow::Result<bool
         .bind(&p.openid)
         .bind(p.amount)
         .bind(t.remark)
-        .bind(state)
-        .bind(t.held)
         .bind(t.now)
         .execute(&mut *conn)
         .await
@@ -92,8 +82,31 @@ pub async fn insert(tx: &mut Tx<'_>, t: &NewTransfer<'_>) -> anyhow::Result<bool
         .rows_affected()
             == 1
     });
-    if !inserted || t.held.is_some() {
-        return Ok(inserted);
+    if !inserted {
+        return Ok(false);
+    }
+    let sent: i64 = on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM wechat_transfers WHERE openid = $1 AND created_at >= $2 \
+             AND out_bill_no <> $3 AND state NOT IN ('held', 'FAIL', 'CANCELLED')",
+        )
+        .bind(&p.openid)
+        .bind(t.day_start)
+        .bind(t.out_bill_no)
+        .fetch_one(&mut *conn)
+        .await
+        .context("adding up today's transfers")?
+    });
+    if let Some(reason) = held(sent) {
+        on_tx!(tx, |conn| {
+            sqlx::query("UPDATE wechat_transfers SET state = 'held', held_reason = $1 WHERE out_bill_no = $2")
+                .bind(reason)
+                .bind(t.out_bill_no)
+                .execute(&mut *conn)
+                .await
+                .context("holding a transfer back")?;
+        });
+        return Ok(true);
     }
     let taken = on_tx!(tx, |conn| {
         sqlx::query("UPDATE grants SET status = 'paying', provider_ref = $1 WHERE id = $2 AND status = 'granted'")
@@ -149,7 +162,12 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<String>> {
 }
 
 /// Takes the lease on one transfer until `until`; `None` when another server has it.
-pub async fn claim(db: &Db, out_bill_no: &str, now: i64, until: i64) -> anyhow::Result<Option<Transfer>> {
+pub async fn claim(
+    db: &Db,
+    out_bill_no: &str,
+    now: i64,
+    until: i64,
+) -> anyhow::Result<Option<Transfer>> {
     let no = out_bill_no.to_owned();
     db.write_tx(move |tx| {
         Box::pin(async move {
@@ -172,7 +190,12 @@ pub async fn claim(db: &Db, out_bill_no: &str, now: i64, until: i64) -> anyhow::
 }
 
 /// Notes why a call did not go through (retried when the lease runs out).
-pub async fn note_problem(db: &Db, out_bill_no: &str, problem: &str, now: i64) -> anyhow::Result<()> {
+pub async fn note_problem(
+    db: &Db,
+    out_bill_no: &str,
+    problem: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     let (no, problem) = (out_bill_no.to_owned(), problem.to_owned());
     db.write_tx(move |tx| {
         Box::pin(async move {
@@ -194,7 +217,8 @@ pub async fn note_problem(db: &Db, out_bill_no: &str, problem: &str, now: i64) -
 /// Records what WeChat Pay says about a bill; a final state settles the transfer and
 /// writes the journal, once. Returns whether this call settled it.
 pub async fn record(db: &Db, bill: Bill, now: i64) -> anyhow::Result<bool> {
-    db.write_tx(move |tx| Box::pin(async move { record_in(tx, &bill, now).await })).await
+    db.write_tx(move |tx| Box::pin(async move { record_in(tx, &bill, now).await }))
+        .await
 }
 
 async fn record_in(tx: &mut Tx<'_>, bill: &Bill, now: i64) -> anyhow::Result<bool> {
@@ -221,15 +245,28 @@ async fn record_in(tx: &mut Tx<'_>, bill: &Bill, now: i64) -> anyhow::Result<boo
         return Ok(false);
     };
     let paid = bill.state == "SUCCESS";
-    let reference = bill.transfer_bill_no.as_deref().unwrap_or(&bill.out_bill_no);
-    let why = format!("{} {}", bill.state, bill.fail_reason.as_deref().unwrap_or("")).trim().to_owned();
+    let reference = bill
+        .transfer_bill_no
+        .as_deref()
+        .unwrap_or(&bill.out_bill_no);
+    let why = format!(
+        "{} {}",
+        bill.state,
+        bill.fail_reason.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_owned();
     if paid {
         payout_store::mark_paid(tx, &grant_id, Some(reference), now).await?;
     }
     let entry = Entry {
         grant_id: &grant_id,
         campaign_id: &campaign_id,
-        event: if paid { LedgerEvent::Paid } else { LedgerEvent::Failed },
+        event: if paid {
+            LedgerEvent::Paid
+        } else {
+            LedgerEvent::Failed
+        },
         amount,
         actor: ACTOR,
         note: if paid { reference } else { &why },
@@ -239,14 +276,26 @@ async fn record_in(tx: &mut Tx<'_>, bill: &Bill, now: i64) -> anyhow::Result<boo
     if !paid {
         if let Some(revoked) = payout_store::requeue(tx, &grant_id, now).await? {
             let note = "revoked while its transfer was open; the transfer did not complete";
-            payout_store::append(tx, &Entry { event: LedgerEvent::Revoked, amount: revoked, note, ..entry }).await?;
+            payout_store::append(
+                tx,
+                &Entry {
+                    event: LedgerEvent::Revoked,
+                    amount: revoked,
+                    note,
+                    ..entry
+                },
+            )
+            .await?;
         }
     }
     Ok(true)
 }
 
 /// Transfers waiting for the person to confirm receipt: (out_bill_no, amount, package_info).
-pub async fn waiting_for(db: &Db, participant_id: &str) -> anyhow::Result<Vec<(String, i64, String)>> {
+pub async fn waiting_for(
+    db: &Db,
+    participant_id: &str,
+) -> anyhow::Result<Vec<(String, i64, String)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT out_bill_no, amount, package_info FROM wechat_transfers WHERE participant_id = $1 \

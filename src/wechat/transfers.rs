@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::pay::{self, Bill, PayError, SceneInfo, TransferRequest};
-use super::transfer_store::{self as store, NewTransfer, Payable, Transfer};
+use super::transfer_store::{self as store, NewTransfer, Transfer};
 use crate::config::WechatPay;
 use crate::db::time::to_ms;
 use crate::http::client::crop;
@@ -15,8 +15,6 @@ use crate::state::AppState;
 
 /// WeChat Pay's smallest transfer, in fen.
 pub const MIN_TRANSFER: i64 = 10;
-/// A claimed transfer's lease while it is being sent.
-const SEND_LEASE_MS: i64 = 30_000;
 const BATCH: i64 = 50;
 
 /// Errors after which the same request is simply sent again later.
@@ -29,13 +27,16 @@ fn retry_later(e: &PayError) -> bool {
 
 /// Runs one round; returns how many transfers moved.
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
-    let (Some(pay), Some(oauth)) = (&state.settings.wechat.pay, &state.settings.wechat.oauth) else {
+    let (Some(pay), Some(oauth)) = (&state.settings.wechat.pay, &state.settings.wechat.oauth)
+    else {
         return Ok(0);
     };
     let offset = state.settings.report_utc_offset_minutes;
     let mut moved = enqueue(state, pay, now, offset).await?;
     for out_bill_no in store::due(&state.db, to_ms(now), BATCH).await? {
-        let lease = to_ms(now) + SEND_LEASE_MS.max(pay.poll_secs as i64 * 1000);
+        // Sent or asked about again after this; a second send under the same out_bill_no
+        // only gets the same bill back.
+        let lease = to_ms(now) + i64::try_from(pay.poll_secs * 1000).unwrap_or(i64::MAX);
         let Some(transfer) = store::claim(&state.db, &out_bill_no, to_ms(now), lease).await? else {
             continue;
         };
@@ -66,22 +67,30 @@ fn day_start(now: DateTime<Utc>, offset_minutes: i32) -> i64 {
     (to_ms(now) + shift).div_euclid(DAY) * DAY - shift
 }
 
-async fn enqueue(state: &AppState, pay: &WechatPay, now: DateTime<Utc>, offset: i32) -> anyhow::Result<u64> {
+async fn enqueue(
+    state: &AppState,
+    pay: &WechatPay,
+    now: DateTime<Utc>,
+    offset: i32,
+) -> anyhow::Result<u64> {
     let mut stored = 0;
     for payable in store::payable(&state.db, BATCH).await? {
-        let (pay, since) = (pay.clone(), day_start(now, offset));
-        let at = to_ms(now);
+        let pay = pay.clone();
+        let (at, day_start) = (to_ms(now), day_start(now, offset));
         let inserted = state
             .db
             .write_tx(move |tx| {
                 Box::pin(async move {
-                    let Payable { openid, amount, title, .. } = &payable;
-                    let sent = store::sent_to_since(tx, openid, since).await?;
-                    let held = held_reason(*amount, sent, &pay);
                     let out_bill_no = uuid::Uuid::now_v7().simple().to_string();
-                    let remark = crop(title, 32).to_owned();
-                    let new = NewTransfer { out_bill_no: &out_bill_no, remark: &remark, payable: &payable, held, now: at };
-                    store::insert(tx, &new).await
+                    let remark = crop(&payable.title, 32).to_owned();
+                    let new = NewTransfer {
+                        out_bill_no: &out_bill_no,
+                        remark: &remark,
+                        payable: &payable,
+                        now: at,
+                        day_start,
+                    };
+                    store::insert(tx, &new, |sent| held_reason(payable.amount, sent, &pay)).await
                 })
             })
             .await?;
@@ -101,14 +110,26 @@ fn request(pay: &WechatPay, app_id: &str, t: &Transfer) -> TransferRequest {
         notify_url: pay.notify_url.clone(),
         user_recv_perception: "活动奖励".into(),
         transfer_scene_report_infos: vec![
-            SceneInfo { info_type: "活动名称".into(), info_content: t.remark.clone() },
-            SceneInfo { info_type: "奖励说明".into(), info_content: "邀请好友奖励".into() },
+            SceneInfo {
+                info_type: "活动名称".into(),
+                info_content: t.remark.clone(),
+            },
+            SceneInfo {
+                info_type: "奖励说明".into(),
+                info_content: "邀请好友奖励".into(),
+            },
         ],
     }
 }
 
 /// Sends a stored transfer, or asks how an open one stands; true when its state moved.
-async fn work(state: &AppState, pay: &WechatPay, app_id: &str, t: &Transfer, now: DateTime<Utc>) -> anyhow::Result<bool> {
+async fn work(
+    state: &AppState,
+    pay: &WechatPay,
+    app_id: &str,
+    t: &Transfer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let client = &state.wechat.client;
     let answer = if t.state == "created" {
         match pay::create_transfer(client, pay, &request(pay, app_id, t)).await {
@@ -157,8 +178,12 @@ mod tests {
     #[test]
     fn the_day_starts_at_midnight_in_the_reporting_zone() {
         // 2026-12-03 17:00 UTC is 2026-12-04 01:00 in Beijing: its day began 16:00 UTC.
-        let now = DateTime::parse_from_rfc3339("2026-12-03T17:00:00Z").unwrap().with_timezone(&Utc);
-        let start = DateTime::parse_from_rfc3339("2026-12-03T16:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-12-03T17:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-12-03T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(day_start(now, 480), to_ms(start));
     }
 }

@@ -41,3 +41,5 @@ mod security_phone;
 mod security_text;
 mod stats;
 mod tokens;
+mod wechat;
+mod wechat_standin;

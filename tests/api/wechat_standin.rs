@@ -67,7 +67,9 @@ impl StandIn {
     pub async fn start() -> StandIn {
         let world = Arc::new(Mutex::new(World::default()));
         let pay_key = MerchantKey::from_pem(&fixture("wechatpay_key.pem")).unwrap();
-        let merchant = PayPublicKey::from_public_key_pem(&fixture("merchant_public.pem"), CERT_SERIAL.into()).unwrap();
+        let merchant =
+            PayPublicKey::from_public_key_pem(&fixture("merchant_public.pem"), CERT_SERIAL.into())
+                .unwrap();
         let data = web::Data::new((world.clone(), pay_key.clone(), merchant));
         let server = HttpServer::new(move || {
             App::new()
@@ -76,14 +78,21 @@ impl StandIn {
                 .route("/sns/oauth2/access_token", web::get().to(access_token))
                 .route("/sns/userinfo", web::get().to(userinfo))
                 .route(TRANSFER_PATH, web::post().to(create))
-                .route(&format!("{TRANSFER_PATH}/out-bill-no/{{no}}"), web::get().to(query))
+                .route(
+                    &format!("{TRANSFER_PATH}/out-bill-no/{{no}}"),
+                    web::get().to(query),
+                )
         })
         .workers(1)
         .bind("127.0.0.1:0")
         .unwrap();
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
-        StandIn { url: format!("http://127.0.0.1:{port}"), world, pay_key }
+        StandIn {
+            url: format!("http://127.0.0.1:{port}"),
+            world,
+            pay_key,
+        }
     }
 
     /// The settings that point fission at this stand-in.
@@ -96,8 +105,14 @@ impl StandIn {
             ("FISSION_WECHATPAY_MCH_ID", MCH_ID.into()),
             ("FISSION_WECHATPAY_API_V3_KEY", API_V3_KEY.into()),
             ("FISSION_WECHATPAY_CERT_SERIAL", CERT_SERIAL.into()),
-            ("FISSION_WECHATPAY_PRIVATE_KEY_FILE", format!("{FIXTURES}/merchant_key.pem")),
-            ("FISSION_WECHATPAY_PUBLIC_KEY_FILE", format!("{FIXTURES}/wechatpay_public.pem")),
+            (
+                "FISSION_WECHATPAY_PRIVATE_KEY_FILE",
+                format!("{FIXTURES}/merchant_key.pem"),
+            ),
+            (
+                "FISSION_WECHATPAY_PUBLIC_KEY_FILE",
+                format!("{FIXTURES}/wechatpay_public.pem"),
+            ),
             ("FISSION_WECHATPAY_PUBLIC_KEY_ID", PUBLIC_KEY_ID.into()),
             ("FISSION_WECHATPAY_NOTIFY_URL", NOTIFY_URL.into()),
             ("FISSION_WECHATPAY_API_BASE", self.url.clone()),
@@ -113,7 +128,11 @@ impl StandIn {
     }
 
     pub fn queue_error(&self, status: u16, code: &str, message: &str) {
-        self.world.lock().unwrap().queued_errors.push_back((status, code.into(), message.into()));
+        self.world
+            .lock()
+            .unwrap()
+            .queued_errors
+            .push_back((status, code.into(), message.into()));
     }
 
     pub fn forge_next_answers(&self, n: usize) {
@@ -135,12 +154,22 @@ impl StandIn {
     /// Bills waiting for their payee.
     pub fn waiting(&self) -> Vec<Bill> {
         let world = self.world.lock().unwrap();
-        world.bills.values().filter(|b| b.state == "WAIT_USER_CONFIRM").cloned().collect()
+        world
+            .bills
+            .values()
+            .filter(|b| b.state == "WAIT_USER_CONFIRM")
+            .cloned()
+            .collect()
     }
 
     /// The payee confirms receipt (or lets it lapse): the bill ends and its callback is
     /// built, encrypted and signed, ready to deliver.
-    pub fn finish(&self, out_bill_no: &str, state: &str, fail_reason: Option<&str>) -> (Vec<(String, String)>, String) {
+    pub fn finish(
+        &self,
+        out_bill_no: &str,
+        state: &str,
+        fail_reason: Option<&str>,
+    ) -> (Vec<(String, String)>, String) {
         let bill = {
             let mut world = self.world.lock().unwrap();
             let bill = world.bills.get_mut(out_bill_no).expect("a bill");
@@ -150,7 +179,13 @@ impl StandIn {
         };
         let plain = bill_json(&bill).to_string();
         let nonce = &signing::nonce()[..12];
-        let resource = aead::encrypt(API_V3_KEY.as_bytes(), nonce, "mch_payment", plain.as_bytes()).unwrap();
+        let resource = aead::encrypt(
+            API_V3_KEY.as_bytes(),
+            nonce,
+            "mch_payment",
+            plain.as_bytes(),
+        )
+        .unwrap();
         let body = json!({
             "id": uuid::Uuid::now_v7().to_string(),
             "create_time": chrono::Utc::now().to_rfc3339(),
@@ -197,7 +232,9 @@ fn bill_json(b: &Bill) -> Value {
 }
 
 fn query_map(req: &HttpRequest) -> HashMap<String, String> {
-    web::Query::<HashMap<String, String>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default()
+    web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default()
 }
 
 async fn authorize(req: HttpRequest, data: Shared) -> HttpResponse {
@@ -216,7 +253,9 @@ async fn authorize(req: HttpRequest, data: Shared) -> HttpResponse {
     }
     let state = q.get("state").cloned().unwrap_or_default();
     if state.len() > 128 || !state.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        problem(format!("authorize: state {state} is not up to 128 letters and digits"));
+        problem(format!(
+            "authorize: state {state} is not up to 128 letters and digits"
+        ));
     }
     let Some(redirect) = q.get("redirect_uri").cloned() else {
         problem("authorize: no redirect_uri".into());
@@ -226,7 +265,9 @@ async fn authorize(req: HttpRequest, data: Shared) -> HttpResponse {
     let code = format!("code{}{}", world.sequence, signing::nonce());
     let user = world.user.clone();
     world.codes.insert(code.clone(), (user.0, scope));
-    HttpResponse::Found().insert_header(("Location", format!("{redirect}?code={code}&state={state}"))).finish()
+    HttpResponse::Found()
+        .insert_header(("Location", format!("{redirect}?code={code}&state={state}")))
+        .finish()
 }
 
 async fn access_token(req: HttpRequest, data: Shared) -> HttpResponse {
@@ -236,7 +277,9 @@ async fn access_token(req: HttpRequest, data: Shared) -> HttpResponse {
         && q.get("secret").map(String::as_str) == Some(APP_SECRET)
         && q.get("grant_type").map(String::as_str) == Some("authorization_code");
     if !good {
-        world.problems.push(format!("access_token: bad appid, secret or grant_type: {q:?}"));
+        world.problems.push(format!(
+            "access_token: bad appid, secret or grant_type: {q:?}"
+        ));
         return HttpResponse::Ok().json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
     }
     // A code works once.
@@ -271,10 +314,18 @@ fn error(status: u16, code: &str, message: &str) -> HttpResponse {
 
 /// Checks the merchant's signature the way WeChat Pay does.
 fn check_signature(req: &HttpRequest, body: &str, merchant: &PayPublicKey) -> Result<(), String> {
-    let header = req.headers().get("Authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let fields = signing::parse_authorization(header).ok_or("no WECHATPAY2-SHA256-RSA2048 Authorization")?;
+    let header = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let fields =
+        signing::parse_authorization(header).ok_or("no WECHATPAY2-SHA256-RSA2048 Authorization")?;
     if fields.mch_id != MCH_ID || fields.serial_no != CERT_SERIAL {
-        return Err(format!("mchid {} / serial_no {}", fields.mch_id, fields.serial_no));
+        return Err(format!(
+            "mchid {} / serial_no {}",
+            fields.mch_id, fields.serial_no
+        ));
     }
     let at: i64 = fields.timestamp.parse().map_err(|_| "timestamp")?;
     if (now() - at).abs() > 300 {
@@ -318,10 +369,16 @@ fn check_fields(r: &TransferRequest) -> Result<(), String> {
     if r.appid != APP_ID || r.openid.is_empty() || r.transfer_scene_id.is_empty() {
         return Err("appid, openid or transfer_scene_id".into());
     }
-    if r.transfer_amount < 10 || r.transfer_remark.chars().count() > 32 || r.transfer_remark.is_empty() {
+    if r.transfer_amount < 10
+        || r.transfer_remark.chars().count() > 32
+        || r.transfer_remark.is_empty()
+    {
         return Err("transfer_amount below 0.1 yuan or transfer_remark not 1-32 characters".into());
     }
-    if r.notify_url != NOTIFY_URL || r.user_recv_perception.is_empty() || r.transfer_scene_report_infos.is_empty() {
+    if r.notify_url != NOTIFY_URL
+        || r.user_recv_perception.is_empty()
+        || r.transfer_scene_report_infos.is_empty()
+    {
         return Err("notify_url, user_recv_perception or transfer_scene_report_infos".into());
     }
     Ok(())
@@ -364,7 +421,9 @@ async fn create(req: HttpRequest, body: String, data: Shared) -> HttpResponse {
         fail_reason: None,
     };
     world.created.push(request.out_bill_no.clone());
-    world.bills.insert(request.out_bill_no.clone(), bill.clone());
+    world
+        .bills
+        .insert(request.out_bill_no.clone(), bill.clone());
     let answer = json!({"out_bill_no": request.out_bill_no, "transfer_bill_no": bill.transfer_bill_no,
         "create_time": "2026-12-03T18:00:00+08:00", "state": "WAIT_USER_CONFIRM", "package_info": package(&bill)});
     signed(&data, &mut world, answer)

@@ -1,0 +1,479 @@
+//! WeChat end to end against the stand-in: authorisation inside WeChat, the openid as
+//! identity and fraud signal, and cash rewards paid by WeChat Pay transfer, once, with
+//! two servers racing and WeChat Pay answering with its documented errors.
+
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::helpers::{
+    mobile, phone, postgres_configured, spawn_app_with, spawn_second, Backend, Client, TestApp,
+    PUBLIC_URL,
+};
+use crate::landing::csrf_from;
+use crate::rewards::{code, rules_campaign};
+use crate::wechat_standin::{StandIn, APP_ID};
+
+/// Runs each test on SQLite and, when configured, PostgreSQL.
+macro_rules! on_both {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() { super::$name(crate::helpers::Backend::Sqlite).await }
+            #[actix_web::test]
+            async fn postgres() {
+                if crate::helpers::postgres_configured() { super::$name(crate::helpers::Backend::Postgres).await }
+            }
+        }
+    )*};
+}
+
+on_both!(
+    a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing,
+    wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice,
+    one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere,
+    a_wechat_outage_leaves_the_phone_path_working
+);
+
+async fn app_with(backend: Backend, standin: &StandIn, extra: &[(&str, &str)]) -> TestApp {
+    let settings = standin.settings();
+    let mut pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    pairs.extend_from_slice(extra);
+    spawn_app_with(backend, &pairs).await
+}
+
+fn plain() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Opens `path` inside WeChat as `openid`: through WeChat's authorisation and back.
+/// Returns the page's HTML.
+async fn open_in_wechat(
+    app: &TestApp,
+    standin: &StandIn,
+    browser: &Client,
+    path: &str,
+    openid: &str,
+) -> String {
+    standin.as_user(openid, "茶友小王");
+    let first = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(
+        first.status(),
+        302,
+        "inside WeChat the page first asks WeChat who this is"
+    );
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let expected = format!(
+        "{}/connect/oauth2/authorize?appid={APP_ID}&redirect_uri=https%3A%2F%2Ffission%2Etest%2Fc%2Ftea%2Fwechat%2Fcallback&response_type=code&scope=snsapi_base&state=",
+        standin.url
+    );
+    assert!(location.starts_with(&expected), "{location}");
+    assert!(location.ends_with("#wechat_redirect"));
+    let at_wechat = plain()
+        .get(location.split('#').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_wechat.status(), 302);
+    let callback = at_wechat.headers()["location"]
+        .to_str()
+        .unwrap()
+        .replace(PUBLIC_URL, &app.address);
+    let back = browser.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), 302);
+    assert_eq!(back.headers()["location"], path);
+    // The state was single-use: the same callback again gets nothing.
+    let replay = plain().get(&callback).send().await.unwrap();
+    assert!(replay
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap().starts_with("fx_wx=")));
+    let page = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "with an openid the page shows");
+    page.text().await.unwrap()
+}
+
+async fn join_form(
+    app: &TestApp,
+    browser: &Client,
+    html: &str,
+    query: &str,
+    phone_no: &str,
+) -> reqwest::Response {
+    let csrf = csrf_from(html);
+    browser
+        .post(app.url(&format!("/c/tea/join{query}")))
+        .form(&[
+            ("phone", phone_no),
+            ("consent", "yes"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn scalar_i64(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    fission::with_db!(&*app.state.db, read, |pool| sqlx::query_scalar::<_, i64>(
+        sql
+    )
+    .bind(bind)
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
+async fn text(app: &TestApp, sql: &str, bind: &str) -> Option<String> {
+    fission::with_db!(&*app.state.db, read, |pool| sqlx::query_scalar::<
+        _,
+        Option<String>,
+    >(sql)
+    .bind(bind)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten())
+}
+
+async fn code_of(app: &TestApp, phone_no: &str) -> String {
+    let sql = "SELECT code FROM participants WHERE phone LIKE '%' || $1";
+    text(app, sql, phone_no).await.expect("a participant")
+}
+
+async fn journal(app: &TestApp, grant_id: &str, event: &str) -> i64 {
+    let sql =
+        format!("SELECT COUNT(*) FROM ledger_entries WHERE grant_id = $1 AND event = '{event}'");
+    scalar_i64(app, &sql, grant_id).await
+}
+
+async fn run_jobs(app: &TestApp) {
+    fission::jobs::run_once(&app.state, chrono::Utc::now())
+        .await
+        .unwrap();
+}
+
+async fn deliver(app: &TestApp, callback: &(Vec<(String, String)>, String)) -> u16 {
+    let mut request = plain()
+        .post(app.url("/wechat/pay/notify"))
+        .header("content-type", "application/json");
+    for (name, value) in &callback.0 {
+        request = request.header(name, value);
+    }
+    request
+        .body(callback.1.clone())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// An inviter and one friend, both inside WeChat; returns the inviter's code.
+async fn inviter_and_friend(app: &TestApp, standin: &StandIn) -> String {
+    let inviter = phone();
+    let html = open_in_wechat(app, standin, &inviter, "/c/tea", "o_inviter").await;
+    let joined = join_form(app, &inviter, &html, "", &mobile(1)).await;
+    assert_eq!(joined.status(), 303);
+    let me = inviter.get(app.url("/c/tea/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    let inviter_code = code_of(app, &mobile(1)).await;
+    let friend = phone();
+    let path = format!("/c/tea?ref={inviter_code}");
+    let html = open_in_wechat(app, standin, &friend, &path, "o_friend").await;
+    assert_eq!(
+        join_form(
+            app,
+            &friend,
+            &html,
+            &format!("?ref={inviter_code}"),
+            &mobile(2)
+        )
+        .await
+        .status(),
+        303
+    );
+    inviter_code
+}
+
+async fn the_grant_of(app: &TestApp, inviter_code: &str) -> (String, String) {
+    let grant = text(app, "SELECT g.id FROM grants g JOIN participants p ON p.id = g.participant_id WHERE p.code = $1", inviter_code)
+        .await
+        .expect("a grant");
+    let bill = text(
+        app,
+        "SELECT out_bill_no FROM wechat_transfers WHERE grant_id = $1",
+        &grant,
+    )
+    .await
+    .expect("a transfer");
+    (grant, bill)
+}
+
+fn cash_campaign() -> serde_json::Value {
+    let mut c = rules_campaign(
+        json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 150}}]),
+        10_000,
+    );
+    c["status"] = json!("active");
+    c
+}
+
+async fn a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing(
+    backend: Backend,
+) {
+    let standin = StandIn::start().await;
+    let app = app_with(backend, &standin, &[]).await;
+    let settings = standin.settings();
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let second = spawn_second(&app, &pairs).await;
+    app.create_campaign(cash_campaign()).await;
+    let inviter_code = inviter_and_friend(&app, &standin).await;
+
+    // Both servers pay at once: one transfer, one bill at WeChat Pay.
+    for _ in 0..3 {
+        tokio::join!(run_jobs(&app), run_jobs(&second));
+    }
+    let (grant, bill_no) = the_grant_of(&app, &inviter_code).await;
+    assert_eq!(standin.created(), vec![bill_no.clone()]);
+    let bill = standin.bill(&bill_no).unwrap();
+    assert_eq!(
+        (bill.request.openid.as_str(), bill.request.transfer_amount),
+        ("o_inviter", 150)
+    );
+    assert_eq!(journal(&app, &grant, "batched").await, 1);
+    let waiting = text(
+        &app,
+        "SELECT package_info FROM wechat_transfers WHERE out_bill_no = $1",
+        &bill_no,
+    )
+    .await;
+    assert!(
+        waiting.is_some_and(|p| p.starts_with("ABBQO")),
+        "the confirm page's package is kept for /me"
+    );
+
+    // The inviter confirms; WeChat Pay calls both servers, twice, and both also poll.
+    let callback = standin.finish(&bill_no, "SUCCESS", None);
+    let (a, b) = tokio::join!(deliver(&app, &callback), deliver(&second, &callback));
+    assert_eq!((a, b), (204, 204));
+    assert_eq!(deliver(&app, &callback).await, 204);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::join!(run_jobs(&app), run_jobs(&second));
+    assert_eq!(journal(&app, &grant, "paid").await, 1, "paid exactly once");
+    assert_eq!(journal(&app, &grant, "failed").await, 0);
+    let status = text(&app, "SELECT status FROM grants WHERE id = $1", &grant).await;
+    assert_eq!(status.as_deref(), Some("paid"));
+    assert_eq!(standin.created().len(), 1);
+    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+async fn wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice(backend: Backend) {
+    let standin = StandIn::start().await;
+    let app = app_with(backend, &standin, &[]).await;
+    app.create_campaign(cash_campaign()).await;
+    let inviter_code = inviter_and_friend(&app, &standin).await;
+    let wait = || tokio::time::sleep(std::time::Duration::from_millis(1100));
+
+    // Frequency limit, then no balance: nothing is created, the reason is kept, it retries.
+    standin.queue_error(429, "FREQUENCY_LIMITED", "频率超限，请降低请求频率");
+    run_jobs(&app).await;
+    let (grant, bill_no) = the_grant_of(&app, &inviter_code).await;
+    let reason = "SELECT fail_reason FROM wechat_transfers WHERE out_bill_no = $1";
+    assert_eq!(
+        text(&app, reason, &bill_no).await.as_deref(),
+        Some("FREQUENCY_LIMITED")
+    );
+    standin.queue_error(403, "NOT_ENOUGH", "资金不足");
+    wait().await;
+    run_jobs(&app).await;
+    assert_eq!(
+        text(&app, reason, &bill_no).await.as_deref(),
+        Some("NOT_ENOUGH")
+    );
+    assert!(standin.created().is_empty());
+
+    // WeChat Pay takes the bill but its answer does not verify: not trusted, sent again
+    // under the same out_bill_no, and the duplicate gets the same bill back.
+    standin.forge_next_answers(1);
+    wait().await;
+    run_jobs(&app).await;
+    assert_eq!(standin.created(), vec![bill_no.clone()]);
+    let state = "SELECT state FROM wechat_transfers WHERE out_bill_no = $1";
+    assert_eq!(
+        text(&app, state, &bill_no).await.as_deref(),
+        Some("created")
+    );
+    wait().await;
+    run_jobs(&app).await;
+    assert_eq!(
+        text(&app, state, &bill_no).await.as_deref(),
+        Some("WAIT_USER_CONFIRM")
+    );
+    assert_eq!(standin.created().len(), 1);
+
+    // A callback with a bad signature changes nothing.
+    let (mut headers, body) =
+        standin.finish(&bill_no, "CANCELLED", Some("超过24小时用户未确认收款"));
+    let good = (headers.clone(), body.clone());
+    headers
+        .iter_mut()
+        .find(|(n, _)| n == "Wechatpay-Signature")
+        .unwrap()
+        .1 = "bm90IGEgc2lnbmF0dXJl".into();
+    assert_eq!(deliver(&app, &(headers, body.clone())).await, 401);
+    assert_eq!(journal(&app, &grant, "failed").await, 0);
+    // The person never confirmed: the transfer failed, once; the grant waits for the file payout.
+    assert_eq!(deliver(&app, &good).await, 204);
+    assert_eq!(deliver(&app, &good).await, 204);
+    assert_eq!(journal(&app, &grant, "failed").await, 1);
+    assert_eq!(journal(&app, &grant, "paid").await, 0);
+    let status = text(&app, "SELECT status FROM grants WHERE id = $1", &grant).await;
+    assert_eq!(status.as_deref(), Some("granted"));
+    wait().await;
+    run_jobs(&app).await;
+    assert_eq!(
+        standin.created().len(),
+        1,
+        "a failed transfer is not sent again"
+    );
+    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+async fn one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere(
+    backend: Backend,
+) {
+    let standin = StandIn::start().await;
+    let app = app_with(backend, &standin, &[]).await;
+    app.create_campaign(cash_campaign()).await;
+    let browser = phone();
+    let html = open_in_wechat(&app, &standin, &browser, "/c/tea", "o_same").await;
+    assert_eq!(
+        join_form(&app, &browser, &html, "", &mobile(1))
+            .await
+            .status(),
+        303
+    );
+    let first = code_of(&app, &mobile(1)).await;
+    // The same WeChat account invites "a friend" with a second phone number.
+    let other = phone();
+    let path = format!("/c/tea?ref={first}");
+    let html = open_in_wechat(&app, &standin, &other, &path, "o_same").await;
+    assert_eq!(
+        join_form(&app, &other, &html, &format!("?ref={first}"), &mobile(2))
+            .await
+            .status(),
+        303
+    );
+    let second = code_of(&app, &mobile(2)).await;
+    let flags = "SELECT COUNT(*) FROM fraud_flags f JOIN participants p ON p.id = f.participant_id \
+                 WHERE p.code = $1 AND f.rule IN ('wechat_several_phones', 'same_wechat_as_inviter')";
+    assert_eq!(scalar_i64(&app, flags, &second).await, 2);
+    assert_eq!(scalar_i64(&app, flags, &first).await, 0);
+    let held = "SELECT COUNT(*) FROM referrals r JOIN participants p ON p.id = r.invitee_id WHERE p.code = $1 AND r.state = 'held'";
+    assert_eq!(
+        scalar_i64(&app, held, &second).await,
+        1,
+        "the referral waits for review"
+    );
+    run_jobs(&app).await;
+    assert_eq!(
+        scalar_i64(&app, "SELECT COUNT(*) FROM grants WHERE reason <> $1", "").await,
+        0,
+        "nothing is paid for it"
+    );
+
+    // A new phone, the same WeChat account: recognised as the first participant.
+    let new_device = phone();
+    open_in_wechat(&app, &standin, &new_device, "/c/tea", "o_same").await;
+    let me = new_device.get(app.url("/c/tea/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    assert!(
+        me.text().await.unwrap().contains(&first),
+        "my page is the first participant's"
+    );
+    // Typing the first phone number again inside that WeChat is no login trick either way.
+    let html = new_device
+        .get(app.url("/c/tea"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        join_form(&app, &new_device, &html, "", &mobile(1))
+            .await
+            .status(),
+        303
+    );
+    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+async fn a_wechat_outage_leaves_the_phone_path_working(backend: Backend) {
+    let standin = StandIn::start().await;
+    // WeChat's API is down (nothing listens there): the code exchange fails.
+    let app = app_with(
+        backend,
+        &standin,
+        &[
+            ("FISSION_WECHAT_API_BASE", "http://127.0.0.1:9"),
+            ("FISSION_WECHAT_TIMEOUT_MS", "500"),
+        ],
+    )
+    .await;
+    app.create_campaign(cash_campaign()).await;
+    let browser = phone();
+    standin.as_user("o_down", "x");
+    let first = browser.get(app.url("/c/tea")).send().await.unwrap();
+    assert_eq!(first.status(), 302);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let at_wechat = plain()
+        .get(location.split('#').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let callback = at_wechat.headers()["location"]
+        .to_str()
+        .unwrap()
+        .replace(PUBLIC_URL, &app.address);
+    let back = browser.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), 302);
+    assert_eq!(back.headers()["location"], "/c/tea");
+    let page = browser.get(app.url("/c/tea")).send().await.unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the phone-only page, not an error and not another round trip"
+    );
+    let html = page.text().await.unwrap();
+    assert_eq!(
+        join_form(&app, &browser, &html, "", &mobile(7))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        browser
+            .get(app.url("/c/tea/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Outside WeChat nothing changes at all.
+    let safari = Client::new(
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .user_agent("Mozilla/5.0 (iPhone) Safari/604.1")
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(
+        safari.get(app.url("/c/tea")).send().await.unwrap().status(),
+        200
+    );
+    let _ = (code, postgres_configured);
+}

@@ -18,6 +18,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("joined.html", include_str!("../../templates/joined.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
     ("group.html", include_str!("../../templates/group.html")),
+    (
+        "wechat_claim.html",
+        include_str!("../../templates/wechat_claim.html"),
+    ),
 ];
 
 /// What `notice.html` shows.

@@ -129,6 +129,22 @@ pub async fn participant_of(
     })
 }
 
+/// A campaign's participant id by invite code.
+pub async fn participant_by_code(
+    db: &Db,
+    campaign_id: &str,
+    code: &str,
+) -> anyhow::Result<Option<String>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar("SELECT id FROM participants WHERE campaign_id = $1 AND code = $2")
+            .bind(campaign_id)
+            .bind(code)
+            .fetch_optional(pool)
+            .await
+            .context("finding a participant by code")
+    })
+}
+
 /// The openid a participant is bound to.
 pub async fn openid_of(db: &Db, participant_id: &str) -> anyhow::Result<Option<String>> {
     with_db!(db, read, |pool| {

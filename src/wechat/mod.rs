@@ -4,6 +4,7 @@
 //! WeChat's documentation; everything is off until its settings are given.
 
 pub mod aead;
+mod claim;
 pub mod identity_store;
 pub mod keys;
 mod notify;
@@ -20,6 +21,7 @@ use anyhow::Context;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::config::WechatSettings;
+pub use claim::link as claim_link;
 
 /// The HTTP client every WeChat call goes through, with the configured timeout.
 pub struct Wechat {
@@ -39,5 +41,6 @@ impl Wechat {
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(pages::callback)
+        .service(claim::show)
         .service(notify::transfer_finished);
 }

@@ -42,4 +42,5 @@ mod security_text;
 mod stats;
 mod tokens;
 mod wechat;
+mod wechat_pay;
 mod wechat_standin;

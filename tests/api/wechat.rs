@@ -5,16 +5,14 @@
 use reqwest::redirect::Policy;
 use serde_json::json;
 
-use crate::helpers::{
-    mobile, phone, postgres_configured, spawn_app_with, spawn_second, Backend, Client, TestApp,
-    PUBLIC_URL,
-};
+use crate::helpers::{mobile, phone, spawn_app_with, Backend, Client, TestApp, PUBLIC_URL};
 use crate::landing::csrf_from;
-use crate::rewards::{code, rules_campaign};
+use crate::rewards::rules_campaign;
 use crate::wechat_standin::{StandIn, APP_ID};
 
 /// Runs each test on SQLite and, when configured, PostgreSQL.
-macro_rules! on_both {
+#[macro_export]
+macro_rules! wechat_on_both {
     ($($name:ident),*) => {$(
         mod $name {
             #[actix_web::test]
@@ -27,21 +25,23 @@ macro_rules! on_both {
     )*};
 }
 
-on_both!(
-    a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing,
-    wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice,
+wechat_on_both!(
     one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere,
     a_wechat_outage_leaves_the_phone_path_working
 );
 
-async fn app_with(backend: Backend, standin: &StandIn, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_with(
+    backend: Backend,
+    standin: &StandIn,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let settings = standin.settings();
     let mut pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     pairs.extend_from_slice(extra);
     spawn_app_with(backend, &pairs).await
 }
 
-fn plain() -> reqwest::Client {
+pub(crate) fn plain() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -50,7 +50,7 @@ fn plain() -> reqwest::Client {
 
 /// Opens `path` inside WeChat as `openid`: through WeChat's authorisation and back.
 /// Returns the page's HTML.
-async fn open_in_wechat(
+pub(crate) async fn open_in_wechat(
     app: &TestApp,
     standin: &StandIn,
     browser: &Client,
@@ -95,7 +95,7 @@ async fn open_in_wechat(
     page.text().await.unwrap()
 }
 
-async fn join_form(
+pub(crate) async fn join_form(
     app: &TestApp,
     browser: &Client,
     html: &str,
@@ -115,7 +115,7 @@ async fn join_form(
         .unwrap()
 }
 
-async fn scalar_i64(app: &TestApp, sql: &str, bind: &str) -> i64 {
+pub(crate) async fn scalar_i64(app: &TestApp, sql: &str, bind: &str) -> i64 {
     fission::with_db!(&*app.state.db, read, |pool| sqlx::query_scalar::<_, i64>(
         sql
     )
@@ -125,7 +125,7 @@ async fn scalar_i64(app: &TestApp, sql: &str, bind: &str) -> i64 {
     .unwrap())
 }
 
-async fn text(app: &TestApp, sql: &str, bind: &str) -> Option<String> {
+pub(crate) async fn text(app: &TestApp, sql: &str, bind: &str) -> Option<String> {
     fission::with_db!(&*app.state.db, read, |pool| sqlx::query_scalar::<
         _,
         Option<String>,
@@ -137,24 +137,24 @@ async fn text(app: &TestApp, sql: &str, bind: &str) -> Option<String> {
     .flatten())
 }
 
-async fn code_of(app: &TestApp, phone_no: &str) -> String {
+pub(crate) async fn code_of(app: &TestApp, phone_no: &str) -> String {
     let sql = "SELECT code FROM participants WHERE phone LIKE '%' || $1";
     text(app, sql, phone_no).await.expect("a participant")
 }
 
-async fn journal(app: &TestApp, grant_id: &str, event: &str) -> i64 {
+pub(crate) async fn journal(app: &TestApp, grant_id: &str, event: &str) -> i64 {
     let sql =
         format!("SELECT COUNT(*) FROM ledger_entries WHERE grant_id = $1 AND event = '{event}'");
     scalar_i64(app, &sql, grant_id).await
 }
 
-async fn run_jobs(app: &TestApp) {
+pub(crate) async fn run_jobs(app: &TestApp) {
     fission::jobs::run_once(&app.state, chrono::Utc::now())
         .await
         .unwrap();
 }
 
-async fn deliver(app: &TestApp, callback: &(Vec<(String, String)>, String)) -> u16 {
+pub(crate) async fn deliver(app: &TestApp, callback: &(Vec<(String, String)>, String)) -> u16 {
     let mut request = plain()
         .post(app.url("/wechat/pay/notify"))
         .header("content-type", "application/json");
@@ -171,7 +171,7 @@ async fn deliver(app: &TestApp, callback: &(Vec<(String, String)>, String)) -> u
 }
 
 /// An inviter and one friend, both inside WeChat; returns the inviter's code.
-async fn inviter_and_friend(app: &TestApp, standin: &StandIn) -> String {
+pub(crate) async fn inviter_and_friend(app: &TestApp, standin: &StandIn) -> (String, Client) {
     let inviter = phone();
     let html = open_in_wechat(app, standin, &inviter, "/c/tea", "o_inviter").await;
     let joined = join_form(app, &inviter, &html, "", &mobile(1)).await;
@@ -194,10 +194,10 @@ async fn inviter_and_friend(app: &TestApp, standin: &StandIn) -> String {
         .status(),
         303
     );
-    inviter_code
+    (inviter_code, inviter)
 }
 
-async fn the_grant_of(app: &TestApp, inviter_code: &str) -> (String, String) {
+pub(crate) async fn the_grant_of(app: &TestApp, inviter_code: &str) -> (String, String) {
     let grant = text(app, "SELECT g.id FROM grants g JOIN participants p ON p.id = g.participant_id WHERE p.code = $1", inviter_code)
         .await
         .expect("a grant");
@@ -211,134 +211,13 @@ async fn the_grant_of(app: &TestApp, inviter_code: &str) -> (String, String) {
     (grant, bill)
 }
 
-fn cash_campaign() -> serde_json::Value {
+pub(crate) fn cash_campaign() -> serde_json::Value {
     let mut c = rules_campaign(
         json!([{"id": "pi", "kind": "per_invite", "reward": {"type": "cash", "amount": 150}}]),
         10_000,
     );
     c["status"] = json!("active");
     c
-}
-
-async fn a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing(
-    backend: Backend,
-) {
-    let standin = StandIn::start().await;
-    let app = app_with(backend, &standin, &[]).await;
-    let settings = standin.settings();
-    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let second = spawn_second(&app, &pairs).await;
-    app.create_campaign(cash_campaign()).await;
-    let inviter_code = inviter_and_friend(&app, &standin).await;
-
-    // Both servers pay at once: one transfer, one bill at WeChat Pay.
-    for _ in 0..3 {
-        tokio::join!(run_jobs(&app), run_jobs(&second));
-    }
-    let (grant, bill_no) = the_grant_of(&app, &inviter_code).await;
-    assert_eq!(standin.created(), vec![bill_no.clone()]);
-    let bill = standin.bill(&bill_no).unwrap();
-    assert_eq!(
-        (bill.request.openid.as_str(), bill.request.transfer_amount),
-        ("o_inviter", 150)
-    );
-    assert_eq!(journal(&app, &grant, "batched").await, 1);
-    let waiting = text(
-        &app,
-        "SELECT package_info FROM wechat_transfers WHERE out_bill_no = $1",
-        &bill_no,
-    )
-    .await;
-    assert!(
-        waiting.is_some_and(|p| p.starts_with("ABBQO")),
-        "the confirm page's package is kept for /me"
-    );
-
-    // The inviter confirms; WeChat Pay calls both servers, twice, and both also poll.
-    let callback = standin.finish(&bill_no, "SUCCESS", None);
-    let (a, b) = tokio::join!(deliver(&app, &callback), deliver(&second, &callback));
-    assert_eq!((a, b), (204, 204));
-    assert_eq!(deliver(&app, &callback).await, 204);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    tokio::join!(run_jobs(&app), run_jobs(&second));
-    assert_eq!(journal(&app, &grant, "paid").await, 1, "paid exactly once");
-    assert_eq!(journal(&app, &grant, "failed").await, 0);
-    let status = text(&app, "SELECT status FROM grants WHERE id = $1", &grant).await;
-    assert_eq!(status.as_deref(), Some("paid"));
-    assert_eq!(standin.created().len(), 1);
-    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
-}
-
-async fn wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice(backend: Backend) {
-    let standin = StandIn::start().await;
-    let app = app_with(backend, &standin, &[]).await;
-    app.create_campaign(cash_campaign()).await;
-    let inviter_code = inviter_and_friend(&app, &standin).await;
-    let wait = || tokio::time::sleep(std::time::Duration::from_millis(1100));
-
-    // Frequency limit, then no balance: nothing is created, the reason is kept, it retries.
-    standin.queue_error(429, "FREQUENCY_LIMITED", "频率超限，请降低请求频率");
-    run_jobs(&app).await;
-    let (grant, bill_no) = the_grant_of(&app, &inviter_code).await;
-    let reason = "SELECT fail_reason FROM wechat_transfers WHERE out_bill_no = $1";
-    assert_eq!(
-        text(&app, reason, &bill_no).await.as_deref(),
-        Some("FREQUENCY_LIMITED")
-    );
-    standin.queue_error(403, "NOT_ENOUGH", "资金不足");
-    wait().await;
-    run_jobs(&app).await;
-    assert_eq!(
-        text(&app, reason, &bill_no).await.as_deref(),
-        Some("NOT_ENOUGH")
-    );
-    assert!(standin.created().is_empty());
-
-    // WeChat Pay takes the bill but its answer does not verify: not trusted, sent again
-    // under the same out_bill_no, and the duplicate gets the same bill back.
-    standin.forge_next_answers(1);
-    wait().await;
-    run_jobs(&app).await;
-    assert_eq!(standin.created(), vec![bill_no.clone()]);
-    let state = "SELECT state FROM wechat_transfers WHERE out_bill_no = $1";
-    assert_eq!(
-        text(&app, state, &bill_no).await.as_deref(),
-        Some("created")
-    );
-    wait().await;
-    run_jobs(&app).await;
-    assert_eq!(
-        text(&app, state, &bill_no).await.as_deref(),
-        Some("WAIT_USER_CONFIRM")
-    );
-    assert_eq!(standin.created().len(), 1);
-
-    // A callback with a bad signature changes nothing.
-    let (mut headers, body) =
-        standin.finish(&bill_no, "CANCELLED", Some("超过24小时用户未确认收款"));
-    let good = (headers.clone(), body.clone());
-    headers
-        .iter_mut()
-        .find(|(n, _)| n == "Wechatpay-Signature")
-        .unwrap()
-        .1 = "bm90IGEgc2lnbmF0dXJl".into();
-    assert_eq!(deliver(&app, &(headers, body.clone())).await, 401);
-    assert_eq!(journal(&app, &grant, "failed").await, 0);
-    // The person never confirmed: the transfer failed, once; the grant waits for the file payout.
-    assert_eq!(deliver(&app, &good).await, 204);
-    assert_eq!(deliver(&app, &good).await, 204);
-    assert_eq!(journal(&app, &grant, "failed").await, 1);
-    assert_eq!(journal(&app, &grant, "paid").await, 0);
-    let status = text(&app, "SELECT status FROM grants WHERE id = $1", &grant).await;
-    assert_eq!(status.as_deref(), Some("granted"));
-    wait().await;
-    run_jobs(&app).await;
-    assert_eq!(
-        standin.created().len(),
-        1,
-        "a failed transfer is not sent again"
-    );
-    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
 }
 
 async fn one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere(
@@ -475,5 +354,4 @@ async fn a_wechat_outage_leaves_the_phone_path_working(backend: Backend) {
         safari.get(app.url("/c/tea")).send().await.unwrap().status(),
         200
     );
-    let _ = (code, postgres_configured);
 }

@@ -151,17 +151,6 @@ impl StandIn {
         self.world.lock().unwrap().bills.get(out_bill_no).cloned()
     }
 
-    /// Bills waiting for their payee.
-    pub fn waiting(&self) -> Vec<Bill> {
-        let world = self.world.lock().unwrap();
-        world
-            .bills
-            .values()
-            .filter(|b| b.state == "WAIT_USER_CONFIRM")
-            .cloned()
-            .collect()
-    }
-
     /// The payee confirms receipt (or lets it lapse): the bill ends and its callback is
     /// built, encrypted and signed, ready to deliver.
     pub fn finish(

@@ -16,10 +16,10 @@ macro_rules! wechat_on_both {
     ($($name:ident),*) => {$(
         mod $name {
             #[actix_web::test]
-            async fn sqlite() { super::$name(crate::helpers::Backend::Sqlite).await }
+            async fn sqlite() { super::$name($crate::helpers::Backend::Sqlite).await }
             #[actix_web::test]
             async fn postgres() {
-                if crate::helpers::postgres_configured() { super::$name(crate::helpers::Backend::Postgres).await }
+                if $crate::helpers::postgres_configured() { super::$name($crate::helpers::Backend::Postgres).await }
             }
         }
     )*};

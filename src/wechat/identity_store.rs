@@ -156,6 +156,21 @@ pub async fn openid_of(db: &Db, participant_id: &str) -> anyhow::Result<Option<S
     })
 }
 
+/// Erasure: the participant's openid, profile and sightings go (a transfer keeps its
+/// payee's openid: it is the payment's record).
+pub async fn forget(tx: &mut Tx<'_>, participant_id: &str) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        for sql in [
+            "DELETE FROM wechat_profiles WHERE openid IN (SELECT openid FROM wechat_identities WHERE participant_id = $1)",
+            "DELETE FROM wechat_identities WHERE participant_id = $1",
+            "DELETE FROM wechat_sightings WHERE participant_id = $1",
+        ] {
+            sqlx::query(sql).bind(participant_id).execute(&mut *conn).await?;
+        }
+    });
+    Ok(())
+}
+
 /// What binding an openid to a participant found out.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Bound {

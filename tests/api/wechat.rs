@@ -26,6 +26,7 @@ macro_rules! wechat_on_both {
 }
 
 wechat_on_both!(
+    a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat,
     one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere,
     a_wechat_outage_leaves_the_phone_path_working
 );
@@ -48,14 +49,24 @@ pub(crate) fn plain() -> reqwest::Client {
         .unwrap()
 }
 
-/// Opens `path` inside WeChat as `openid`: through WeChat's authorisation and back.
-/// Returns the page's HTML.
+/// Opens `path` inside WeChat as `openid`: through WeChat's silent authorisation and
+/// back. Returns the page's HTML.
 pub(crate) async fn open_in_wechat(
     app: &TestApp,
     standin: &StandIn,
     browser: &Client,
     path: &str,
     openid: &str,
+) -> String {
+    open_with_scope(app, standin, browser, (path, openid), "snsapi_base").await
+}
+
+async fn open_with_scope(
+    app: &TestApp,
+    standin: &StandIn,
+    browser: &Client,
+    (path, openid): (&str, &str),
+    scope: &str,
 ) -> String {
     standin.as_user(openid, "茶友小王");
     let first = browser.get(app.url(path)).send().await.unwrap();
@@ -66,7 +77,7 @@ pub(crate) async fn open_in_wechat(
     );
     let location = first.headers()["location"].to_str().unwrap().to_owned();
     let expected = format!(
-        "{}/connect/oauth2/authorize?appid={APP_ID}&redirect_uri=https%3A%2F%2Ffission%2Etest%2Fc%2Ftea%2Fwechat%2Fcallback&response_type=code&scope=snsapi_base&state=",
+        "{}/connect/oauth2/authorize?appid={APP_ID}&redirect_uri=https%3A%2F%2Ffission%2Etest%2Fc%2Ftea%2Fwechat%2Fcallback&response_type=code&scope={scope}&state=",
         standin.url
     );
     assert!(location.starts_with(&expected), "{location}");
@@ -287,6 +298,54 @@ async fn one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_reco
             .status(),
         303
     );
+    // Erasing the person erases their openid: the account is a stranger again.
+    let person = format!("/api/v1/campaigns/tea/participants/{first}");
+    let erased = app
+        .api
+        .delete(app.url(&person))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+    let bound = "SELECT COUNT(*) FROM wechat_identities WHERE openid = $1";
+    assert_eq!(scalar_i64(&app, bound, "o_same").await, 0);
+    let later = phone();
+    open_in_wechat(&app, &standin, &later, "/c/tea", "o_same").await;
+    let me = later.get(app.url("/c/tea/me")).send().await.unwrap();
+    assert_eq!(me.status(), 303, "no longer recognised");
+    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+async fn a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat(backend: Backend) {
+    let standin = StandIn::start().await;
+    let app = app_with(backend, &standin, &[]).await;
+    let mut campaign = cash_campaign();
+    campaign["page"] = json!({"ask_name": true});
+    app.create_campaign(campaign).await;
+    let browser = phone();
+    let html = open_with_scope(
+        &app,
+        &standin,
+        &browser,
+        ("/c/tea", "o_named"),
+        "snsapi_userinfo",
+    )
+    .await;
+    assert_eq!(
+        join_form(&app, &browser, &html, "", &mobile(5))
+            .await
+            .status(),
+        303
+    );
+    let name = "SELECT name FROM participants WHERE phone LIKE '%' || $1";
+    assert_eq!(
+        text(&app, name, &mobile(5)).await.as_deref(),
+        Some("茶友小王")
+    );
+    let avatar = "SELECT avatar_url FROM wechat_identities WHERE openid = $1";
+    let avatar = text(&app, avatar, "o_named").await.unwrap();
+    assert!(avatar.starts_with("https://thirdwx.qlogo.cn/"));
     assert!(standin.problems().is_empty(), "{:?}", standin.problems());
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/campaigns/{slug}/groups`: the group pool and member-list imports. The
 //! route table of the whole domain is [`configure`].
 
+use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
@@ -12,7 +13,8 @@ use super::views::{GroupPatch, GroupView, ImportReport, MoveBody};
 use super::{event_handlers, service, webhook};
 use crate::auth::{Access, Auth, CampaignWrite, ReadAccess};
 use crate::db::time::to_ms;
-use crate::http::error::{ApiError, ErrorBody};
+use crate::http::cursor;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -59,9 +61,12 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "listGroups",
     tag = "groups",
+    params(ListQuery),
     responses(
-        (status = 200, description = "The groups", body = Vec<GroupView>,
-            headers(("X-Fission-Warning" = String, description = "`no_open_group` when nobody can be routed"))),
+        (status = 200, description = "One page of groups in fill order", body = Vec<GroupView>,
+            headers(("X-Fission-Warning" = String, description = "`no_open_group` when nobody can be routed"),
+                    ("Link" = String, description = "`<...>; rel=\"next\"` when more groups follow"))),
+        (status = 400, description = "`limit` out of range or `after` not a cursor this API gave (`invalid_query`)", body = ErrorBody),
         (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(ReadAccess::ROLES)))
@@ -71,15 +76,52 @@ pub async fn list(
     _: Auth<ReadAccess>,
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = to_ms(Utc::now());
-    let (groups, any_open) = service::list(&state, &slug, now).await?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("limit must be 1..={MAX_PAGE}"),
+        ));
+    }
+    let after = match query.after.as_deref() {
+        None => None,
+        Some(raw) => Some(cursor::parse(raw).ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::InvalidQuery,
+                "after is not a cursor this API gave",
+            )
+        })?),
+    };
+    let page = service::page(&state, &slug, after, limit, now).await?;
     let mut response = HttpResponse::Ok();
-    if !any_open {
+    if !page.any_open {
         response.insert_header(("X-Fission-Warning", "no_open_group"));
     }
-    let views: Vec<GroupView> = groups.iter().map(|g| GroupView::new(g, now)).collect();
+    if let Some(next) = &page.next {
+        let link = format!(
+            "</api/v1/campaigns/{}/groups?limit={limit}&after={}>; rel=\"next\"",
+            slug.as_str(),
+            cursor::encode(next.0, &next.1)
+        );
+        response.insert_header((header::LINK, link));
+    }
+    let views: Vec<GroupView> = page.groups.iter().map(|g| GroupView::new(g, now)).collect();
     Ok(response.json(views))
+}
+
+const DEFAULT_PAGE: i64 = 500;
+const MAX_PAGE: i64 = 1000;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Groups per page, 1..=1000, default 500.
+    limit: Option<i64>,
+    /// The cursor from the previous page's `Link: rel="next"` header.
+    after: Option<String>,
 }
 
 /// Change a group

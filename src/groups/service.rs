@@ -95,6 +95,38 @@ pub async fn list(
     Ok((groups, any_open))
 }
 
+/// One page of a campaign's pool in fill order, after `after`, and whether anyone can be
+/// routed at all (asked of the open-groups index, not of the page).
+pub async fn page(
+    state: &AppState,
+    slug: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+    now_ms: i64,
+) -> Result<PoolPage, ApiError> {
+    let campaign = load(&state.db, slug).await?;
+    let mut groups = store::page(&state.db, &campaign.id, after.as_ref(), limit + 1).await?;
+    let next = if groups.len() as i64 > limit {
+        groups.truncate(limit as usize);
+        groups.last().map(|g| (g.position, g.id.clone()))
+    } else {
+        None
+    };
+    let any_open = store::any_open(&state.db, &campaign.id, now_ms).await?;
+    Ok(PoolPage {
+        groups,
+        next,
+        any_open,
+    })
+}
+
+pub struct PoolPage {
+    pub groups: Vec<Group>,
+    /// The last group's position and id, where the next page starts; `None` on the last page.
+    pub next: Option<(i64, String)>,
+    pub any_open: bool,
+}
+
 pub async fn change(
     state: &AppState,
     slug: &str,

@@ -75,6 +75,45 @@ pub async fn by_campaign(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<Group
     .context("listing a campaign's groups")
 }
 
+/// Up to `limit` groups of a campaign in fill order (position, then id: ids are
+/// time-ordered uuids, so this is creation order within a position), after `after`.
+pub async fn page(
+    db: &Db,
+    campaign_id: &str,
+    after: Option<&(i64, String)>,
+    limit: i64,
+) -> anyhow::Result<Vec<Group>> {
+    let (position, id) = after.map_or((i64::MIN, ""), |(p, id)| (*p, id.as_str()));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM groups WHERE campaign_id = $1 \
+         AND (position > $2 OR (position = $3 AND id > $4)) ORDER BY position, id LIMIT $5"
+    );
+    with_db!(db, read, |pool| sqlx::query_as(&sql)
+        .bind(campaign_id)
+        .bind(position)
+        .bind(position)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
+    .context("paging a campaign's groups")
+}
+
+/// Whether anyone can be routed: an open group in the pool, found through the
+/// open-groups index (its predicate repeated word for word) rather than by reading the pool.
+pub async fn any_open(db: &Db, campaign_id: &str, now_ms: i64) -> anyhow::Result<bool> {
+    with_db!(db, read, |pool| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE campaign_id = $1 \
+         AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
+         AND (expires_at IS NULL OR expires_at > $2))"
+    )
+    .bind(campaign_id)
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await)
+    .context("asking whether a campaign has an open group")
+}
+
 /// Moves a group one place earlier (`up`) or later in its campaign's fill order, by
 /// swapping it with its neighbour; positions are renumbered 0.. on the way, so groups that
 /// shared a position get distinct ones. False when it is already first (or last).

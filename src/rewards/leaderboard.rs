@@ -1,6 +1,8 @@
 //! The leaderboard (比): inviters ranked by qualified invites, ties going to whoever got
 //! there first. Only real, qualified referrals count; nothing is padded. This is the
-//! leaderboard's store: the ranking is SQL.
+//! leaderboard's store: the ranking is SQL over `inviter_standings`, the per-inviter count
+//! that triggers keep exact (migration 0022), so the top of the board and a person's rank
+//! are index lookups however large the campaign.
 
 use anyhow::Context;
 use serde::Serialize;
@@ -39,11 +41,10 @@ impl Entry {
 pub async fn top(db: &Db, campaign_id: &str, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT p.code, s.n AS qualified_invites, s.t AS reached_at, p.id AS participant_id, p.name, p.phone \
-             FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
-                   WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
-             JOIN participants p ON p.id = s.inviter_id \
-             ORDER BY s.n DESC, s.t ASC, p.code ASC LIMIT $2",
+            "SELECT p.code, s.qualified AS qualified_invites, s.reached_at, p.id AS participant_id, p.name, p.phone \
+             FROM inviter_standings s JOIN participants p ON p.id = s.inviter_id \
+             WHERE s.campaign_id = $1 AND s.qualified > 0 \
+             ORDER BY s.qualified DESC, s.reached_at ASC, p.code ASC LIMIT $2",
         )
         .bind(campaign_id)
         .bind(limit)
@@ -60,8 +61,7 @@ pub async fn rank_of(
 ) -> Result<Option<i64>, sqlx::Error> {
     let mine: Option<(i64, i64)> = with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT COUNT(*), CAST(MAX(qualified_at) AS BIGINT) FROM referrals \
-             WHERE inviter_id = $1 AND state = 'qualified' HAVING COUNT(*) > 0",
+            "SELECT qualified, reached_at FROM inviter_standings WHERE inviter_id = $1 AND qualified > 0",
         )
         .bind(inviter_id)
         .fetch_optional(pool)
@@ -70,9 +70,8 @@ pub async fn rank_of(
     let Some((n, t)) = mine else { return Ok(None) };
     let ahead: i64 = with_db!(db, read, |pool| {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT inviter_id, COUNT(*) AS n, MAX(qualified_at) AS t FROM referrals \
-             WHERE campaign_id = $1 AND state = 'qualified' GROUP BY inviter_id) s \
-             WHERE s.n > $2 OR (s.n = $3 AND s.t < $4)",
+            "SELECT COUNT(*) FROM inviter_standings \
+             WHERE campaign_id = $1 AND (qualified > $2 OR (qualified = $3 AND reached_at < $4))",
         )
         .bind(campaign_id)
         .bind(n)

@@ -150,6 +150,44 @@ both_backends! {
         assert_eq!(list.headers()["x-fission-warning"], "no_open_group");
     }
 
+    async fn the_pool_is_listed_in_pages_by_cursor_in_fill_order(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let mut made = Vec::new();
+        for i in 0..5 {
+            made.push(add_group(&app, "tea", &format!("{i}群"), 10).await["id"].as_str().unwrap().to_owned());
+        }
+        // The first group moves to the end of the fill order.
+        let moved = app.patch_json(&format!("/api/v1/campaigns/tea/groups/{}", made[0]), &app.admin, &json!({"position": 10})).await;
+        assert_eq!(moved.status(), 200);
+        let mut seen = Vec::new();
+        let mut next = Some("/api/v1/campaigns/tea/groups?limit=2".to_owned());
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            let page = app.get_as(&path, &app.admin).await;
+            assert_eq!(page.status(), 200);
+            next = page.headers().get("link").map(|l| {
+                let l = l.to_str().unwrap();
+                assert!(l.ends_with(">; rel=\"next\""), "{l}");
+                l[1..l.find('>').unwrap()].to_owned()
+            });
+            let groups: Value = page.json().await.unwrap();
+            assert!(groups.as_array().unwrap().len() <= 2);
+            seen.extend(groups.as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_owned()));
+            pages += 1;
+        }
+        assert_eq!(pages, 3);
+        let all: Value = app.get_as("/api/v1/campaigns/tea/groups", &app.admin).await.json().await.unwrap();
+        let whole: Vec<String> = all.as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(seen, whole, "the pages together are the pool, each group once, in fill order");
+        assert_eq!(whole.len(), 5);
+        assert_eq!(whole[0], made[1].as_str());
+        assert_eq!(whole[4], made[0].as_str());
+        for bad in ["limit=0", "limit=1001", "after=nope", "after=1.2"] {
+            let r = app.get_as(&format!("/api/v1/campaigns/tea/groups?{bad}"), &app.admin).await;
+            assert_eq!(r.status(), 400, "{bad}");
+        }
+    }
+
     async fn people_are_routed_in_order_sticky_and_never_past_capacity(app: TestApp) {
         app.simple_campaign("tea").await;
         let g1 = add_group(&app, "tea", "1群", 2).await;

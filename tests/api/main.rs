@@ -39,6 +39,7 @@ mod security;
 mod security_limits;
 mod security_phone;
 mod security_text;
+mod standings;
 mod stats;
 mod tokens;
 mod wechat;

@@ -43,5 +43,7 @@ mod standings;
 mod stats;
 mod tokens;
 mod wechat;
+mod wechat_identity;
 mod wechat_pay;
 mod wechat_standin;
+mod wechat_standin_oauth;

@@ -33,19 +33,19 @@ pub struct Bill {
 }
 
 #[derive(Default)]
-struct World {
+pub(crate) struct World {
     /// Who authorises next: openid, nickname.
-    user: (String, String),
-    codes: HashMap<String, (String, String)>,
-    tokens: HashMap<String, String>,
-    bills: HashMap<String, Bill>,
+    pub(crate) user: (String, String),
+    pub(crate) codes: HashMap<String, (String, String)>,
+    pub(crate) tokens: HashMap<String, String>,
+    pub(crate) bills: HashMap<String, Bill>,
     /// Every create call WeChat Pay accepted as a new bill.
-    created: Vec<String>,
-    queued_errors: VecDeque<(u16, String, String)>,
+    pub(crate) created: Vec<String>,
+    pub(crate) queued_errors: VecDeque<(u16, String, String)>,
     /// Sign the next answers with a wrong key (an answer that must not be trusted).
-    forge_answers: usize,
-    problems: Vec<String>,
-    sequence: u64,
+    pub(crate) forge_answers: usize,
+    pub(crate) problems: Vec<String>,
+    pub(crate) sequence: u64,
 }
 
 #[derive(Clone)]
@@ -59,7 +59,7 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("a fixture")
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -74,9 +74,7 @@ impl StandIn {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .route("/connect/oauth2/authorize", web::get().to(authorize))
-                .route("/sns/oauth2/access_token", web::get().to(access_token))
-                .route("/sns/userinfo", web::get().to(userinfo))
+                .configure(crate::wechat_standin_oauth::routes)
                 .route(TRANSFER_PATH, web::post().to(create))
                 .route(
                     &format!("{TRANSFER_PATH}/out-bill-no/{{no}}"),
@@ -199,7 +197,7 @@ impl StandIn {
     }
 }
 
-type Shared = web::Data<(Arc<Mutex<World>>, MerchantKey, PayPublicKey)>;
+pub(crate) type Shared = web::Data<(Arc<Mutex<World>>, MerchantKey, PayPublicKey)>;
 
 fn bill_json(b: &Bill) -> Value {
     let mut v = json!({
@@ -218,82 +216,6 @@ fn bill_json(b: &Bill) -> Value {
         v["fail_reason"] = json!(reason);
     }
     v
-}
-
-fn query_map(req: &HttpRequest) -> HashMap<String, String> {
-    web::Query::<HashMap<String, String>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
-        .unwrap_or_default()
-}
-
-async fn authorize(req: HttpRequest, data: Shared) -> HttpResponse {
-    let q = query_map(&req);
-    let mut world = data.0.lock().unwrap();
-    let mut problem = |p: String| world.problems.push(p);
-    if q.get("appid").map(String::as_str) != Some(APP_ID) {
-        problem(format!("authorize: appid {:?}", q.get("appid")));
-    }
-    if q.get("response_type").map(String::as_str) != Some("code") {
-        problem("authorize: response_type is not code".into());
-    }
-    let scope = q.get("scope").cloned().unwrap_or_default();
-    if scope != "snsapi_base" && scope != "snsapi_userinfo" {
-        problem(format!("authorize: scope {scope}"));
-    }
-    let state = q.get("state").cloned().unwrap_or_default();
-    if state.len() > 128 || !state.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        problem(format!(
-            "authorize: state {state} is not up to 128 letters and digits"
-        ));
-    }
-    let Some(redirect) = q.get("redirect_uri").cloned() else {
-        problem("authorize: no redirect_uri".into());
-        return HttpResponse::BadRequest().finish();
-    };
-    world.sequence += 1;
-    let code = format!("code{}{}", world.sequence, signing::nonce());
-    let user = world.user.clone();
-    world.codes.insert(code.clone(), (user.0, scope));
-    HttpResponse::Found()
-        .insert_header(("Location", format!("{redirect}?code={code}&state={state}")))
-        .finish()
-}
-
-async fn access_token(req: HttpRequest, data: Shared) -> HttpResponse {
-    let q = query_map(&req);
-    let mut world = data.0.lock().unwrap();
-    let good = q.get("appid").map(String::as_str) == Some(APP_ID)
-        && q.get("secret").map(String::as_str) == Some(APP_SECRET)
-        && q.get("grant_type").map(String::as_str) == Some("authorization_code");
-    if !good {
-        world.problems.push(format!(
-            "access_token: bad appid, secret or grant_type: {q:?}"
-        ));
-        return HttpResponse::Ok().json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
-    }
-    // A code works once.
-    let Some((openid, scope)) = q.get("code").and_then(|c| world.codes.remove(c)) else {
-        return HttpResponse::Ok().json(json!({"errcode": 40029, "errmsg": "invalid code"}));
-    };
-    let token = format!("ACCESS{}", signing::nonce());
-    world.tokens.insert(token.clone(), openid.clone());
-    HttpResponse::Ok().json(json!({
-        "access_token": token, "expires_in": 7200, "refresh_token": "REFRESH", "openid": openid,
-        "scope": scope, "is_snapshotuser": 0
-    }))
-}
-
-async fn userinfo(req: HttpRequest, data: Shared) -> HttpResponse {
-    let q = query_map(&req);
-    let world = data.0.lock().unwrap();
-    let openid = q.get("access_token").and_then(|t| world.tokens.get(t));
-    match openid {
-        Some(openid) if q.get("openid") == Some(openid) => HttpResponse::Ok().json(json!({
-            "openid": openid, "nickname": world.user.1, "sex": 0, "province": "", "city": "", "country": "",
-            "headimgurl": "https://thirdwx.qlogo.cn/mmopen/standin/132", "privilege": []
-        })),
-        _ => HttpResponse::Ok().json(json!({"errcode": 40001, "errmsg": "invalid credential"})),
-    }
 }
 
 fn error(status: u16, code: &str, message: &str) -> HttpResponse {

@@ -48,12 +48,12 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
 }
 
 /// Why a transfer must wait, if it must.
-fn held_reason(amount: i64, sent_today: i64, pay: &WechatPay) -> Option<&'static str> {
+fn held_reason(amount: i64, sent_today: i64, max: i64, daily: i64) -> Option<&'static str> {
     if amount < MIN_TRANSFER {
         Some("below_wechat_transfer_minimum")
-    } else if amount > pay.max_transfer {
+    } else if amount > max {
         Some("above_wechat_transfer_maximum")
-    } else if sent_today + amount > pay.user_daily_limit {
+    } else if sent_today + amount > daily {
         Some("user_daily_limit")
     } else {
         None
@@ -75,7 +75,7 @@ async fn enqueue(
 ) -> anyhow::Result<u64> {
     let mut stored = 0;
     for payable in store::payable(&state.db, BATCH).await? {
-        let pay = pay.clone();
+        let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
         let (at, day_start) = (to_ms(now), day_start(now, offset));
         let inserted = state
             .db
@@ -90,7 +90,10 @@ async fn enqueue(
                         now: at,
                         day_start,
                     };
-                    store::insert(tx, &new, |sent| held_reason(payable.amount, sent, &pay)).await
+                    store::insert(tx, &new, |sent| {
+                        held_reason(payable.amount, sent, max, daily)
+                    })
+                    .await
                 })
             })
             .await?;
@@ -174,6 +177,17 @@ async fn work(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_hold_a_transfer_back_with_the_reason() {
+        let (max, daily) = (20_000, 30_000);
+        let held = |amount, sent| held_reason(amount, sent, max, daily);
+        assert_eq!(held(9, 0), Some("below_wechat_transfer_minimum"));
+        assert_eq!(held(20_001, 0), Some("above_wechat_transfer_maximum"));
+        assert_eq!(held(10_001, 20_000), Some("user_daily_limit"));
+        assert_eq!(held(10_000, 20_000), None);
+        assert_eq!(held(10, 0), None);
+    }
 
     #[test]
     fn the_day_starts_at_midnight_in_the_reporting_zone() {

@@ -22,6 +22,8 @@ pub mod format;
 mod groups;
 mod groups_forms;
 mod login;
+mod participants;
+mod participants_detail;
 mod poster;
 pub mod render;
 mod reviews;
@@ -54,6 +56,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(audit::configure)
     .map(campaigns::configure)
     .map(reviews::configure)
+    .map(participants::configure)
     .map(editor::configure)
     .map(poster::configure)
     .map(groups::configure)

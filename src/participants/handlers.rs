@@ -18,7 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(seeds)
         .service(detail)
         .service(export)
-        .service(erase);
+        .service(erase)
+        .configure(super::search_handlers::configure);
 }
 
 /// Join a campaign (mini-programs and apps)

@@ -2,6 +2,7 @@
 //! the referral from inviter to invitee.
 
 mod code;
+pub mod export;
 mod handlers;
 pub mod leads;
 pub mod model;
@@ -10,6 +11,9 @@ mod privacy;
 mod privacy_store;
 mod privacy_views;
 pub mod qualification;
+pub mod search;
+pub mod search_handlers;
+mod search_store;
 pub mod service;
 pub mod store;
 pub mod views;
@@ -18,4 +22,5 @@ pub use code::{Channel, InviteCode};
 pub use handlers::configure;
 pub use model::parse_name;
 pub use phone::Phone;
+pub use privacy_store::{ledger as journal_of, LedgerRow as JournalEntry};
 pub use store::Participant;

@@ -189,6 +189,15 @@ pub async fn detail(
     slug: &str,
     code: &str,
 ) -> Result<ParticipantDetail, ApiError> {
+    Ok(detail_with_person(state, slug, code).await?.1)
+}
+
+/// The detail and the stored person behind it (their id and unmasked phone).
+pub async fn detail_with_person(
+    state: &AppState,
+    slug: &str,
+    code: &str,
+) -> Result<(store::Participant, ParticipantDetail), ApiError> {
     let campaign = load(&state.db, slug).await?;
     let db = &state.db;
     let p = store::by_code(db, &campaign.id, &code.to_ascii_lowercase())
@@ -199,21 +208,25 @@ pub async fn detail(
         None => None,
     };
     let invitees = store::invitees(db, &p.id, 1000).await?;
+    let invitee_flags = store::invitee_flags(db, &p.id).await?;
     let (qualified, pending) = store::referral_counts(db, &p.id).await?;
     let flags = store::fraud_flags(db, &p.id).await?;
     let groups = crate::groups::store::memberships(db, &p.id).await?;
     let grants = crate::rewards::grants_of(state, &p.id).await?;
-    Ok(ParticipantDetail {
+    let detail = ParticipantDetail {
         links: ParticipantLinks::new(&state.settings.public_url, &campaign, &p.code),
         phone_masked: p.phone_masked(),
-        name: p.name,
+        name: p.name.clone(),
         kind: p.kind,
-        channel: p.channel,
+        channel: p.channel.clone(),
         status: p.status,
         generation: p.generation,
         created_at: from_ms(p.created_at),
         inviter: inviter.as_ref().map(ParticipantInviter::new),
-        invitees: invitees.iter().map(ParticipantInvitee::from).collect(),
+        invitees: invitees
+            .iter()
+            .map(|i| ParticipantInvitee::new(i, &invitee_flags))
+            .collect(),
         qualified_invites: qualified,
         pending_invites: pending,
         fraud_flags: flags.into_iter().map(ParticipantFlag::from).collect(),
@@ -247,5 +260,6 @@ pub async fn detail(
                 revoked_at: g.revoked_at.map(from_ms),
             })
             .collect(),
-    })
+    };
+    Ok((p, detail))
 }

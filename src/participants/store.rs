@@ -102,17 +102,21 @@ pub async fn by_phone(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InviteeRow {
     pub code: String,
+    pub name: Option<String>,
     pub phone: Option<String>,
     pub status: ParticipantStatus,
     pub channel: String,
     pub created_at: i64,
     pub referral_state: ReferralState,
+    pub hold_until: Option<i64>,
+    pub cancel_reason: Option<String>,
 }
 
 pub async fn invitees(db: &Db, inviter_id: &str, limit: i64) -> anyhow::Result<Vec<InviteeRow>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT p.code, p.phone, p.status, p.channel, p.created_at, r.state AS referral_state \
+            "SELECT p.code, p.name, p.phone, p.status, p.channel, p.created_at, r.state AS referral_state, \
+                    r.hold_until, r.cancel_reason \
              FROM referrals r JOIN participants p ON p.id = r.invitee_id \
              WHERE r.inviter_id = $1 ORDER BY r.created_at LIMIT $2",
         )
@@ -154,4 +158,20 @@ pub async fn fraud_flags(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Fr
             .await
     })
     .context("reading a participant's fraud flags")
+}
+
+/// The fraud rules that flagged an inviter's invitees, for the chain's "why":
+/// (invitee code, rule).
+pub async fn invitee_flags(db: &Db, inviter_id: &str) -> anyhow::Result<Vec<(String, String)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT p.code, f.rule FROM fraud_flags f \
+             JOIN referrals r ON r.invitee_id = f.participant_id JOIN participants p ON p.id = f.participant_id \
+             WHERE r.inviter_id = $1 ORDER BY f.created_at",
+        )
+        .bind(inviter_id)
+        .fetch_all(pool)
+        .await
+        .context("reading the fraud flags of an inviter's invitees")
+    })
 }

@@ -108,10 +108,19 @@ pub struct ParticipantInvitee {
     pub channel: String,
     pub referral_state: ReferralState,
     pub created_at: DateTime<Utc>,
+    pub name: Option<String>,
+    /// When a `holding` referral counts, if the invitee stays.
+    pub hold_until: Option<DateTime<Utc>>,
+    /// Why a referral is `held` or `cancelled`: `left_during_hold`, `rejected` or
+    /// `fraud:<rule>`.
+    pub reason: Option<String>,
+    /// The fraud rules that flagged the invitee.
+    pub fraud_rules: Vec<String>,
 }
 
-impl From<&InviteeRow> for ParticipantInvitee {
-    fn from(i: &InviteeRow) -> Self {
+impl ParticipantInvitee {
+    /// The invitee with the rules among `flags` (invitee code, rule) that name them.
+    pub fn new(i: &InviteeRow, flags: &[(String, String)]) -> Self {
         ParticipantInvitee {
             code: i.code.clone(),
             phone_masked: i.phone.as_deref().map(super::phone::mask),
@@ -119,6 +128,14 @@ impl From<&InviteeRow> for ParticipantInvitee {
             channel: i.channel.clone(),
             referral_state: i.referral_state,
             created_at: from_ms(i.created_at),
+            name: i.name.clone(),
+            hold_until: i.hold_until.map(from_ms),
+            reason: i.cancel_reason.clone(),
+            fraud_rules: flags
+                .iter()
+                .filter(|(code, _)| *code == i.code)
+                .map(|(_, rule)| rule.clone())
+                .collect(),
         }
     }
 }

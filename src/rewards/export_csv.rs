@@ -106,6 +106,9 @@ pub fn stream<R: ExportRow>(
             let Layout::Finance(lang) = layout else {
                 return None;
             };
+            if !R::TOTAL_ROW {
+                return None;
+            }
             let cols = R::COLUMNS;
             let row = total_row(cols.zh.len(), cols.amount, lang, p.total);
             let chunk = chunk(None, vec![row.iter().map(text).collect()]);

@@ -128,6 +128,8 @@ pub const JOURNAL: Columns = Columns {
 pub trait ExportRow: Send + 'static {
     type Cursor: Clone + Send + 'static;
     const COLUMNS: &'static Columns;
+    /// Whether the finance layout ends with a total of the amount column.
+    const TOTAL_ROW: bool = true;
     /// The contract's columns, as text.
     fn cells(&self) -> Vec<String>;
     /// The finance layout's columns.

@@ -17,6 +17,59 @@ pub struct Page {
     /// The marketer's own lines under the 活动规则 section, after the lines written from
     /// the rules themselves (at most 10).
     pub rules_notes: Vec<String>,
+    /// The brand's colour, logo and layout.
+    pub theme: Theme,
+}
+
+/// How the phone pages look: without a colour, the house tea-green palette.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, ToSchema)]
+#[serde(default)]
+pub struct Theme {
+    /// The brand colour, `#rrggbb`; the page derives a palette from it that keeps text
+    /// readable (WCAG AA, 4.5:1).
+    pub color: Option<String>,
+    /// An uploaded asset's id: the logo at the top of the hero.
+    pub logo_asset: Option<String>,
+    pub layout: Layout,
+}
+
+/// The landing page's arrangement.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A coloured hero band, then the form on a lifted card.
+    #[default]
+    Classic,
+    /// The hero image full-bleed behind the headline, then the form.
+    Poster,
+    /// A short hero and tighter sections: the most content on one screen.
+    Compact,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 3] = [Layout::Classic, Layout::Poster, Layout::Compact];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Classic => "classic",
+            Layout::Poster => "poster",
+            Layout::Compact => "compact",
+        }
+    }
+}
+
+impl Theme {
+    /// The brand colour as RGB, when it is set and well formed.
+    pub fn rgb(&self) -> Option<[u8; 3]> {
+        super::settings::parse_color(self.color.as_deref()?)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.color.is_some() && self.rgb().is_none() {
+            return Err("page.theme.color must be #rrggbb".into());
+        }
+        Ok(())
+    }
 }
 
 /// Top: theme, incentive and the form on the first screen.

@@ -40,7 +40,11 @@ const DEFAULT_POSTER: (i64, i64) = (720, 1280);
 /// The body's own rules, then what it refers to: assets exist, the QR code fits.
 async fn check(db: &Db, input: &CampaignInput) -> Result<Slug, ApiError> {
     let slug = validate(input).map_err(|m| ApiError::invalid(ErrorCode::InvalidCampaign, m))?;
-    if let Some(id) = &input.spec.page.hero.image_asset {
+    let page = &input.spec.page;
+    for id in [&page.hero.image_asset, &page.theme.logo_asset]
+        .into_iter()
+        .flatten()
+    {
         asset_size(db, id).await?;
     }
     if let Some(poster) = &input.spec.poster {

@@ -54,6 +54,7 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
             "page.proof holds at most {MAX_PROOF_ENTRIES} entries"
         ));
     }
+    page.theme.validate()?;
     if page.rules_notes.len() > MAX_RULES_NOTES {
         return Err(format!(
             "page.rules_notes holds at most {MAX_RULES_NOTES} lines"

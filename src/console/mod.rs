@@ -15,6 +15,9 @@
 
 mod audit;
 mod campaigns;
+mod dashboard;
+mod dashboard_table;
+mod dashboard_view;
 mod editor;
 pub mod error;
 mod field_errors;
@@ -55,6 +58,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     })
     .map(audit::configure)
     .map(campaigns::configure)
+    .map(dashboard::configure)
     .map(reviews::configure)
     .map(participants::configure)
     .map(editor::configure)

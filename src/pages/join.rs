@@ -41,7 +41,7 @@ struct Retry<'a> {
 impl JoinForm {
     /// `yes`, `on`, `true` or `1`: the box is ticked.
     fn consented(&self) -> bool {
-        matches!(self.consent.as_deref(), Some("yes" | "on" | "true" | "1"))
+        ticked(self.consent.as_deref())
     }
 
     /// The phone and nickname, once consent is given; else what to tell the person, in
@@ -58,6 +58,11 @@ impl JoinForm {
         })?;
         Ok((phone, name))
     }
+}
+
+/// A checkbox's value: `yes`, `on`, `true` or `1` is ticked.
+pub(super) fn ticked(value: Option<&str>) -> bool {
+    matches!(value, Some("yes" | "on" | "true" | "1"))
 }
 
 /// Join from the landing page

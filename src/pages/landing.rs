@@ -176,6 +176,22 @@ pub async fn show(
         at_ms: to_ms(now),
         day: day(now, state.settings.report_utc_offset_minutes),
     });
+    if openness == Openness::NotStarted && campaign.starts_at.is_some() {
+        let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
+        return match super::remind::page(&state, &campaign, &csrf, None) {
+            Ok(html) => {
+                let mut response = super::render::html_response(StatusCode::OK, html);
+                if let Some(cookie) = visitor_cookie {
+                    let _ = response.add_cookie(&cookie);
+                }
+                response
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "rendering the not-yet-open page");
+                closed_page(&state, Some(&campaign), openness)
+            }
+        };
+    }
     if openness != Openness::Open {
         return closed_page(&state, Some(&campaign), openness);
     }
@@ -286,6 +302,7 @@ fn landing_view<'a>(
         banner: holes.banner,
         live: holes.live,
         returning,
+        upcoming: None,
     };
     views::landing(
         campaign,

@@ -129,6 +129,16 @@ pub fn live_html(
     }
 }
 
+/// "距活动开始还有 2 天 3 小时" on a campaign that has not started.
+pub fn starts_html(starts_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match starts_at.and_then(|s| time_left(s - now)) {
+        Some(left) => format!(
+            "<p class=\"live\"><span class=\"countdown\">距活动开始还有 <b>{left}</b></span></p>"
+        ),
+        None => String::new(),
+    }
+}
+
 /// "3 天 5 小时", "5 小时 12 分", "12 分钟" (plain text); None once the time is up.
 pub fn time_left(left: chrono::TimeDelta) -> Option<String> {
     let minutes = left.num_minutes();

@@ -4,16 +4,20 @@
 pub mod cookies;
 pub(crate) mod csrf;
 pub mod group;
+mod invitees;
 pub mod join;
 pub mod landing;
 mod live;
 pub mod me;
 pub mod preview;
+mod remind;
+pub mod reminders;
 pub mod render;
 mod rules_text;
 mod service;
 pub mod shipping;
 mod store;
+mod theme;
 mod verify;
 mod verify_page;
 mod views;
@@ -27,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(landing::show)
         .service(landing::head)
         .service(join::submit)
+        .service(remind::submit)
         .service(me::show)
         .service(shipping::submit)
         .service(verify::send)

@@ -164,9 +164,13 @@ pub async fn my_page<'a>(
         csrf,
     };
     let next_milestone = next_step(campaign, qualified);
+    let invitees = super::invitees::lines(state, campaign, &participant.id).await?;
     Ok(MePage {
         slug,
         title: &campaign.title,
+        theme: super::theme::view(&campaign.spec.page.theme),
+        copy_script: super::render::COPY_SCRIPT,
+        invitees,
         me: MeLinks::new(
             &state.settings.public_url,
             slug,

@@ -53,3 +53,28 @@ async fn fill(
         Ok(ids)
     })
 }
+
+/// One of an inviter's referrals, for their page.
+#[derive(sqlx::FromRow)]
+pub struct InviteeRow {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub state: String,
+    pub cancel_reason: Option<String>,
+    pub hold_until: Option<i64>,
+    pub created_at: i64,
+}
+
+/// The people a participant invited, newest first (at most `limit`).
+pub async fn invitees(db: &Db, inviter_id: &str, limit: i64) -> anyhow::Result<Vec<InviteeRow>> {
+    crate::with_db!(db, read, |pool| sqlx::query_as(
+        "SELECT p.name, p.phone, r.state, r.cancel_reason, r.hold_until, r.created_at \
+         FROM referrals r JOIN participants p ON p.id = r.invitee_id \
+         WHERE r.inviter_id = $1 ORDER BY r.created_at DESC LIMIT $2"
+    )
+    .bind(inviter_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)
+    .context("listing an inviter's invitees")
+}

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::theme::ThemeView;
 use crate::campaigns::page::{Expert, ProofItem, Testimonial};
 use crate::campaigns::Campaign;
 use crate::participants::model::consent_text;
@@ -22,6 +23,22 @@ pub struct Around<'a> {
     pub live: &'a str,
     /// The visitor already joined: their progress instead of the form.
     pub returning: Option<Returning>,
+    /// The campaign has not started: the remind-me form instead of the join form.
+    pub upcoming: Option<Upcoming<'a>>,
+}
+
+/// What a campaign that has not started shows where the form goes: when it starts and
+/// a form to be told by SMS.
+#[derive(Serialize)]
+pub struct Upcoming<'a> {
+    pub action: String,
+    /// Beijing time, `%-m月%-d日 %H:%M`.
+    pub starts: String,
+    pub consent_text: &'static str,
+    pub consented: bool,
+    /// The reminder was stored (masked phone shown back).
+    pub done: Option<String>,
+    pub phone: &'a str,
 }
 
 /// What a returning participant sees where the form was.
@@ -43,6 +60,8 @@ pub struct LandingPage<'a> {
     pub banner: &'a str,
     pub live: &'a str,
     pub returning: Option<Returning>,
+    pub upcoming: Option<Upcoming<'a>>,
+    pub theme: ThemeView,
     pub hero: Hero<'a>,
     pub proof: Proof<'a>,
     pub closing: Closing<'a>,
@@ -138,6 +157,8 @@ pub fn landing<'a>(
         banner: around.banner,
         live: around.live,
         returning: around.returning,
+        upcoming: around.upcoming,
+        theme: super::theme::view(&page.theme),
         rules: super::rules_text::lines(c, utc_offset_minutes),
         hero: Hero {
             headline,
@@ -184,6 +205,11 @@ pub fn landing<'a>(
 pub struct MePage<'a> {
     pub slug: &'a str,
     pub title: &'a str,
+    pub theme: ThemeView,
+    /// The copy button's script, allowed by its hash (see `render::COPY_SCRIPT`).
+    pub copy_script: &'static str,
+    /// The people this participant invited, newest first.
+    pub invitees: Vec<InviteeLine>,
     pub me: MeLinks,
     pub progress: Progress,
     pub rewards: Vec<RewardLine>,
@@ -229,6 +255,20 @@ pub struct NextMilestone {
     pub invites: i64,
     pub remaining: i64,
     pub reward: String,
+}
+
+/// One invitee as their inviter may see them: a nickname or a masked phone, and where
+/// their referral stands in plain words.
+#[derive(Serialize)]
+pub struct InviteeLine {
+    pub who: String,
+    /// `%-m月%-d日` (Beijing time).
+    pub joined_on: String,
+    pub state: &'static str,
+    /// `counted`, `waiting`, `join` or `lost`: the tag's colour.
+    pub tone: &'static str,
+    /// Why it does not (yet) count, when there is something to say.
+    pub why: Option<String>,
 }
 
 #[derive(Serialize)]

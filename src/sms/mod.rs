@@ -25,6 +25,13 @@ pub trait SmsSender: Send + Sync {
         phone: &'a Phone,
         code: &'a str,
     ) -> BoxFuture<'a, anyhow::Result<()>>;
+
+    /// Tells a phone that the campaign it asked to be reminded of has opened.
+    fn send_opening<'a>(
+        &'a self,
+        phone: &'a Phone,
+        title: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
 }
 
 /// The configured sender, shared by all workers.
@@ -52,6 +59,15 @@ impl Sms {
 
     pub async fn send_code(&self, phone: &Phone, code: &str) -> anyhow::Result<()> {
         self.sender.send_code(phone, code).await
+    }
+
+    pub async fn send_opening(&self, phone: &Phone, title: &str) -> anyhow::Result<()> {
+        self.sender.send_opening(phone, title).await
+    }
+
+    /// With the `log` provider, how many opening reminders `phone` was "sent".
+    pub fn logged_openings(&self, phone: &str) -> u32 {
+        self.log.as_ref().map_or(0, |log| log.openings(phone))
     }
 
     /// With the `log` provider, the last code written for `phone` (tests read it here).

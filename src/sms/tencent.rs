@@ -21,6 +21,9 @@ pub struct TencentConfig {
     pub sdk_app_id: String,
     pub sign_name: String,
     pub template_id: String,
+    /// The template telling a phone that a campaign it asked about has opened (one
+    /// parameter: the campaign's title); without it, reminders are not sent.
+    pub opening_template_id: Option<String>,
     pub region: String,
 }
 
@@ -48,6 +51,8 @@ impl TencentConfig {
             sdk_app_id: need("FISSION_TENCENT_SMS_SDK_APP_ID")?,
             sign_name: need("FISSION_TENCENT_SMS_SIGN_NAME")?,
             template_id: need("FISSION_TENCENT_SMS_TEMPLATE_ID")?,
+            opening_template_id: get("FISSION_TENCENT_SMS_OPENING_TEMPLATE_ID")
+                .filter(|v| !v.is_empty()),
             region: get("FISSION_TENCENT_SMS_REGION").unwrap_or_else(|| "ap-guangzhou".into()),
         })
     }
@@ -61,12 +66,36 @@ impl TencentConfig {
         minutes: u32,
         timestamp: i64,
     ) -> SignedRequest {
+        let params = vec![code.to_owned(), minutes.to_string()];
+        self.request(e164, &self.template_id, params, timestamp)
+    }
+
+    /// The signed `SendSms` request saying a campaign has opened (template parameter:
+    /// its title, cut to Tencent's 12 characters), if a template for it is configured.
+    pub fn opening_request(
+        &self,
+        e164: &str,
+        title: &str,
+        timestamp: i64,
+    ) -> Option<SignedRequest> {
+        let template = self.opening_template_id.as_deref()?;
+        let title: String = title.chars().take(12).collect();
+        Some(self.request(e164, template, vec![title], timestamp))
+    }
+
+    fn request(
+        &self,
+        e164: &str,
+        template_id: &str,
+        template_param_set: Vec<String>,
+        timestamp: i64,
+    ) -> SignedRequest {
         let body = SendSms {
             phone_number_set: [e164.to_owned()],
             sms_sdk_app_id: &self.sdk_app_id,
             sign_name: &self.sign_name,
-            template_id: &self.template_id,
-            template_param_set: [code.to_owned(), minutes.to_string()],
+            template_id,
+            template_param_set,
         };
         let body = serde_json::to_string(&body).unwrap_or_default();
         let authorization = authorization(
@@ -104,7 +133,7 @@ struct SendSms<'a> {
     sms_sdk_app_id: &'a str,
     sign_name: &'a str,
     template_id: &'a str,
-    template_param_set: [String; 2],
+    template_param_set: Vec<String>,
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -182,6 +211,7 @@ mod tests {
             sdk_app_id: "1400000000".into(),
             sign_name: "裂变".into(),
             template_id: "123".into(),
+            opening_template_id: Some("456".into()),
             region: "ap-guangzhou".into(),
         };
         let request = config.send_request("+8613800138000", "042917", 5, 1_764_000_000);
@@ -201,6 +231,19 @@ mod tests {
         assert!(
             !format!("{config:?}").contains("\"key\""),
             "the secret stays out of logs"
+        );
+        let opening = config
+            .opening_request(
+                "+8613800138000",
+                "春茶上新·邀请好友领红包活动",
+                1_764_000_000,
+            )
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_str(&opening.body).unwrap();
+        assert_eq!(body["TemplateId"], "456");
+        assert_eq!(
+            body["TemplateParamSet"],
+            serde_json::json!(["春茶上新·邀请好友领红包"])
         );
     }
 }

@@ -34,6 +34,10 @@ impl TencentSms {
         let signed = self
             .config
             .send_request(&phone.e164(), code, CODE_MINUTES, now);
+        self.post(signed).await
+    }
+
+    async fn post(&self, signed: super::tencent::SignedRequest) -> Result<(), TencentError> {
         let mut request = self.client.post(format!("https://{HOST}/"));
         for (name, value) in signed.headers {
             request = request.header(name, value);
@@ -57,6 +61,21 @@ impl SmsSender for TencentSms {
         code: &'a str,
     ) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move { Ok(self.send(phone, code).await?) })
+    }
+
+    fn send_opening<'a>(
+        &'a self,
+        phone: &'a Phone,
+        title: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let now = chrono::Utc::now().timestamp();
+            let signed = self
+                .config
+                .opening_request(&phone.e164(), title, now)
+                .context("FISSION_TENCENT_SMS_OPENING_TEMPLATE_ID is not set")?;
+            Ok(self.post(signed).await?)
+        })
     }
 }
 

@@ -16,9 +16,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// A campaign's stats
 ///
-/// The funnel (visits, unique visitors, leads, joined, qualified) in total, per channel and
-/// per day; how far the chains reach; grants, money and what each reward rule has left;
-/// and the groups.
+/// The funnel (visits, unique visitors, leads, joined, qualified, rewarded) with the rate
+/// at each step, in total, per channel (with K-factor and cost per lead and per qualified
+/// invite) and per reporting day (Beijing time by default); K-factor per generation and the
+/// longest chain; group retention after 1, 7 and 30 days; grants, money, the budget spent
+/// and left per reward rule; the top inviters (masked); and the groups.
 #[utoipa::path(
     operation_id = "campaignStats",
     tag = "participants",
@@ -35,6 +37,10 @@ pub async fn show(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = load(&state.db, &slug).await?;
-    let view = service::stats(&state.db, &campaign).await?;
+    let as_of = service::AsOf {
+        now: chrono::Utc::now(),
+        offset_minutes: state.settings.report_utc_offset_minutes,
+    };
+    let view = service::stats(&state.db, &campaign, as_of).await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -1,16 +1,44 @@
-//! Assembling the funnel from its counts.
+//! Assembling the stats from their counts: one service for the API and the console's
+//! dashboard. The counts come from [`store`] and [`reach`] today; the arithmetic on them
+//! ([`rates`]) does not care where they come from, so counters can replace the queries.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::store;
-use super::views::{ChannelStats, DayStats, Funnel, GroupStats, StatsView};
+use chrono::{DateTime, Utc};
+
+use super::rates::{cost_per, k_factor, steps};
+use super::views::{
+    BudgetStats, ChannelStats, DayStats, Funnel, GenerationStats, GroupStats, LongestChain,
+    RetentionStats, RuleBudget, StatsView, TopInviter,
+};
+use super::{reach, store};
 use crate::campaigns::Campaign;
+use crate::db::time::{day as day_of, from_ms, to_ms};
 use crate::db::Db;
 use crate::http::error::ApiError;
+use crate::rewards::views::MoneyStats;
+
+/// Group retention is measured this many days after the first join.
+pub const RETENTION_DAYS: [i64; 3] = [1, 7, 30];
+/// Inviters listed in the stats.
+pub const TOP_INVITERS: i64 = 10;
+
+/// The moment the figures are read and the UTC offset their days are counted in.
+#[derive(Debug, Clone, Copy)]
+pub struct AsOf {
+    pub now: DateTime<Utc>,
+    pub offset_minutes: i32,
+}
+
+impl AsOf {
+    fn offset_ms(&self) -> i64 {
+        i64::from(self.offset_minutes) * 60_000
+    }
+}
 
 /// Leads of today (the reporting day, Beijing by default) per campaign id.
 pub async fn leads_today(db: &Db, offset_minutes: i32) -> anyhow::Result<HashMap<String, i64>> {
-    let today = crate::db::time::day(chrono::Utc::now(), offset_minutes);
+    let today = day_of(Utc::now(), offset_minutes);
     Ok(store::leads_on_day(db, &today).await?.into_iter().collect())
 }
 
@@ -30,63 +58,214 @@ fn day(days: &mut BTreeMap<String, DayStats>, name: String) -> &mut DayStats {
     })
 }
 
-pub async fn funnel(db: &Db, campaign_id: &str) -> anyhow::Result<Funnel> {
-    let mut channels: BTreeMap<String, ChannelStats> = BTreeMap::new();
-    let mut days: BTreeMap<String, DayStats> = BTreeMap::new();
+/// The day ("2026-12-03") of a day number counted at the reporting offset.
+fn day_name(day_no: i64) -> String {
+    day_of(from_ms(day_no * 86_400_000), 0)
+}
+
+/// (channel, day, visits, unique visitors, bot visits) per counter row.
+type VisitRow = (String, String, i64, i64, i64);
+
+/// The funnel of each channel with its rates, K-factor and costs; the bot visits and the
+/// participants of all channels.
+async fn channels(
+    db: &Db,
+    campaign_id: &str,
+    visit_rows: &[VisitRow],
+) -> anyhow::Result<(BTreeMap<String, ChannelStats>, i64, i64)> {
+    let mut channels = BTreeMap::new();
     let mut bot_visits = 0;
-    for (name, on, visits, uniques, bots) in store::visit_counters(db, campaign_id).await? {
-        let c = channel(&mut channels, name);
-        c.visits += visits;
-        c.unique_visitors += uniques;
-        let d = day(&mut days, on);
-        d.visits += visits;
-        d.unique_visitors += uniques;
-        bot_visits += bots;
+    for (name, _, visits, uniques, bots) in visit_rows {
+        let c = channel(&mut channels, name.clone());
+        c.visits += *visits;
+        c.unique_visitors += *uniques;
+        bot_visits += *bots;
     }
     let mut participants = 0;
     for (name, leads, joined, count) in store::people_by_channel(db, campaign_id).await? {
         let c = channel(&mut channels, name);
         c.leads += leads;
         c.joined += joined;
+        c.participants += count;
         participants += count;
     }
     for (name, qualified) in store::qualified_by_channel(db, campaign_id).await? {
         channel(&mut channels, name).qualified += qualified;
     }
+    for (name, rewarded, amount) in store::rewards_by_channel(db, campaign_id).await? {
+        let c = channel(&mut channels, name);
+        c.rewarded += rewarded;
+        c.granted_amount += amount;
+    }
+    for (name, invited) in reach::invited_by_channel(db, campaign_id).await? {
+        channel(&mut channels, name).invited += invited;
+    }
+    for c in channels.values_mut() {
+        c.rates = steps([
+            c.visits,
+            c.unique_visitors,
+            c.leads,
+            c.joined,
+            c.qualified,
+            c.rewarded,
+        ]);
+        c.k_factor = k_factor(c.invited, c.participants);
+        c.cost_per_lead = cost_per(c.granted_amount, c.leads);
+        c.cost_per_qualified = cost_per(c.granted_amount, c.qualified);
+    }
+    Ok((channels, bot_visits, participants))
+}
+
+/// Visits, leads, first joins and qualified referrals per reporting day.
+async fn days(
+    db: &Db,
+    campaign_id: &str,
+    visit_rows: &[VisitRow],
+    as_of: AsOf,
+) -> anyhow::Result<Vec<DayStats>> {
+    let mut days = BTreeMap::new();
+    for (_, on, visits, uniques, _) in visit_rows {
+        let d = day(&mut days, on.clone());
+        d.visits += *visits;
+        d.unique_visitors += *uniques;
+    }
     for (on, leads) in store::leads_by_day(db, campaign_id).await? {
         day(&mut days, on).leads += leads;
     }
-    let (referred, max_generation) = store::reach(db, campaign_id).await?;
+    for (day_no, joined) in store::joins_by_day(db, campaign_id, as_of.offset_ms()).await? {
+        day(&mut days, day_name(day_no)).joined += joined;
+    }
+    for (day_no, qualified) in store::qualified_by_day(db, campaign_id, as_of.offset_ms()).await? {
+        day(&mut days, day_name(day_no)).qualified += qualified;
+    }
+    Ok(days.into_values().collect())
+}
+
+/// Participants per generation and what each generation brought.
+fn by_generation(counts: &BTreeMap<i64, i64>) -> Vec<GenerationStats> {
+    counts
+        .iter()
+        .map(|(&generation, &participants)| {
+            let invited = counts.get(&(generation + 1)).copied().unwrap_or(0);
+            GenerationStats {
+                generation,
+                participants,
+                invited,
+                k_factor: k_factor(invited, participants),
+            }
+        })
+        .collect()
+}
+
+pub async fn funnel(db: &Db, campaign_id: &str, as_of: AsOf) -> anyhow::Result<Funnel> {
+    let visit_rows = store::visit_counters(db, campaign_id).await?;
+    let (channels, bot_visits, participants) = channels(db, campaign_id, &visit_rows).await?;
+    let generations: BTreeMap<i64, i64> = reach::generations(db, campaign_id)
+        .await?
+        .into_iter()
+        .collect();
+    let referred = generations.range(1..).map(|(_, n)| n).sum();
+    let codes = reach::longest_chain(db, campaign_id).await?;
     let sum = |f: fn(&ChannelStats) -> i64| channels.values().map(f).sum::<i64>();
-    // New people each participant brought, on average.
-    let k_factor = if participants > 0 {
-        ((referred as f64 / participants as f64) * 1000.0).round() / 1000.0
-    } else {
-        0.0
-    };
+    let counts = [
+        sum(|c| c.visits),
+        sum(|c| c.unique_visitors),
+        sum(|c| c.leads),
+        sum(|c| c.joined),
+        sum(|c| c.qualified),
+        sum(|c| c.rewarded),
+    ];
+    let [visits, unique_visitors, leads, joined, qualified, rewarded] = counts;
     Ok(Funnel {
-        visits: sum(|c| c.visits),
-        unique_visitors: sum(|c| c.unique_visitors),
+        visits,
+        unique_visitors,
         bot_visits,
-        leads: sum(|c| c.leads),
-        joined: sum(|c| c.joined),
-        qualified: sum(|c| c.qualified),
+        leads,
+        joined,
+        qualified,
+        rewarded,
+        rates: steps(counts),
         participants,
         referred,
-        k_factor,
-        max_generation,
+        k_factor: k_factor(referred, participants),
+        max_generation: generations.keys().next_back().copied().unwrap_or(0),
+        longest_chain: LongestChain {
+            length: (codes.len() as i64 - 1).max(0),
+            codes,
+        },
         by_channel: channels.into_values().collect(),
-        by_day: days.into_values().collect(),
+        by_day: days(db, campaign_id, &visit_rows, as_of).await?,
+        by_generation: by_generation(&generations),
     })
 }
 
-/// The funnel, the money side and the groups of a campaign.
-pub async fn stats(db: &Db, campaign: &Campaign) -> Result<StatsView, ApiError> {
-    let funnel = funnel(db, &campaign.id).await?;
+async fn retention(db: &Db, campaign_id: &str, as_of: AsOf) -> anyhow::Result<Vec<RetentionStats>> {
+    let mut out = Vec::new();
+    for days in RETENTION_DAYS {
+        let (joined, retained) = reach::retention(db, campaign_id, days, to_ms(as_of.now)).await?;
+        out.push(RetentionStats {
+            days,
+            joined,
+            retained,
+            rate: super::rates::rate(retained, joined),
+        });
+    }
+    Ok(out)
+}
+
+/// The budget and each rule's spend beside what the rewards service says it has left.
+async fn budget(db: &Db, campaign: &Campaign, money: &MoneyStats) -> anyhow::Result<BudgetStats> {
+    let spend = store::spend_by_rule(db, &campaign.id).await?;
+    let by_rule = money
+        .rewards
+        .iter()
+        .map(|r| {
+            let (grants, spent_amount) = spend
+                .iter()
+                .find(|(id, _, _)| *id == r.rule_id)
+                .map_or((0, 0), |(_, n, amount)| (*n, *amount));
+            RuleBudget {
+                rule_id: r.rule_id.clone(),
+                reward_type: r.reward_type,
+                grants,
+                spent_amount,
+                remaining: r.remaining,
+                exhausted: r.exhausted,
+            }
+        })
+        .collect();
+    Ok(BudgetStats {
+        amount: campaign.budget.map(|b| b.amount),
+        spent: campaign.budget_granted,
+        left: campaign.budget_left(),
+        by_rule,
+    })
+}
+
+async fn top_inviters(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<TopInviter>> {
+    let entries = crate::rewards::leaderboard::top(db, campaign_id, TOP_INVITERS).await?;
+    Ok(entries
+        .iter()
+        .zip(1..)
+        .map(|(e, rank)| TopInviter {
+            rank,
+            code: e.code.clone(),
+            name: e.masked_name(),
+            qualified_invites: e.qualified_invites,
+        })
+        .collect())
+}
+
+/// Everything the stats API and the dashboard show about a campaign.
+pub async fn stats(db: &Db, campaign: &Campaign, as_of: AsOf) -> Result<StatsView, ApiError> {
+    let funnel = funnel(db, &campaign.id, as_of).await?;
     let money = crate::rewards::service::money_stats(db, campaign).await?;
     let groups = crate::groups::store::stats(db, &campaign.id).await?;
     Ok(StatsView {
         funnel,
+        retention: retention(db, &campaign.id, as_of).await?,
+        budget: budget(db, campaign, &money).await?,
+        top_inviters: top_inviters(db, &campaign.id).await?,
         money,
         by_group: groups
             .into_iter()
@@ -98,5 +277,6 @@ pub async fn stats(db: &Db, campaign: &Campaign) -> Result<StatsView, ApiError> 
                 joined,
             })
             .collect(),
+        generated_at: as_of.now,
     })
 }

@@ -119,7 +119,7 @@ both_backends! {
         let (status, html) = page(&app, &phone(), "/c/soon").await;
         assert_eq!(status, 200);
         assert!(html.contains("活动尚未开始"));
-        assert!(html.contains("距开始还有 3 小时 29 分") || html.contains("距开始还有 3 小时 30 分"), "{html}");
+        assert!(html.contains("距活动开始还有 <b>3 小时 29 分</b>") || html.contains("距活动开始还有 <b>3 小时 30 分</b>"), "{html}");
     }
 
     async fn my_page_puts_the_group_first_when_joining_is_what_counts(app: TestApp) {

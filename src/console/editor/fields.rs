@@ -32,6 +32,8 @@ pub fn values_of(c: &Campaign) -> Values {
         ("hero_badge", &h.badge),
         ("hero_cta", &h.cta),
         ("hero_image_asset", &h.image_asset),
+        ("theme_color", &page.theme.color),
+        ("theme_logo_asset", &page.theme.logo_asset),
         ("proof_title", &p.title),
         ("closing_title", &cl.title),
         ("closing_text", &cl.text),
@@ -42,6 +44,7 @@ pub fn values_of(c: &Campaign) -> Values {
     ] {
         put(k, opt(o));
     }
+    put("theme_layout", page.theme.layout.as_str().to_owned());
     put("proof_certifications_lines", p.certifications.join("\n"));
     let joined = |pairs: Vec<(&str, &str)>| {
         pairs
@@ -159,7 +162,10 @@ pub fn service_errors(err: &ApiError) -> FieldErrors {
     let (field, text) = match err.code() {
         ErrorCode::EditConflict => ("_form", "活动刚被其他人修改过，请刷新页面后再改".into()),
         ErrorCode::BudgetBelowGranted => ("budget", "预算不能少于已经发放的金额".into()),
-        ErrorCode::UnknownAsset => ("hero_image_asset", "找不到这张图片，请重新上传".into()),
+        ErrorCode::UnknownAsset => (
+            "hero_image_asset",
+            "找不到这张图片（头图或品牌标志），请重新上传".into(),
+        ),
         ErrorCode::PosterQrOutside => {
             ("_form", "海报二维码超出了背景图，请在海报设计中调整".into())
         }
@@ -168,6 +174,10 @@ pub fn service_errors(err: &ApiError) -> FieldErrors {
         }
         ErrorCode::InvalidCampaign => match message {
             m if m.starts_with("title") => ("title", "标题需要 1 到 100 个字".into()),
+            m if m.starts_with("page.theme.color") => (
+                "theme_color",
+                "品牌色请填写 # 加 6 位十六进制，如 #c8102e".into(),
+            ),
             m if m.starts_with("ends_at") => ("ends_at", "结束时间必须晚于开始时间".into()),
             m if m.starts_with("budget.amount") => ("budget", "预算需在 0 到 100 亿元之间".into()),
             m if m.contains("needs a budget") => ("budget", "有现金奖励时必须填写预算".into()),

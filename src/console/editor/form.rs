@@ -196,6 +196,10 @@ pub fn to_patch(values: &Values) -> Result<Value, FieldErrors> {
             },
             "consent_text": r.text("consent_text"),
             "ask_name": r.checked("ask_name"),
+            "theme": {
+                "color": r.text("theme_color"), "logo_asset": r.text("theme_logo_asset"),
+                "layout": match r.raw("theme_layout") { "" => "classic", layout => layout },
+            },
         },
         "qualification": {
             "require_group_join": r.checked("require_group_join"),

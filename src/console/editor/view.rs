@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::form::{FieldErrors, Values, MAX_RULE_ROWS, REWARD_TYPES, RULE_KINDS};
 use crate::campaigns::checklist::Checklist;
+use crate::campaigns::page::Layout;
 use crate::campaigns::{Campaign, Status};
 use crate::console::format::beijing;
 use crate::pages::preview;
@@ -25,6 +26,9 @@ pub const FIELDS: &[&str] = &[
     "hero_badge",
     "hero_cta",
     "hero_image_asset",
+    "theme_color",
+    "theme_logo_asset",
+    "theme_layout",
     "proof_title",
     "proof_certifications_lines",
     "proof_experts_lines",
@@ -66,6 +70,7 @@ pub struct EditorView {
     pub rules: Vec<RuleRow>,
     pub rule_kinds: &'static [&'static str],
     pub reward_types: &'static [&'static str],
+    pub layouts: Vec<&'static str>,
     pub checklist: Checklist,
     pub preview_url: String,
     pub preview_path: String,
@@ -148,6 +153,7 @@ pub fn editor_view(
         rules,
         rule_kinds: RULE_KINDS,
         reward_types: REWARD_TYPES,
+        layouts: Layout::ALL.iter().map(|l| l.as_str()).collect(),
         can_launch: checklist.ready && campaign.status != Status::Active,
         checklist,
         preview_qr: qr_svg(&link.url),

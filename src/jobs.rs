@@ -13,6 +13,7 @@ pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> a
     let mut changed = 0;
     changed += crate::participants::qualification::settle_expired_holds(&state.db, now).await?;
     changed += crate::groups::routing::expire_reservations(&state.db, now).await?;
+    changed += crate::fraud::service::recheck_due(&state.db, now).await?;
     changed += crate::rewards::engine::reward_qualified(&state.db, now).await?;
     changed += crate::rewards::engine::revoke_cancelled(&state.db, now).await?;
     changed += crate::rewards::engine::award_leaderboards(&state.db, now).await?;

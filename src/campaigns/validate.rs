@@ -39,6 +39,7 @@ pub fn validate(input: &CampaignInput) -> Result<Slug, String> {
     if input.spec.qualification.hold_hours > 24 * 90 {
         return Err("qualification.hold_hours must be at most 2160 (90 days)".into());
     }
+    input.spec.fraud.validate()?;
     if !(1..=20).contains(&input.spec.groups.max_per_person) {
         return Err("groups.max_per_person must be 1..=20".into());
     }

@@ -21,6 +21,9 @@ mod dashboard_view;
 mod editor;
 pub mod error;
 mod field_errors;
+mod finance;
+mod finance_payouts;
+mod finance_reconcile;
 pub mod format;
 mod groups;
 mod groups_forms;
@@ -60,6 +63,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .map(campaigns::configure)
     .map(dashboard::configure)
     .map(reviews::configure)
+    .map(finance::configure)
+    .map(finance_payouts::configure)
+    .map(finance_reconcile::configure)
     .map(participants::configure)
     .map(editor::configure)
     .map(poster::configure)

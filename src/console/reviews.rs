@@ -48,6 +48,10 @@ struct DecisionForm {
     _csrf: String,
 }
 
+/// Fraud rules whose flags are evidence of one device, or of one network.
+const DEVICE_RULES: [&str; 2] = ["same_device_as_inviter", "shared_device_invitees"];
+const NETWORK_RULES: [&str; 1] = ["ip_burst"];
+
 #[derive(Serialize)]
 struct Row {
     id: String,
@@ -60,12 +64,28 @@ struct Row {
     seconds_after_previous: Option<i64>,
     inviter_invitees: i64,
     inviter_held: i64,
+    /// The evidence side by side: flags about the device, about the network, and the rest,
+    /// each (rule, reason).
+    device: Vec<(String, String)>,
+    network: Vec<(String, String)>,
     flags: Vec<(String, String)>,
     risk: u32,
 }
 
 impl From<ReviewItem> for Row {
     fn from(i: ReviewItem) -> Self {
+        let (mut device, mut network, mut flags) = (Vec::new(), Vec::new(), Vec::new());
+        for f in i.flags {
+            let rule = f.rule.as_str();
+            let column = if DEVICE_RULES.contains(&rule) {
+                &mut device
+            } else if NETWORK_RULES.contains(&rule) {
+                &mut network
+            } else {
+                &mut flags
+            };
+            column.push((f.rule, f.reason));
+        }
         Row {
             id: i.id,
             phone: i.phone_masked.unwrap_or_default(),
@@ -77,7 +97,9 @@ impl From<ReviewItem> for Row {
             seconds_after_previous: i.seconds_after_previous_invitee,
             inviter_invitees: i.inviter_invitees,
             inviter_held: i.inviter_held,
-            flags: i.flags.into_iter().map(|f| (f.rule, f.reason)).collect(),
+            device,
+            network,
+            flags,
             risk: i.risk_score,
         }
     }

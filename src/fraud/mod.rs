@@ -1,18 +1,44 @@
-//! Fraud rules (防刷). Each rule gives a flag with a reason a marketer can read; a
-//! flagged referral is held, not paid, until someone looks at it. Shared IPs are normal
-//! (offices, campuses, carrier NAT), so nothing here blocks a person outright.
+//! Fraud rules (防刷). Each rule gives a flag with a weight and a reason a marketer can read
+//! in Chinese or English; a referral's risk score (0-100) adds its flags' weights, and the
+//! campaign's thresholds decide whether it is held for review or rejected. Shared networks
+//! are normal (offices, campuses, carrier NAT), so a device, not an address, is the unit,
+//! and nothing blocks a person outright. Rules look back: each new piece of evidence (a
+//! lead, a quick leave, an import) judges the whole neighbourhood again.
+
+pub mod device;
+mod patterns;
+pub mod reasons;
+pub mod service;
+pub mod signals;
+pub mod store;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use reasons::{Lang, Rule};
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, ToSchema)]
 #[serde(default)]
 pub struct FraudSettings {
-    /// More leads than this from one IP within `ip_burst_minutes` flags the next ones.
+    /// Sign-ups from one address within `ip_burst_minutes` that come from at most half as
+    /// many devices are flagged past this count (many devices behind one address are not).
     pub ip_burst_leads: u32,
+    /// The window of the address and network signals.
     pub ip_burst_minutes: u32,
     /// Leaving the group within this many minutes of joining flags the invitee.
     pub quick_leave_minutes: u32,
+    /// A referral whose risk score reaches this is held for review (1-100).
+    pub hold_score: u32,
+    /// A referral whose risk score reaches this is rejected outright; 0 never rejects.
+    pub reject_score: u32,
+    /// Patterns over an inviter's invitees (a shared rare phone profile, quick leaves)
+    /// are judged from this many invitees on.
+    pub pattern_min_invitees: u32,
+    /// The share (percent) of an inviter's invitees on one rare phone profile that flags them.
+    pub rare_ua_share_percent: u32,
+    /// Invitees who have not come back (a page view, a group join) this many hours after
+    /// signing up count as gone for the `no_return` pattern.
+    pub no_return_hours: u32,
 }
 
 impl Default for FraudSettings {
@@ -21,103 +47,66 @@ impl Default for FraudSettings {
             ip_burst_leads: 5,
             ip_burst_minutes: 10,
             quick_leave_minutes: 30,
+            hold_score: 50,
+            reject_score: 0,
+            pattern_min_invitees: 4,
+            rare_ua_share_percent: 60,
+            no_return_hours: 24,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
-    pub rule: &'static str,
-    pub reason: String,
-}
+impl FraudSettings {
+    /// A message naming the first field out of range.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=100).contains(&self.hold_score) {
+            return Err("fraud.hold_score must be 1..=100".into());
+        }
+        if self.reject_score != 0 && !(self.hold_score..=100).contains(&self.reject_score) {
+            return Err("fraud.reject_score must be 0 (never) or hold_score..=100".into());
+        }
+        if !(1..=100_000).contains(&self.ip_burst_leads)
+            || !(1..=1440).contains(&self.ip_burst_minutes)
+        {
+            return Err(
+                "fraud.ip_burst_leads must be 1..=100000 and ip_burst_minutes 1..=1440".into(),
+            );
+        }
+        if !(2..=1000).contains(&self.pattern_min_invitees) {
+            return Err("fraud.pattern_min_invitees must be 2..=1000".into());
+        }
+        if !(1..=720).contains(&self.no_return_hours) {
+            return Err("fraud.no_return_hours must be 1..=720".into());
+        }
+        if !(1..=100).contains(&self.rare_ua_share_percent) {
+            return Err("fraud.rare_ua_share_percent must be 1..=100".into());
+        }
+        Ok(())
+    }
 
-/// What is known about a new lead when it is captured.
-pub struct LeadSignals<'a> {
-    pub visitor_hash: Option<&'a str>,
-    pub inviter_visitor_hash: Option<&'a str>,
-    /// Leads from the same IP in this campaign within the burst window, this one excluded.
-    pub recent_from_same_ip: i64,
-    /// Another invitee of the same inviter came from this device and network.
-    pub sibling_on_same_device: bool,
-}
-
-pub fn lead_flags(signals: &LeadSignals, settings: &FraudSettings) -> Vec<Flag> {
-    let mut flags = Vec::new();
-    if let (Some(mine), Some(theirs)) = (signals.visitor_hash, signals.inviter_visitor_hash) {
-        if mine == theirs {
-            flags.push(Flag {
-                rule: "same_device_as_inviter",
-                reason: "同一设备和网络提交了邀请人和被邀请人 (invitee used the inviter's device and network)".into(),
-            });
+    /// What a referral with this risk score becomes.
+    pub fn verdict(&self, score: u32) -> Verdict {
+        match score {
+            s if self.reject_score > 0 && s >= self.reject_score => Verdict::Reject,
+            s if s >= self.hold_score => Verdict::Hold,
+            _ => Verdict::Pass,
         }
     }
-    if signals.sibling_on_same_device {
-        flags.push(Flag {
-            rule: "shared_device_invitees",
-            reason: "同一邀请人的多位好友使用同一设备和网络 (several invitees of one inviter share a device and network)".into(),
-        });
-    }
-    if signals.recent_from_same_ip >= i64::from(settings.ip_burst_leads) {
-        flags.push(Flag {
-            rule: "ip_burst",
-            reason: format!(
-                "{}分钟内同一IP已有{}个报名 ({} leads from one IP within {} minutes)",
-                settings.ip_burst_minutes,
-                signals.recent_from_same_ip,
-                signals.recent_from_same_ip,
-                settings.ip_burst_minutes
-            ),
-        });
-    }
-    flags
 }
 
-/// What WeChat says about a new participant (issue 12): the openid they joined from.
-pub struct WechatSignals {
-    /// Participants of the campaign this openid joined as, this one included.
-    pub participants_of_openid: i64,
-    /// The inviter is bound to the same openid.
-    pub same_as_inviter: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Hold,
+    Reject,
 }
 
-pub fn wechat_flags(signals: &WechatSignals) -> Vec<Flag> {
-    let mut flags = Vec::new();
-    if signals.same_as_inviter {
-        flags.push(Flag {
-            rule: "same_wechat_as_inviter",
-            reason:
-                "被邀请人与邀请人是同一个微信号 (the invitee's WeChat account is the inviter's)"
-                    .into(),
-        });
-    }
-    if signals.participants_of_openid > 1 {
-        flags.push(Flag {
-            rule: "wechat_several_phones",
-            reason: format!(
-                "同一个微信号已用{}个手机号参与 (one WeChat account behind {} phone numbers)",
-                signals.participants_of_openid, signals.participants_of_openid
-            ),
-        });
-    }
-    flags
-}
+/// The weight of a flag raised outside the rules' own judgement (a quick leave).
+pub const QUICK_LEAVE_WEIGHT: u32 = 50;
 
-/// How much one rule's flag says about fraud, out of 100. The inviter's own device is
-/// near proof; shared devices and address bursts have innocent causes (families, offices,
-/// campus networks); a rule not listed here weighs 25.
-pub fn rule_weight(rule: &str) -> u32 {
-    match rule {
-        "same_device_as_inviter" | "same_wechat_as_inviter" => 60,
-        "wechat_several_phones" => 50,
-        "shared_device_invitees" => 40,
-        "ip_burst" | "quick_leave" => 30,
-        _ => 25,
-    }
-}
-
-/// A referral's risk score, 0-100: the weights of its flags' rules added up, at most 100.
-pub fn risk_score<'a>(rules: impl IntoIterator<Item = &'a str>) -> u32 {
-    rules.into_iter().map(rule_weight).sum::<u32>().min(100)
+/// A referral's risk score, 0-100: its flags' weights added up, at most 100.
+pub fn risk_score(weights: impl IntoIterator<Item = u32>) -> u32 {
+    weights.into_iter().sum::<u32>().min(100)
 }
 
 #[cfg(test)]
@@ -125,66 +114,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn risk_adds_the_flags_up_to_100() {
+    fn risk_adds_the_weights_up_to_100() {
         assert_eq!(risk_score([]), 0);
-        assert_eq!(risk_score(["ip_burst"]), 30);
-        assert_eq!(risk_score(["ip_burst", "quick_leave"]), 60);
-        assert_eq!(
-            risk_score([
-                "same_device_as_inviter",
-                "shared_device_invitees",
-                "ip_burst"
-            ]),
-            100
-        );
-        assert_eq!(risk_score(["something_new"]), 25);
+        assert_eq!(risk_score([30, 25]), 55);
+        assert_eq!(risk_score([100, 60]), 100);
     }
 
     #[test]
-    fn the_inviters_own_device_is_flagged() {
-        let s = LeadSignals {
-            visitor_hash: Some("a"),
-            inviter_visitor_hash: Some("a"),
-            recent_from_same_ip: 0,
-            sibling_on_same_device: false,
-        };
+    fn thresholds_are_validated_and_decide() {
+        let s = FraudSettings::default();
+        assert!(s.validate().is_ok());
         assert_eq!(
-            lead_flags(&s, &FraudSettings::default())[0].rule,
-            "same_device_as_inviter"
+            (s.verdict(49), s.verdict(50), s.verdict(100)),
+            (Verdict::Pass, Verdict::Hold, Verdict::Hold)
         );
-        let s = LeadSignals {
-            visitor_hash: Some("a"),
-            inviter_visitor_hash: Some("b"),
-            recent_from_same_ip: 0,
-            sibling_on_same_device: false,
+        let strict = FraudSettings {
+            reject_score: 90,
+            ..s
         };
-        assert!(lead_flags(&s, &FraudSettings::default()).is_empty());
-    }
-
-    #[test]
-    fn one_wechat_account_behind_several_phones_or_the_inviters_is_flagged() {
-        let s = |n, same| WechatSignals {
-            participants_of_openid: n,
-            same_as_inviter: same,
-        };
-        assert!(wechat_flags(&s(1, false)).is_empty());
-        assert_eq!(wechat_flags(&s(2, false))[0].rule, "wechat_several_phones");
-        assert_eq!(wechat_flags(&s(1, true))[0].rule, "same_wechat_as_inviter");
-        assert_eq!(wechat_flags(&s(3, true)).len(), 2);
-    }
-
-    #[test]
-    fn bursts_from_one_ip_are_flagged_past_the_threshold() {
-        let s = |n| LeadSignals {
-            visitor_hash: None,
-            inviter_visitor_hash: None,
-            recent_from_same_ip: n,
-            sibling_on_same_device: false,
-        };
-        assert!(lead_flags(&s(4), &FraudSettings::default()).is_empty());
-        assert_eq!(
-            lead_flags(&s(5), &FraudSettings::default())[0].rule,
-            "ip_burst"
-        );
+        assert_eq!(strict.verdict(95), Verdict::Reject);
+        for bad in [
+            FraudSettings { hold_score: 0, ..s },
+            FraudSettings {
+                hold_score: 101,
+                ..s
+            },
+            FraudSettings {
+                reject_score: 40,
+                ..s
+            },
+            FraudSettings {
+                pattern_min_invitees: 1,
+                ..s
+            },
+            FraudSettings {
+                rare_ua_share_percent: 0,
+                ..s
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
     }
 }

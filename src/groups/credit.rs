@@ -58,7 +58,7 @@ pub async fn on_joined(tx: &mut Tx<'_>, s: &Stay<'_>, terms: &Terms) -> Result<(
 
 /// A leave: a move between groups, a quick leave, or a leave inside or after the hold.
 pub async fn on_left(tx: &mut Tx<'_>, s: &Stay<'_>, terms: &Terms) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |tx| {
+    let quick = on_tx!(tx, |tx| {
         // Members of another group of the campaign at the leave's time: joined by then,
         // and still there or left later.
         let elsewhere: i64 = sqlx::query_scalar(
@@ -77,20 +77,6 @@ pub async fn on_left(tx: &mut Tx<'_>, s: &Stay<'_>, terms: &Terms) -> Result<(),
         }
         let stayed = s.joined_at.filter(|_| s.was_member).map(|j| s.at - j);
         if let Some(stayed) = stayed.filter(|ms| *ms < terms.quick_leave_ms) {
-            let minutes = stayed / 60_000;
-            sqlx::query(
-                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                 VALUES ($1, $2, $3, 'quick_leave', $4, $5) ON CONFLICT (participant_id, rule) DO NOTHING",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(s.participant_id)
-            .bind(&s.group.campaign_id)
-            .bind(format!(
-                "入群{minutes}分钟内退群 (left the group {minutes} minutes after joining)"
-            ))
-            .bind(s.at)
-            .execute(&mut *tx)
-            .await?;
             for flagged in [ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED] {
                 sqlx::query(flagged)
                     .bind(s.at)
@@ -99,13 +85,19 @@ pub async fn on_left(tx: &mut Tx<'_>, s: &Stay<'_>, terms: &Terms) -> Result<(),
                     .execute(&mut *tx)
                     .await?;
             }
+            Some(stayed / 60_000)
         } else {
             sqlx::query(ON_LEFT)
                 .bind(s.at)
                 .bind(s.participant_id)
                 .execute(&mut *tx)
                 .await?;
+            None
         }
     });
+    if let Some(minutes) = quick {
+        let campaign_id = &s.group.campaign_id;
+        crate::fraud::store::quick_leave(tx, s.participant_id, campaign_id, minutes, s.at).await?;
+    }
     Ok(())
 }

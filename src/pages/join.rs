@@ -159,6 +159,7 @@ pub async fn submit(
         inviter,
         channel,
         visitor_id: visitor_id.as_deref(),
+        me_code: cookies::me(&req, &state.signer, campaign.slug.as_str()),
         ip,
         user_agent: client::user_agent(&req),
     };

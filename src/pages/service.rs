@@ -57,6 +57,8 @@ pub struct PageJoin<'a> {
     pub channel: Channel,
     /// From the visitor cookie: the device, for the fraud rules.
     pub visitor_id: Option<&'a str>,
+    /// From the participant cookie: who this browser already joined as.
+    pub me_code: Option<String>,
     pub ip: Option<IpAddr>,
     pub user_agent: &'a str,
 }
@@ -75,14 +77,17 @@ pub async fn join(
         name: join.name,
         inviter: join.inviter,
         channel: join.channel,
-        visitor_hash: Some(super::cookies::visitor_key(
+        device: crate::fraud::device::identify(
             signer,
-            &campaign.id,
-            join.visitor_id,
-            &ip,
-            join.user_agent,
-        )),
+            &crate::fraud::device::Seen {
+                campaign_id: &campaign.id,
+                visitor_id: join.visitor_id,
+                ip: &ip,
+                user_agent: join.user_agent,
+            },
+        ),
         ip_hash: join.ip.map(|_| signer.hash("ip", &[&ip])),
+        me_code: join.me_code,
         consent: Consent::given(consent_text(campaign), ConsentChannel::Page, to_ms(now)),
     };
     let offset = state.settings.report_utc_offset_minutes;

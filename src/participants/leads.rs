@@ -10,7 +10,8 @@ use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
 use crate::db::time::{day, to_ms};
 use crate::db::{is_unique_violation, Db, Tx};
-use crate::fraud::{lead_flags, LeadSignals};
+use crate::fraud::device::Device;
+use crate::fraud::signals::{Found, Member};
 use crate::{on_tx, with_db};
 
 #[derive(Debug)]
@@ -19,8 +20,11 @@ pub struct Lead {
     pub name: Option<String>,
     pub inviter: Option<InviteCode>,
     pub channel: Channel,
-    pub visitor_hash: Option<String>,
+    /// The device it came from (visitor cookie, or the network hint).
+    pub device: Device,
     pub ip_hash: Option<String>,
+    /// The participant this browser already joined as (its participant cookie), if any.
+    pub me_code: Option<String>,
     /// Recorded with a new participant; a phone that had joined keeps its first consent.
     pub consent: Consent,
 }
@@ -76,7 +80,6 @@ struct InviterRow {
     id: String,
     code: String,
     generation: i64,
-    visitor_hash: Option<String>,
     channel: String,
 }
 
@@ -107,7 +110,11 @@ pub async fn capture(
     }
     for _attempt in 0..3 {
         match try_insert(db, campaign, lead, now, day_offset_minutes).await {
-            Ok(Some(captured)) => return Ok(captured),
+            Ok(Some(captured)) => {
+                let id = &captured.participant().id;
+                crate::fraud::service::look_back(db, campaign, id, now).await;
+                return Ok(captured);
+            }
             Ok(None) => break,
             // Two fresh codes colliding is a ~2^-49 event; try again with a new one.
             Err(e) if is_unique_violation(&e) => continue,
@@ -127,8 +134,8 @@ pub async fn capture(
     })
 }
 
-/// Reads what the lead needs to know (the inviter, recent leads from its address) on the
-/// read pool, then writes the participant, its flags and its referral in one short
+/// Reads what the lead needs to know (the inviter, its neighbourhood for the fraud rules)
+/// on the read pool, then writes the participant, its flags and its referral in one short
 /// transaction. `Ok(None)` means the phone already took part.
 async fn try_insert(
     db: &Db,
@@ -137,31 +144,40 @@ async fn try_insert(
     now: DateTime<Utc>,
     day_offset_minutes: i32,
 ) -> Result<Option<Captured>, sqlx::Error> {
-    let fraud = &campaign.spec.fraud;
     let inviter = match &lead.inviter {
         Some(code) => find_inviter(db, &campaign.id, code).await?,
         None => None,
     };
-    let recent_from_same_ip = match &lead.ip_hash {
-        Some(ip_hash) => recent_leads_from(db, &campaign.id, ip_hash, now, fraud).await?,
-        None => 0,
+    let id = uuid::Uuid::now_v7().to_string();
+    let (device, named_by_cookie) = crate::fraud::service::lead_device(
+        db,
+        &campaign.id,
+        &lead.device,
+        lead.me_code.as_deref(),
+        lead.phone.as_str(),
+    )
+    .await?;
+    let candidate = Member {
+        id: id.clone(),
+        inviter_id: inviter.as_ref().map(|i| i.id.clone()),
+        phone: Some(lead.phone.as_str().to_owned()),
+        device_id: Some(device.id.clone()),
+        device_source: Some(device.source.as_str().to_owned()),
+        ua_profile: Some(device.ua_profile.clone()),
+        net_hint: Some(device.net_hint.clone()),
+        ip_hash: lead.ip_hash.clone(),
+        created_at: to_ms(now),
+        quick_left: false,
+        returned: false,
     };
-    let sibling_on_same_device = match (&inviter, &lead.visitor_hash) {
-        (Some(i), Some(visitor)) => invitee_on_device(db, &i.id, visitor).await?,
-        _ => false,
-    };
-    let signals = LeadSignals {
-        visitor_hash: lead.visitor_hash.as_deref(),
-        inviter_visitor_hash: inviter.as_ref().and_then(|i| i.visitor_hash.as_deref()),
-        recent_from_same_ip,
-        sibling_on_same_device,
-    };
-    let flags = lead_flags(&signals, fraud);
-    // A flagged referral is held for review instead of counting.
-    let (state, hold_until, qualified_at) = if flags.is_empty() {
-        initial_referral(campaign, now)
-    } else {
-        ("held", None, None)
+    let flags =
+        crate::fraud::service::judge_new_lead(db, campaign, candidate, named_by_cookie, now)
+            .await?;
+    let score = crate::fraud::risk_score(flags.iter().map(|f| f.weight));
+    // A referral the rules doubt starts held for review instead of counting.
+    let (state, hold_until, qualified_at) = match campaign.spec.fraud.verdict(score) {
+        crate::fraud::Verdict::Pass => initial_referral(campaign, now),
+        _ => ("held", None, None),
     };
     // Friends of a staff member's poster belong to that staff member's channel.
     let channel = match (&inviter, lead.channel.as_str()) {
@@ -169,14 +185,14 @@ async fn try_insert(
         (_, channel) => channel.to_owned(),
     };
     let new = NewLead {
-        id: uuid::Uuid::now_v7().to_string(),
+        id,
         campaign_id: campaign.id.clone(),
         code: InviteCode::generate(),
         phone: lead.phone.as_str().to_owned(),
         name: lead.name.clone(),
         channel,
         generation: inviter.as_ref().map_or(0, |i| i.generation + 1),
-        visitor_hash: lead.visitor_hash.clone(),
+        device,
         ip_hash: lead.ip_hash.clone(),
         consent: lead.consent.clone(),
         created_at: to_ms(now),
@@ -187,8 +203,9 @@ async fn try_insert(
         flags,
     };
     // On SQLite the lead joins the group commit of the single writer.
+    let fraud = campaign.spec.fraud;
     let participant = db
-        .write_tx(move |tx| Box::pin(async move { insert_lead(tx, &new).await }))
+        .write_tx(move |tx| Box::pin(async move { insert_lead(tx, &new, &fraud).await }))
         .await?;
     Ok(participant.map(|participant| Captured::New {
         participant,
@@ -205,25 +222,30 @@ struct NewLead {
     name: Option<String>,
     channel: String,
     generation: i64,
-    visitor_hash: Option<String>,
+    device: Device,
     ip_hash: Option<String>,
     consent: Consent,
     created_at: i64,
     created_day: String,
     /// (inviter id, state, hold_until, qualified_at)
     referral: Option<(String, &'static str, Option<i64>, Option<i64>)>,
-    flags: Vec<crate::fraud::Flag>,
+    flags: Vec<Found>,
 }
 
 /// Writes a lead with its flags and referral; `None` when the phone already took part.
-async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participant>, sqlx::Error> {
+async fn insert_lead(
+    tx: &mut Tx<'_>,
+    new: &NewLead,
+    fraud: &crate::fraud::FraudSettings,
+) -> Result<Option<Participant>, sqlx::Error> {
     let insert = format!(
         "INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status, \
-         visitor_hash, ip_hash, created_at, created_day, consent_at, consent_text_sha256, consent_channel) \
-         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12, $13, $14, $15) \
+         visitor_hash, ip_hash, created_at, created_day, consent_at, consent_text_sha256, consent_channel, \
+         device_id, device_source, ua_profile, net_hint) \
+         VALUES ($1, $2, $3, $4, $5, 'lead', $6, $7, $8, 'lead', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING {COLUMNS}"
     );
-    on_tx!(tx, |conn| {
+    let participant: Option<Participant> = on_tx!(tx, |conn| {
         let participant: Option<Participant> = sqlx::query_as(&insert)
             .bind(&new.id)
             .bind(&new.campaign_id)
@@ -233,32 +255,22 @@ async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participan
             .bind(&new.channel)
             .bind(new.referral.as_ref().map(|r| r.0.as_str()))
             .bind(new.generation)
-            .bind(new.visitor_hash.as_deref())
+            .bind(&new.device.id)
             .bind(new.ip_hash.as_deref())
             .bind(new.created_at)
             .bind(&new.created_day)
             .bind(new.consent.at_ms)
             .bind(&new.consent.text_sha256)
             .bind(new.consent.channel)
+            .bind(&new.device.id)
+            .bind(new.device.source)
+            .bind(&new.device.ua_profile)
+            .bind(&new.device.net_hint)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(participant) = participant else {
             return Ok(None);
         };
-        for flag in &new.flags {
-            sqlx::query(
-                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&participant.id)
-            .bind(&new.campaign_id)
-            .bind(flag.rule)
-            .bind(&flag.reason)
-            .bind(new.created_at)
-            .execute(&mut *conn)
-            .await?;
-        }
         if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
             sqlx::query(
                 "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
@@ -274,25 +286,13 @@ async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<Option<Participan
             .execute(&mut *conn)
             .await?;
         }
-        Ok(Some(participant))
-    })
-}
-
-async fn invitee_on_device(
-    db: &Db,
-    inviter_id: &str,
-    visitor_hash: &str,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<String> = with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT id FROM participants WHERE inviter_id = $1 AND visitor_hash = $2 LIMIT 1",
-        )
-        .bind(inviter_id)
-        .bind(visitor_hash)
-        .fetch_optional(pool)
-        .await?
+        Some(participant)
     });
-    Ok(found.is_some())
+    if participant.is_some() && !new.flags.is_empty() {
+        crate::fraud::store::record(tx, &new.campaign_id, &new.flags, fraud, new.created_at)
+            .await?;
+    }
+    Ok(participant)
 }
 
 /// An inviter never changes what is read here, so the read pool is as good as the writer.
@@ -302,36 +302,11 @@ async fn find_inviter(
     code: &InviteCode,
 ) -> Result<Option<InviterRow>, sqlx::Error> {
     with_db!(db, read, |pool| {
-        sqlx::query_as("SELECT id, code, generation, visitor_hash, channel FROM participants WHERE code = $1 AND campaign_id = $2")
+        sqlx::query_as("SELECT id, code, generation, channel FROM participants WHERE code = $1 AND campaign_id = $2")
             .bind(code.as_str())
             .bind(campaign_id)
             .fetch_optional(pool)
             .await
-    })
-}
-
-/// Leads from one address within the burst window, counted up to the threshold only, so a
-/// busy shared address stays cheap. Concurrent leads may each miss the others: the rule
-/// flags, it does not guard money.
-async fn recent_leads_from(
-    db: &Db,
-    campaign_id: &str,
-    ip_hash: &str,
-    now: DateTime<Utc>,
-    fraud: &crate::fraud::FraudSettings,
-) -> Result<i64, sqlx::Error> {
-    let since = to_ms(now) - i64::from(fraud.ip_burst_minutes) * 60_000;
-    with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM participants WHERE campaign_id = $1 AND ip_hash = $2 \
-             AND created_at >= $3 LIMIT $4) recent",
-        )
-        .bind(campaign_id)
-        .bind(ip_hash)
-        .bind(since)
-        .bind(i64::from(fraud.ip_burst_leads))
-        .fetch_one(pool)
-        .await
     })
 }
 

@@ -124,7 +124,7 @@ pub async fn erase(tx: &mut Tx<'_>, participant_id: &str, now_ms: i64) -> sqlx::
     crate::wechat::identity_store::forget(tx, participant_id).await?;
     on_tx!(tx, |conn| {
         let erased_at: i64 = sqlx::query_scalar(
-            "UPDATE participants SET phone = NULL, name = NULL, visitor_hash = NULL, ip_hash = NULL, \
+            "UPDATE participants SET phone = NULL, name = NULL, visitor_hash = NULL, ip_hash = NULL, device_id = NULL, net_hint = NULL, ua_profile = NULL, \
              erased_at = COALESCE(erased_at, $2) WHERE id = $1 RETURNING erased_at",
         )
         .bind(participant_id)

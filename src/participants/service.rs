@@ -92,11 +92,18 @@ pub async fn join(
         name,
         inviter: body.ref_code.as_deref().and_then(InviteCode::parse),
         channel,
-        visitor_hash: Some(state.signer.hash(
-            "visitor",
-            &[campaign.id.as_str(), &ip_text, client.user_agent],
-        )),
+        // The JSON API carries no cookies: its device is the weak network hint.
+        device: crate::fraud::device::identify(
+            &state.signer,
+            &crate::fraud::device::Seen {
+                campaign_id: &campaign.id,
+                visitor_id: None,
+                ip: &ip_text,
+                user_agent: client.user_agent,
+            },
+        ),
         ip_hash: client.ip.map(|_| state.signer.hash("ip", &[&ip_text])),
+        me_code: None,
         consent: Consent::given(consent_text(&campaign), ConsentChannel::Api, to_ms(now)),
     };
     let offset = state.settings.report_utc_offset_minutes;

@@ -1,5 +1,7 @@
 use anyhow::Context;
 
+use crate::fraud::store::FlagRow;
+
 use super::model::{ParticipantKind, ParticipantStatus, ReferralState};
 use crate::db::Db;
 use crate::with_db;
@@ -143,21 +145,11 @@ pub async fn referral_counts(db: &Db, inviter_id: &str) -> anyhow::Result<(i64, 
     .context("counting an inviter's referrals")
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FraudFlag {
-    pub rule: String,
-    pub reason: String,
-    pub created_at: i64,
-}
-
-pub async fn fraud_flags(db: &Db, participant_id: &str) -> anyhow::Result<Vec<FraudFlag>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as("SELECT rule, reason, created_at FROM fraud_flags WHERE participant_id = $1 ORDER BY created_at")
-            .bind(participant_id)
-            .fetch_all(pool)
-            .await
-    })
-    .context("reading a participant's fraud flags")
+/// A participant's fraud flags, oldest first.
+pub async fn fraud_flags(db: &Db, participant_id: &str) -> anyhow::Result<Vec<FlagRow>> {
+    crate::fraud::store::flags(db, &[participant_id.to_owned()])
+        .await
+        .context("reading a participant's fraud flags")
 }
 
 /// The fraud rules that flagged an inviter's invitees, for the chain's "why":

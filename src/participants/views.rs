@@ -6,9 +6,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::model::{ParticipantKind, ParticipantStatus, ReferralState};
-use super::store::{FraudFlag, InviteeRow, Participant};
+use super::store::{InviteeRow, Participant};
 use crate::campaigns::Campaign;
 use crate::db::time::from_ms;
+use crate::fraud::store::FlagRow;
+use crate::fraud::Lang;
 
 /// Someone joining from a mini-program or app.
 #[derive(Deserialize, ToSchema)]
@@ -144,14 +146,22 @@ impl ParticipantInvitee {
 #[derive(Serialize, ToSchema)]
 pub struct ParticipantFlag {
     pub rule: String,
+    /// In Chinese and English.
     pub reason: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+    /// What the flag adds to the referral's risk score (0-100).
+    pub weight: i64,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
 }
 
-impl From<FraudFlag> for ParticipantFlag {
-    fn from(f: FraudFlag) -> Self {
+impl From<FlagRow> for ParticipantFlag {
+    fn from(f: FlagRow) -> Self {
         ParticipantFlag {
+            reason_zh: f.reason_in(Lang::Zh),
+            reason_en: f.reason_in(Lang::En),
+            weight: f.weight,
             rule: f.rule,
             reason: f.reason,
             created_at: f.created_at,

@@ -13,7 +13,7 @@ use crate::audit::{self, Actor};
 use crate::campaigns::service::load;
 use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
-use crate::fraud::risk_score;
+use crate::fraud::{risk_score, Lang};
 use crate::http::cursor;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::participants::phone::mask;
@@ -53,6 +53,9 @@ pub async fn queue(
                 .iter()
                 .filter(|f| f.participant_id == row.invitee_id)
                 .map(|f| ReviewFlag {
+                    reason_zh: f.reason_in(Lang::Zh),
+                    reason_en: f.reason_in(Lang::En),
+                    weight: f.weight,
                     rule: f.rule.clone(),
                     reason: f.reason.clone(),
                     at: from_ms(f.created_at),
@@ -66,7 +69,7 @@ pub async fn queue(
 
 fn item(row: HeldRow, flags: Vec<ReviewFlag>) -> ReviewItem {
     ReviewItem {
-        risk_score: risk_score(flags.iter().map(|f| f.rule.as_str())),
+        risk_score: risk_score(flags.iter().map(|f| u32::try_from(f.weight).unwrap_or(0))),
         id: row.invitee_code,
         phone_masked: row.phone.as_deref().map(mask),
         channel: row.channel,

@@ -6,6 +6,7 @@ use anyhow::Context;
 use super::model::Decision;
 use crate::audit::{Actor, ActorKind};
 use crate::db::{Db, Tx};
+use crate::fraud::store::FlagRow;
 use crate::participants::model::ReferralState;
 use crate::participants::qualification::{ON_APPROVED, ON_REJECTED};
 use crate::{on_tx, with_db};
@@ -86,34 +87,11 @@ pub async fn held_matching(
     })
 }
 
-/// The fraud flags of these participants: (participant id, rule, reason, at).
+/// The fraud flags of these participants, oldest first.
 pub async fn flags(db: &Db, participant_ids: &[String]) -> anyhow::Result<Vec<FlagRow>> {
-    if participant_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=participant_ids.len())
-        .map(|n| format!("${n}"))
-        .collect();
-    let sql = format!(
-        "SELECT participant_id, rule, reason, created_at FROM fraud_flags \
-         WHERE participant_id IN ({}) ORDER BY created_at, rule",
-        placeholders.join(", ")
-    );
-    with_db!(db, read, |pool| {
-        let mut query = sqlx::query_as(&sql);
-        for id in participant_ids {
-            query = query.bind(id);
-        }
-        query.fetch_all(pool).await.context("reading fraud flags")
-    })
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct FlagRow {
-    pub participant_id: String,
-    pub rule: String,
-    pub reason: String,
-    pub created_at: i64,
+    crate::fraud::store::flags(db, participant_ids)
+        .await
+        .context("reading fraud flags")
 }
 
 /// The invitee's earliest current group join in the campaign.

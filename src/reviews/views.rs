@@ -14,6 +14,10 @@ pub struct ReviewFlag {
     pub rule: String,
     /// For people, in Chinese and English.
     pub reason: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+    /// What this flag adds to the risk score.
+    pub weight: i64,
     pub at: DateTime<Utc>,
 }
 
@@ -36,8 +40,8 @@ pub struct ReviewItem {
     pub inviter_invitees: i64,
     pub inviter_held: i64,
     pub flags: Vec<ReviewFlag>,
-    /// 0-100: the weights of the flags' rules added up (same_device_as_inviter 60,
-    /// shared_device_invitees 40, ip_burst 30, quick_leave 30, others 25), at most 100.
+    /// 0-100: the flags' weights added up, at most 100. The campaign's
+    /// `fraud.hold_score` held it; `fraud.reject_score` would have rejected it.
     pub risk_score: u32,
 }
 

@@ -162,14 +162,19 @@ pub async fn revoke_cancelled(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::
 async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sqlx::Error> {
     with_db!(db, write, |pool| {
         let mut tx = pool.begin().await?;
-        let claimed = sqlx::query("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL")
+        // The journal says why: `fraud:<rule>`, `rejected`, `left_during_hold`.
+        let claimed: Option<Option<String>> = sqlx::query_scalar("UPDATE referrals SET revoked_at = $1 WHERE invitee_id = $2 AND state = 'cancelled' AND revoked_at IS NULL RETURNING cancel_reason")
             .bind(at)
             .bind(&w.invitee_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-        if claimed.rows_affected() == 0 {
+        let Some(reason) = claimed else {
             return Ok(false);
-        }
+        };
+        let note = match reason {
+            Some(reason) => format!("the referral was cancelled ({reason})"),
+            None => "the referral was cancelled".to_owned(),
+        };
         sqlx::query("UPDATE participants SET status = status WHERE id = $1")
             .bind(&w.inviter_id)
             .execute(&mut *tx)
@@ -181,7 +186,7 @@ async fn revoke_one(db: &Db, c: &Campaign, w: &Work, at: i64) -> Result<bool, sq
         .fetch_all(&mut *tx)
         .await?;
         for id in &caused {
-            GrantTx::revoke(&mut *tx, id, "system", "the referral was cancelled", at).await?;
+            GrantTx::revoke(&mut *tx, id, "system", &note, at).await?;
         }
         let qualified: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND state = 'qualified'",

@@ -59,8 +59,8 @@ async fn campaign_export(
     export(state, scope, journal, (file, &format!("-{slug}")), query).await
 }
 
-/// Every campaign's export, or the one named by `campaign`.
-async fn finance_export(
+/// Every campaign's export, or the one named by `campaign` (the console's downloads too).
+pub async fn finance_export(
     state: &AppState,
     journal: bool,
     file: FileType,

@@ -38,13 +38,14 @@ impl Scope {
     }
 }
 
-/// One page of the ledger after the cursor (granted_at, id). The `from` bound is in the
+/// One page (up to `limit` rows) of the ledger after the cursor (granted_at, id). The `from` bound is in the
 /// starting cursor, so the keyset condition stays the only range on the index.
 pub async fn ledger_page(
     db: &Db,
     scope: &Scope,
     filter: &RowFilter,
     after: &(i64, String),
+    limit: i64,
 ) -> anyhow::Result<Vec<LedgerRow>> {
     let (campaign, value) = scope.condition("g.campaign_id");
     let sql = format!(
@@ -65,19 +66,20 @@ pub async fn ledger_page(
         for s in &statuses {
             q = q.bind(*s);
         }
-        q.bind(EXPORT_PAGE)
+        q.bind(limit)
             .fetch_all(pool)
             .await
             .context("reading a page of the ledger")
     })
 }
 
-/// One page of the journal (ledger entries in the order written) after entry `after`.
+/// One page (up to `limit` rows) of the journal (ledger entries in the order written) after entry `after`.
 pub async fn journal_page(
     db: &Db,
     scope: &Scope,
     filter: &RowFilter,
     after: i64,
+    limit: i64,
 ) -> anyhow::Result<Vec<JournalRow>> {
     let (campaign, value) = scope.condition("e.campaign_id");
     let sql = format!(
@@ -98,7 +100,7 @@ pub async fn journal_page(
         for k in &kinds {
             q = q.bind(*k);
         }
-        q.bind(EXPORT_PAGE)
+        q.bind(limit)
             .fetch_all(pool)
             .await
             .context("reading a page of the journal")

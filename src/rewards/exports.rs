@@ -7,7 +7,7 @@ use actix_web::web::Bytes;
 use futures_util::stream::{LocalBoxStream, StreamExt};
 
 use super::export_csv::{self, Fetch};
-use super::export_store::{self as store, Scope, ENTRY_KINDS, GRANT_STATUSES};
+use super::export_store::{self as store, Scope, ENTRY_KINDS, EXPORT_PAGE, GRANT_STATUSES};
 use super::export_xlsx;
 use super::finance_format::{ExportQuery, Lang, Layout};
 use super::ledger::ExportRow;
@@ -78,7 +78,7 @@ pub async fn ledger(
     let db = state.db.clone();
     let fetch: Fetch<LedgerRow> = Box::new(move |after| {
         let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
-        Box::pin(async move { store::ledger_page(&db, &scope, &filter, &after).await })
+        Box::pin(async move { store::ledger_page(&db, &scope, &filter, &after, EXPORT_PAGE).await })
     });
     body(state, file, layout, start, fetch).await
 }
@@ -95,7 +95,7 @@ pub async fn journal(
     let db = state.db.clone();
     let fetch: Fetch<JournalRow> = Box::new(move |after| {
         let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
-        Box::pin(async move { store::journal_page(&db, &scope, &filter, after).await })
+        Box::pin(async move { store::journal_page(&db, &scope, &filter, after, EXPORT_PAGE).await })
     });
     body(state, file, layout, 0, fetch).await
 }

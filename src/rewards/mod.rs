@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod model;
 pub mod payout_file;
 mod payout_handlers;
+pub mod payout_list;
 pub mod payout_results;
 pub mod payout_store;
 pub mod payouts;
@@ -24,6 +25,7 @@ pub mod service;
 pub mod store;
 pub mod views;
 
+pub use export_handlers::finance_export;
 pub use handlers::configure;
 pub use model::GrantRow;
 

@@ -27,12 +27,14 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
         let mut tx = pool.begin().await?;
         for chunk in batch.chunks(ROWS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, is_bot, user_agent, visited_at) ",
+                "INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, device_id, is_bot, user_agent, visited_at) ",
             );
             q.push_values(chunk, |mut row, v| {
                 row.push_bind(&v.campaign_id)
                     .push_bind(&v.channel)
                     .push_bind(v.ref_code.as_deref())
+                    .push_bind(&v.visitor_hash)
+                    // The page always carries the visitor cookie: its key is the device.
                     .push_bind(&v.visitor_hash)
                     .push_bind(v.is_bot)
                     .push_bind(&v.user_agent)

@@ -4,8 +4,8 @@
 
 use anyhow::Context;
 
+use super::flags::{wechat_flags, WechatSignals};
 use crate::db::{Db, Tx};
-use crate::fraud::{wechat_flags, WechatSignals};
 use crate::{on_tx, with_db};
 
 /// States older than this are refused (the authorise round trip takes seconds).
@@ -264,8 +264,8 @@ async fn bind_in(
         });
         for flag in &found_flags {
             sqlx::query(
-                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id, rule) DO NOTHING",
+                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at, weight) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (participant_id, rule) DO NOTHING",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(participant_id)
@@ -273,6 +273,7 @@ async fn bind_in(
             .bind(flag.rule)
             .bind(&flag.reason)
             .bind(now)
+            .bind(flag.weight)
             .execute(&mut *conn)
             .await?;
         }

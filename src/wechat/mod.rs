@@ -5,6 +5,7 @@
 
 pub mod aead;
 mod claim;
+pub mod flags;
 pub mod identity_store;
 pub mod keys;
 mod notify;

@@ -3,6 +3,7 @@
 
 mod client;
 mod contract_check;
+mod fraud_corpus;
 mod helpers;
 
 mod admin_auth;
@@ -16,6 +17,7 @@ mod console_browser;
 mod console_campaigns;
 mod console_cli;
 mod console_editor;
+mod console_finance;
 mod console_participants;
 mod contract;
 mod finance_exports;

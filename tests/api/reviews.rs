@@ -105,7 +105,10 @@ both_backends! {
         assert_eq!(first["inviter"], code(&inviter));
         assert_eq!(first["flags"][0]["rule"], "same_device_as_inviter");
         assert!(first["flags"][0]["reason"].as_str().unwrap().contains("同一设备"));
-        assert_eq!(first["risk_score"], 60);
+        assert_eq!(first["flags"][0]["weight"], 60, "the inviter's network and browser, no cookie");
+        assert!(first["flags"][0]["reason_en"].as_str().unwrap().contains("inviter's device"));
+        // Issue 13: the later friends on that device flag the first one too, looking back.
+        assert_eq!(first["risk_score"], 100, "{first}");
         assert_eq!((first["inviter_invitees"].as_i64(), first["inviter_held"].as_i64()), (Some(4), Some(3)));
         assert!(first["phone_masked"].as_str().unwrap().contains("****"));
         // Later friends on the same device are also flagged as sharing it: a higher score.

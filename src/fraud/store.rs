@@ -1,0 +1,347 @@
+//! Reading a neighbourhood and writing what the rules found. Flags are unique per
+//! participant and rule, and every referral move is a conditional UPDATE, so judging the
+//! same evidence twice, or on two servers at once, changes nothing the second time.
+
+use serde_json::Value;
+
+use super::signals::{top_profile, Found, Member, Neighbourhood, VELOCITY_MINUTES};
+use super::{reasons, risk_score, FraudSettings, Verdict};
+use crate::db::{Db, Tx};
+use crate::participants::qualification::{ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED};
+use crate::{on_tx, with_db};
+
+const MEMBER: &str = "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
+     p.net_hint, p.ip_hash, p.created_at, EXISTS (SELECT 1 FROM fraud_flags q \
+     WHERE q.participant_id = p.id AND q.rule = 'quick_leave') AS quick_left, \
+     (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.device_id = p.device_id \
+        AND v.visited_at > p.created_at + 60000) \
+      OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) AS returned \
+     FROM participants p WHERE ";
+
+async fn members(
+    db: &Db,
+    filter: &str,
+    binds: &[&str],
+    since: Option<i64>,
+) -> sqlx::Result<Vec<Member>> {
+    let sql = format!("{MEMBER}{filter}");
+    with_db!(db, read, |pool| {
+        let mut q = sqlx::query_as(&sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        if let Some(since) = since {
+            q = q.bind(since);
+        }
+        q.fetch_all(pool).await
+    })
+}
+
+pub async fn member(db: &Db, id: &str) -> sqlx::Result<Option<Member>> {
+    Ok(members(db, "p.id = $1", &[id], None).await?.pop())
+}
+
+/// Reads everything the rules look at around `focus` (which may not be stored yet: a
+/// lead being captured).
+pub async fn neighbourhood(
+    db: &Db,
+    campaign_id: &str,
+    focus: Member,
+    s: &FraudSettings,
+    now: i64,
+) -> sqlx::Result<Neighbourhood> {
+    let since = now - i64::from(s.ip_burst_minutes) * 60_000;
+    let mut n = Neighbourhood {
+        focus: focus.id.clone(),
+        now,
+        ..Neighbourhood::default()
+    };
+    if let Some(inviter_id) = focus.inviter_id.as_deref() {
+        n.inviter = member(db, inviter_id).await?;
+        let filter = "p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT 500";
+        n.siblings = members(db, filter, &[inviter_id], None).await?;
+    }
+    if let Some(device) = focus.device_id.as_deref() {
+        let filter = "p.campaign_id = $1 AND p.device_id = $2 LIMIT 50";
+        n.device_peers = members(db, filter, &[campaign_id, device], None).await?;
+    }
+    if let Some(hint) = focus.net_hint.as_deref() {
+        let filter = "p.campaign_id = $1 AND p.net_hint = $2 AND p.created_at >= $3 LIMIT 50";
+        n.hint_peers = members(db, filter, &[campaign_id, hint], Some(since)).await?;
+    }
+    if let Some(ip) = focus.ip_hash.as_deref() {
+        let filter = "p.campaign_id = $1 AND p.ip_hash = $2 AND p.created_at >= $3 LIMIT 100";
+        n.address_peers = members(db, filter, &[campaign_id, ip], Some(since)).await?;
+    }
+    for list in [&mut n.device_peers, &mut n.hint_peers, &mut n.address_peers] {
+        if !list.iter().any(|m| m.id == focus.id) {
+            list.push(focus.clone());
+        }
+    }
+    if focus.inviter_id.is_some() && !n.siblings.iter().any(|m| m.id == focus.id) {
+        n.siblings.push(focus.clone());
+    }
+    if let Some(inviter_id) = focus.inviter_id.as_deref() {
+        campaign_normals(db, campaign_id, inviter_id, s, &mut n).await?;
+    }
+    Ok(n)
+}
+
+/// What is normal in the campaign, read only when the invitees make it matter. Leads
+/// already found sharing a rare profile (another farm's) do not make it common.
+async fn campaign_normals(
+    db: &Db,
+    campaign_id: &str,
+    inviter_id: &str,
+    s: &FraudSettings,
+    n: &mut Neighbourhood,
+) -> sqlx::Result<()> {
+    let count = n.siblings.len();
+    if let Some((profile, k)) = top_profile(&n.siblings) {
+        if count >= s.pattern_min_invitees as usize
+            && k * 100 >= count * s.rare_ua_share_percent as usize
+        {
+            let (elsewhere, with_profile): (i64, i64) = with_db!(db, read, |pool| {
+                sqlx::query_as(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ua_profile = $3 THEN 1 ELSE 0 END), 0) \
+                     FROM participants p WHERE campaign_id = $1 AND kind = 'lead' AND id <> $2 \
+                     AND (inviter_id IS NULL OR inviter_id <> $2) AND NOT EXISTS (SELECT 1 FROM fraud_flags f \
+                     WHERE f.participant_id = p.id AND f.rule = 'rare_shared_ua')",
+                )
+                .bind(campaign_id)
+                .bind(inviter_id)
+                .bind(&profile)
+                .fetch_one(pool)
+                .await?
+            });
+            (n.leads_elsewhere, n.profile_elsewhere) = (elsewhere, with_profile);
+        }
+    }
+    let since = n.now - VELOCITY_MINUTES * 60_000;
+    if n.siblings.iter().filter(|m| m.created_at >= since).count() >= 10 {
+        let (invites, inviters): (i64, i64) = with_db!(db, read, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*), COUNT(DISTINCT inviter_id) FROM referrals \
+                 WHERE campaign_id = $1 AND created_at >= $2 AND inviter_id <> $3",
+            )
+            .bind(campaign_id)
+            .bind(since)
+            .bind(inviter_id)
+            .fetch_one(pool)
+            .await?
+        });
+        n.normal_per_inviter = if inviters > 0 {
+            invites as f64 / inviters as f64
+        } else {
+            0.0
+        };
+    }
+    Ok(())
+}
+
+/// Writes the findings' flags (a flag whose evidence grew takes the higher weight); for
+/// every participant with a new or heavier flag, its referral's risk
+/// score is summed again and the campaign's thresholds applied (held, or cancelled when
+/// it had qualified or reached the reject score; the reward engine then revokes its
+/// unpaid grants and flags paid ones for finance). Returns the participants newly flagged.
+pub async fn record(
+    tx: &mut Tx<'_>,
+    campaign_id: &str,
+    found: &[Found],
+    s: &FraudSettings,
+    at: i64,
+) -> sqlx::Result<Vec<String>> {
+    let mut touched: Vec<String> = Vec::new();
+    on_tx!(tx, |conn| {
+        for f in found {
+            let params = f.params.to_string();
+            let inserted: Option<String> = sqlx::query_scalar(
+                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at, weight, params) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, rule) DO UPDATE SET \
+                 weight = excluded.weight, params = excluded.params, reason = excluded.reason \
+                 WHERE fraud_flags.weight < excluded.weight RETURNING participant_id",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&f.participant_id)
+            .bind(campaign_id)
+            .bind(f.rule.as_str())
+            .bind(reasons::bilingual(f.rule.as_str(), &f.params))
+            .bind(at)
+            .bind(i64::from(f.weight))
+            .bind(&params)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(id) = inserted.filter(|id| !touched.contains(id)) {
+                touched.push(id);
+            }
+        }
+    });
+    for id in &touched {
+        let (score, top_rule) = rescore(tx, id).await?;
+        let reason = format!("fraud:{top_rule}");
+        let moves: &[&str] = match s.verdict(score) {
+            Verdict::Pass => &[],
+            Verdict::Hold => &[ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED],
+            Verdict::Reject => &[ON_REJECTED_BY_SCORE],
+        };
+        on_tx!(tx, |conn| {
+            for sql in moves {
+                sqlx::query(sql)
+                    .bind(at)
+                    .bind(&reason)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+    }
+    Ok(touched)
+}
+
+/// Sums a participant's flags into their referral's risk score; returns it with the
+/// heaviest rule.
+pub async fn rescore(tx: &mut Tx<'_>, participant_id: &str) -> sqlx::Result<(u32, String)> {
+    on_tx!(tx, |conn| {
+        let weights: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT rule, weight FROM fraud_flags WHERE participant_id = $1 ORDER BY weight DESC, rule",
+        )
+        .bind(participant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let score = risk_score(weights.iter().map(|(_, w)| u32::try_from(*w).unwrap_or(0)));
+        sqlx::query("UPDATE referrals SET risk_score = $1 WHERE invitee_id = $2")
+            .bind(i64::from(score))
+            .bind(participant_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok((
+            score,
+            weights
+                .into_iter()
+                .next()
+                .map(|(r, _)| r)
+                .unwrap_or_default(),
+        ))
+    })
+}
+
+/// A leave minutes after joining: flagged on the person (the caller holds or cancels
+/// their referral), and their inviter's other invitees judged again.
+pub async fn quick_leave(
+    tx: &mut Tx<'_>,
+    participant_id: &str,
+    campaign_id: &str,
+    minutes: i64,
+    at: i64,
+) -> sqlx::Result<()> {
+    let params = serde_json::json!({ "minutes": minutes });
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at, weight, params) \
+             VALUES ($1, $2, $3, 'quick_leave', $4, $5, $6, $7) ON CONFLICT (participant_id, rule) DO NOTHING",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(participant_id)
+        .bind(campaign_id)
+        .bind(reasons::bilingual("quick_leave", &params))
+        .bind(at)
+        .bind(i64::from(super::QUICK_LEAVE_WEIGHT))
+        .bind(params.to_string())
+        .execute(&mut *conn)
+        .await?;
+    });
+    rescore(tx, participant_id).await?;
+    ask_recheck(tx, participant_id, campaign_id, at).await
+}
+
+/// Binds: $1 at ms, $2 reason, $3 invitee id.
+const ON_REJECTED_BY_SCORE: &str =
+    "UPDATE referrals SET state = 'cancelled', cancel_reason = $2, cancelled_at = $1 \
+     WHERE invitee_id = $3 AND state IN ('pending', 'holding', 'held', 'qualified')";
+
+/// Asks for the neighbourhood of a participant to be judged again (inside the caller's
+/// transaction: a quick leave, an import).
+pub async fn ask_recheck(
+    tx: &mut Tx<'_>,
+    participant_id: &str,
+    campaign_id: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO fraud_rechecks (participant_id, campaign_id, due_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (participant_id) DO NOTHING",
+        )
+        .bind(participant_id)
+        .bind(campaign_id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Rechecks that are due: (participant id, campaign id).
+pub async fn due_rechecks(db: &Db, now: i64) -> sqlx::Result<Vec<(String, String)>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as("SELECT participant_id, campaign_id FROM fraud_rechecks WHERE due_at <= $1 ORDER BY due_at LIMIT 100")
+            .bind(now)
+            .fetch_all(pool)
+            .await
+    })
+}
+
+/// Claims a recheck; false when another server took it first.
+pub async fn claim_recheck(db: &Db, participant_id: &str) -> sqlx::Result<bool> {
+    with_db!(db, write, |pool| {
+        let done = sqlx::query("DELETE FROM fraud_rechecks WHERE participant_id = $1")
+            .bind(participant_id)
+            .execute(pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    })
+}
+
+/// A flag as the review queue and the participant detail show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FlagRow {
+    pub participant_id: String,
+    pub rule: String,
+    pub reason: String,
+    pub weight: i64,
+    pub params: Option<String>,
+    pub created_at: i64,
+}
+
+impl FlagRow {
+    /// The reason in one language, from the rule and its parameters (older flags without
+    /// parameters keep the sentence they were stored with).
+    pub fn reason_in(&self, lang: reasons::Lang) -> String {
+        match self.params.as_deref().map(serde_json::from_str::<Value>) {
+            Some(Ok(params)) => reasons::render(&self.rule, &params, lang),
+            _ => self.reason.clone(),
+        }
+    }
+}
+
+/// The flags of these participants, oldest first.
+pub async fn flags(db: &Db, participant_ids: &[String]) -> sqlx::Result<Vec<FlagRow>> {
+    if participant_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=participant_ids.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    let sql = format!(
+        "SELECT participant_id, rule, reason, weight, params, created_at FROM fraud_flags \
+         WHERE participant_id IN ({}) ORDER BY created_at, rule",
+        placeholders.join(", ")
+    );
+    with_db!(db, read, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for id in participant_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(pool).await
+    })
+}

@@ -5,7 +5,9 @@
 use reqwest::redirect::Policy;
 use serde_json::json;
 
-use crate::helpers::{mobile, phone, spawn_app_with, Backend, Client, TestApp, PUBLIC_URL};
+use crate::helpers::{
+    mobile, person_ip, phone, spawn_app_with, Backend, Client, TestApp, PUBLIC_URL,
+};
 use crate::landing::csrf_from;
 use crate::rewards::rules_campaign;
 use crate::wechat_standin::{StandIn, APP_ID};
@@ -108,8 +110,10 @@ pub(crate) async fn join_form(
     phone_no: &str,
 ) -> reqwest::Response {
     let csrf = csrf_from(html);
+    // Each person on their own network, as the fraud rules expect of real people.
     browser
         .post(app.url(&format!("/c/tea/join{query}")))
+        .header("x-forwarded-for", person_ip(phone_no))
         .form(&[
             ("phone", phone_no),
             ("consent", "yes"),

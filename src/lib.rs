@@ -26,3 +26,4 @@ pub mod state;
 pub mod stats;
 pub mod users;
 pub mod visits;
+pub mod wechat;

@@ -8,7 +8,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::{
     assets, audit, auth, campaigns, console, groups, health, http, pages, participants, posters,
-    reviews, rewards, stats,
+    reviews, rewards, stats, wechat,
 };
 
 /// Every route of the application, domain by domain.
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(auth::configure)
         .configure(audit::configure)
         .configure(pages::configure)
+        .configure(wechat::configure)
         .configure(posters::configure)
         .configure(console::configure);
 }

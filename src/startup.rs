@@ -66,6 +66,7 @@ impl Application {
             ),
             sms: Sms::new(&settings.sms)?,
             console: ConsoleTemplates::load().context("loading console templates")?,
+            wechat: crate::wechat::Wechat::new(&settings.wechat)?,
             db,
             settings,
         });

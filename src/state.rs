@@ -32,4 +32,6 @@ pub struct AppState {
     pub sms: Sms,
     /// The console's templates, strings and static file version.
     pub console: ConsoleTemplates,
+    /// Calls to WeChat and WeChat Pay.
+    pub wechat: crate::wechat::Wechat,
 }

@@ -8,9 +8,11 @@ use std::time::Duration;
 
 mod console;
 mod parse;
+mod wechat;
 
 pub use console::ConsoleSettings;
 use parse::{err, number, utc_offset};
+pub use wechat::{WechatOAuth, WechatPay, WechatSettings};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -104,6 +106,8 @@ pub struct Settings {
     pub sms: crate::sms::provider::SmsProvider,
     /// Console sessions and sign-in limits.
     pub console: ConsoleSettings,
+    /// WeChat web authorisation and WeChat Pay transfers, each off until configured.
+    pub wechat: WechatSettings,
 }
 
 const KNOWN_VARS: &[&str] = &[
@@ -149,7 +153,8 @@ const KNOWN_VARS: &[&str] = &[
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         for (key, _) in std::env::vars() {
-            if key.starts_with("FISSION_") && !KNOWN_VARS.contains(&key.as_str()) {
+            let known = KNOWN_VARS.contains(&key.as_str()) || wechat::VARS.contains(&key.as_str());
+            if key.starts_with("FISSION_") && !known {
                 tracing::warn!(variable = %key, "unknown FISSION_ variable ignored");
             }
         }
@@ -258,6 +263,7 @@ impl Settings {
             sms: crate::sms::provider::SmsProvider::from_lookup(&get)
                 .map_err(|problem| err("FISSION_SMS_PROVIDER", problem))?,
             console: ConsoleSettings::from_lookup(&get)?,
+            wechat: WechatSettings::from_lookup(&get)?,
             cookie_secure: match get("FISSION_COOKIE_SECURE").as_deref() {
                 None => None,
                 Some("true" | "1") => Some(true),

@@ -167,7 +167,12 @@ pub async fn submit(
         Ok(captured) => {
             let code = &captured.participant().code;
             let mine = cookies::me(&req, &state.signer, campaign.slug.as_str());
-            if matches!(captured, Captured::Existing { .. }) && mine.as_deref() != Some(code) {
+            let by_wechat =
+                crate::wechat::pages::after_join(&state, &req, &campaign, &captured).await;
+            if matches!(captured, Captured::Existing { .. })
+                && mine.as_deref() != Some(code)
+                && !by_wechat
+            {
                 // A phone number is not a login: no cookie, nothing private until the
                 // number is proved by an SMS code.
                 let asked = super::verify_page::Asked {

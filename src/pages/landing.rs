@@ -118,6 +118,7 @@ pub fn closed_page(state: &AppState, campaign: Option<&Campaign>, why: Openness)
     params(LinkQuery),
     responses(
         (status = 200, description = "The page, or a notice that the campaign has not started, ended or is paused", content_type = "text/html", body = String),
+        (status = 302, description = "Inside WeChat, with WeChat configured and no openid yet: on to WeChat's authorisation"),
         (status = 404, description = "No published campaign with this slug (a page)", content_type = "text/html", body = String),
         (status = 500, description = "The page could not be rendered (a page)", content_type = "text/html", body = String),
         (status = 503, description = "The database is unavailable (a page)", content_type = "text/html", body = String),
@@ -147,6 +148,9 @@ pub async fn show(
     let openness = campaign.openness(now);
     if openness == Openness::Draft {
         return closed_page(&state, None, openness);
+    }
+    if let Some(to_wechat) = crate::wechat::pages::authorize_first(&state, &req, &campaign).await {
+        return to_wechat;
     }
     let (visitor_id, visitor_cookie) =
         cookies::visitor(&req, &state.signer, state.settings.secure_cookies());

@@ -22,6 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "poster_switch.html",
         include_str!("../../templates/poster_switch.html"),
     ),
+    (
+        "wechat_claim.html",
+        include_str!("../../templates/wechat_claim.html"),
+    ),
 ];
 
 /// The one script phone pages run: my page's copy button. It copies the invite link where

@@ -195,5 +195,6 @@ pub async fn my_page<'a>(
         }),
         group_first: campaign.spec.qualification.require_group_join,
         shipping,
+        wechat_claim: crate::wechat::claim_link(state, slug, &participant.id).await,
     })
 }

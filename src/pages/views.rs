@@ -218,6 +218,8 @@ pub struct MePage<'a> {
     /// Joining a group is what makes invites count: its card comes before the poster.
     pub group_first: bool,
     pub shipping: ShippingState,
+    /// The 领取 page, when WeChat Pay transfers wait for the participant.
+    pub wechat_claim: Option<String>,
 }
 
 #[derive(Serialize)]

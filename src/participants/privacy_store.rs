@@ -116,11 +116,12 @@ pub async fn ledger(db: &Db, participant_id: &str) -> anyhow::Result<Vec<LedgerR
     })
 }
 
-/// Erases the person's phone, name, shipping addresses, device hashes and the
-/// identifiers group tools sent for them. The row stays as a tombstone (id, code, chain),
+/// Erases the person's phone, name, shipping addresses, device hashes, WeChat openid and
+/// the identifiers group tools sent for them. The row stays as a tombstone (id, code, chain),
 /// so grants and the ledger keep their amounts. Returns when the person was erased (the
 /// first erasure's time when it is repeated).
 pub async fn erase(tx: &mut Tx<'_>, participant_id: &str, now_ms: i64) -> sqlx::Result<i64> {
+    crate::wechat::identity_store::forget(tx, participant_id).await?;
     on_tx!(tx, |conn| {
         let erased_at: i64 = sqlx::query_scalar(
             "UPDATE participants SET phone = NULL, name = NULL, avatar_asset = NULL, visitor_hash = NULL, ip_hash = NULL, \

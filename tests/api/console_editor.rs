@@ -55,6 +55,8 @@ fn form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a 
         ("fraud_ip_burst_leads", "8"),
         ("fraud_ip_burst_minutes", "15"),
         ("fraud_quick_leave_minutes", "20"),
+        ("fraud_hold_score", "40"),
+        ("fraud_reject_score", "90"),
     ];
     for (key, value) in changes {
         fields.retain(|(k, _)| k != key);
@@ -87,6 +89,7 @@ both_backends! {
         assert_eq!(c["page"]["proof"]["items"], json!([{"title": "48小时发货", "text": "产地直发"}, {"title": "正品保障", "text": ""}]));
         let fraud = &c["fraud"];
         assert_eq!((&fraud["ip_burst_leads"], &fraud["ip_burst_minutes"], &fraud["quick_leave_minutes"]), (&json!(8), &json!(15), &json!(20)));
+        assert_eq!((&fraud["hold_score"], &fraud["reject_score"]), (&json!(40), &json!(90)));
         let again = browser.get("/admin/campaigns/tea").await.text().await.unwrap();
         assert!(again.contains("value=\"2026-12-01T08:00\"") && again.contains("value=\"1234.56\""), "shown back in Beijing time and yuan");
     }

@@ -50,3 +50,8 @@ mod standings;
 mod stats;
 mod stats_figures;
 mod tokens;
+mod wechat;
+mod wechat_identity;
+mod wechat_pay;
+mod wechat_standin;
+mod wechat_standin_oauth;

@@ -103,6 +103,8 @@ pub fn values_of(c: &Campaign) -> Values {
         "fraud_quick_leave_minutes",
         f.quick_leave_minutes.to_string(),
     );
+    put("fraud_hold_score", f.hold_score.to_string());
+    put("fraud_reject_score", f.reject_score.to_string());
     put(
         "budget",
         c.budget.map(|b| format_yuan(b.amount)).unwrap_or_default(),

@@ -214,6 +214,8 @@ pub fn to_patch(values: &Values) -> Result<Value, FieldErrors> {
             "ip_burst_leads": r.number("fraud_ip_burst_leads", (1u32, 100_000), Some(5)),
             "ip_burst_minutes": r.number("fraud_ip_burst_minutes", (1u32, 1440), Some(10)),
             "quick_leave_minutes": r.number("fraud_quick_leave_minutes", (0u32, 100_000), Some(30)),
+            "hold_score": r.number("fraud_hold_score", (1u32, 100), Some(50)),
+            "reject_score": r.number("fraud_reject_score", (0u32, 100), Some(0)),
         },
         "budget": budget,
         "rules": rules,

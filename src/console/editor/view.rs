@@ -48,6 +48,8 @@ pub const FIELDS: &[&str] = &[
     "fraud_ip_burst_leads",
     "fraud_ip_burst_minutes",
     "fraud_quick_leave_minutes",
+    "fraud_hold_score",
+    "fraud_reject_score",
     "budget",
     "rules",
     "version",

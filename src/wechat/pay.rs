@@ -1,0 +1,202 @@
+//! WeChat Pay's merchant transfer API (商家转账): create a transfer bill
+//! (`POST /v3/fund-app/mch-transfer/transfer-bills`) and read it back by the merchant's
+//! bill number (`GET .../out-bill-no/{out_bill_no}`). Every request is signed with the
+//! merchant key; every successful answer must carry WeChat Pay's signature.
+
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use serde::{Deserialize, Serialize};
+
+use super::signing::{self, Merchant, SignedBy, VerifyError};
+use crate::config::WechatPay;
+
+pub const TRANSFER_PATH: &str = "/v3/fund-app/mch-transfer/transfer-bills";
+
+/// One scene report line (`transfer_scene_report_infos`), required by the scene.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SceneInfo {
+    pub info_type: String,
+    pub info_content: String,
+}
+
+/// The body of a transfer request, as documented.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TransferRequest {
+    pub appid: String,
+    pub out_bill_no: String,
+    pub transfer_scene_id: String,
+    pub openid: String,
+    pub transfer_amount: i64,
+    pub transfer_remark: String,
+    pub notify_url: String,
+    pub user_recv_perception: String,
+    pub transfer_scene_report_infos: Vec<SceneInfo>,
+}
+
+/// A transfer bill as WeChat Pay reports it (create, query and callback share these).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Bill {
+    pub out_bill_no: String,
+    #[serde(default)]
+    pub transfer_bill_no: Option<String>,
+    pub state: String,
+    #[serde(default)]
+    pub package_info: Option<String>,
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+}
+
+impl Bill {
+    /// SUCCESS, FAIL and CANCELLED never change again.
+    pub fn is_final(&self) -> bool {
+        matches!(self.state.as_str(), "SUCCESS" | "FAIL" | "CANCELLED")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error("WeChat Pay could not be reached: {0}")]
+    Transport(reqwest::Error),
+    #[error("WeChat Pay answered {status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("WeChat Pay's answer is not signed by its key: {0}")]
+    Signature(VerifyError),
+    #[error("WeChat Pay's answer could not be read: {0}")]
+    Unreadable(String),
+}
+
+impl PayError {
+    /// The error code WeChat Pay gave, if it gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            PayError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A signed call; the body of a 2xx answer once its signature is checked.
+async fn call(
+    client: &reqwest::Client,
+    config: &WechatPay,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), PayError> {
+    let merchant = Merchant {
+        mch_id: &config.mch_id,
+        cert_serial: &config.cert_serial,
+        key: &config.merchant_key,
+    };
+    let now = chrono::Utc::now().timestamp();
+    let payload = body.unwrap_or_default();
+    let auth = signing::authorization(
+        &merchant,
+        method.as_str(),
+        path,
+        &payload,
+        now,
+        &signing::nonce(),
+    );
+    let mut request = client
+        .request(method, format!("{}{path}", config.api_base))
+        .header(AUTHORIZATION, auth)
+        .header(ACCEPT, "application/json")
+        .header(USER_AGENT, concat!("fission/", env!("CARGO_PKG_VERSION")))
+        .header("Wechatpay-Serial", &config.public_key.serial);
+    if !payload.is_empty() {
+        request = request
+            .header(CONTENT_TYPE, "application/json")
+            .body(payload);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| PayError::Transport(e.without_url()))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| PayError::Transport(e.without_url()))?;
+    if !(200..300).contains(&status) {
+        let answer: ErrorAnswer = serde_json::from_str(&text).unwrap_or(ErrorAnswer {
+            code: String::new(),
+            message: text.clone(),
+        });
+        return Err(PayError::Api {
+            status,
+            code: answer.code,
+            message: answer.message,
+        });
+    }
+    let by = SignedBy {
+        timestamp: header(&headers, "Wechatpay-Timestamp"),
+        nonce: header(&headers, "Wechatpay-Nonce"),
+        signature: header(&headers, "Wechatpay-Signature"),
+        serial: header(&headers, "Wechatpay-Serial"),
+    };
+    signing::verify(&config.public_key, &by, &text, now).map_err(PayError::Signature)?;
+    Ok((status, text))
+}
+
+fn read_bill(text: &str) -> Result<Bill, PayError> {
+    serde_json::from_str(text).map_err(|e| PayError::Unreadable(e.to_string()))
+}
+
+pub async fn create_transfer(
+    client: &reqwest::Client,
+    config: &WechatPay,
+    request: &TransferRequest,
+) -> Result<Bill, PayError> {
+    let body = serde_json::to_string(request).map_err(|e| PayError::Unreadable(e.to_string()))?;
+    let (_, text) = call(
+        client,
+        config,
+        reqwest::Method::POST,
+        TRANSFER_PATH,
+        Some(body),
+    )
+    .await?;
+    read_bill(&text)
+}
+
+/// The bill WeChat Pay holds under this number; `None` when it has none (`NOT_FOUND`).
+pub async fn query_transfer(
+    client: &reqwest::Client,
+    config: &WechatPay,
+    out_bill_no: &str,
+) -> Result<Option<Bill>, PayError> {
+    let path = format!("{TRANSFER_PATH}/out-bill-no/{out_bill_no}");
+    match call(client, config, reqwest::Method::GET, &path, None).await {
+        Ok((_, text)) => read_bill(&text).map(Some),
+        Err(PayError::Api { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A callback's envelope (the resource is encrypted).
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Notification {
+    pub id: String,
+    pub event_type: String,
+    pub resource: super::aead::Resource,
+}

@@ -1,0 +1,203 @@
+//! Cash rewards paid by WeChat Pay transfer. Each tick: granted cash grants of
+//! participants with an openid get a transfer row (limits checked first, the reason kept
+//! when one holds it back), then transfers due are claimed one at a time with a lease,
+//! sent or polled, and their final state lands in the journal once (see
+//! `transfer_store::record`). A grant held back stays `granted` for the file payout.
+
+use chrono::{DateTime, Utc};
+
+use super::pay::{self, Bill, PayError, SceneInfo, TransferRequest};
+use super::transfer_store::{self as store, NewTransfer, Transfer};
+use crate::config::WechatPay;
+use crate::db::time::to_ms;
+use crate::http::client::crop;
+use crate::state::AppState;
+
+/// WeChat Pay's smallest transfer, in fen.
+pub const MIN_TRANSFER: i64 = 10;
+const BATCH: i64 = 50;
+
+/// Errors after which the same request is simply sent again later.
+fn retry_later(e: &PayError) -> bool {
+    match e.code() {
+        Some(code) => matches!(code, "FREQUENCY_LIMITED" | "SYSTEM_ERROR" | "NOT_ENOUGH"),
+        None => true,
+    }
+}
+
+/// Runs one round; returns how many transfers moved.
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let (Some(pay), Some(oauth)) = (&state.settings.wechat.pay, &state.settings.wechat.oauth)
+    else {
+        return Ok(0);
+    };
+    let offset = state.settings.report_utc_offset_minutes;
+    let mut moved = enqueue(state, pay, now, offset).await?;
+    for out_bill_no in store::due(&state.db, to_ms(now), BATCH).await? {
+        // Sent or asked about again after this; a second send under the same out_bill_no
+        // only gets the same bill back.
+        let lease = to_ms(now) + i64::try_from(pay.poll_secs * 1000).unwrap_or(i64::MAX);
+        let Some(transfer) = store::claim(&state.db, &out_bill_no, to_ms(now), lease).await? else {
+            continue;
+        };
+        if work(state, pay, &oauth.app_id, &transfer, now).await? {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// Why a transfer must wait, if it must.
+fn held_reason(amount: i64, sent_today: i64, max: i64, daily: i64) -> Option<&'static str> {
+    if amount < MIN_TRANSFER {
+        Some("below_wechat_transfer_minimum")
+    } else if amount > max {
+        Some("above_wechat_transfer_maximum")
+    } else if sent_today + amount > daily {
+        Some("user_daily_limit")
+    } else {
+        None
+    }
+}
+
+/// The start of the reporting day `now` falls in, in ms.
+fn day_start(now: DateTime<Utc>, offset_minutes: i32) -> i64 {
+    const DAY: i64 = 86_400_000;
+    let shift = i64::from(offset_minutes) * 60_000;
+    (to_ms(now) + shift).div_euclid(DAY) * DAY - shift
+}
+
+async fn enqueue(
+    state: &AppState,
+    pay: &WechatPay,
+    now: DateTime<Utc>,
+    offset: i32,
+) -> anyhow::Result<u64> {
+    let mut stored = 0;
+    for payable in store::payable(&state.db, BATCH).await? {
+        let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
+        let (at, day_start) = (to_ms(now), day_start(now, offset));
+        let inserted = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    let out_bill_no = uuid::Uuid::now_v7().simple().to_string();
+                    let remark = crop(&payable.title, 32).to_owned();
+                    let new = NewTransfer {
+                        out_bill_no: &out_bill_no,
+                        remark: &remark,
+                        payable: &payable,
+                        now: at,
+                        day_start,
+                    };
+                    store::insert(tx, &new, |sent| {
+                        held_reason(payable.amount, sent, max, daily)
+                    })
+                    .await
+                })
+            })
+            .await?;
+        stored += u64::from(inserted);
+    }
+    Ok(stored)
+}
+
+fn request(pay: &WechatPay, app_id: &str, t: &Transfer) -> TransferRequest {
+    TransferRequest {
+        appid: app_id.to_owned(),
+        out_bill_no: t.out_bill_no.clone(),
+        transfer_scene_id: pay.transfer_scene_id.clone(),
+        openid: t.openid.clone(),
+        transfer_amount: t.amount,
+        transfer_remark: t.remark.clone(),
+        notify_url: pay.notify_url.clone(),
+        user_recv_perception: "活动奖励".into(),
+        transfer_scene_report_infos: vec![
+            SceneInfo {
+                info_type: "活动名称".into(),
+                info_content: t.remark.clone(),
+            },
+            SceneInfo {
+                info_type: "奖励说明".into(),
+                info_content: "邀请好友奖励".into(),
+            },
+        ],
+    }
+}
+
+/// Sends a stored transfer, or asks how an open one stands; true when its state moved.
+async fn work(
+    state: &AppState,
+    pay: &WechatPay,
+    app_id: &str,
+    t: &Transfer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let client = &state.wechat.client;
+    let answer = if t.state == "created" {
+        match pay::create_transfer(client, pay, &request(pay, app_id, t)).await {
+            Ok(bill) => Ok(Some(bill)),
+            Err(e) if retry_later(&e) => Err(e),
+            // Refused: WeChat Pay may still hold a bill under this number (a duplicate
+            // after a lost answer); without one, no money moved and the transfer failed.
+            Err(e) => match pay::query_transfer(client, pay, &t.out_bill_no).await {
+                Ok(None) => Ok(Some(Bill {
+                    out_bill_no: t.out_bill_no.clone(),
+                    transfer_bill_no: None,
+                    state: "FAIL".into(),
+                    package_info: None,
+                    fail_reason: Some(e.code().unwrap_or("REFUSED").to_owned()),
+                })),
+                other => other,
+            },
+        }
+    } else {
+        pay::query_transfer(client, pay, &t.out_bill_no).await
+    };
+    let at = to_ms(now);
+    match answer {
+        Ok(Some(bill)) if bill.out_bill_no == t.out_bill_no => {
+            let moved = bill.state != t.state;
+            store::record(&state.db, bill, at).await?;
+            Ok(moved)
+        }
+        Ok(_) => {
+            store::note_problem(&state.db, &t.out_bill_no, "NOT_FOUND", at).await?;
+            Ok(false)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, out_bill_no = %t.out_bill_no, "WeChat Pay transfer call failed; retrying later");
+            let problem = e.code().unwrap_or("UNREACHABLE").to_owned();
+            store::note_problem(&state.db, &t.out_bill_no, &problem, at).await?;
+            Ok(false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_hold_a_transfer_back_with_the_reason() {
+        let (max, daily) = (20_000, 30_000);
+        let held = |amount, sent| held_reason(amount, sent, max, daily);
+        assert_eq!(held(9, 0), Some("below_wechat_transfer_minimum"));
+        assert_eq!(held(20_001, 0), Some("above_wechat_transfer_maximum"));
+        assert_eq!(held(10_001, 20_000), Some("user_daily_limit"));
+        assert_eq!(held(10_000, 20_000), None);
+        assert_eq!(held(10, 0), None);
+    }
+
+    #[test]
+    fn the_day_starts_at_midnight_in_the_reporting_zone() {
+        // 2026-12-03 17:00 UTC is 2026-12-04 01:00 in Beijing: its day began 16:00 UTC.
+        let now = DateTime::parse_from_rfc3339("2026-12-03T17:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-12-03T16:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(day_start(now, 480), to_ms(start));
+    }
+}

@@ -98,6 +98,8 @@ try {
   await audit.goto(`${base}/admin/audit?campaign=${SLUG}`);
   const approved = audit.locator('tr[data-action="review.approved"]').first();
   must('the approval is in the audit log', (await approved.count()) === 1);
+  // Five or more changes come folded: open them as a reader would.
+  if (!(await approved.locator('details').evaluate((d) => d.open))) await approved.locator('summary').click();
   const text = await approved.innerText();
   check('with the marketer, the note and the state before and after', text.includes(marketer.email) && text.includes('家人共用手机') && text.includes('held'), text);
   check('the rejection is there too', (await audit.locator('tr[data-action="review.rejected"]', { hasText: '小号刷单' }).count()) === 1);

@@ -6,7 +6,7 @@
 //   CHROMIUM=/path/to/chromium to use another browser binary (default /usr/bin/chromium).
 // Writes landing.png (first screen), landing-full.png, error.png (a form error), me.png,
 // joined.png (the same phone from another phone) and proof.png (the SMS code form) to out_dir, then
-// returning.png (a participant back on the page), inviter.png (a friend's link), invitees.png,
+// poster-switch.png (the other poster design), returning.png (a participant back on the page), inviter.png (a friend's link), invitees.png,
 // copy-fallback.png and share.png (my page with JavaScript on: the copy button with and without
 // the clipboard API, the guide to WeChat's menu), theme-berry*.png (a second theme: brand colour,
 // poster layout), remind.png (提醒我 before the start; the SMS is read from demo.log) and
@@ -160,6 +160,22 @@ try {
   check('my page has no horizontal scrolling', meWidth <= SCREEN.width, `scrollWidth ${meWidth}`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${out}/me.png`, fullPage: true });
+
+  // 3b. Another poster design: a plain link under the poster swaps the image, which loads.
+  const firstSrc = await poster.getAttribute('src');
+  const otherDesign = page.locator('.poster-switch a.chip').first();
+  must('my page offers another poster design', (await otherDesign.count()) === 1);
+  const otherName = (await otherDesign.innerText()).trim();
+  await Promise.all([page.waitForNavigation(), otherDesign.click()]);
+  const switched = page.locator('section.poster img').first();
+  const switchedSrc = await switched.getAttribute('src');
+  const switchedWidth = await switched.evaluate((img) => (img.complete ? img.naturalWidth
+    : new Promise((done) => { img.onload = img.onerror = () => done(img.naturalWidth); })));
+  const current = (await page.locator('.poster-switch [aria-current=true]').innerText()).trim();
+  check('switching the poster design shows the other poster', switchedSrc !== firstSrc && /design=\d/.test(switchedSrc)
+    && switchedWidth > 0 && current === otherName, `${firstSrc} -> ${switchedSrc} (${switchedWidth} px), current ${current}`);
+  await switched.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${out}/poster-switch.png` });
 
   // 4. The same number from another phone: no cookie, nothing private, until an SMS code
   // proves the number (the demo's `log` provider writes the code to the server log).

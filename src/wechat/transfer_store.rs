@@ -85,6 +85,16 @@ pub async fn insert(
     if !inserted {
         return Ok(false);
     }
+    if let Tx::Postgres(inner) = tx {
+        // Two servers adding up one payee's day at once would each miss the other's
+        // uncommitted transfer and both pass the daily limit: one at a time per openid,
+        // until commit (the sum below then sees the other's row). SQLite has one writer.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&p.openid)
+            .execute(&mut **inner)
+            .await
+            .context("waiting for the payee's other transfers")?;
+    }
     let sent: i64 = on_tx!(tx, |conn| {
         sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM wechat_transfers WHERE openid = $1 AND created_at >= $2 \

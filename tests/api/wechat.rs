@@ -33,9 +33,26 @@ pub(crate) async fn app_with(
     extra: &[(&str, &str)],
 ) -> TestApp {
     let settings = standin.settings();
+    spawn_app_with(backend, &overrides(&settings, extra)).await
+}
+
+/// A second server on `app`'s database, configured like `app_with` configured it.
+pub(crate) async fn second_server(
+    app: &TestApp,
+    standin: &StandIn,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let settings = standin.settings();
+    crate::helpers::spawn_second(app, &overrides(&settings, extra)).await
+}
+
+fn overrides<'a>(
+    settings: &'a [(&'a str, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
     let mut pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     pairs.extend_from_slice(extra);
-    spawn_app_with(backend, &pairs).await
+    pairs
 }
 
 pub(crate) fn plain() -> reqwest::Client {

@@ -1,10 +1,10 @@
 //! Cash rewards paid by WeChat Pay transfer against the stand-in: once, with two servers
 //! racing, through the documented errors, and confirmed by the payee on the 领取 page.
 
-use crate::helpers::{mobile, phone, spawn_second, Backend};
+use crate::helpers::{mobile, phone, Backend};
 use crate::wechat::{
     app_with, cash_campaign, deliver, inviter_and_friend, join_form, journal, open_in_wechat,
-    run_jobs, scalar_i64, text, the_grant_of,
+    run_jobs, scalar_i64, second_server, text, the_grant_of,
 };
 use crate::wechat_standin::StandIn;
 
@@ -19,9 +19,7 @@ async fn a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transf
 ) {
     let standin = StandIn::start().await;
     let app = app_with(backend, &standin, &[]).await;
-    let settings = standin.settings();
-    let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let second = spawn_second(&app, &pairs).await;
+    let second = second_server(&app, &standin, &[]).await;
     app.create_campaign(cash_campaign()).await;
     let (inviter_code, inviter) = inviter_and_friend(&app, &standin).await;
 
@@ -177,7 +175,19 @@ async fn transfers_past_the_daily_limit_are_held_with_the_reason_and_left_to_the
     let query = format!("?ref={inviter_code}");
     let joined = join_form(&app, &second_friend, &html, &query, &mobile(3)).await;
     assert_eq!(joined.status(), 303);
-    run_jobs(&app).await;
+    // Two servers store the transfers at once: each may take one grant, and the day's
+    // sum must still see the other's.
+    let second = second_server(&app, &standin, &limit).await;
+    let now = chrono::Utc::now();
+    futures_util::future::join_all((0..4).map(|i| {
+        let state = if i % 2 == 0 {
+            app.state.clone()
+        } else {
+            second.state.clone()
+        };
+        async move { fission::jobs::run_once(&state, now).await.unwrap() }
+    }))
+    .await;
     // Two grants of 1.50 yuan to one person; 2.00 a day may go: one is sent, one held.
     assert_eq!(standin.created().len(), 1);
     let held = "SELECT COUNT(*) FROM wechat_transfers WHERE state = 'held' AND held_reason = $1";

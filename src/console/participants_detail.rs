@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::error::ConsoleError;
 use super::format::{beijing, yuan};
 use super::render::page;
-use super::session::Console;
+use super::session::{Console, Lang};
 use crate::auth::{ReadAccess, Role};
 use crate::db::time::from_ms;
 use crate::participants::model::ReferralState;
@@ -197,7 +197,10 @@ async fn show(
             .map(|f| {
                 (
                     f.rule.clone(),
-                    f.reason.clone(),
+                    match console.lang {
+                        Lang::Zh => f.reason_zh.clone(),
+                        Lang::En => f.reason_en.clone(),
+                    },
                     beijing(from_ms(f.created_at)),
                 )
             })

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ConsoleError;
 use super::format::beijing;
 use super::render::page_with_status;
-use super::session::Console;
+use super::session::{Console, Lang};
 use crate::auth::{Access, CampaignWrite, ReadAccess};
 use crate::campaigns::service::load;
 use crate::http::error::{ApiError, ErrorCode};
@@ -49,8 +49,15 @@ struct DecisionForm {
 }
 
 /// Fraud rules whose flags are evidence of one device, or of one network.
-const DEVICE_RULES: [&str; 2] = ["same_device_as_inviter", "shared_device_invitees"];
-const NETWORK_RULES: [&str; 1] = ["ip_burst"];
+const DEVICE_RULES: [&str; 6] = [
+    "same_device_as_inviter",
+    "shared_device_invitees",
+    "device_reused",
+    "many_devices_one_hint",
+    "same_wechat_as_inviter",
+    "wechat_several_phones",
+];
+const NETWORK_RULES: [&str; 3] = ["same_network_as_inviter", "address_few_devices", "ip_burst"];
 
 #[derive(Serialize)]
 struct Row {
@@ -72,8 +79,9 @@ struct Row {
     risk: u32,
 }
 
-impl From<ReviewItem> for Row {
-    fn from(i: ReviewItem) -> Self {
+impl Row {
+    /// The row, its reasons in the console's language.
+    fn new(i: ReviewItem, lang: Lang) -> Self {
         let (mut device, mut network, mut flags) = (Vec::new(), Vec::new(), Vec::new());
         for f in i.flags {
             let rule = f.rule.as_str();
@@ -84,7 +92,11 @@ impl From<ReviewItem> for Row {
             } else {
                 &mut flags
             };
-            column.push((f.rule, f.reason));
+            let reason = match lang {
+                Lang::Zh => f.reason_zh,
+                Lang::En => f.reason_en,
+            };
+            column.push((f.rule, reason));
         }
         Row {
             id: i.id,
@@ -116,7 +128,11 @@ async fn render<A: Access>(
     let campaign = load(&state.db, slug).await?;
     let cursor = Some(query.cursor.as_str()).filter(|c| !c.is_empty());
     let page = service::queue(state, slug, cursor, PAGE).await?;
-    let rows: Vec<Row> = page.items.into_iter().map(Row::from).collect();
+    let rows: Vec<Row> = page
+        .items
+        .into_iter()
+        .map(|i| Row::new(i, console.lang))
+        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert(
         "campaign",
@@ -231,4 +247,32 @@ fn back(slug: &str, query: &str) -> HttpResponse {
             format!("/admin/campaigns/{slug}/reviews?{query}"),
         ))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fraud::Rule;
+
+    /// Every fraud rule, the WeChat ones included, has a short name in both languages
+    /// (the queue and the participant page show the code itself otherwise).
+    #[test]
+    fn every_rule_has_a_name_in_chinese_and_english() {
+        for file in ["zh-CN", "en"] {
+            let path = format!(
+                "{}/templates/console/strings/{file}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let table: toml::Table =
+                toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let names = table["reviews"]["rules"].as_table().unwrap();
+            for rule in Rule::ALL {
+                let name = names.get(rule.as_str()).and_then(|v| v.as_str());
+                assert!(
+                    name.is_some_and(|n| !n.is_empty()),
+                    "{file}: no name for {}",
+                    rule.as_str()
+                );
+            }
+        }
+    }
 }

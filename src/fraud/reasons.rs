@@ -21,6 +21,8 @@ pub enum Rule {
     SiblingsQuickLeft,
     NoReturn,
     IpBurst,
+    SameWechatAsInviter,
+    WechatSeveralPhones,
 }
 
 crate::text_enum!(Rule {
@@ -39,6 +41,8 @@ crate::text_enum!(Rule {
     SiblingsQuickLeft = "siblings_quick_left",
     NoReturn = "no_return",
     IpBurst = "ip_burst",
+    SameWechatAsInviter = "same_wechat_as_inviter",
+    WechatSeveralPhones = "wechat_several_phones",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,10 @@ pub fn render(rule: &str, params: &Value, lang: Lang) -> String {
         ),
         Rule::IpBurst if zh => format!("{minutes}分钟内同一IP已有{count}个报名"),
         Rule::IpBurst => format!("{count} leads from one IP within {minutes} minutes"),
+        Rule::SameWechatAsInviter if zh => "被邀请人与邀请人是同一个微信号".into(),
+        Rule::SameWechatAsInviter => "the invitee's WeChat account is the inviter's".into(),
+        Rule::WechatSeveralPhones if zh => format!("同一个微信号已用{count}个手机号参与"),
+        Rule::WechatSeveralPhones => format!("one WeChat account behind {count} phone numbers"),
     }
 }
 

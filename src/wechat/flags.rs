@@ -2,6 +2,10 @@
 //! invitee whose openid is their inviter's. Flags carry a reason a marketer can read and
 //! a weight toward the referral's risk, like the fraud module's own rules.
 
+use serde_json::{json, Value};
+
+use crate::fraud::reasons;
+
 /// What the openid says about a new participant.
 pub struct WechatSignals {
     /// Participants of the campaign this openid joined as, this one included.
@@ -13,8 +17,16 @@ pub struct WechatSignals {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WechatFlag {
     pub rule: &'static str,
-    pub reason: String,
+    /// What the reason is rendered from, in either language (`crate::fraud::reasons`).
+    pub params: Value,
     pub weight: i64,
+}
+
+impl WechatFlag {
+    /// Both languages in one line, as every flag's `reason` reads.
+    pub fn reason(&self) -> String {
+        reasons::bilingual(self.rule, &self.params)
+    }
 }
 
 pub fn wechat_flags(signals: &WechatSignals) -> Vec<WechatFlag> {
@@ -22,19 +34,14 @@ pub fn wechat_flags(signals: &WechatSignals) -> Vec<WechatFlag> {
     if signals.same_as_inviter {
         flags.push(WechatFlag {
             rule: "same_wechat_as_inviter",
-            reason:
-                "被邀请人与邀请人是同一个微信号 (the invitee's WeChat account is the inviter's)"
-                    .into(),
+            params: json!({}),
             weight: 60,
         });
     }
     if signals.participants_of_openid > 1 {
-        let n = signals.participants_of_openid;
         flags.push(WechatFlag {
             rule: "wechat_several_phones",
-            reason: format!(
-                "同一个微信号已用{n}个手机号参与 (one WeChat account behind {n} phone numbers)"
-            ),
+            params: json!({"count": signals.participants_of_openid}),
             weight: 50,
         });
     }
@@ -55,5 +62,9 @@ mod tests {
         assert_eq!(wechat_flags(&s(2, false))[0].rule, "wechat_several_phones");
         assert_eq!(wechat_flags(&s(1, true))[0].rule, "same_wechat_as_inviter");
         assert_eq!(wechat_flags(&s(3, true)).len(), 2);
+        assert_eq!(
+            wechat_flags(&s(3, false))[0].reason(),
+            "同一个微信号已用3个手机号参与 (one WeChat account behind 3 phone numbers)"
+        );
     }
 }

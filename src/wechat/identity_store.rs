@@ -264,16 +264,27 @@ async fn bind_in(
         });
         for flag in &found_flags {
             sqlx::query(
-                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at, weight) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (participant_id, rule) DO NOTHING",
+                "INSERT INTO fraud_flags (id, participant_id, campaign_id, rule, reason, created_at, weight, params) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (participant_id, rule) DO NOTHING",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(participant_id)
             .bind(campaign_id)
             .bind(flag.rule)
-            .bind(&flag.reason)
+            .bind(flag.reason())
             .bind(now)
             .bind(flag.weight)
+            .bind(flag.params.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        if !found_flags.is_empty() {
+            // The referral's risk score is the sum of its flags' weights, at most 100.
+            sqlx::query(
+                "UPDATE referrals SET risk_score = (SELECT CASE WHEN COALESCE(SUM(weight), 0) > 100 THEN 100 \
+                 ELSE COALESCE(SUM(weight), 0) END FROM fraud_flags WHERE participant_id = $1) WHERE invitee_id = $1",
+            )
+            .bind(participant_id)
             .execute(&mut *conn)
             .await?;
         }

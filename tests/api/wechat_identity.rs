@@ -145,6 +145,33 @@ async fn one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_reco
         1,
         "the referral waits for review"
     );
+    // The review queue reads the WeChat reasons in both languages, with their weight.
+    let queue: serde_json::Value = app
+        .get_as("/api/v1/campaigns/tea/reviews", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = &queue["items"][0];
+    assert_eq!(item["risk_score"], 100, "60 + 50, at most 100: {item}");
+    let reasons: Vec<(&str, &str)> = item["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["reason_zh"].as_str().unwrap(),
+                f["reason_en"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        reasons.contains(&(
+            "同一个微信号已用2个手机号参与",
+            "one WeChat account behind 2 phone numbers"
+        )),
+        "{reasons:?}"
+    );
     run_jobs(&app).await;
     assert_eq!(
         scalar_i64(&app, "SELECT COUNT(*) FROM grants WHERE reason <> $1", "").await,

@@ -31,6 +31,7 @@ mod login;
 mod participants;
 mod participants_detail;
 mod poster;
+mod poster_designs;
 mod poster_form;
 pub mod render;
 mod reviews;

@@ -17,6 +17,7 @@ use serde_json::json;
 use super::error::ConsoleError;
 use super::field_errors;
 use super::login::see_other;
+use super::poster_designs;
 use super::poster_form::{LayoutForm, GROUPS};
 use super::render::page_with_status;
 use super::session::Console;
@@ -34,8 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> &mut web::ServiceConfig {
         .service(save)
         .service(preview)
         .service(upload_background)
-        .service(add_design)
-        .service(remove_design)
+        .service(poster_designs::add_design)
+        .service(poster_designs::remove_design)
 }
 
 /// The field an API refusal of a layout belongs to, and its message key.
@@ -52,7 +53,7 @@ fn refusal(err: &ApiError) -> Option<(&'static str, &'static str)> {
 }
 
 /// The designs a campaign may have: the default and two alternates.
-const MAX_DESIGNS: usize = 3;
+pub(super) const MAX_DESIGNS: usize = 3;
 
 #[derive(Serialize)]
 struct PosterPage {
@@ -217,7 +218,7 @@ fn with_design(mut poster: Poster, n: usize, design: Poster) -> Option<Poster> {
 
 /// Saves the campaign's poster through the campaigns service (checked, audited), then
 /// back to design `n` with `done`; a refusal shows the page again with its message.
-async fn store_poster(
+pub(super) async fn store_poster(
     state: &AppState,
     console: &Console<CampaignWrite>,
     slug: &str,
@@ -240,9 +241,9 @@ async fn store_poster(
 }
 
 #[derive(Deserialize)]
-struct DesignQuery {
+pub(super) struct DesignQuery {
     #[serde(default)]
-    design: usize,
+    pub(super) design: usize,
 }
 
 #[post("/admin/campaigns/{slug}/poster")]
@@ -278,67 +279,6 @@ async fn save(
     let poster =
         with_design(current, n, design).ok_or_else(|| ApiError::not_found("poster design"))?;
     store_poster(&state, &console, &slug, poster, (n, "saved"), Some(form)).await
-}
-
-/// A new design: a copy of design `n`, at the end of the list.
-#[post("/admin/campaigns/{slug}/poster/designs")]
-async fn add_design(
-    console: Console<CampaignWrite>,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-    query: web::Query<DesignQuery>,
-    req: HttpRequest,
-    form: web::Form<LayoutForm>,
-) -> Result<HttpResponse, ConsoleError> {
-    console.check_csrf(&req, &form.csrf)?;
-    let mut poster = campaigns::load(&state.db, &slug)
-        .await?
-        .spec
-        .poster
-        .unwrap_or_default();
-    let copy = poster.design(query.design).unwrap_or(&poster).alone();
-    if poster.alternates.len() + 1 >= MAX_DESIGNS {
-        return Err(ApiError::conflict(
-            ErrorCode::InvalidCampaign,
-            "a campaign has at most three poster designs",
-        )
-        .into());
-    }
-    poster.alternates.push(Poster {
-        design_name: None,
-        ..copy
-    });
-    let n = poster.alternates.len();
-    store_poster(&state, &console, &slug, poster, (n, "added"), None).await
-}
-
-/// Removes design `n`; removing the default makes the next design the default.
-#[post("/admin/campaigns/{slug}/poster/designs/{n}/delete")]
-async fn remove_design(
-    console: Console<CampaignWrite>,
-    state: web::Data<AppState>,
-    path: web::Path<(String, usize)>,
-    req: HttpRequest,
-    form: web::Form<LayoutForm>,
-) -> Result<HttpResponse, ConsoleError> {
-    console.check_csrf(&req, &form.csrf)?;
-    let (slug, n) = path.into_inner();
-    let poster = campaigns::load(&state.db, &slug)
-        .await?
-        .spec
-        .poster
-        .unwrap_or_default();
-    let mut designs: Vec<Poster> = poster.designs().map(Poster::alone).collect();
-    if n >= designs.len() || designs.len() < 2 {
-        return Err(ApiError::not_found("poster design").into());
-    }
-    designs.remove(n);
-    let first = designs.remove(0);
-    let poster = Poster {
-        alternates: designs,
-        ..first
-    };
-    store_poster(&state, &console, &slug, poster, (0, "removed"), None).await
 }
 
 /// The sample poster of the layout in the query (unsaved), for the designer's preview.

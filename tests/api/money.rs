@@ -17,7 +17,8 @@ async fn reconciliation(app: &TestApp) -> Value {
     rec.json().await.unwrap()
 }
 
-async fn flag_friend(app: &TestApp, phone: &str) {
+/// Flags the friend with this phone in campaign `tea` for review, as a fraud rule would.
+pub(crate) async fn flag_friend(app: &TestApp, phone: &str) {
     let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea")
         .await
         .unwrap()

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::{mobile, spawn_second, TestApp};
+use crate::money::flag_friend;
 use crate::rewards::code;
-use fission::participants::qualification;
 
 /// `(inviter's code, qualified, reached_at)` for every inviter with a qualified referral,
 /// once from the kept table and once recounted from the referrals.
@@ -31,25 +31,6 @@ async fn kept_and_recounted(app: &TestApp) -> (Vec<(String, i64, i64)>, Vec<(Str
         .unwrap();
         (kept, recounted)
     })
-}
-
-async fn flag(app: &TestApp, phone: &str) {
-    let campaign = fission::campaigns::store::by_slug(&app.state.db, "tea")
-        .await
-        .unwrap()
-        .unwrap();
-    let friend = fission::participants::store::by_phone(&app.state.db, &campaign.id, phone)
-        .await
-        .unwrap()
-        .unwrap();
-    qualification::on_flagged(
-        &app.state.db,
-        &friend.id,
-        "manual_review",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
 }
 
 async fn board(app: &TestApp) -> Vec<(String, i64)> {
@@ -101,10 +82,10 @@ both_backends! {
         // Flags cancel two of the first inviter's qualified friends and all three of the
         // last one's: the first drops to 4 (behind the second, who keeps 5), level with the
         // third, and the last leaves the board.
-        flag(&app, &mobile(1000)).await;
-        flag(&app, &mobile(1001)).await;
+        flag_friend(&app, &mobile(1000)).await;
+        flag_friend(&app, &mobile(1001)).await;
         for f in 0..3 {
-            flag(&app, &mobile(1030 + f)).await;
+            flag_friend(&app, &mobile(1030 + f)).await;
         }
         let (kept, recounted) = kept_and_recounted(&app).await;
         assert_eq!(kept, recounted);

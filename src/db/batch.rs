@@ -1,29 +1,53 @@
-//! Group commit for SQLite. Every write goes through one connection; when many small
-//! transactions queue for it, running them together in one transaction and committing
-//! once turns thousands of commits a second into a few hundred. Each job learns whether
-//! the shared commit succeeded before its caller is answered.
+//! Group commit. When many small transactions queue for the writer, running them together
+//! in one transaction (a savepoint each) and committing once turns thousands of commits
+//! (each an fsync) a second into a few hundred. Each job learns whether the shared commit
+//! succeeded before its caller is answered, so nothing is answered before it is durable.
+
+use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
-use tokio::sync::mpsc;
+use sqlx::{Connection, Database, PgConnection, PgPool, Pool, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, Mutex};
+
+use super::Tx;
 
 /// Called after the batch's commit with its outcome.
 pub type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// Runs its statements on the batch's transaction and says how to answer its caller.
-pub type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Finish> + Send>;
+pub type Job = Box<dyn for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Finish> + Send>;
 
 const MAX_BATCH: usize = 256;
 
+/// On PostgreSQL one batch runs while the one before it commits. More would only queue on
+/// the same rows (a group's seats) and take connections from the readers.
+const POSTGRES_RUNNERS: usize = 2;
+
 #[derive(Clone)]
-pub struct SqliteBatcher {
+pub struct Batcher {
     queue: mpsc::Sender<Job>,
 }
 
-impl SqliteBatcher {
-    pub fn start(writer: SqlitePool) -> Self {
+type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
+
+impl Batcher {
+    /// SQLite's single writer connection runs one batch at a time.
+    pub fn sqlite(writer: SqlitePool) -> Self {
+        let (batcher, rx) = Batcher::queue();
+        tokio::spawn(run(writer, sqlite_tx, rx));
+        batcher
+    }
+
+    pub fn postgres(pool: PgPool) -> Self {
+        let (batcher, rx) = Batcher::queue();
+        for _ in 0..POSTGRES_RUNNERS {
+            tokio::spawn(run(pool.clone(), postgres_tx, rx.clone()));
+        }
+        batcher
+    }
+
+    fn queue() -> (Batcher, Queue) {
         let (queue, rx) = mpsc::channel(4096);
-        tokio::spawn(run(writer, rx));
-        SqliteBatcher { queue }
+        (Batcher { queue }, Arc::new(Mutex::new(rx)))
     }
 
     /// Queues a job; false when the writer has stopped.
@@ -32,15 +56,28 @@ impl SqliteBatcher {
     }
 }
 
-async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+pub(super) fn sqlite_tx(conn: &mut SqliteConnection) -> Tx<'_> {
+    Tx::Sqlite(conn)
+}
+
+pub(super) fn postgres_tx(conn: &mut PgConnection) -> Tx<'_> {
+    Tx::Postgres(conn)
+}
+
+async fn run<DB: Database>(
+    pool: Pool<DB>,
+    wrap: for<'a> fn(&'a mut DB::Connection) -> Tx<'a>,
+    rx: Queue,
+) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    // A runner waits for the queue only while no other runner is taking from it.
+    while rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let mut finishes = Vec::with_capacity(jobs.len());
         let outcome = async {
-            let mut conn = writer.acquire().await?;
+            let mut conn = pool.acquire().await?;
             let mut tx = conn.begin().await?;
             for job in jobs.drain(..) {
-                finishes.push(job(&mut tx).await);
+                finishes.push(job(&mut wrap(&mut *tx)).await);
             }
             tx.commit().await
         }

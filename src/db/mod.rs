@@ -18,9 +18,14 @@ pub enum Db {
     Sqlite {
         reader: SqlitePool,
         writer: SqlitePool,
-        batcher: batch::SqliteBatcher,
+        batcher: batch::Batcher,
     },
-    Postgres(PgPool),
+    /// Small, frequent writes (leads) may share a transaction and its commit through the
+    /// batcher; everything else takes a transaction of its own from the pool.
+    Postgres {
+        pool: PgPool,
+        batcher: batch::Batcher,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -40,7 +45,7 @@ macro_rules! with_db {
                 let $pool = reader;
                 $body
             }
-            $crate::db::Db::Postgres(pg) => {
+            $crate::db::Db::Postgres { pool: pg, .. } => {
                 let $pool = pg;
                 $body
             }
@@ -52,7 +57,7 @@ macro_rules! with_db {
                 let $pool = writer;
                 $body
             }
-            $crate::db::Db::Postgres(pg) => {
+            $crate::db::Db::Postgres { pool: pg, .. } => {
                 let $pool = pg;
                 $body
             }
@@ -81,7 +86,7 @@ impl Db {
                     .connect_with(options.read_only(false))
                     .await
                     .context("opening the SQLite database for reading")?;
-                let batcher = batch::SqliteBatcher::start(writer.clone());
+                let batcher = batch::Batcher::sqlite(writer.clone());
                 Ok(Db::Sqlite {
                     reader,
                     writer,
@@ -97,7 +102,8 @@ impl Db {
                     .connect_with(options)
                     .await
                     .context("connecting to PostgreSQL")?;
-                Ok(Db::Postgres(pool))
+                let batcher = batch::Batcher::postgres(pool.clone());
+                Ok(Db::Postgres { pool, batcher })
             }
         }
     }
@@ -110,7 +116,7 @@ impl Db {
                 .run(writer)
                 .await
                 .context("migrating the SQLite database")?,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres")
+            Db::Postgres { pool, .. } => sqlx::migrate!("migrations/postgres")
                 .run(pool)
                 .await
                 .context("migrating the PostgreSQL database")?,
@@ -128,7 +134,7 @@ impl Db {
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -138,7 +144,7 @@ impl Db {
                 reader.close().await;
                 writer.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres { pool, .. } => pool.close().await,
         }
     }
 }

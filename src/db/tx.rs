@@ -1,12 +1,12 @@
 //! Write transactions on either backend. Domain code hands a job to [`Db::write_tx`] and
 //! reaches its connection through [`on_tx!`]; how the backend commits is decided here:
 //! SQLite joins the group commit of its single writer inside a savepoint, PostgreSQL
-//! runs the job in a transaction of its own.
+//! runs the job in a transaction of its own unless it asks to be batched too.
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, PgConnection, SqliteConnection};
+use sqlx::{Connection, Database, PgConnection, Postgres, Sqlite, SqliteConnection};
 
-use super::batch::{Finish, Job};
+use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job};
 use super::Db;
 
 /// The connection of a running write transaction.
@@ -45,33 +45,29 @@ impl Db {
         E: From<sqlx::Error> + Send + 'static,
     {
         match self {
-            Db::Sqlite { batcher, .. } => {
-                let (reply, answer) = tokio::sync::oneshot::channel();
-                let batched: Job = Box::new(move |conn| {
-                    Box::pin(async move {
-                        let outcome = in_savepoint(conn, job).await;
-                        Box::new(move |commit: Result<(), String>| {
-                            let _ = reply.send(match commit {
-                                Ok(()) => outcome,
-                                Err(why) => Err(E::from(sqlx::Error::Protocol(why))),
-                            });
-                        }) as Finish
-                    })
-                });
-                if !batcher.submit(batched).await {
-                    return Err(E::from(sqlx::Error::PoolClosed));
-                }
-                answer.await.unwrap_or_else(|_| {
-                    Err(E::from(sqlx::Error::Protocol(
-                        "the write batch was dropped".into(),
-                    )))
-                })
-            }
-            Db::Postgres(pool) => {
+            Db::Sqlite { batcher, .. } => in_batch(batcher, job).await,
+            Db::Postgres { pool, .. } => {
                 let mut tx = pool.begin().await?;
                 let value = job(&mut Tx::Postgres(&mut tx)).await?;
                 tx.commit().await?;
                 Ok(value)
+            }
+        }
+    }
+
+    /// [`Db::write_tx`] for small, frequent writes that take no lock another job of the
+    /// batch could wait for (a lead and its seat): on PostgreSQL too the job shares one
+    /// transaction (a savepoint of its own) and one commit with the jobs queued with it,
+    /// and learns that commit's outcome before returning.
+    pub async fn write_batched<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite { batcher, .. } | Db::Postgres { batcher, .. } => {
+                in_batch(batcher, job).await
             }
         }
     }
@@ -97,7 +93,7 @@ impl Db {
                 }
                 tx.commit().await?;
             }
-            Db::Postgres(pool) => {
+            Db::Postgres { pool, .. } => {
                 for item in items {
                     let mut tx = pool.begin().await?;
                     out.push(job(&mut Tx::Postgres(&mut tx), item).await?);
@@ -109,15 +105,60 @@ impl Db {
     }
 }
 
+/// Queues `job` for the batcher and waits for the batch's commit.
+async fn in_batch<T, E, F>(batcher: &Batcher, job: F) -> Result<T, E>
+where
+    F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: From<sqlx::Error> + Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let batched: Job = Box::new(move |tx| {
+        Box::pin(async move {
+            let outcome = in_savepoint(tx, job).await;
+            Box::new(move |commit: Result<(), String>| {
+                let _ = reply.send(match commit {
+                    Ok(()) => outcome,
+                    Err(why) => Err(E::from(sqlx::Error::Protocol(why))),
+                });
+            }) as Finish
+        })
+    });
+    if !batcher.submit(batched).await {
+        return Err(E::from(sqlx::Error::PoolClosed));
+    }
+    answer.await.unwrap_or_else(|_| {
+        Err(E::from(sqlx::Error::Protocol(
+            "the write batch was dropped".into(),
+        )))
+    })
+}
+
 /// The job inside a savepoint of the batch's transaction: a failing job rolls back its
 /// own writes and leaves the others in the batch alone.
-async fn in_savepoint<T, E, F>(conn: &mut SqliteConnection, job: F) -> Result<T, E>
+async fn in_savepoint<T, E, F>(tx: &mut Tx<'_>, job: F) -> Result<T, E>
 where
     F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>>,
     E: From<sqlx::Error>,
 {
+    match tx {
+        Tx::Sqlite(conn) => savepoint_on::<Sqlite, _, _, _>(conn, sqlite_tx, job).await,
+        Tx::Postgres(conn) => savepoint_on::<Postgres, _, _, _>(conn, postgres_tx, job).await,
+    }
+}
+
+async fn savepoint_on<DB, T, E, F>(
+    conn: &mut DB::Connection,
+    wrap: for<'a> fn(&'a mut DB::Connection) -> Tx<'a>,
+    job: F,
+) -> Result<T, E>
+where
+    DB: Database,
+    F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>>,
+    E: From<sqlx::Error>,
+{
     let mut savepoint = conn.begin().await?;
-    let value = job(&mut Tx::Sqlite(&mut savepoint)).await?;
+    let value = job(&mut wrap(&mut *savepoint)).await?;
     savepoint.commit().await?;
     Ok(value)
 }

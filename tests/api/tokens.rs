@@ -32,7 +32,7 @@ both_backends! {
         let stored: String = match &*app.state.db {
             fission::db::Db::Sqlite { reader, .. } => sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = $1")
                 .bind(&id).fetch_one(reader).await.unwrap(),
-            fission::db::Db::Postgres(pg) => sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = $1")
+            fission::db::Db::Postgres { pool: pg, .. } => sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = $1")
                 .bind(&id).fetch_one(pg).await.unwrap(),
         };
         assert_ne!(stored, secret);

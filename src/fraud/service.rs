@@ -49,12 +49,14 @@ pub async fn lead_device(
 /// With a lead committed, its neighbourhood is judged again: earlier siblings the new
 /// lead incriminates are flagged too. A failure leaves the lead stored and the
 /// neighbourhood queued for the background recheck.
-pub async fn look_back(db: &Db, campaign: &Campaign, participant_id: &str, now: DateTime<Utc>) {
-    let Err(e) = look_around(db, campaign, participant_id, now).await else {
+/// `lead` is the new participant as stored.
+pub async fn look_back(db: &Db, campaign: &Campaign, lead: Member, now: DateTime<Utc>) {
+    let participant_id = lead.id.clone();
+    let Err(e) = judge_around(db, campaign, lead, now).await else {
         return;
     };
     tracing::warn!(error = ?e, "judging a new lead's neighbourhood failed; queued for a recheck");
-    let (id, campaign_id, at) = (participant_id.to_owned(), campaign.id.clone(), to_ms(now));
+    let (id, campaign_id, at) = (participant_id, campaign.id.clone(), to_ms(now));
     let queued = db
         .write_tx(move |tx| {
             Box::pin(async move { store::ask_recheck(tx, &id, &campaign_id, at).await })
@@ -94,6 +96,16 @@ pub async fn look_around(
     let Some(focus) = store::member(db, participant_id).await? else {
         return Ok(0);
     };
+    judge_around(db, campaign, focus, now).await
+}
+
+/// Judges the neighbourhood of `focus` and records what is new.
+async fn judge_around(
+    db: &Db,
+    campaign: &Campaign,
+    focus: Member,
+    now: DateTime<Utc>,
+) -> sqlx::Result<usize> {
     let s = campaign.spec.fraud;
     let at = to_ms(now);
     let found = judge(

@@ -61,17 +61,12 @@ pub async fn neighbourhood(
         let filter = "p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT 500";
         n.siblings = members(db, filter, &[inviter_id], None).await?;
     }
-    if let Some(device) = focus.device_id.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.device_id = $2 LIMIT 50";
-        n.device_peers = members(db, filter, &[campaign_id, device], None).await?;
-    }
-    if let Some(hint) = focus.net_hint.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.net_hint = $2 AND p.created_at >= $3 LIMIT 50";
-        n.hint_peers = members(db, filter, &[campaign_id, hint], Some(since)).await?;
-    }
-    if let Some(ip) = focus.ip_hash.as_deref() {
-        let filter = "p.campaign_id = $1 AND p.ip_hash = $2 AND p.created_at >= $3 LIMIT 100";
-        n.address_peers = members(db, filter, &[campaign_id, ip], Some(since)).await?;
+    for peer in peers(db, campaign_id, &focus, since).await? {
+        match peer.list.as_str() {
+            "device" => n.device_peers.push(peer.member),
+            "hint" => n.hint_peers.push(peer.member),
+            _ => n.address_peers.push(peer.member),
+        }
     }
     for list in [&mut n.device_peers, &mut n.hint_peers, &mut n.address_peers] {
         if !list.iter().any(|m| m.id == focus.id) {
@@ -85,6 +80,35 @@ pub async fn neighbourhood(
         campaign_normals(db, campaign_id, inviter_id, s, &mut n).await?;
     }
     Ok(n)
+}
+
+#[derive(sqlx::FromRow)]
+struct Peer {
+    list: String,
+    #[sqlx(flatten)]
+    member: Member,
+}
+
+/// Whoever shares the focus's device (any time), network hint or address (within the
+/// window), in one read: each list is its own subquery with its own limit, tagged.
+async fn peers(db: &Db, campaign_id: &str, focus: &Member, since: i64) -> sqlx::Result<Vec<Peer>> {
+    let sql = format!(
+        "SELECT 'device' AS list, d.* FROM ({MEMBER}p.campaign_id = $1 AND p.device_id = $2 LIMIT 50) AS d \
+         UNION ALL SELECT 'hint' AS list, h.* FROM ({MEMBER}p.campaign_id = $1 AND p.net_hint = $3 \
+           AND p.created_at >= $5 LIMIT 50) AS h \
+         UNION ALL SELECT 'address' AS list, a.* FROM ({MEMBER}p.campaign_id = $1 AND p.ip_hash = $4 \
+           AND p.created_at >= $5 LIMIT 100) AS a"
+    );
+    with_db!(db, read, |pool| {
+        sqlx::query_as(&sql)
+            .bind(campaign_id)
+            .bind(focus.device_id.as_deref())
+            .bind(focus.net_hint.as_deref())
+            .bind(focus.ip_hash.as_deref())
+            .bind(since)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// What is normal in the campaign, read only when the invitees make it matter. Leads

@@ -5,7 +5,7 @@
 //!
 //! The next open group is read from a partial index of the groups with a seat left
 //! (migration 0010) in fill order, a few at a time, so routing costs the same with ten
-//! open groups or ten thousand.
+//! open groups or ten thousand. A new lead takes its seat in the lead's own write.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -41,13 +41,7 @@ pub async fn route(
     if !has_groups {
         return Ok(None);
     }
-    let terms = RouteTerms {
-        campaign_id: campaign.id.clone(),
-        participant_id: participant_id.to_owned(),
-        now_ms: to_ms(now),
-        until: to_ms(now) + i64::from(campaign.spec.groups.reservation_minutes) * 60_000,
-        max_groups: i64::from(campaign.spec.groups.max_per_person),
-    };
+    let terms = RouteTerms::new(campaign, participant_id, now);
     // On SQLite the seat joins the group commit of the single writer, like leads do.
     db.write_tx(move |tx| Box::pin(async move { route_in(tx, &terms).await }))
         .await
@@ -64,18 +58,39 @@ struct PoolKey {
 /// Pool groups read per round; the first one nearly always has the seat.
 const POOL_BATCH: i64 = 4;
 
+/// The conditions of a group in the pool with a seat left. The first three are the
+/// predicate of the partial index `groups_open_in_fill_order`, written identically so
+/// both planners use it.
+macro_rules! open_group {
+    () => {
+        "campaign_id = $1 AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
+         AND (expires_at IS NULL OR expires_at > $2)"
+    };
+}
+
 /// The next open groups in fill order after the cursor (`$3` NULL: from the start),
-/// skipping groups the person left. Its first three conditions are the predicate of the
-/// partial index `groups_open_in_fill_order`, written identically so both planners use it.
-const NEXT_OPEN: &str = "SELECT id, position, created_at FROM groups \
-     WHERE campaign_id = $1 AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
-     AND (expires_at IS NULL OR expires_at > $2) \
-     AND ($3 IS NULL OR (position, created_at, id) > ($3, $4, $5)) \
+/// skipping groups the person left.
+const NEXT_OPEN: &str = concat!(
+    "SELECT id, position, created_at FROM groups WHERE ",
+    open_group!(),
+    " AND ($3 IS NULL OR (position, created_at, id) > ($3, $4, $5)) \
      AND NOT EXISTS (SELECT 1 FROM group_assignments a \
                      WHERE a.participant_id = $6 AND a.group_id = groups.id AND a.state = 'left') \
-     ORDER BY position, created_at, id LIMIT $7";
+     ORDER BY position, created_at, id LIMIT $7"
+);
 
-struct RouteTerms {
+/// The seat of someone with no group yet, in one statement: the first open group in fill
+/// order takes it. The seat is re-checked on the row itself, so a group another server
+/// filled in between takes nobody (PostgreSQL re-reads the locked row).
+const FIRST_SEAT: &str = concat!(
+    "UPDATE groups SET reserved = reserved + 1 WHERE id = (SELECT id FROM groups WHERE ",
+    open_group!(),
+    " ORDER BY position, created_at, id LIMIT 1) \
+     AND NOT closed AND (expires_at IS NULL OR expires_at > $2) AND members + reserved < capacity RETURNING "
+);
+
+/// What routing one person needs to know.
+pub struct RouteTerms {
     campaign_id: String,
     participant_id: String,
     now_ms: i64,
@@ -83,108 +98,159 @@ struct RouteTerms {
     max_groups: i64,
 }
 
+impl RouteTerms {
+    pub fn new(campaign: &Campaign, participant_id: &str, now: DateTime<Utc>) -> Self {
+        RouteTerms {
+            campaign_id: campaign.id.clone(),
+            participant_id: participant_id.to_owned(),
+            now_ms: to_ms(now),
+            until: to_ms(now) + i64::from(campaign.spec.groups.reservation_minutes) * 60_000,
+            max_groups: i64::from(campaign.spec.groups.max_per_person),
+        }
+    }
+}
+
+/// Routes a participant created in this same transaction: they hold no seat and have
+/// left no group, so the first open group in fill order is theirs, found and taken in one
+/// statement; the pool is read only when that group filled in between.
+pub async fn route_new(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>, sqlx::Error> {
+    let first_seat = format!("{FIRST_SEAT}{COLUMNS}");
+    let group: Option<Group> = on_tx!(tx, |conn| {
+        sqlx::query_as(&first_seat)
+            .bind(&t.campaign_id)
+            .bind(t.now_ms)
+            .fetch_optional(&mut *conn)
+            .await?
+    });
+    match group {
+        Some(group) => {
+            assign(tx, t, &group.id).await?;
+            Ok(Some(group))
+        }
+        None => seat_from_pool(tx, t, Vec::new(), t.max_groups > 0).await,
+    }
+}
+
 /// Routing inside the caller's transaction; written once for both backends.
 async fn route_in(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>, sqlx::Error> {
-    on_tx!(tx, |tx| {
-        let group_sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
-        let take_seat = format!(
-                    "UPDATE groups SET reserved = reserved + 1 WHERE id = $1 AND campaign_id = $2 AND NOT closed \
-                     AND (expires_at IS NULL OR expires_at > $3) AND members + reserved < capacity RETURNING {COLUMNS}"
-                );
+    let group_sql = format!("SELECT {COLUMNS} FROM groups WHERE id = $1");
+    let assignments: Vec<Assignment> = on_tx!(tx, |tx| {
         // Serialises routing of one person (a row lock on PostgreSQL; SQLite has one writer).
         sqlx::query("UPDATE participants SET status = status WHERE id = $1")
             .bind(&t.participant_id)
             .execute(&mut *tx)
             .await?;
-        let assignments: Vec<Assignment> = sqlx::query_as(
+        sqlx::query_as(
             "SELECT group_id, state, reserved_until FROM group_assignments \
-                     WHERE participant_id = $1 AND campaign_id = $2 ORDER BY assigned_at DESC",
+             WHERE participant_id = $1 AND campaign_id = $2 ORDER BY assigned_at DESC",
         )
         .bind(&t.participant_id)
         .bind(&t.campaign_id)
         .fetch_all(&mut *tx)
-        .await?;
-        let held = assignments.iter().find(|a| {
-            a.state == "joined"
-                || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > t.now_ms))
-        });
-        if let Some(a) = held {
-            return sqlx::query_as(&group_sql)
+        .await?
+    });
+    let held = assignments.iter().find(|a| {
+        a.state == "joined"
+            || (a.state == "reserved" && a.reserved_until.is_some_and(|u| u > t.now_ms))
+    });
+    if let Some(a) = held {
+        return on_tx!(tx, |tx| sqlx::query_as(&group_sql)
+            .bind(&a.group_id)
+            .fetch_optional(&mut *tx)
+            .await);
+    }
+    // A seat held past its time but not yet released is still counted: extend it.
+    if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
+        let extended = on_tx!(tx, |tx| sqlx::query(
+            "UPDATE group_assignments SET reserved_until = $1 \
+             WHERE participant_id = $2 AND group_id = $3 AND state = 'reserved'",
+        )
+        .bind(t.until)
+        .bind(&t.participant_id)
+        .bind(&a.group_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        if extended == 1 {
+            return on_tx!(tx, |tx| sqlx::query_as(&group_sql)
                 .bind(&a.group_id)
                 .fetch_optional(&mut *tx)
-                .await;
+                .await);
         }
-        // A seat held past its time but not yet released is still counted: extend it.
-        if let Some(a) = assignments.iter().find(|a| a.state == "reserved") {
-            let extended = sqlx::query(
-                "UPDATE group_assignments SET reserved_until = $1 \
-                         WHERE participant_id = $2 AND group_id = $3 AND state = 'reserved'",
-            )
-            .bind(t.until)
+    }
+    let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
+    // The person's earlier group first (sticky), then the pool in fill order.
+    let earlier: Vec<String> = assignments
+        .iter()
+        .filter(|a| a.state == "expired")
+        .map(|a| a.group_id.clone())
+        .take(1)
+        .collect();
+    seat_from_pool(tx, t, earlier, used < t.max_groups).await
+}
+
+/// Takes a seat in the first of `candidates` with one left, then (when `pool_left`) in the
+/// pool in fill order. The cursor only moves forward, so a group that filled between the
+/// read and the conditional UPDATE (another server) costs one more read, never a loop.
+async fn seat_from_pool(
+    tx: &mut Tx<'_>,
+    t: &RouteTerms,
+    mut candidates: Vec<String>,
+    mut pool_left: bool,
+) -> Result<Option<Group>, sqlx::Error> {
+    let take_seat = format!(
+        "UPDATE groups SET reserved = reserved + 1 WHERE id = $1 AND campaign_id = $2 AND NOT closed \
+         AND (expires_at IS NULL OR expires_at > $3) AND members + reserved < capacity RETURNING {COLUMNS}"
+    );
+    let mut after: Option<PoolKey> = None;
+    loop {
+        for group_id in candidates.drain(..) {
+            let group: Option<Group> = on_tx!(tx, |conn| sqlx::query_as(&take_seat)
+                .bind(&group_id)
+                .bind(&t.campaign_id)
+                .bind(t.now_ms)
+                .fetch_optional(&mut *conn)
+                .await?);
+            let Some(group) = group else { continue };
+            assign(tx, t, &group.id).await?;
+            return Ok(Some(group));
+        }
+        if !pool_left {
+            return Ok(None);
+        }
+        let mut batch: Vec<PoolKey> = on_tx!(tx, |conn| sqlx::query_as(NEXT_OPEN)
+            .bind(&t.campaign_id)
+            .bind(t.now_ms)
+            .bind(after.as_ref().map(|k| k.position))
+            .bind(after.as_ref().map(|k| k.created_at))
+            .bind(after.as_ref().map(|k| k.id.clone()))
             .bind(&t.participant_id)
-            .bind(&a.group_id)
-            .execute(&mut *tx)
-            .await?;
-            if extended.rows_affected() == 1 {
-                return sqlx::query_as(&group_sql)
-                    .bind(&a.group_id)
-                    .fetch_optional(&mut *tx)
-                    .await;
-            }
-        }
-        let used = assignments.iter().filter(|a| a.state != "expired").count() as i64;
-        // The person's earlier group first (sticky), then the pool in fill order. The
-        // cursor only moves forward, so a group that filled between the read and the
-        // conditional UPDATE (another server) costs one more read, never a loop.
-        let mut candidates: Vec<String> = assignments
-            .iter()
-            .filter(|a| a.state == "expired")
-            .map(|a| a.group_id.clone())
-            .take(1)
-            .collect();
-        let mut pool_left = used < t.max_groups;
-        let mut after: Option<PoolKey> = None;
-        loop {
-            for group_id in candidates.drain(..) {
-                let group: Option<Group> = sqlx::query_as(&take_seat)
-                    .bind(&group_id)
-                    .bind(&t.campaign_id)
-                    .bind(t.now_ms)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(group) = group else { continue };
-                sqlx::query(
-                    "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
-                     VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
-                     DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until",
-                )
-                .bind(&t.participant_id)
-                .bind(&group.id)
-                .bind(&t.campaign_id)
-                .bind(t.now_ms)
-                .bind(t.until)
-                .execute(&mut *tx)
-                .await?;
-                return Ok(Some(group));
-            }
-            if !pool_left {
-                return Ok(None);
-            }
-            let mut batch: Vec<PoolKey> = sqlx::query_as(NEXT_OPEN)
-                .bind(&t.campaign_id)
-                .bind(t.now_ms)
-                .bind(after.as_ref().map(|k| k.position))
-                .bind(after.as_ref().map(|k| k.created_at))
-                .bind(after.as_ref().map(|k| k.id.clone()))
-                .bind(&t.participant_id)
-                .bind(POOL_BATCH)
-                .fetch_all(&mut *tx)
-                .await?;
-            pool_left = batch.len() as i64 == POOL_BATCH;
-            candidates = batch.iter().map(|k| k.id.clone()).collect();
-            after = batch.pop();
-        }
-    })
+            .bind(POOL_BATCH)
+            .fetch_all(&mut *conn)
+            .await?);
+        pool_left = batch.len() as i64 == POOL_BATCH;
+        candidates = batch.iter().map(|k| k.id.clone()).collect();
+        after = batch.pop();
+    }
+}
+
+/// Records the person's seat in a group whose seat count was just taken.
+async fn assign(tx: &mut Tx<'_>, t: &RouteTerms, group_id: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
+             VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
+             DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until",
+        )
+        .bind(&t.participant_id)
+        .bind(group_id)
+        .bind(&t.campaign_id)
+        .bind(t.now_ms)
+        .bind(t.until)
+        .execute(&mut *conn)
+        .await?;
+    });
+    Ok(())
 }
 
 /// Releases seats held past their time. Each assignment moves to `expired` once, and

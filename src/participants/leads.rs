@@ -12,6 +12,8 @@ use crate::db::time::{day, to_ms};
 use crate::db::{is_unique_violation, Db, Tx};
 use crate::fraud::device::Device;
 use crate::fraud::signals::{Found, Member};
+use crate::groups::model::Group;
+use crate::groups::routing::{route_new, RouteTerms};
 use crate::{on_tx, with_db};
 
 #[derive(Debug)]
@@ -104,20 +106,49 @@ pub async fn capture(
     now: DateTime<Utc>,
     day_offset_minutes: i32,
 ) -> Result<Captured, LeadError> {
+    let (captured, _) = capture_in(db, campaign, lead, now, day_offset_minutes, false).await?;
+    Ok(captured)
+}
+
+/// Captures the lead and routes the person to a group (the live code), `None` when no
+/// group is open for them. A new person's seat is taken in the same write as the lead.
+pub async fn capture_and_route(
+    db: &Db,
+    campaign: &Campaign,
+    lead: &Lead,
+    now: DateTime<Utc>,
+    day_offset_minutes: i32,
+) -> Result<(Captured, Option<Group>), LeadError> {
+    let (captured, group) = capture_in(db, campaign, lead, now, day_offset_minutes, true).await?;
+    let group = match &captured {
+        Captured::New { .. } => group,
+        Captured::Existing { participant, .. } => {
+            crate::groups::routing::route(db, campaign, &participant.id, now).await?
+        }
+    };
+    Ok((captured, group))
+}
+
+async fn capture_in(
+    db: &Db,
+    campaign: &Campaign,
+    lead: &Lead,
+    now: DateTime<Utc>,
+    day_offset_minutes: i32,
+    route: bool,
+) -> Result<(Captured, Option<Group>), LeadError> {
     let openness = campaign.openness(now);
     if openness != Openness::Open {
         return Err(LeadError::Closed(openness));
     }
     for _attempt in 0..3 {
-        match try_insert(db, campaign, lead, now, day_offset_minutes).await {
-            Ok(Some(captured)) => {
-                let id = &captured.participant().id;
-                crate::fraud::service::look_back(db, campaign, id, now).await;
-                return Ok(captured);
-            }
+        match try_insert(db, campaign, lead, now, day_offset_minutes, route).await {
+            Ok(Some(new)) => return Ok(new),
             Ok(None) => break,
-            // Two fresh codes colliding is a ~2^-49 event; try again with a new one.
-            Err(e) if is_unique_violation(&e) => continue,
+            // Two fresh codes colliding is a ~2^-49 event; two batches on PostgreSQL
+            // waiting on each other's rows (the same phone in both) lose one to the
+            // deadlock detector. Either way the lead is tried again.
+            Err(e) if is_unique_violation(&e) || is_deadlock(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -128,22 +159,30 @@ pub async fn capture(
         Some(id) => store::by_id(db, id).await?.map(|p| p.code),
         None => None,
     };
-    Ok(Captured::Existing {
+    let existing = Captured::Existing {
         participant,
         inviter,
-    })
+    };
+    Ok((existing, None))
+}
+
+/// PostgreSQL's deadlock detector chose this statement (SQLSTATE 40P01).
+fn is_deadlock(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 
 /// Reads what the lead needs to know (the inviter, its neighbourhood for the fraud rules)
 /// on the read pool, then writes the participant, its flags and its referral in one short
-/// transaction. `Ok(None)` means the phone already took part.
+/// transaction (with the person's seat when `route`). `Ok(None)` means the phone already
+/// took part.
 async fn try_insert(
     db: &Db,
     campaign: &Campaign,
     lead: &Lead,
     now: DateTime<Utc>,
     day_offset_minutes: i32,
-) -> Result<Option<Captured>, sqlx::Error> {
+    route: bool,
+) -> Result<Option<(Captured, Option<Group>)>, sqlx::Error> {
     let inviter = match &lead.inviter {
         Some(code) => find_inviter(db, &campaign.id, code).await?,
         None => None,
@@ -170,9 +209,14 @@ async fn try_insert(
         quick_left: false,
         returned: false,
     };
-    let flags =
-        crate::fraud::service::judge_new_lead(db, campaign, candidate, named_by_cookie, now)
-            .await?;
+    let flags = crate::fraud::service::judge_new_lead(
+        db,
+        campaign,
+        candidate.clone(),
+        named_by_cookie,
+        now,
+    )
+    .await?;
     let score = crate::fraud::risk_score(flags.iter().map(|f| f.weight));
     // A referral the rules doubt starts held for review instead of counting.
     let (state, hold_until, qualified_at) = match campaign.spec.fraud.verdict(score) {
@@ -184,6 +228,7 @@ async fn try_insert(
         (Some(i), "") => i.channel.clone(),
         (_, channel) => channel.to_owned(),
     };
+    let seat = route.then(|| RouteTerms::new(campaign, &id, now));
     let new = NewLead {
         id,
         campaign_id: campaign.id.clone(),
@@ -202,15 +247,33 @@ async fn try_insert(
             .map(|i| (i.id.clone(), state, hold_until, qualified_at)),
         flags,
     };
-    // On SQLite the lead joins the group commit of the single writer.
+    // The lead joins a group commit (a savepoint in a transaction shared with the leads
+    // queued with it), on both backends.
     let fraud = campaign.spec.fraud;
-    let participant = db
-        .write_tx(move |tx| Box::pin(async move { insert_lead(tx, &new, &fraud).await }))
+    let stored = db
+        .write_batched(move |tx| {
+            Box::pin(async move {
+                let Some(participant) = insert_lead(tx, &new, &fraud).await? else {
+                    return Ok(None);
+                };
+                let group = match &seat {
+                    Some(terms) => route_new(tx, terms).await?,
+                    None => None,
+                };
+                Ok::<_, sqlx::Error>(Some((participant, group)))
+            })
+        })
         .await?;
-    Ok(participant.map(|participant| Captured::New {
+    let Some((participant, group)) = stored else {
+        return Ok(None);
+    };
+    // The lead as stored: new, so neither back on the page nor gone from a group yet.
+    crate::fraud::service::look_back(db, campaign, candidate, now).await;
+    let captured = Captured::New {
         participant,
         inviter: inviter.map(|i| i.code),
-    }))
+    };
+    Ok(Some((captured, group)))
 }
 
 /// Everything one new lead writes: the participant, its fraud flags, its referral.

@@ -107,10 +107,10 @@ pub async fn join(
         consent: Consent::given(consent_text(&campaign), ConsentChannel::Api, to_ms(now)),
     };
     let offset = state.settings.report_utc_offset_minutes;
-    let captured = leads::capture(&state.db, &campaign, &lead, now, offset).await?;
+    let (captured, group) =
+        leads::capture_and_route(&state.db, &campaign, &lead, now, offset).await?;
     let p = captured.participant();
     let public_url = &state.settings.public_url;
-    let group = crate::groups::routing::route(&state.db, &campaign, &p.id, now).await?;
     let joined = JoinedParticipant {
         links: ParticipantLinks::new(public_url, &campaign, &p.code),
         inviter: captured.inviter_code().map(str::to_owned),

@@ -1,7 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{error_code, mobile, spawn_app_with, Backend};
+use crate::groups::{add_group, groups};
+use crate::helpers::{error_code, mobile, spawn_app_with, spawn_second, Backend};
 
 both_backends! {
     async fn a_phone_becomes_a_participant_with_links(app: TestApp) {
@@ -128,6 +129,64 @@ both_backends! {
         }
         let detail: Value = app.get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin).await.json().await.unwrap();
         assert_eq!(detail["qualified_invites"], 40);
+    }
+
+    async fn the_same_people_joining_on_two_servers_at_once_are_stored_once_with_one_seat_each(app: TestApp) {
+        app.simple_campaign("tea").await;
+        add_group(&app, "tea", "1群", 100).await;
+        let second = spawn_second(&app, &[]).await;
+        // Each phone is sent to both servers at once; the leads share group commits.
+        let phones: Vec<String> = (0..30).map(|i| mobile(300 + i)).collect();
+        let joins = phones.iter().flat_map(|p| [app.join("tea", p, None), second.join("tea", p, None)]);
+        let mut answers = Vec::new();
+        for response in futures_util::future::join_all(joins).await {
+            let status = response.status().as_u16();
+            answers.push((status, response.json::<Value>().await.unwrap()));
+        }
+        for pair in answers.chunks(2) {
+            let mut statuses = [pair[0].0, pair[1].0];
+            statuses.sort();
+            assert_eq!(statuses, [200, 201], "one of the two is new: {pair:?}");
+            assert_eq!(pair[0].1["code"], pair[1].1["code"], "the same participant");
+            assert!(pair[0].1["group"]["id"].is_string(), "{pair:?}");
+            assert_eq!(pair[0].1["group"]["id"], pair[1].1["group"]["id"], "the same seat");
+        }
+        assert_eq!(app.stats("tea").await["leads"], 30);
+        assert_eq!(groups(&app, "tea").await[0]["reserved"], 30, "one seat each");
+    }
+
+    async fn a_failing_write_leaves_its_batch_mates_stored(app: TestApp) {
+        let db = app.state.db.clone();
+        db.write_tx(|tx| Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query("CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)").execute(c).await.map(|_| ()))?;
+            Ok::<_, sqlx::Error>(())
+        })).await.unwrap();
+        // Every third job writes its row, then fails (its row again): its own savepoint is
+        // rolled back, the rest of the shared transaction commits.
+        let writes = (0..90_i64).map(|n| {
+            let db = db.clone();
+            async move {
+                db.write_batched(move |tx| Box::pin(async move {
+                    let times = if n % 3 == 0 { 2 } else { 1 };
+                    for _ in 0..times {
+                        fission::on_tx!(tx, |c| sqlx::query("INSERT INTO batch_probe (n) VALUES ($1)").bind(n).execute(c).await.map(|_| ()))?;
+                    }
+                    Ok::<_, sqlx::Error>(n)
+                })).await
+            }
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        for (n, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(stored) => assert!(n % 3 != 0 && *stored == n as i64, "job {n}"),
+                Err(e) => assert!(n % 3 == 0 && fission::db::is_unique_violation(e), "job {n}: {e}"),
+            }
+        }
+        let stored: Vec<i64> = db.write_tx(|tx| Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query_scalar("SELECT n FROM batch_probe ORDER BY n").fetch_all(c).await)
+        })).await.unwrap();
+        let expected: Vec<i64> = (0..90).filter(|n| n % 3 != 0).collect();
+        assert_eq!(stored, expected);
     }
 
     async fn a_friend_on_the_inviters_own_device_is_held_with_a_reason(app: TestApp) {

@@ -4,6 +4,7 @@
 # group shows in the rate. The pool is bulk-loaded with SQL (copies of one group made
 # through the API, all open, 100,000 seats each).
 # Usage: bench/routing.sh [connections] [seconds] [pool sizes...]   (default: 32 8 10 10000)
+# BACKENDS="postgres" runs one backend; BENCH_PORT moves the ports (another bench running).
 source "$(dirname "$0")/lib.sh"
 CONNS=${1:-32}; SECS=${2:-8}; shift $(( $# < 2 ? $# : 2 ))
 POOLS=("$@"); [ ${#POOLS[@]} -gt 0 ] || POOLS=(10 10000)
@@ -19,8 +20,8 @@ sql() {
   esac
 }
 
-port=18500
-for backend in sqlite postgres; do
+port=${BENCH_PORT:-18500}
+for backend in ${BACKENDS:-sqlite postgres}; do
   for pool in "${POOLS[@]}"; do
     port=$((port + 1))
     start_fission $backend $port

@@ -28,6 +28,7 @@ pub const TRANSFER_SCENE_ID: &str = "FISSION_WECHATPAY_TRANSFER_SCENE_ID";
 pub const MAX_TRANSFER_FEN: &str = "FISSION_WECHATPAY_MAX_TRANSFER_FEN";
 pub const DAILY_LIMIT_FEN: &str = "FISSION_WECHATPAY_USER_DAILY_LIMIT_FEN";
 pub const POLL_SECS: &str = "FISSION_WECHATPAY_POLL_SECS";
+pub const CERT_REFRESH_SECS: &str = "FISSION_WECHATPAY_CERT_REFRESH_SECS";
 
 /// Every variable this module reads, for the unknown-variable warning.
 pub const VARS: &[&str] = &[
@@ -50,6 +51,7 @@ pub const VARS: &[&str] = &[
     MAX_TRANSFER_FEN,
     DAILY_LIMIT_FEN,
     POLL_SECS,
+    CERT_REFRESH_SECS,
 ];
 
 /// The official account (公众号) whose web authorisation gives visitors' openids.
@@ -75,6 +77,9 @@ pub struct WechatPay {
     /// WeChat Pay's key that signs responses and callbacks, with the serial (public key id
     /// `PUB_KEY_ID_...` or platform certificate serial) it signs under.
     pub public_key: PayPublicKey,
+    /// With a platform certificate: how often `/v3/certificates` is downloaded again
+    /// (also whenever an unknown serial signs). `None` with a public key, which is fixed.
+    pub cert_refresh_secs: Option<u64>,
     pub notify_url: String,
     pub api_base: String,
     /// The transfer scene agreed with WeChat Pay (1000 = 现金营销).
@@ -205,16 +210,23 @@ fn pay_settings(
     let key_path = required(get, PRIVATE_KEY_FILE, MCH_ID)?;
     let merchant_key = MerchantKey::from_pem(&read_file(PRIVATE_KEY_FILE, &key_path)?)
         .map_err(|why| err(PRIVATE_KEY_FILE, format!("'{key_path}': {why}")))?;
-    let public_key = match (get(PUBLIC_KEY_FILE), get(PLATFORM_CERT_FILE)) {
+    let (public_key, cert_refresh_secs) = match (get(PUBLIC_KEY_FILE), get(PLATFORM_CERT_FILE)) {
         (Some(path), _) => {
             let serial = required(get, PUBLIC_KEY_ID, PUBLIC_KEY_FILE)?;
-            PayPublicKey::from_public_key_pem(&read_file(PUBLIC_KEY_FILE, &path)?, serial)
-                .map_err(|why| err(PUBLIC_KEY_FILE, format!("'{path}': {why}")))?
+            let key =
+                PayPublicKey::from_public_key_pem(&read_file(PUBLIC_KEY_FILE, &path)?, serial)
+                    .map_err(|why| err(PUBLIC_KEY_FILE, format!("'{path}': {why}")))?;
+            (key, None)
         }
         (None, Some(path)) => {
             let serial = required(get, PLATFORM_CERT_SERIAL, PLATFORM_CERT_FILE)?;
-            PayPublicKey::from_certificate_pem(&read_file(PLATFORM_CERT_FILE, &path)?, serial)
-                .map_err(|why| err(PLATFORM_CERT_FILE, format!("'{path}': {why}")))?
+            let key = PayPublicKey::from_certificate_pem(
+                &read_file(PLATFORM_CERT_FILE, &path)?,
+                serial.to_ascii_uppercase(),
+            )
+            .map_err(|why| err(PLATFORM_CERT_FILE, format!("'{path}': {why}")))?;
+            let refresh = number(get, CERT_REFRESH_SECS, 43_200, 60..=604_800)?;
+            (key, Some(refresh))
         }
         (None, None) => {
             return Err(err(
@@ -237,6 +249,7 @@ fn pay_settings(
         cert_serial: cert_serial.to_ascii_uppercase(),
         merchant_key,
         public_key,
+        cert_refresh_secs,
         notify_url,
         api_base: base_url(get, PAY_API_BASE, "https://api.mch.weixin.qq.com")?,
         transfer_scene_id: get(TRANSFER_SCENE_ID).unwrap_or_else(|| "1000".into()),
@@ -362,5 +375,13 @@ mod tests {
             pay.public_key.serial,
             "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
         );
+        assert_eq!(
+            pay.cert_refresh_secs,
+            Some(43_200),
+            "certificates are refreshed"
+        );
+        assert_eq!(read(&full()).unwrap().pay.unwrap().cert_refresh_secs, None);
+        vars.push((CERT_REFRESH_SECS, "5".into()));
+        assert_eq!(read(&vars).unwrap_err().var, CERT_REFRESH_SECS);
     }
 }

@@ -88,6 +88,29 @@ fn rsa_key_of_spki(spki: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// A certificate's serial number (upper-case hex, as WeChat Pay writes it) and RSA key.
+fn certificate_parts(text: &str) -> Result<(String, Vec<u8>), String> {
+    let (label, der) = pem(text)?;
+    if label != "CERTIFICATE" {
+        return Err(format!("a '{label}' PEM block is not a certificate"));
+    }
+    let (_, certificate, _) = der_element(&der)?;
+    let (_, tbs, _) = der_element(certificate)?;
+    let mut rest = tbs;
+    // The optional [0] version, then serial, signature, issuer, validity, subject.
+    if rest.first() == Some(&0xa0) {
+        rest = der_element(rest)?.2;
+    }
+    let (_, serial, _) = der_element(rest)?;
+    let serial = serial.strip_prefix(&[0]).unwrap_or(serial);
+    for _ in 0..5 {
+        rest = der_element(rest)?.2;
+    }
+    let (_, _, after) = der_element(rest)?;
+    let spki = &rest[..rest.len() - after.len()];
+    Ok((hex::encode_upper(serial), rsa_key_of_spki(spki)?))
+}
+
 impl MerchantKey {
     pub fn from_pem(text: &str) -> Result<Self, String> {
         let (label, der) = pem(text)?;
@@ -132,26 +155,19 @@ impl PayPublicKey {
 
     /// The public key of a platform certificate (`-----BEGIN CERTIFICATE-----`).
     pub fn from_certificate_pem(text: &str, serial: String) -> Result<Self, String> {
-        let (label, der) = pem(text)?;
-        if label != "CERTIFICATE" {
-            return Err(format!("a '{label}' PEM block is not a certificate"));
-        }
-        let (_, certificate, _) = der_element(&der)?;
-        let (_, tbs, _) = der_element(certificate)?;
-        let mut rest = tbs;
-        // The optional [0] version, then serial, signature, issuer, validity, subject.
-        if rest.first() == Some(&0xa0) {
-            rest = der_element(rest)?.2;
-        }
-        for _ in 0..5 {
-            rest = der_element(rest)?.2;
-        }
-        let (_, spki_body, after) = der_element(rest)?;
-        let spki = &rest[..rest.len() - after.len()];
-        debug_assert!(!spki_body.is_empty());
+        let (_, key) = certificate_parts(text)?;
         Ok(PayPublicKey {
             serial,
-            rsa_public_key: Arc::new(rsa_key_of_spki(spki)?),
+            rsa_public_key: Arc::new(key),
+        })
+    }
+
+    /// A platform certificate under the serial number written in it (upper-case hex).
+    pub fn from_certificate(text: &str) -> Result<Self, String> {
+        let (serial, key) = certificate_parts(text)?;
+        Ok(PayPublicKey {
+            serial,
+            rsa_public_key: Arc::new(key),
         })
     }
 
@@ -215,6 +231,10 @@ mod tests {
         assert!(from_cert.verify(b"hello", &signed));
         assert!(from_file.verify(b"hello", &signed));
         assert_eq!(from_cert.rsa_public_key, from_file.rsa_public_key);
+        // The serial number OpenSSL prints for the fixture (`openssl x509 -noout -serial`).
+        let named = PayPublicKey::from_certificate(PAY_CERT).unwrap();
+        assert_eq!(named.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+        assert_eq!(named.rsa_public_key, from_file.rsa_public_key);
     }
 
     #[test]

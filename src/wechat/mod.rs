@@ -4,6 +4,7 @@
 //! WeChat's documentation; everything is off until its settings are given.
 
 pub mod aead;
+pub mod certificates;
 mod claim;
 pub mod flags;
 pub mod identity_store;
@@ -12,6 +13,7 @@ mod notify;
 pub mod oauth;
 pub mod pages;
 pub mod pay;
+pub mod platform_keys;
 pub mod signing;
 pub mod transfer_store;
 pub mod transfers;
@@ -24,9 +26,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::config::WechatSettings;
 pub use claim::link as claim_link;
 
-/// The HTTP client every WeChat call goes through, with the configured timeout.
+/// The HTTP client every WeChat call goes through, with the configured timeout, and the
+/// keys WeChat Pay signs with.
 pub struct Wechat {
     pub client: reqwest::Client,
+    pub keys: platform_keys::PlatformKeys,
 }
 
 impl Wechat {
@@ -36,7 +40,13 @@ impl Wechat {
             .connect_timeout(Duration::from_millis(settings.timeout_ms))
             .build()
             .context("building the WeChat HTTP client")?;
-        Ok(Wechat { client })
+        let pay = settings.pay.as_ref();
+        let keys = platform_keys::PlatformKeys::new(
+            pay.map(|p| &p.public_key),
+            pay.and_then(|p| p.cert_refresh_secs),
+            chrono::Utc::now().timestamp_millis(),
+        );
+        Ok(Wechat { client, keys })
     }
 }
 

@@ -31,6 +31,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
     else {
         return Ok(0);
     };
+    super::certificates::refresh_if_due(&state.wechat, pay, now).await;
     let offset = state.settings.report_utc_offset_minutes;
     let mut moved = enqueue(state, pay, now, offset).await?;
     for out_bill_no in store::due(&state.db, to_ms(now), BATCH).await? {
@@ -133,14 +134,14 @@ async fn work(
     t: &Transfer,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let client = &state.wechat.client;
+    let wechat = &state.wechat;
     let answer = if t.state == "created" {
-        match pay::create_transfer(client, pay, &request(pay, app_id, t)).await {
+        match pay::create_transfer(wechat, pay, &request(pay, app_id, t)).await {
             Ok(bill) => Ok(Some(bill)),
             Err(e) if retry_later(&e) => Err(e),
             // Refused: WeChat Pay may still hold a bill under this number (a duplicate
             // after a lost answer); without one, no money moved and the transfer failed.
-            Err(e) => match pay::query_transfer(client, pay, &t.out_bill_no).await {
+            Err(e) => match pay::query_transfer(wechat, pay, &t.out_bill_no).await {
                 Ok(None) => Ok(Some(Bill {
                     out_bill_no: t.out_bill_no.clone(),
                     transfer_bill_no: None,
@@ -152,7 +153,7 @@ async fn work(
             },
         }
     } else {
-        pay::query_transfer(client, pay, &t.out_bill_no).await
+        pay::query_transfer(wechat, pay, &t.out_bill_no).await
     };
     let at = to_ms(now);
     match answer {

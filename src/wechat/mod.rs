@@ -7,6 +7,7 @@ pub mod aead;
 pub mod certificates;
 mod claim;
 pub mod flags;
+pub mod held_transfers;
 pub mod identity_store;
 pub mod keys;
 mod notify;

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::held_transfers::{self as held, Day, Release};
 use super::pay::{self, Bill, PayError, SceneInfo, TransferRequest};
 use super::transfer_store::{self as store, NewTransfer, Transfer};
 use crate::config::WechatPay;
@@ -34,6 +35,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
     super::certificates::refresh_if_due(&state.wechat, pay, now).await;
     let offset = state.settings.report_utc_offset_minutes;
     let mut moved = enqueue(state, pay, now, offset).await?;
+    moved += release_held(state, pay, now, offset).await?;
     for out_bill_no in store::due(&state.db, to_ms(now), BATCH).await? {
         // Sent or asked about again after this; a second send under the same out_bill_no
         // only gets the same bill back.
@@ -61,11 +63,44 @@ fn held_reason(amount: i64, sent_today: i64, max: i64, daily: i64) -> Option<&'s
     }
 }
 
+const DAY_MS: i64 = 86_400_000;
+
 /// The start of the reporting day `now` falls in, in ms.
 fn day_start(now: DateTime<Utc>, offset_minutes: i32) -> i64 {
-    const DAY: i64 = 86_400_000;
     let shift = i64::from(offset_minutes) * 60_000;
-    (to_ms(now) + shift).div_euclid(DAY) * DAY - shift
+    (to_ms(now) + shift).div_euclid(DAY_MS) * DAY_MS - shift
+}
+
+/// Held transfers whose day is over go out if today's limit allows; returns how many.
+async fn release_held(
+    state: &AppState,
+    pay: &WechatPay,
+    now: DateTime<Utc>,
+    offset: i32,
+) -> anyhow::Result<u64> {
+    let start = day_start(now, offset);
+    let day = Day {
+        now: to_ms(now),
+        start,
+        next: start + DAY_MS,
+    };
+    let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
+    let mut released = 0;
+    for out_bill_no in held::due(&state.db, day.now, BATCH).await? {
+        let outcome = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    held::release(tx, &out_bill_no, day, |amount, sent| {
+                        held_reason(amount, sent, max, daily).is_some()
+                    })
+                    .await
+                })
+            })
+            .await?;
+        released += u64::from(outcome == Release::Released);
+    }
+    Ok(released)
 }
 
 async fn enqueue(
@@ -78,6 +113,7 @@ async fn enqueue(
     for payable in store::payable(&state.db, BATCH).await? {
         let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
         let (at, day_start) = (to_ms(now), day_start(now, offset));
+        let next_day = day_start + DAY_MS;
         let inserted = state
             .db
             .write_tx(move |tx| {
@@ -90,6 +126,7 @@ async fn enqueue(
                         payable: &payable,
                         now: at,
                         day_start,
+                        next_day,
                     };
                     store::insert(tx, &new, |sent| {
                         held_reason(payable.amount, sent, max, daily)

@@ -1,0 +1,5 @@
+-- A transfer held back by the payee's daily limit is released on a later day (its
+-- held_reason stays as history); its money counts against the day it was released on.
+-- Held transfers wait in lease_until for the day they may be tried again.
+ALTER TABLE wechat_transfers ADD COLUMN released_at BIGINT;
+

@@ -3,3 +3,6 @@
 -- Held transfers wait in lease_until for the day they may be tried again.
 ALTER TABLE wechat_transfers ADD COLUMN released_at BIGINT;
 
+-- The WeChat avatar (snsapi_userinfo) is fetched once, by one server, into an asset.
+ALTER TABLE wechat_identities ADD COLUMN avatar_tried_at BIGINT;
+CREATE INDEX wechat_identities_avatar_due ON wechat_identities (avatar_tried_at);

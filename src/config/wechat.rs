@@ -14,6 +14,7 @@ pub const APP_SECRET: &str = "FISSION_WECHAT_APP_SECRET";
 pub const API_BASE: &str = "FISSION_WECHAT_API_BASE";
 pub const OAUTH_BASE: &str = "FISSION_WECHAT_OAUTH_BASE";
 pub const TIMEOUT_MS: &str = "FISSION_WECHAT_TIMEOUT_MS";
+pub const AVATAR_MAX_BYTES: &str = "FISSION_WECHAT_AVATAR_MAX_BYTES";
 pub const MCH_ID: &str = "FISSION_WECHATPAY_MCH_ID";
 pub const API_V3_KEY: &str = "FISSION_WECHATPAY_API_V3_KEY";
 pub const CERT_SERIAL: &str = "FISSION_WECHATPAY_CERT_SERIAL";
@@ -37,6 +38,7 @@ pub const VARS: &[&str] = &[
     API_BASE,
     OAUTH_BASE,
     TIMEOUT_MS,
+    AVATAR_MAX_BYTES,
     MCH_ID,
     API_V3_KEY,
     CERT_SERIAL,
@@ -110,6 +112,8 @@ pub struct WechatSettings {
     pub pay: Option<WechatPay>,
     /// Every call to WeChat gives up after this long: an outage must not hold a page.
     pub timeout_ms: u64,
+    /// The largest WeChat avatar fetched for the poster, in bytes.
+    pub avatar_max_bytes: u64,
 }
 
 fn base_url(
@@ -175,6 +179,7 @@ impl WechatSettings {
             oauth,
             pay,
             timeout_ms: number(get, TIMEOUT_MS, 3000, 100..=60_000)?,
+            avatar_max_bytes: number(get, AVATAR_MAX_BYTES, 1 << 20, 1024..=(16 << 20))?,
         })
     }
 }

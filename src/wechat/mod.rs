@@ -4,6 +4,7 @@
 //! WeChat's documentation; everything is off until its settings are given.
 
 pub mod aead;
+pub mod avatars;
 pub mod certificates;
 mod claim;
 pub mod flags;

@@ -52,6 +52,10 @@ pub(crate) struct World {
     /// Platform certificates served by `/v3/certificates`: serial, PEM.
     pub(crate) certificates: Vec<(String, String)>,
     pub(crate) certificate_downloads: usize,
+    /// Where the stand-in listens, for the avatar URLs it hands out.
+    pub(crate) base_url: String,
+    /// Serve something that is not an image as the avatar.
+    pub(crate) avatar_broken: bool,
 }
 
 #[derive(Clone)]
@@ -102,6 +106,7 @@ impl StandIn {
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
         let url = format!("http://127.0.0.1:{port}");
+        world.lock().unwrap().base_url = url.clone();
         StandIn {
             url,
             world,

@@ -28,6 +28,7 @@ pub const PAY_API_BASE: &str = "FISSION_WECHATPAY_API_BASE";
 pub const TRANSFER_SCENE_ID: &str = "FISSION_WECHATPAY_TRANSFER_SCENE_ID";
 pub const MAX_TRANSFER_FEN: &str = "FISSION_WECHATPAY_MAX_TRANSFER_FEN";
 pub const DAILY_LIMIT_FEN: &str = "FISSION_WECHATPAY_USER_DAILY_LIMIT_FEN";
+pub const REAL_NAME_FROM_FEN: &str = "FISSION_WECHATPAY_REAL_NAME_FROM_FEN";
 pub const POLL_SECS: &str = "FISSION_WECHATPAY_POLL_SECS";
 pub const CERT_REFRESH_SECS: &str = "FISSION_WECHATPAY_CERT_REFRESH_SECS";
 
@@ -52,6 +53,7 @@ pub const VARS: &[&str] = &[
     TRANSFER_SCENE_ID,
     MAX_TRANSFER_FEN,
     DAILY_LIMIT_FEN,
+    REAL_NAME_FROM_FEN,
     POLL_SECS,
     CERT_REFRESH_SECS,
 ];
@@ -90,6 +92,8 @@ pub struct WechatPay {
     pub max_transfer: i64,
     /// Most one openid may receive per day, in fen.
     pub user_daily_limit: i64,
+    /// From this amount (fen) WeChat Pay wants the payee's real name (2,000 yuan).
+    pub real_name_from: i64,
     /// How often an open transfer is asked about when no callback came.
     pub poll_secs: u64,
 }
@@ -260,6 +264,7 @@ fn pay_settings(
         transfer_scene_id: get(TRANSFER_SCENE_ID).unwrap_or_else(|| "1000".into()),
         max_transfer,
         user_daily_limit: number(get, DAILY_LIMIT_FEN, 100_000, 10..=100_000_000)?,
+        real_name_from: number(get, REAL_NAME_FROM_FEN, 200_000, 10..=100_000_000)?,
         poll_secs: number(get, POLL_SECS, 60, 1..=86_400)?,
     })
 }

@@ -72,7 +72,8 @@ fn log_failure(result: Result<usize, PayError>, why: &str) {
 
 /// Downloads, opens and checks the certificate list; returns how many it holds.
 pub async fn download(wechat: &Wechat, pay: &WechatPay) -> Result<usize, PayError> {
-    let answer = pay::send(wechat, pay, reqwest::Method::GET, CERTIFICATES_PATH, None).await?;
+    let get = (reqwest::Method::GET, CERTIFICATES_PATH);
+    let answer = pay::send(wechat, pay, get, None, None).await?;
     let list: CertificateList =
         serde_json::from_str(&answer.text).map_err(|e| PayError::Unreadable(e.to_string()))?;
     let keys = list

@@ -1,8 +1,9 @@
 //! Transfers held back by the payee's daily limit are tried again when their day is over
-//! (`lease_until` holds the start of the next reporting day): still within today's
-//! limit, the transfer is released to be sent like a new one, its `held_reason` kept as
-//! history; over it, it waits for the next day; if its grant was meanwhile paid by file
-//! or revoked, it is superseded. The conditional claim decides which server does it.
+//! (`lease_until` holds the start of the next reporting day), and those held for the
+//! payee's real name once it is given: still within today's limit, the transfer is
+//! released to be sent like a new one, its `held_reason` kept as history; over it, it
+//! waits for the next day; if its grant was meanwhile paid by file or revoked, it is
+//! superseded. The conditional claim decides which server does it.
 
 use anyhow::Context;
 
@@ -11,6 +12,14 @@ use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
 
 pub const DAILY_LIMIT: &str = "user_daily_limit";
+/// The held transfers a release may send (`user_daily_limit`, and `real_name_required`
+/// with the name given).
+macro_rules! releasable {
+    () => {
+        "state = 'held' AND (held_reason = 'user_daily_limit' \
+         OR (held_reason = 'real_name_required' AND user_name_cipher IS NOT NULL))"
+    };
+}
 
 /// What became of a held transfer tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +45,11 @@ pub struct Day {
 /// Held transfers whose day is over, oldest first.
 pub async fn due(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<String>> {
     with_db!(db, read, |pool| {
-        sqlx::query_scalar(
-            "SELECT out_bill_no FROM wechat_transfers WHERE state = 'held' AND held_reason = $1 AND lease_until <= $2 \
-             ORDER BY created_at LIMIT $3",
-        )
-        .bind(DAILY_LIMIT)
+        sqlx::query_scalar(concat!(
+            "SELECT out_bill_no FROM wechat_transfers WHERE ",
+            releasable!(),
+            " AND lease_until <= $1 ORDER BY created_at LIMIT $2"
+        ))
         .bind(now)
         .bind(limit)
         .fetch_all(pool)
@@ -55,6 +64,7 @@ struct Held {
     campaign_id: String,
     openid: String,
     amount: i64,
+    held_reason: String,
 }
 
 /// Tries one held transfer again; `over_limit` is given its amount and what the payee
@@ -67,15 +77,14 @@ pub async fn release(
 ) -> anyhow::Result<Release> {
     // Taken until the next day first: whatever follows, no other server tries it today.
     let held: Option<Held> = on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "UPDATE wechat_transfers SET lease_until = $1, updated_at = $2 \
-             WHERE out_bill_no = $3 AND state = 'held' AND held_reason = $4 AND lease_until <= $2 \
-             RETURNING grant_id, campaign_id, openid, amount",
-        )
+        sqlx::query_as(concat!(
+            "UPDATE wechat_transfers SET lease_until = $1, updated_at = $2 WHERE out_bill_no = $3 AND ",
+            releasable!(),
+            " AND lease_until <= $2 RETURNING grant_id, campaign_id, openid, amount, held_reason"
+        ))
         .bind(day.next)
         .bind(day.now)
         .bind(out_bill_no)
-        .bind(DAILY_LIMIT)
         .fetch_optional(&mut *conn)
         .await
         .context("claiming a held transfer")?
@@ -93,7 +102,10 @@ pub async fn release(
         amount: held.amount,
         out_bill_no,
     };
-    let note = format!("wechat transfer {out_bill_no}, held back earlier ({DAILY_LIMIT})");
+    let note = format!(
+        "wechat transfer {out_bill_no}, held back earlier ({})",
+        held.held_reason
+    );
     let released = store::take_grant(tx, &grant, &note, day.now).await?;
     let (state, released_at, settled_at) = if released {
         ("created", Some(day.now), None)

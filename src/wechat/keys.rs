@@ -171,6 +171,22 @@ impl PayPublicKey {
         })
     }
 
+    /// `plain` encrypted for WeChat Pay the way API v3 wants sensitive fields (RSAES-OAEP
+    /// with SHA-1 and MGF1), base64.
+    pub fn encrypt(&self, plain: &[u8]) -> Result<String, String> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        let key = rsa::RsaPublicKey::from_pkcs1_der(&self.rsa_public_key)
+            .map_err(|e| format!("not an RSA public key ({e})"))?;
+        let sealed = key
+            .encrypt(
+                &mut rand::thread_rng(),
+                rsa::Oaep::new::<sha1::Sha1>(),
+                plain,
+            )
+            .map_err(|e| format!("cannot encrypt ({e})"))?;
+        Ok(B64.encode(sealed))
+    }
+
     /// True when `signature` (base64) is WeChat Pay's SHA256withRSA over `message`.
     pub fn verify(&self, message: &[u8], signature_b64: &str) -> bool {
         let Ok(signature) = B64.decode(signature_b64.trim()) else {
@@ -235,6 +251,24 @@ mod tests {
         let named = PayPublicKey::from_certificate(PAY_CERT).unwrap();
         assert_eq!(named.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
         assert_eq!(named.rsa_public_key, from_file.rsa_public_key);
+    }
+
+    #[test]
+    fn a_field_encrypted_for_wechat_pay_opens_only_with_its_private_key() {
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = PayPublicKey::from_public_key_pem(PAY_PUBLIC, "p".into()).unwrap();
+        let sealed = B64.decode(key.encrypt("张三".as_bytes()).unwrap()).unwrap();
+        assert_eq!(sealed.len(), 256);
+        assert_ne!(
+            key.encrypt("张三".as_bytes()).unwrap(),
+            B64.encode(&sealed),
+            "randomised"
+        );
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(PAY_KEY).unwrap();
+        let oaep = || rsa::Oaep::new::<sha1::Sha1>();
+        assert_eq!(private.decrypt(oaep(), &sealed).unwrap(), "张三".as_bytes());
+        let other = rsa::RsaPrivateKey::from_pkcs8_pem(MERCHANT_KEY).unwrap();
+        assert!(other.decrypt(oaep(), &sealed).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod pages;
 pub mod pay;
 pub mod platform_keys;
+pub mod real_name;
 pub mod signing;
 pub mod transfer_store;
 pub mod transfers;
@@ -55,5 +56,6 @@ impl Wechat {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(pages::callback)
         .service(claim::show)
+        .service(real_name::give)
         .service(notify::transfer_finished);
 }

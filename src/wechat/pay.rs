@@ -31,6 +31,9 @@ pub struct TransferRequest {
     pub notify_url: String,
     pub user_recv_perception: String,
     pub transfer_scene_report_infos: Vec<SceneInfo>,
+    /// The payee's real name, encrypted for WeChat Pay; required from 2,000 yuan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 /// A transfer bill as WeChat Pay reports it (create, query and callback share these).
@@ -111,12 +114,13 @@ pub(super) struct Answer {
 }
 
 /// A request signed with the merchant key; WeChat Pay's error for a non-2xx answer.
+/// `sealed_for` names the key an encrypted field was sealed for (else the newest).
 pub(super) async fn send(
     wechat: &Wechat,
     config: &WechatPay,
-    method: reqwest::Method,
-    path: &str,
+    (method, path): (reqwest::Method, &str),
     body: Option<String>,
+    sealed_for: Option<&str>,
 ) -> Result<Answer, PayError> {
     let merchant = Merchant {
         mch_id: &config.mch_id,
@@ -138,8 +142,11 @@ pub(super) async fn send(
         .header(AUTHORIZATION, auth)
         .header(ACCEPT, "application/json")
         .header(USER_AGENT, concat!("fission/", env!("CARGO_PKG_VERSION")));
-    if let Some(key) = wechat.keys.newest() {
-        request = request.header("Wechatpay-Serial", key.serial);
+    let serial = sealed_for
+        .map(str::to_owned)
+        .or_else(|| wechat.keys.newest().map(|k| k.serial));
+    if let Some(serial) = serial {
+        request = request.header("Wechatpay-Serial", serial);
     }
     if !payload.is_empty() {
         request = request
@@ -174,11 +181,11 @@ pub(super) async fn send(
 async fn call(
     wechat: &Wechat,
     config: &WechatPay,
-    method: reqwest::Method,
-    path: &str,
+    (method, path): (reqwest::Method, &str),
     body: Option<String>,
+    sealed_for: Option<&str>,
 ) -> Result<String, PayError> {
-    let answer = send(wechat, config, method, path, body).await?;
+    let answer = send(wechat, config, (method, path), body, sealed_for).await?;
     let now = chrono::Utc::now().timestamp();
     certificates::verify(
         wechat,
@@ -196,20 +203,16 @@ fn read_bill(text: &str) -> Result<Bill, PayError> {
     serde_json::from_str(text).map_err(|e| PayError::Unreadable(e.to_string()))
 }
 
+/// Creates the bill; `sealed_for` is the serial `user_name` was encrypted for, if any.
 pub async fn create_transfer(
     wechat: &Wechat,
     config: &WechatPay,
     request: &TransferRequest,
+    sealed_for: Option<&str>,
 ) -> Result<Bill, PayError> {
     let body = serde_json::to_string(request).map_err(|e| PayError::Unreadable(e.to_string()))?;
-    let text = call(
-        wechat,
-        config,
-        reqwest::Method::POST,
-        TRANSFER_PATH,
-        Some(body),
-    )
-    .await?;
+    let post = (reqwest::Method::POST, TRANSFER_PATH);
+    let text = call(wechat, config, post, Some(body), sealed_for).await?;
     read_bill(&text)
 }
 
@@ -220,7 +223,7 @@ pub async fn query_transfer(
     out_bill_no: &str,
 ) -> Result<Option<Bill>, PayError> {
     let path = format!("{TRANSFER_PATH}/out-bill-no/{out_bill_no}");
-    match call(wechat, config, reqwest::Method::GET, &path, None).await {
+    match call(wechat, config, (reqwest::Method::GET, &path), None, None).await {
         Ok(text) => read_bill(&text).map(Some),
         Err(PayError::Api { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),

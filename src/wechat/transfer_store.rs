@@ -196,6 +196,9 @@ pub struct Transfer {
     pub amount: i64,
     pub remark: String,
     pub state: String,
+    /// The payee's real name sealed for WeChat Pay, and the key's serial (large transfers).
+    pub user_name_cipher: Option<String>,
+    pub user_name_serial: Option<String>,
 }
 
 /// Transfers due for work (to send, or to poll), oldest first.
@@ -227,7 +230,7 @@ pub async fn claim(
                 sqlx::query_as(
                     "UPDATE wechat_transfers SET lease_until = $1, attempts = attempts + 1 \
                      WHERE out_bill_no = $2 AND settled_at IS NULL AND state <> 'held' AND lease_until <= $3 \
-                     RETURNING out_bill_no, grant_id, campaign_id, openid, amount, remark, state",
+                     RETURNING out_bill_no, grant_id, campaign_id, openid, amount, remark, state, user_name_cipher, user_name_serial",
                 )
                 .bind(until)
                 .bind(&no)

@@ -50,14 +50,39 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
     Ok(moved)
 }
 
-/// Why a transfer must wait, if it must.
-fn held_reason(amount: i64, sent_today: i64, max: i64, daily: i64) -> Option<&'static str> {
+/// What a transfer is checked against before it is sent, in fen.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max: i64,
+    daily: i64,
+    real_name_from: i64,
+}
+
+impl Limits {
+    fn of(pay: &WechatPay) -> Self {
+        Limits {
+            max: pay.max_transfer,
+            daily: pay.user_daily_limit,
+            real_name_from: pay.real_name_from,
+        }
+    }
+
+    fn over_daily(&self, amount: i64, sent_today: i64) -> bool {
+        sent_today + amount > self.daily
+    }
+}
+
+/// Why a new transfer must wait, if it must. A large one waits for the payee's real name
+/// before the daily limit is looked at (a release only looks at the limit).
+fn held_reason(amount: i64, sent_today: i64, limits: Limits) -> Option<&'static str> {
     if amount < MIN_TRANSFER {
         Some("below_wechat_transfer_minimum")
-    } else if amount > max {
+    } else if amount > limits.max {
         Some("above_wechat_transfer_maximum")
-    } else if sent_today + amount > daily {
-        Some("user_daily_limit")
+    } else if amount >= limits.real_name_from {
+        Some(super::real_name::REQUIRED)
+    } else if limits.over_daily(amount, sent_today) {
+        Some(held::DAILY_LIMIT)
     } else {
         None
     }
@@ -84,7 +109,7 @@ async fn release_held(
         start,
         next: start + DAY_MS,
     };
-    let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
+    let limits = Limits::of(pay);
     let mut released = 0;
     for out_bill_no in held::due(&state.db, day.now, BATCH).await? {
         let outcome = state
@@ -92,7 +117,7 @@ async fn release_held(
             .write_tx(move |tx| {
                 Box::pin(async move {
                     held::release(tx, &out_bill_no, day, |amount, sent| {
-                        held_reason(amount, sent, max, daily).is_some()
+                        limits.over_daily(amount, sent)
                     })
                     .await
                 })
@@ -111,7 +136,7 @@ async fn enqueue(
 ) -> anyhow::Result<u64> {
     let mut stored = 0;
     for payable in store::payable(&state.db, BATCH).await? {
-        let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
+        let limits = Limits::of(pay);
         let (at, day_start) = (to_ms(now), day_start(now, offset));
         let next_day = day_start + DAY_MS;
         let inserted = state
@@ -128,10 +153,7 @@ async fn enqueue(
                         day_start,
                         next_day,
                     };
-                    store::insert(tx, &new, |sent| {
-                        held_reason(payable.amount, sent, max, daily)
-                    })
-                    .await
+                    store::insert(tx, &new, |sent| held_reason(payable.amount, sent, limits)).await
                 })
             })
             .await?;
@@ -160,6 +182,7 @@ fn request(pay: &WechatPay, app_id: &str, t: &Transfer) -> TransferRequest {
                 info_content: "邀请好友奖励".into(),
             },
         ],
+        user_name: t.user_name_cipher.clone(),
     }
 }
 
@@ -173,7 +196,8 @@ async fn work(
 ) -> anyhow::Result<bool> {
     let wechat = &state.wechat;
     let answer = if t.state == "created" {
-        match pay::create_transfer(wechat, pay, &request(pay, app_id, t)).await {
+        let sealed_for = t.user_name_serial.as_deref();
+        match pay::create_transfer(wechat, pay, &request(pay, app_id, t), sealed_for).await {
             Ok(bill) => Ok(Some(bill)),
             Err(e) if retry_later(&e) => Err(e),
             // Refused: WeChat Pay may still hold a bill under this number (a duplicate
@@ -218,9 +242,20 @@ mod tests {
 
     #[test]
     fn limits_hold_a_transfer_back_with_the_reason() {
-        let (max, daily) = (20_000, 30_000);
-        let held = |amount, sent| held_reason(amount, sent, max, daily);
+        let limits = Limits {
+            max: 300_000,
+            daily: 30_000,
+            real_name_from: 200_000,
+        };
+        let held = |amount, sent| held_reason(amount, sent, limits);
         assert_eq!(held(9, 0), Some("below_wechat_transfer_minimum"));
+        assert_eq!(held(300_001, 0), Some("above_wechat_transfer_maximum"));
+        assert_eq!(held(200_000, 0), Some("real_name_required"));
+        let limits = Limits {
+            max: 20_000,
+            ..limits
+        };
+        let held = |amount, sent| held_reason(amount, sent, limits);
         assert_eq!(held(20_001, 0), Some("above_wechat_transfer_maximum"));
         assert_eq!(held(10_001, 20_000), Some("user_daily_limit"));
         assert_eq!(held(10_000, 20_000), None);

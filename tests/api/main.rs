@@ -54,6 +54,7 @@ mod wechat;
 mod wechat_certificates;
 mod wechat_identity;
 mod wechat_pay;
+mod wechat_real_name;
 mod wechat_standin;
 mod wechat_standin_certs;
 mod wechat_standin_oauth;

@@ -30,6 +30,8 @@ pub struct Bill {
     pub transfer_bill_no: String,
     pub state: String,
     pub fail_reason: Option<String>,
+    /// `user_name` as the stand-in decrypted it.
+    pub real_name: Option<String>,
 }
 
 #[derive(Default)]
@@ -361,6 +363,13 @@ async fn create(req: HttpRequest, body: String, data: Shared) -> HttpResponse {
         world.problems.push(format!("create: {p}"));
         return error(400, "PARAM_ERROR", "参数错误");
     }
+    let real_name = match crate::wechat_standin_certs::real_name(&req, &request) {
+        Ok(name) => name,
+        Err(p) => {
+            world.problems.push(format!("create: {p}"));
+            return error(400, "PARAM_ERROR", "转账金额>=2000元时，user_name必填");
+        }
+    };
     if let Some((status, code, message)) = world.queued_errors.pop_front() {
         return error(status, &code, &message);
     }
@@ -379,6 +388,7 @@ async fn create(req: HttpRequest, body: String, data: Shared) -> HttpResponse {
         request: request.clone(),
         state: "WAIT_USER_CONFIRM".into(),
         fail_reason: None,
+        real_name,
     };
     world.created.push(request.out_bill_no.clone());
     world

@@ -12,8 +12,9 @@ use serde_json::json;
 
 use crate::wechat_standin::{
     check_signature, fixture, fixture_path, signed, signed_headers, Shared, StandIn, World,
-    API_V3_KEY,
+    API_V3_KEY, PUBLIC_KEY_ID,
 };
+use fission::wechat::pay::TransferRequest;
 
 pub const PLATFORM_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 pub const ROTATED_SERIAL: &str = "3775B6A45ACD588826D15E583A95F5DD0E7A4F2C";
@@ -65,6 +66,39 @@ impl StandIn {
     pub fn certificate_downloads(&self) -> usize {
         self.world().certificate_downloads
     }
+}
+
+/// The payee's name of a transfer: required from 2,000 yuan, encrypted (RSA-OAEP, SHA-1)
+/// for the key named in the request's `Wechatpay-Serial`, decrypted with its private key.
+pub(crate) fn real_name(req: &HttpRequest, r: &TransferRequest) -> Result<Option<String>, String> {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePrivateKey;
+    let Some(sealed) = &r.user_name else {
+        return match r.transfer_amount >= 200_000 {
+            true => Err(format!("{} fen without user_name", r.transfer_amount)),
+            false => Ok(None),
+        };
+    };
+    let serial = req
+        .headers()
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let pem = match serial {
+        PUBLIC_KEY_ID | PLATFORM_SERIAL => fixture("wechatpay_key.pem"),
+        ROTATED_SERIAL => fixture("wechatpay_key_rotated.pem"),
+        other => return Err(format!("user_name sealed for unknown serial {other}")),
+    };
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .map_err(|_| "user_name is not base64")?;
+    let plain = key
+        .decrypt(rsa::Oaep::new::<sha1::Sha1>(), &bytes)
+        .map_err(|_| format!("user_name does not decrypt under {serial}"))?;
+    String::from_utf8(plain)
+        .map(Some)
+        .map_err(|_| "user_name is not UTF-8".into())
 }
 
 /// A callback signed again, by the merchant's own key (not WeChat Pay's) under `serial`.

@@ -48,6 +48,7 @@ mod security_phone;
 mod security_text;
 mod standings;
 mod stats;
+mod stats_counters;
 mod stats_figures;
 mod tokens;
 mod wechat;

@@ -21,6 +21,7 @@ mod console_finance;
 mod console_participants;
 mod contract;
 mod finance_exports;
+mod group_events_paging;
 mod group_pool;
 mod groups;
 mod groups_credit;

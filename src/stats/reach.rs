@@ -8,7 +8,9 @@ use crate::db::Db;
 use crate::with_db;
 
 /// The invite codes of the deepest chain (the earliest person of `generation`, the deepest
-/// there is, and their inviters), first participant first.
+/// there is, and their inviters), first participant first. The earliest moment is asked
+/// first: it is one step down participants_by_generation, where ordering the generation's
+/// people by time would walk a large part of the campaign.
 pub async fn longest_chain(
     db: &Db,
     campaign_id: &str,
@@ -18,8 +20,9 @@ pub async fn longest_chain(
         sqlx::query_scalar(
             "WITH RECURSIVE chain (id, code, inviter_id, generation) AS ( \
                 SELECT id, code, inviter_id, generation FROM participants WHERE id = ( \
-                    SELECT id FROM participants WHERE campaign_id = $1 AND generation = $2 \
-                    ORDER BY created_at, id LIMIT 1) \
+                    SELECT id FROM participants WHERE campaign_id = $1 AND generation = $2 AND created_at = ( \
+                        SELECT MIN(created_at) FROM participants WHERE campaign_id = $1 AND generation = $2) \
+                    ORDER BY id LIMIT 1) \
                 UNION ALL \
                 SELECT p.id, p.code, p.inviter_id, p.generation FROM participants p JOIN chain c ON p.id = c.inviter_id) \
              SELECT code FROM chain ORDER BY generation",

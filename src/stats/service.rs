@@ -71,6 +71,9 @@ fn day_name(day_no: i64) -> String {
 /// (channel, day, visits, unique visitors, bot visits) per counter row.
 type VisitRow = (String, String, i64, i64, i64);
 
+/// The count of a channel a figure adds to.
+type ChannelField = fn(&mut ChannelStats) -> &mut i64;
+
 /// The funnel of each channel with its rates, K-factor and costs; the bot visits and the
 /// participants of all channels.
 fn channels(
@@ -85,8 +88,7 @@ fn channels(
         c.unique_visitors += *uniques;
         bot_visits += *bots;
     }
-    let mut participants = 0;
-    let fields: [(&str, fn(&mut ChannelStats) -> &mut i64); 7] = [
+    let fields: [(&str, ChannelField); 7] = [
         ("participants", |c| &mut c.participants),
         ("leads", |c| &mut c.leads),
         ("joined", |c| &mut c.joined),
@@ -100,9 +102,7 @@ fn channels(
             *field(channel(&mut channels, name.to_owned())) += n;
         }
     }
-    for (_, n) in figures.of("participants") {
-        participants += n;
-    }
+    let participants = figures.of("participants").map(|(_, n)| n).sum();
     for c in channels.values_mut() {
         c.rates = steps([
             c.visits,

@@ -63,7 +63,8 @@ type Quarters = BTreeMap<(String, i64), [i64; 5]>;
 /// recounted from the memberships and referrals.
 async fn quarter_hours(app: &TestApp) -> (Quarters, Quarters) {
     type Row = (String, i64, i64, i64, i64, i64, i64);
-    let (kept, joins, qualified): (Vec<Row>, Vec<Row>, Vec<(String, i64, i64)>) = fission::with_db!(
+    type Qualified = (String, i64, i64);
+    let (kept, joins, qualified): (Vec<Row>, Vec<Row>, Vec<Qualified>) = fission::with_db!(
         &*app.state.db,
         read,
         |pool| {

@@ -6,7 +6,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN="${FISSION_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/fission}"
 WORK=$(mktemp -d /tmp/fission-bench.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+SCHEMAS=()
+# Stops the servers, then drops the PostgreSQL schemas the run made.
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for s in "${SCHEMAS[@]}"; do psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 # need CMD PACKAGE: installs a Debian package when its command is missing (wrk, nginx).
@@ -28,6 +35,7 @@ start_fission() {
     postgres)
       local schema="bench_$(date +%s)_$RANDOM"
       psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $schema"
+      SCHEMAS+=("$schema")
       export FISSION_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test?options[search_path]=$schema" ;;
   esac
   export FISSION_BIND="127.0.0.1:$port" FISSION_PUBLIC_URL="http://127.0.0.1:$port"

@@ -40,6 +40,11 @@ impl Scope {
 
 /// One page (up to `limit` rows) of the ledger after the cursor (granted_at, id). The `from` bound is in the
 /// starting cursor, so the keyset condition stays the only range on the index.
+///
+/// The pages' joins are CROSS JOINs so that SQLite reads the grants first, in index
+/// order, and stops at the limit: left to choose, it scanned the one-row campaigns and
+/// participants first and sorted every remaining grant for each page (a million-row
+/// export went quadratic). PostgreSQL plans CROSS JOIN with conditions as an inner join.
 pub async fn ledger_page(
     db: &Db,
     scope: &Scope,
@@ -51,8 +56,9 @@ pub async fn ledger_page(
     let sql = format!(
         "SELECT c.slug AS campaign, g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, \
                 g.granted_at, g.paid_at, g.payout_id \
-         FROM grants g JOIN participants p ON p.id = g.participant_id JOIN campaigns c ON c.id = g.campaign_id \
-         WHERE {campaign} AND (g.granted_at, g.id) > ($2, $3) AND g.granted_at < $4 \
+         FROM grants g CROSS JOIN participants p CROSS JOIN campaigns c \
+         WHERE p.id = g.participant_id AND c.id = g.campaign_id \
+           AND {campaign} AND (g.granted_at, g.id) > ($2, $3) AND g.granted_at < $4 \
            AND g.status IN ($5, $6, $7, $8) \
          ORDER BY g.granted_at, g.id LIMIT $9"
     );
@@ -84,9 +90,9 @@ pub async fn journal_page(
     let (campaign, value) = scope.condition("e.campaign_id");
     let sql = format!(
         "SELECT e.id, e.at, c.slug AS campaign, e.grant_id, g.reward_type, p.code, p.phone, e.event, e.amount, e.actor, e.note \
-         FROM ledger_entries e JOIN grants g ON g.id = e.grant_id JOIN participants p ON p.id = g.participant_id \
-              JOIN campaigns c ON c.id = g.campaign_id \
-         WHERE {campaign} AND e.id > $2 AND e.at >= $3 AND e.at < $4 \
+         FROM ledger_entries e CROSS JOIN grants g CROSS JOIN participants p CROSS JOIN campaigns c \
+         WHERE g.id = e.grant_id AND p.id = g.participant_id AND c.id = g.campaign_id \
+           AND {campaign} AND e.id > $2 AND e.at >= $3 AND e.at < $4 \
            AND e.event IN ($5, $6, $7, $8, $9, $10, $11) \
          ORDER BY e.id LIMIT $12"
     );

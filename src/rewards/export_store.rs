@@ -3,10 +3,12 @@
 
 use anyhow::Context;
 
+use sqlx::postgres::PgRow;
+
+use super::export_sqlite::{self, Columns, Param};
 use super::finance_format::RowFilter;
-use super::model::{JournalRow, LedgerRow};
+use super::model::{GrantStatus, JournalRow, LedgerEvent, LedgerRow, RewardType};
 use crate::db::Db;
-use crate::with_db;
 
 pub const EXPORT_PAGE: i64 = 5000;
 
@@ -63,20 +65,32 @@ pub async fn ledger_page(
          ORDER BY g.granted_at, g.id LIMIT $9"
     );
     let statuses = filter.padded(&GRANT_STATUSES, 4);
-    with_db!(db, read, |pool| {
-        let mut q = sqlx::query_as(&sql)
-            .bind(value)
-            .bind(after.0)
-            .bind(&after.1)
-            .bind(filter.to_ms);
-        for s in &statuses {
-            q = q.bind(*s);
-        }
-        q.bind(limit)
-            .fetch_all(pool)
-            .await
-            .context("reading a page of the ledger")
+    let mut params = vec![
+        Param::Text(value),
+        Param::Int(after.0),
+        Param::Text(&after.1),
+        Param::Int(filter.to_ms),
+    ];
+    params.extend(statuses.iter().map(|s| Param::Text(s)));
+    params.push(Param::Int(limit));
+    page(db, &sql, &params, |c| {
+        Ok(LedgerRow {
+            campaign: c.text(0)?,
+            id: c.text(1)?,
+            code: c.text(2)?,
+            phone: c.opt_text(3)?,
+            rule_id: c.text(4)?,
+            reward_type: c.parsed(5, RewardType::parse)?,
+            amount: c.int(6)?,
+            currency: c.text(7)?,
+            status: c.parsed(8, GrantStatus::parse)?,
+            granted_at: c.int(9)?,
+            paid_at: c.opt_int(10)?,
+            payout_id: c.opt_text(11)?,
+        })
     })
+    .await
+    .context("reading a page of the ledger")
 }
 
 /// One page (up to `limit` rows) of the journal (ledger entries in the order written) after entry `after`.
@@ -97,18 +111,55 @@ pub async fn journal_page(
          ORDER BY e.id LIMIT $12"
     );
     let kinds = filter.padded(&ENTRY_KINDS, 7);
-    with_db!(db, read, |pool| {
-        let mut q = sqlx::query_as(&sql)
-            .bind(value)
-            .bind(after)
-            .bind(filter.from_ms)
-            .bind(filter.to_ms);
-        for k in &kinds {
-            q = q.bind(*k);
-        }
-        q.bind(limit)
-            .fetch_all(pool)
-            .await
-            .context("reading a page of the journal")
+    let mut params = vec![
+        Param::Text(value),
+        Param::Int(after),
+        Param::Int(filter.from_ms),
+        Param::Int(filter.to_ms),
+    ];
+    params.extend(kinds.iter().map(|k| Param::Text(k)));
+    params.push(Param::Int(limit));
+    page(db, &sql, &params, |c| {
+        Ok(JournalRow {
+            id: c.int(0)?,
+            at: c.int(1)?,
+            campaign: c.text(2)?,
+            grant_id: c.text(3)?,
+            reward_type: c.parsed(4, RewardType::parse)?,
+            code: c.text(5)?,
+            phone: c.opt_text(6)?,
+            event: c.parsed(7, LedgerEvent::parse)?,
+            amount: c.int(8)?,
+            actor: c.text(9)?,
+            note: c.opt_text(10)?,
+        })
     })
+    .await
+    .context("reading a page of the journal")
+}
+
+/// The rows of one page: on SQLite read column by column with `read_sqlite` (in the
+/// SELECT's order), on PostgreSQL by sqlx by column name.
+async fn page<R>(
+    db: &Db,
+    sql: &str,
+    params: &[Param<'_>],
+    read_sqlite: fn(&Columns) -> anyhow::Result<R>,
+) -> anyhow::Result<Vec<R>>
+where
+    R: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    match db {
+        Db::Sqlite { reader, .. } => export_sqlite::rows(reader, sql, params, read_sqlite).await,
+        Db::Postgres(pool) => {
+            let mut query = sqlx::query_as(sql);
+            for param in params {
+                query = match *param {
+                    Param::Text(s) => query.bind(s),
+                    Param::Int(n) => query.bind(n),
+                };
+            }
+            Ok(query.fetch_all(pool).await?)
+        }
+    }
 }

@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Landing page (visit recording on) against nginx serving the same HTML as a file, in
-# the same run under the same load. Usage: bench/landing.sh [connections] [seconds]
+# Landing page on one core against nginx on the same core, serving the same HTML as a file.
+#
+#   bench/landing.sh [connections] [seconds] [runs]      # defaults: 64 10 3
+#
+# The protocol (issue 14): fission (one worker) and nginx (one worker process) are each
+# pinned to core 0 in turn, wrk runs pinned to core 1 (`-t1`), with a phone's user agent
+# and visit recording on (every request is a new visitor: cookie issued, visit queued and
+# written in batches on the same core). Peak rate: `runs` runs of each, alternating,
+# medians. Latency: wrk paced (bench/paced.lua) to 70% of fission's median peak, `runs`
+# runs, medians of p50/p99, so queueing does not hide in an average of a saturated run.
 source "$(dirname "$0")/lib.sh"
-CONNS=${1:-256}; SECS=${2:-15}
+need nginx nginx-light
+CONNS=${1:-64}; SECS=${2:-10}; RUNS=${3:-3}
+SERVER_CPU=0; LOAD_CPU=1
+UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 build_release
-start_fission sqlite 18080
+SERVE_CPU=$SERVER_CPU start_fission sqlite 18080
 create_campaign bench
-curl -fsS "$BASE/c/bench" > "$WORK/landing.html"
+curl -fsS -A "$UA" "$BASE/c/bench?ch=bench" > "$WORK/landing.html"
 cat > "$WORK/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes 1;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }
@@ -17,15 +28,54 @@ http {
   server { listen 127.0.0.1:18081; root $WORK; location / { default_type text/html; } }
 }
 CONF
-nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
+taskset -c $SERVER_CPU nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 sleep 0.5
 machine
-echo "page: $(wc -c < "$WORK/landing.html") bytes; $CONNS connections, ${SECS}s, wrk -t2"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$BASE/c/bench?ch=bench" > "$WORK/fission.txt"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "http://127.0.0.1:18081/landing.html" > "$WORK/nginx.txt"
-echo "fission /c/bench: $(wrk_summary "$WORK/fission.txt")"
-echo "nginx static:     $(wrk_summary "$WORK/nginx.txt")"
+echo "page: $(wc -c < "$WORK/landing.html") bytes; server and nginx on core $SERVER_CPU, wrk -t1 -c$CONNS -d${SECS}s on core $LOAD_CPU"
+
+# load NAME URL [extra wrk args] -> prints the summary, leaves $WORK/NAME.txt
+load() {
+  local name=$1 url=$2; shift 2
+  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "User-Agent: $UA" "$@" "$url" > "$WORK/$name.txt"
+  echo "$(wrk_summary "$WORK/$name.txt")"
+}
+rps() { awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt"; }
+pct() { awk -v p="$2" '$1 == p {v=$2; if (v ~ /us$/) {sub(/us/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v*=1000}; print v}' "$WORK/$1.txt"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+FISSION_URL="$BASE/c/bench?ch=bench"; NGINX_URL="http://127.0.0.1:18081/landing.html"
+echo "| run | fission req/s | p50 / p99 | nginx req/s | p50 / p99 | ratio |"
+echo "|---|---|---|---|---|---|"
+for run in $(seq 1 "$RUNS"); do
+  load "fission-$run" "$FISSION_URL" >/dev/null
+  load "nginx-$run" "$NGINX_URL" >/dev/null
+  f=$(rps "fission-$run"); n=$(rps "nginx-$run")
+  echo "| $run | $f | $(pct "fission-$run" 50%) / $(pct "fission-$run" 99%) ms | $n | $(pct "nginx-$run" 50%) / $(pct "nginx-$run" 99%) ms | $(python3 -c "print(f'{$f/$n:.2f}x')") |"
+done
+F=$(for r in $(seq 1 "$RUNS"); do rps "fission-$r"; done | median)
+N=$(for r in $(seq 1 "$RUNS"); do rps "nginx-$r"; done | median)
+echo "medians: fission $F req/s, nginx $N req/s, ratio $(python3 -c "print(f'{$F/$N:.2f}x')")"
+
+# Paced at 70% of fission's median peak: calibrate the per-connection delay with a short
+# run (the cycle is delay + latency), then measure.
+TARGET=$(python3 -c "print(int($F * 0.7))")
+D0=$(python3 -c "print(round($CONNS * 1000 / $TARGET, 3))")
+SECS_SAVED=$SECS; SECS=3
+export DELAY_MS=$D0; load calibrate "$FISSION_URL" -s "$ROOT/bench/paced.lua" >/dev/null
+SECS=$SECS_SAVED
+R0=$(rps calibrate)
+DELAY=$(python3 -c "c=$CONNS*1000; l=max(0.0, c/$R0 - $D0); print(round(max(0.0, c/$TARGET - l), 3))")
+echo
+echo "paced to $TARGET req/s (70% of $F): $CONNS connections, each waiting $DELAY ms between requests"
+echo "| run | achieved req/s | p50 | p99 |"
+echo "|---|---|---|---|"
+for run in $(seq 1 "$RUNS"); do
+  export DELAY_MS=$DELAY
+  load "paced-$run" "$FISSION_URL" -s "$ROOT/bench/paced.lua" >/dev/null
+  echo "| $run | $(rps "paced-$run") | $(pct "paced-$run" 50%) ms | $(pct "paced-$run" 99%) ms |"
+done
+echo "medians: achieved $(for r in $(seq 1 "$RUNS"); do rps "paced-$r"; done | median) req/s, p50 $(for r in $(seq 1 "$RUNS"); do pct "paced-$r" 50%; done | median) ms, p99 $(for r in $(seq 1 "$RUNS"); do pct "paced-$r" 99%; done | median) ms"
 sleep 2
 echo "visits recorded: $(api "$BASE/api/v1/campaigns/bench/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["visits"] + s["bot_visits"])')"
-grep -E "fission_visits_dropped_total" <(curl -fsS "$BASE/metrics") || echo "visits dropped: 0"
+grep -E "^fission_visits_dropped_total" <(curl -fsS "$BASE/metrics") || echo "visits dropped: 0"

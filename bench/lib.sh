@@ -9,9 +9,18 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+# need CMD PACKAGE: installs a Debian package when its command is missing (wrk, nginx).
+need() {
+  command -v "$1" >/dev/null && return 0
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "installing $2 (Debian package) for $1"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null; }
+}
+need wrk wrk
+
 build_release() { [ -n "${FISSION_BIN:-}" ] || (cd "$ROOT" && cargo build --release --locked --quiet); }
 
-# start_fission sqlite|postgres [port] -> sets BASE, TOKEN
+# start_fission sqlite|postgres [port] -> sets BASE, TOKEN (SERVE_CPU=N pins it to core N)
 start_fission() {
   local backend=$1 port=${2:-18080}
   case $backend in
@@ -25,7 +34,10 @@ start_fission() {
   export FISSION_DATA_DIR="$WORK/data-$port" FISSION_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn FISSION_TRUSTED_PROXIES=127.0.0.1
   export FISSION_SECRET_KEY="bench-secret-key-0123456789-0123456789-abcdef"
   TOKEN=$("$BIN" token create --name bench --role admin 2>/dev/null)
-  "$BIN" serve > "$WORK/serve-$port.log" 2>&1 &
+  # SERVE_CPU=N: the server pinned to that one core with one worker (the one-core protocol).
+  local pin=()
+  [ -z "${SERVE_CPU:-}" ] || { pin=(taskset -c "$SERVE_CPU"); export FISSION_WORKERS=1; }
+  "${pin[@]}" "$BIN" serve > "$WORK/serve-$port.log" 2>&1 &
   PIDS+=($!)
   BASE="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -44,7 +56,7 @@ create_campaign() {
           "proof": {"certifications": ["SC食品生产许可", "有机产品认证"], "experts": [{"name": "王师傅", "title": "国家一级评茶师"}],
                     "testimonials": [{"name": "李女士", "quote": "茶很香，群里每天都有品茶知识分享。"}]},
           "closing": {"title": "还没领取？现在加入", "cta": "立即领取"}},
- "poster": {"background_asset": "$bg", "qr": {"x": 470, "y": 1030, "size": 220}},
+ "poster": {"background_asset": "$bg", "qr": {"x": 452, "y": 1004, "size": 256}},
  "budget": {"amount": 100000}, "rules": [{"id": "m3", "kind": "milestone", "invites": 3, "reward": {"type": "cash", "amount": 500}}]}
 JSON
 }

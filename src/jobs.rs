@@ -18,6 +18,7 @@ pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> a
     changed += crate::rewards::engine::revoke_cancelled(&state.db, now).await?;
     changed += crate::rewards::engine::award_leaderboards(&state.db, now).await?;
     changed += crate::wechat::transfers::run(state, now).await?;
+    changed += crate::wechat::avatars::fetch_due(state, now).await?;
     changed += crate::pages::reminders::send_due(state, now).await?;
     changed += crate::visits::prune_raw(&state.db, now, state.settings.raw_visit_days).await?;
     Ok(changed)

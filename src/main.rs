@@ -8,6 +8,12 @@ use fission::config::Settings;
 use fission::db::Db;
 use fission::startup::Application;
 
+/// mimalloc instead of the system allocator: the landing page allocates and frees a page
+/// body, cookies and a visit per request, and glibc's malloc/free/consolidate were a
+/// tenth of the one-core profile (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

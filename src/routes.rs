@@ -11,9 +11,12 @@ use crate::{
     reviews, rewards, stats, wechat,
 };
 
-/// Every route of the application, domain by domain.
+/// Every route of the application, domain by domain. The phone pages come first: the
+/// router tries routes in this order (a regular expression each), and the landing page
+/// is the route most requests are for.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(health::configure)
+    cfg.configure(pages::configure)
+        .configure(health::configure)
         .service(http::metrics::render)
         .service(http::openapi::serve)
         .configure(assets::configure)
@@ -25,7 +28,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(reviews::configure)
         .configure(auth::configure)
         .configure(audit::configure)
-        .configure(pages::configure)
         .configure(wechat::configure)
         .configure(posters::configure)
         .configure(console::configure);

@@ -359,5 +359,9 @@ mod tests {
         assert_eq!(utc_offset(Some("+05:30")).unwrap(), 330);
         assert_eq!(utc_offset(Some("-03:00")).unwrap(), -180);
         assert!(utc_offset(Some("8")).is_err());
+        assert!(
+            utc_offset(Some("+05:07")).is_err(),
+            "not a whole quarter hour"
+        );
     }
 }

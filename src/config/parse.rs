@@ -33,11 +33,17 @@ where
     Ok(value)
 }
 
-/// Parses "+08:00", "-05:30" or "0" into minutes east of UTC.
+/// Parses "+08:00", "-05:30" or "0" into minutes east of UTC. Offsets are whole quarter
+/// hours (every time zone's are): the stats add quarter-hour counters up to days.
 pub(super) fn utc_offset(raw: Option<&str>) -> Result<i32, ConfigError> {
     const VAR: &str = "FISSION_REPORT_UTC_OFFSET";
     let Some(raw) = raw else { return Ok(480) };
-    let bad = || err(VAR, format!("'{raw}' is not an offset like +08:00"));
+    let bad = || {
+        err(
+            VAR,
+            format!("'{raw}' is not an offset like +08:00 in whole quarter hours"),
+        )
+    };
     if raw == "0" || raw.eq_ignore_ascii_case("z") {
         return Ok(0);
     }
@@ -49,7 +55,7 @@ pub(super) fn utc_offset(raw: Option<&str>) -> Result<i32, ConfigError> {
     let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
     let hours: i32 = hours.parse().map_err(|_| bad())?;
     let minutes: i32 = minutes.parse().map_err(|_| bad())?;
-    if hours > 14 || minutes > 59 {
+    if hours > 14 || minutes > 59 || minutes % 15 != 0 {
         return Err(bad());
     }
     Ok(sign * (hours * 60 + minutes))

@@ -14,6 +14,7 @@ pub const APP_SECRET: &str = "FISSION_WECHAT_APP_SECRET";
 pub const API_BASE: &str = "FISSION_WECHAT_API_BASE";
 pub const OAUTH_BASE: &str = "FISSION_WECHAT_OAUTH_BASE";
 pub const TIMEOUT_MS: &str = "FISSION_WECHAT_TIMEOUT_MS";
+pub const AVATAR_MAX_BYTES: &str = "FISSION_WECHAT_AVATAR_MAX_BYTES";
 pub const MCH_ID: &str = "FISSION_WECHATPAY_MCH_ID";
 pub const API_V3_KEY: &str = "FISSION_WECHATPAY_API_V3_KEY";
 pub const CERT_SERIAL: &str = "FISSION_WECHATPAY_CERT_SERIAL";
@@ -27,7 +28,9 @@ pub const PAY_API_BASE: &str = "FISSION_WECHATPAY_API_BASE";
 pub const TRANSFER_SCENE_ID: &str = "FISSION_WECHATPAY_TRANSFER_SCENE_ID";
 pub const MAX_TRANSFER_FEN: &str = "FISSION_WECHATPAY_MAX_TRANSFER_FEN";
 pub const DAILY_LIMIT_FEN: &str = "FISSION_WECHATPAY_USER_DAILY_LIMIT_FEN";
+pub const REAL_NAME_FROM_FEN: &str = "FISSION_WECHATPAY_REAL_NAME_FROM_FEN";
 pub const POLL_SECS: &str = "FISSION_WECHATPAY_POLL_SECS";
+pub const CERT_REFRESH_SECS: &str = "FISSION_WECHATPAY_CERT_REFRESH_SECS";
 
 /// Every variable this module reads, for the unknown-variable warning.
 pub const VARS: &[&str] = &[
@@ -36,6 +39,7 @@ pub const VARS: &[&str] = &[
     API_BASE,
     OAUTH_BASE,
     TIMEOUT_MS,
+    AVATAR_MAX_BYTES,
     MCH_ID,
     API_V3_KEY,
     CERT_SERIAL,
@@ -49,7 +53,9 @@ pub const VARS: &[&str] = &[
     TRANSFER_SCENE_ID,
     MAX_TRANSFER_FEN,
     DAILY_LIMIT_FEN,
+    REAL_NAME_FROM_FEN,
     POLL_SECS,
+    CERT_REFRESH_SECS,
 ];
 
 /// The official account (公众号) whose web authorisation gives visitors' openids.
@@ -75,6 +81,9 @@ pub struct WechatPay {
     /// WeChat Pay's key that signs responses and callbacks, with the serial (public key id
     /// `PUB_KEY_ID_...` or platform certificate serial) it signs under.
     pub public_key: PayPublicKey,
+    /// With a platform certificate: how often `/v3/certificates` is downloaded again
+    /// (also whenever an unknown serial signs). `None` with a public key, which is fixed.
+    pub cert_refresh_secs: Option<u64>,
     pub notify_url: String,
     pub api_base: String,
     /// The transfer scene agreed with WeChat Pay (1000 = 现金营销).
@@ -83,6 +92,8 @@ pub struct WechatPay {
     pub max_transfer: i64,
     /// Most one openid may receive per day, in fen.
     pub user_daily_limit: i64,
+    /// From this amount (fen) WeChat Pay wants the payee's real name (2,000 yuan).
+    pub real_name_from: i64,
     /// How often an open transfer is asked about when no callback came.
     pub poll_secs: u64,
 }
@@ -105,6 +116,8 @@ pub struct WechatSettings {
     pub pay: Option<WechatPay>,
     /// Every call to WeChat gives up after this long: an outage must not hold a page.
     pub timeout_ms: u64,
+    /// The largest WeChat avatar fetched for the poster, in bytes.
+    pub avatar_max_bytes: u64,
 }
 
 fn base_url(
@@ -170,6 +183,7 @@ impl WechatSettings {
             oauth,
             pay,
             timeout_ms: number(get, TIMEOUT_MS, 3000, 100..=60_000)?,
+            avatar_max_bytes: number(get, AVATAR_MAX_BYTES, 1 << 20, 1024..=(16 << 20))?,
         })
     }
 }
@@ -205,16 +219,23 @@ fn pay_settings(
     let key_path = required(get, PRIVATE_KEY_FILE, MCH_ID)?;
     let merchant_key = MerchantKey::from_pem(&read_file(PRIVATE_KEY_FILE, &key_path)?)
         .map_err(|why| err(PRIVATE_KEY_FILE, format!("'{key_path}': {why}")))?;
-    let public_key = match (get(PUBLIC_KEY_FILE), get(PLATFORM_CERT_FILE)) {
+    let (public_key, cert_refresh_secs) = match (get(PUBLIC_KEY_FILE), get(PLATFORM_CERT_FILE)) {
         (Some(path), _) => {
             let serial = required(get, PUBLIC_KEY_ID, PUBLIC_KEY_FILE)?;
-            PayPublicKey::from_public_key_pem(&read_file(PUBLIC_KEY_FILE, &path)?, serial)
-                .map_err(|why| err(PUBLIC_KEY_FILE, format!("'{path}': {why}")))?
+            let key =
+                PayPublicKey::from_public_key_pem(&read_file(PUBLIC_KEY_FILE, &path)?, serial)
+                    .map_err(|why| err(PUBLIC_KEY_FILE, format!("'{path}': {why}")))?;
+            (key, None)
         }
         (None, Some(path)) => {
             let serial = required(get, PLATFORM_CERT_SERIAL, PLATFORM_CERT_FILE)?;
-            PayPublicKey::from_certificate_pem(&read_file(PLATFORM_CERT_FILE, &path)?, serial)
-                .map_err(|why| err(PLATFORM_CERT_FILE, format!("'{path}': {why}")))?
+            let key = PayPublicKey::from_certificate_pem(
+                &read_file(PLATFORM_CERT_FILE, &path)?,
+                serial.to_ascii_uppercase(),
+            )
+            .map_err(|why| err(PLATFORM_CERT_FILE, format!("'{path}': {why}")))?;
+            let refresh = number(get, CERT_REFRESH_SECS, 43_200, 60..=604_800)?;
+            (key, Some(refresh))
         }
         (None, None) => {
             return Err(err(
@@ -237,11 +258,13 @@ fn pay_settings(
         cert_serial: cert_serial.to_ascii_uppercase(),
         merchant_key,
         public_key,
+        cert_refresh_secs,
         notify_url,
         api_base: base_url(get, PAY_API_BASE, "https://api.mch.weixin.qq.com")?,
         transfer_scene_id: get(TRANSFER_SCENE_ID).unwrap_or_else(|| "1000".into()),
         max_transfer,
         user_daily_limit: number(get, DAILY_LIMIT_FEN, 100_000, 10..=100_000_000)?,
+        real_name_from: number(get, REAL_NAME_FROM_FEN, 200_000, 10..=100_000_000)?,
         poll_secs: number(get, POLL_SECS, 60, 1..=86_400)?,
     })
 }
@@ -362,5 +385,13 @@ mod tests {
             pay.public_key.serial,
             "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
         );
+        assert_eq!(
+            pay.cert_refresh_secs,
+            Some(43_200),
+            "certificates are refreshed"
+        );
+        assert_eq!(read(&full()).unwrap().pay.unwrap().cert_refresh_secs, None);
+        vars.push((CERT_REFRESH_SECS, "5".into()));
+        assert_eq!(read(&vars).unwrap_err().var, CERT_REFRESH_SECS);
     }
 }

@@ -130,8 +130,9 @@ pub async fn render_pool<A: Access>(
             }
         })
         .collect();
-    let events = service::events(state, slug, EventStatus::Unmatched, 200)
+    let events = service::events(state, slug, EventStatus::Unmatched, None, 200)
         .await?
+        .events
         .into_iter()
         .map(|e| EventRow {
             group_name: names.get(&e.group_id).cloned().unwrap_or_default(),

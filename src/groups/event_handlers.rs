@@ -1,14 +1,17 @@
 //! The group events a campaign kept: listed, and matched by hand when nobody matched.
 
+use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::event_store::EventPage;
 use super::model::EventStatus;
 use super::service;
 use super::views::{GroupEventView, MatchBody, MatchedView, UnmatchedEventView};
 use crate::auth::{Access, Auth, CampaignWrite, ReadAccess};
-use crate::http::error::{ApiError, ErrorBody};
+use crate::http::cursor;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -16,8 +19,47 @@ use crate::state::AppState;
 pub struct EventsQuery {
     /// `unmatched` (default), `applied` or `stale`.
     status: Option<EventStatus>,
-    /// 1..=1000, default 100.
+    /// Events per page, 1..=1000 (a larger number is taken as 1000), default 500.
     limit: Option<i64>,
+    /// The cursor from the previous page's `Link: rel="next"` header.
+    after: Option<String>,
+}
+
+const DEFAULT_PAGE: i64 = 500;
+const MAX_PAGE: i64 = 1000;
+
+/// The page size asked for, within 1..=1000, and where the page starts.
+fn paging(
+    limit: Option<i64>,
+    after: Option<&str>,
+) -> Result<(i64, Option<(i64, String)>), ApiError> {
+    let after = match after {
+        None => None,
+        Some(raw) => Some(cursor::parse_text(raw).ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::InvalidQuery,
+                "after is not a cursor this API gave",
+            )
+        })?),
+    };
+    Ok((limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE), after))
+}
+
+/// The events of a page as JSON, with a `Link` to the next page when there is one.
+fn page_response<T: serde::Serialize>(
+    page: &EventPage,
+    views: Vec<T>,
+    next_url: impl FnOnce(&str) -> String,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some((at, id)) = &page.next {
+        let link = format!(
+            "<{}>; rel=\"next\"",
+            next_url(&cursor::encode_text(*at, id))
+        );
+        response.insert_header((header::LINK, link));
+    }
+    response.json(views)
 }
 
 /// List a campaign's group events, newest first
@@ -26,7 +68,9 @@ pub struct EventsQuery {
     tag = "groups",
     params(EventsQuery),
     responses(
-        (status = 200, description = "The events", body = Vec<GroupEventView>),
+        (status = 200, description = "One page of events, newest first", body = Vec<GroupEventView>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more events follow"))),
+        (status = 400, description = "`status` unknown or `after` not a cursor this API gave (`invalid_query`)", body = ErrorBody),
         (status = 404, description = "No campaign with this slug (`not_found`)", body = ErrorBody),
     ),
     extensions(("x-fission-roles" = json!(ReadAccess::ROLES)))
@@ -39,10 +83,16 @@ pub async fn list_events(
     query: web::Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let status = query.status.unwrap_or(EventStatus::Unmatched);
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let events = service::events(&state, &slug, status, limit).await?;
-    let views: Vec<GroupEventView> = events.iter().map(GroupEventView::from).collect();
-    Ok(HttpResponse::Ok().json(views))
+    let (limit, after) = paging(query.limit, query.after.as_deref())?;
+    let page = service::events(&state, &slug, status, after.as_ref(), limit).await?;
+    let views: Vec<GroupEventView> = page.events.iter().map(GroupEventView::from).collect();
+    Ok(page_response(&page, views, |next| {
+        format!(
+            "/api/v1/campaigns/{}/group-events?status={}&limit={limit}&after={next}",
+            slug.as_str(),
+            status.as_str()
+        )
+    }))
 }
 
 /// Which events kept without being applied.
@@ -54,14 +104,26 @@ pub enum UnmatchedFilter {
     UnknownGroup,
 }
 
+impl UnmatchedFilter {
+    fn as_str(self) -> &'static str {
+        match self {
+            UnmatchedFilter::Any => "any",
+            UnmatchedFilter::Unmatched => "unmatched",
+            UnmatchedFilter::UnknownGroup => "unknown_group",
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnmatchedQuery {
     /// `any` (default), `unmatched` or `unknown_group`.
     #[param(inline)]
     status: Option<UnmatchedFilter>,
-    /// 1..=1000, default 100.
+    /// Events per page, 1..=1000 (a larger number is taken as 1000), default 500.
     limit: Option<i64>,
+    /// The cursor from the previous page's `Link: rel="next"` header.
+    after: Option<String>,
 }
 
 /// List unapplied group events of every campaign
@@ -72,7 +134,11 @@ pub struct UnmatchedQuery {
     operation_id = "listUnmatchedGroupEvents",
     tag = "groups",
     params(UnmatchedQuery),
-    responses((status = 200, description = "The events", body = Vec<UnmatchedEventView>)),
+    responses(
+        (status = 200, description = "One page of events, newest first", body = Vec<UnmatchedEventView>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more events follow"))),
+        (status = 400, description = "`status` unknown or `after` not a cursor this API gave (`invalid_query`)", body = ErrorBody),
+    ),
     extensions(("x-fission-roles" = json!(ReadAccess::ROLES)))
 )]
 #[get("/api/v1/group-events/unmatched")]
@@ -81,21 +147,28 @@ pub async fn list_unmatched(
     state: web::Data<AppState>,
     query: web::Query<UnmatchedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let statuses: &[EventStatus] = match query.status.unwrap_or(UnmatchedFilter::Any) {
+    let filter = query.status.unwrap_or(UnmatchedFilter::Any);
+    let statuses: &[EventStatus] = match filter {
         UnmatchedFilter::Any => &[EventStatus::Unmatched, EventStatus::UnknownGroup],
         UnmatchedFilter::Unmatched => &[EventStatus::Unmatched],
         UnmatchedFilter::UnknownGroup => &[EventStatus::UnknownGroup],
     };
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let events = service::unmatched(&state, statuses, limit).await?;
-    let views: Vec<UnmatchedEventView> = events
+    let (limit, after) = paging(query.limit, query.after.as_deref())?;
+    let page = service::unmatched(&state, statuses, after.as_ref(), limit).await?;
+    let views: Vec<UnmatchedEventView> = page
+        .events
         .iter()
         .map(|e| UnmatchedEventView {
             event: GroupEventView::from(e),
             campaign_id: e.campaign_id.clone(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(views))
+    Ok(page_response(&page, views, |next| {
+        format!(
+            "/api/v1/group-events/unmatched?status={}&limit={limit}&after={next}",
+            filter.as_str()
+        )
+    }))
 }
 
 /// Match an unmatched group event by hand

@@ -26,43 +26,86 @@ pub struct StoredEvent {
 
 const COLUMNS: &str = "id, group_id, campaign_id, kind, participant_code, phone, member_ref, occurred_at, received_at, source, status, matched_by";
 
-/// A campaign's events with one status, newest first.
+/// One page of events, newest first, and where the next one starts.
+pub struct EventPage {
+    pub events: Vec<StoredEvent>,
+    /// The last event's (received_at, id); `None` on the last page.
+    pub next: Option<(i64, String)>,
+}
+
+impl EventPage {
+    /// The page from up to `limit + 1` rows (the one more says a next page exists).
+    fn of(mut events: Vec<StoredEvent>, limit: i64) -> Self {
+        let next = if events.len() as i64 > limit {
+            events.truncate(limit as usize);
+            events.last().map(|e| (e.received_at, e.id.clone()))
+        } else {
+            None
+        };
+        EventPage { events, next }
+    }
+}
+
+/// Where a page starts: after the (received_at, id) of the previous page's last event, or
+/// at the newest.
+fn start(after: Option<&(i64, String)>) -> (i64, &str) {
+    after.map_or((i64::MAX, ""), |(at, id)| (*at, id.as_str()))
+}
+
+/// A campaign's events with one status, newest first (ties by id), after `after`.
 pub async fn by_status(
     db: &Db,
     campaign_id: &str,
     status: EventStatus,
+    after: Option<&(i64, String)>,
     limit: i64,
-) -> anyhow::Result<Vec<StoredEvent>> {
-    let sql = format!("SELECT {COLUMNS} FROM group_events WHERE campaign_id = $1 AND status = $2 ORDER BY received_at DESC, id LIMIT $3");
-    with_db!(db, read, |pool| sqlx::query_as(&sql)
+) -> anyhow::Result<EventPage> {
+    let (at, id) = start(after);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM group_events WHERE campaign_id = $1 AND status = $2 \
+         AND (received_at < $3 OR (received_at = $3 AND id > $4)) ORDER BY received_at DESC, id LIMIT $5"
+    );
+    let rows = with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(campaign_id)
         .bind(status)
-        .bind(limit)
+        .bind(at)
+        .bind(id)
+        .bind(limit + 1)
         .fetch_all(pool)
         .await)
-    .context("listing group events")
+    .context("listing group events")?;
+    Ok(EventPage::of(rows, limit))
 }
 
-/// Events of every campaign (and of none) with one of `statuses`, newest first.
+/// Events of every campaign (and of none) with one of `statuses`, newest first (ties by
+/// id), after `after`.
 pub async fn any_campaign(
     db: &Db,
     statuses: &[EventStatus],
+    after: Option<&(i64, String)>,
     limit: i64,
-) -> anyhow::Result<Vec<StoredEvent>> {
+) -> anyhow::Result<EventPage> {
     let (first, last) = match statuses {
-        [] => return Ok(Vec::new()),
+        [] => return Ok(EventPage::of(Vec::new(), limit)),
         [one] => (*one, *one),
         [first, .., last] => (*first, *last),
     };
     anyhow::ensure!(statuses.len() <= 2, "at most two statuses");
-    let sql = format!("SELECT {COLUMNS} FROM group_events WHERE status IN ($1, $2) ORDER BY received_at DESC, id LIMIT $3");
-    with_db!(db, read, |pool| sqlx::query_as(&sql)
+    let (at, id) = start(after);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM group_events WHERE status IN ($1, $2) \
+         AND (received_at < $3 OR (received_at = $3 AND id > $4)) ORDER BY received_at DESC, id LIMIT $5"
+    );
+    let rows = with_db!(db, read, |pool| sqlx::query_as(&sql)
         .bind(first)
         .bind(last)
-        .bind(limit)
+        .bind(at)
+        .bind(id)
+        .bind(limit + 1)
         .fetch_all(pool)
         .await)
-    .context("listing unmatched group events")
+    .context("listing unmatched group events")?;
+    Ok(EventPage::of(rows, limit))
 }
 
 pub async fn in_campaign(

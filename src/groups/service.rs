@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 
-use super::event_store::{self, StoredEvent};
+use super::event_store::{self, EventPage};
 use super::ingest::{self, Incoming, Outcome};
 use super::model::{self, EventStatus, Group, GroupEvent, GroupInput, Source, Who};
 use super::views::{Direction, GroupPatch, GroupView, ImportReport, WebhookReport};
@@ -224,8 +224,9 @@ pub async fn events(
     state: &AppState,
     slug: &str,
     status: EventStatus,
+    after: Option<&(i64, String)>,
     limit: i64,
-) -> Result<Vec<StoredEvent>, ApiError> {
+) -> Result<EventPage, ApiError> {
     let campaign = load(&state.db, slug).await?;
     if status == EventStatus::UnknownGroup {
         return Err(ApiError::bad_request(
@@ -233,16 +234,17 @@ pub async fn events(
             "status is unmatched, applied or stale",
         ));
     }
-    Ok(event_store::by_status(&state.db, &campaign.id, status, limit).await?)
+    Ok(event_store::by_status(&state.db, &campaign.id, status, after, limit).await?)
 }
 
 /// Every event kept without being applied, in all campaigns and none.
 pub async fn unmatched(
     state: &AppState,
     statuses: &[EventStatus],
+    after: Option<&(i64, String)>,
     limit: i64,
-) -> Result<Vec<StoredEvent>, ApiError> {
-    Ok(event_store::any_campaign(&state.db, statuses, limit).await?)
+) -> Result<EventPage, ApiError> {
+    Ok(event_store::any_campaign(&state.db, statuses, after, limit).await?)
 }
 
 /// A marketer says who an unmatched event was about; it is applied to them.

@@ -216,24 +216,6 @@ pub async fn memberships(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Me
     .context("reading a participant's groups")
 }
 
-/// Per group: members now, seats held, everyone who ever joined.
-pub async fn stats(
-    db: &Db,
-    campaign_id: &str,
-) -> anyhow::Result<Vec<(String, String, i64, i64, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT g.id, g.name, g.members, g.reserved, \
-                    CAST((SELECT COUNT(*) FROM group_assignments a WHERE a.group_id = g.id AND a.joined_at IS NOT NULL) AS BIGINT) \
-             FROM groups g WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await
-    })
-    .context("counting group members")
-}
-
 /// Who is a member of a group now: participant id and code.
 pub async fn joined_members(db: &Db, group_id: &str) -> anyhow::Result<Vec<(String, String)>> {
     with_db!(db, read, |pool| {

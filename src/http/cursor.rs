@@ -15,9 +15,38 @@ pub fn parse(raw: &str) -> Option<(i64, String)> {
     Some((at.parse().ok()?, id.to_owned()))
 }
 
+/// The cursor naming a row whose id another system chose (any text): the id goes in hex,
+/// so the cursor needs no escaping in a link.
+pub fn encode_text(at_ms: i64, id: &str) -> String {
+    format!("{at_ms}.{}", hex::encode(id))
+}
+
+/// The row a cursor from [`encode_text`] names; `None` for text this API did not give out.
+pub fn parse_text(raw: &str) -> Option<(i64, String)> {
+    let (at, id) = raw.split_once('.')?;
+    let id = String::from_utf8(hex::decode(id).ok()?).ok()?;
+    Some((at.parse().ok()?, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_cursors_carry_any_id() {
+        for id in ["evt-1", "a.b&c=d#e", "群 1", ""] {
+            assert_eq!(
+                parse_text(&encode_text(1_700_000_000_000, id)),
+                Some((1_700_000_000_000, id.to_owned()))
+            );
+        }
+        assert!(encode_text(5, "a b&c")
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.'));
+        for bad in ["", "12", "x.00", "12.zz", "12.ff"] {
+            assert_eq!(parse_text(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn cursors_are_a_time_and_a_row_id() {

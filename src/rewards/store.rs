@@ -22,11 +22,12 @@ pub async fn grants_of(db: &Db, participant_id: &str) -> anyhow::Result<Vec<Gran
 /// Grants that stand, cash granted and cash paid (minor units).
 pub async fn money_totals(db: &Db, campaign_id: &str) -> anyhow::Result<(i64, i64, i64)> {
     with_db!(db, read, |pool| {
+        // The counters migration 0024 keeps beside the grants, not a walk over them.
         sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT), \
-                    CAST(COALESCE(SUM(CASE WHEN reward_type = 'cash' THEN amount ELSE 0 END), 0) AS BIGINT), \
-                    CAST(COALESCE(SUM(CASE WHEN reward_type = 'cash' AND status = 'paid' THEN amount ELSE 0 END), 0) AS BIGINT) \
-             FROM grants WHERE campaign_id = $1 AND status <> 'revoked'",
+            "SELECT CAST(COALESCE(SUM(CASE WHEN figure = 'grants' THEN n ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN figure = 'cash' THEN n ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN figure = 'paid_cash' THEN n ELSE 0 END), 0) AS BIGINT) \
+             FROM campaign_counts WHERE campaign_id = $1 AND figure IN ('grants', 'cash', 'paid_cash')",
         )
         .bind(campaign_id)
         .fetch_one(pool)
@@ -39,8 +40,8 @@ pub async fn money_totals(db: &Db, campaign_id: &str) -> anyhow::Result<(i64, i6
 pub async fn standing_by_rule(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(String, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT rule_id, CAST(COUNT(*) AS BIGINT) FROM grants \
-             WHERE campaign_id = $1 AND status <> 'revoked' GROUP BY rule_id",
+            "SELECT bucket, CAST(SUM(n) AS BIGINT) FROM campaign_counts \
+             WHERE campaign_id = $1 AND figure = 'grants' GROUP BY bucket HAVING SUM(n) <> 0",
         )
         .bind(campaign_id)
         .fetch_all(pool)

@@ -1,12 +1,16 @@
 //! Assembling the stats from their counts: one service for the API and the console's
-//! dashboard. The counts come from [`store`] and [`reach`] today; the arithmetic on them
-//! ([`rates`]) does not care where they come from, so counters can replace the queries.
+//! dashboard. The counts are counters the database keeps beside the rows ([`store`],
+//! [`reach`]), so reading them costs the same at ten participants or a million; the
+//! arithmetic on them is [`rates`].
 
 use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Context;
 
 use chrono::{DateTime, Utc};
 
 use super::rates::{cost_per, k_factor, steps};
+use super::store::{Figures, QUARTER_MS};
 use super::views::{
     BudgetStats, ChannelStats, DayStats, Funnel, GenerationStats, GroupStats, LongestChain,
     RetentionStats, RuleBudget, StatsView, TopInviter,
@@ -18,7 +22,8 @@ use crate::db::Db;
 use crate::http::error::ApiError;
 use crate::rewards::views::MoneyStats;
 
-/// Group retention is measured this many days after the first join.
+/// Group retention is measured this many days after the first join (migration 0024 keeps
+/// a counter for each).
 pub const RETENTION_DAYS: [i64; 3] = [1, 7, 30];
 /// Inviters listed in the stats.
 pub const TOP_INVITERS: i64 = 10;
@@ -66,13 +71,15 @@ fn day_name(day_no: i64) -> String {
 /// (channel, day, visits, unique visitors, bot visits) per counter row.
 type VisitRow = (String, String, i64, i64, i64);
 
+/// The count of a channel a figure adds to.
+type ChannelField = fn(&mut ChannelStats) -> &mut i64;
+
 /// The funnel of each channel with its rates, K-factor and costs; the bot visits and the
 /// participants of all channels.
-async fn channels(
-    db: &Db,
-    campaign_id: &str,
+fn channels(
+    figures: &Figures,
     visit_rows: &[VisitRow],
-) -> anyhow::Result<(BTreeMap<String, ChannelStats>, i64, i64)> {
+) -> (BTreeMap<String, ChannelStats>, i64, i64) {
     let mut channels = BTreeMap::new();
     let mut bot_visits = 0;
     for (name, _, visits, uniques, bots) in visit_rows {
@@ -81,25 +88,21 @@ async fn channels(
         c.unique_visitors += *uniques;
         bot_visits += *bots;
     }
-    let mut participants = 0;
-    for (name, leads, joined, count) in store::people_by_channel(db, campaign_id).await? {
-        let c = channel(&mut channels, name);
-        c.leads += leads;
-        c.joined += joined;
-        c.participants += count;
-        participants += count;
+    let fields: [(&str, ChannelField); 7] = [
+        ("participants", |c| &mut c.participants),
+        ("leads", |c| &mut c.leads),
+        ("joined", |c| &mut c.joined),
+        ("qualified", |c| &mut c.qualified),
+        ("rewarded", |c| &mut c.rewarded),
+        ("holder_cash", |c| &mut c.granted_amount),
+        ("invited", |c| &mut c.invited),
+    ];
+    for (figure, field) in fields {
+        for (name, n) in figures.of(figure) {
+            *field(channel(&mut channels, name.to_owned())) += n;
+        }
     }
-    for (name, qualified) in store::qualified_by_channel(db, campaign_id).await? {
-        channel(&mut channels, name).qualified += qualified;
-    }
-    for (name, rewarded, amount) in store::rewards_by_channel(db, campaign_id).await? {
-        let c = channel(&mut channels, name);
-        c.rewarded += rewarded;
-        c.granted_amount += amount;
-    }
-    for (name, invited) in reach::invited_by_channel(db, campaign_id).await? {
-        channel(&mut channels, name).invited += invited;
-    }
+    let participants = figures.of("participants").map(|(_, n)| n).sum();
     for c in channels.values_mut() {
         c.rates = steps([
             c.visits,
@@ -113,13 +116,14 @@ async fn channels(
         c.cost_per_lead = cost_per(c.granted_amount, c.leads);
         c.cost_per_qualified = cost_per(c.granted_amount, c.qualified);
     }
-    Ok((channels, bot_visits, participants))
+    (channels, bot_visits, participants)
 }
 
 /// Visits, leads, first joins and qualified referrals per reporting day.
 async fn days(
     db: &Db,
     campaign_id: &str,
+    figures: &Figures,
     visit_rows: &[VisitRow],
     as_of: AsOf,
 ) -> anyhow::Result<Vec<DayStats>> {
@@ -129,14 +133,18 @@ async fn days(
         d.visits += *visits;
         d.unique_visitors += *uniques;
     }
-    for (on, leads) in store::leads_by_day(db, campaign_id).await? {
-        day(&mut days, on).leads += leads;
+    for (on, leads) in figures.of("leads_on") {
+        day(&mut days, on.to_owned()).leads += leads;
     }
-    for (day_no, joined) in store::joins_by_day(db, campaign_id, as_of.offset_ms()).await? {
-        day(&mut days, day_name(day_no)).joined += joined;
-    }
-    for (day_no, qualified) in store::qualified_by_day(db, campaign_id, as_of.offset_ms()).await? {
-        day(&mut days, day_name(day_no)).qualified += qualified;
+    // The quarter-hour counters add up to days only at offsets in whole quarter hours,
+    // which is all the configuration accepts.
+    debug_assert_eq!(as_of.offset_ms() % QUARTER_MS, 0);
+    for (day_no, joined, qualified) in
+        store::quarter_hours_by_day(db, campaign_id, as_of.offset_ms()).await?
+    {
+        let d = day(&mut days, day_name(day_no));
+        d.joined += joined;
+        d.qualified += qualified;
     }
     Ok(days.into_values().collect())
 }
@@ -157,15 +165,24 @@ fn by_generation(counts: &BTreeMap<i64, i64>) -> Vec<GenerationStats> {
         .collect()
 }
 
-pub async fn funnel(db: &Db, campaign_id: &str, as_of: AsOf) -> anyhow::Result<Funnel> {
+pub async fn funnel(
+    db: &Db,
+    campaign_id: &str,
+    figures: &Figures,
+    as_of: AsOf,
+) -> anyhow::Result<Funnel> {
     let visit_rows = store::visit_counters(db, campaign_id).await?;
-    let (channels, bot_visits, participants) = channels(db, campaign_id, &visit_rows).await?;
-    let generations: BTreeMap<i64, i64> = reach::generations(db, campaign_id)
-        .await?
-        .into_iter()
-        .collect();
+    let (channels, bot_visits, participants) = channels(figures, &visit_rows);
+    let mut generations = BTreeMap::new();
+    for (generation, n) in figures.of("generation") {
+        let generation: i64 = generation
+            .parse()
+            .with_context(|| format!("generation counter {generation:?}"))?;
+        *generations.entry(generation).or_insert(0) += n;
+    }
     let referred = generations.range(1..).map(|(_, n)| n).sum();
-    let codes = reach::longest_chain(db, campaign_id).await?;
+    let max_generation = generations.keys().next_back().copied().unwrap_or(0);
+    let codes = reach::longest_chain(db, campaign_id, max_generation).await?;
     let sum = |f: fn(&ChannelStats) -> i64| channels.values().map(f).sum::<i64>();
     let counts = [
         sum(|c| c.visits),
@@ -188,13 +205,13 @@ pub async fn funnel(db: &Db, campaign_id: &str, as_of: AsOf) -> anyhow::Result<F
         participants,
         referred,
         k_factor: k_factor(referred, participants),
-        max_generation: generations.keys().next_back().copied().unwrap_or(0),
+        max_generation,
         longest_chain: LongestChain {
             length: (codes.len() as i64 - 1).max(0),
             codes,
         },
         by_channel: channels.into_values().collect(),
-        by_day: days(db, campaign_id, &visit_rows, as_of).await?,
+        by_day: days(db, campaign_id, figures, &visit_rows, as_of).await?,
         by_generation: by_generation(&generations),
     })
 }
@@ -214,32 +231,31 @@ async fn retention(db: &Db, campaign_id: &str, as_of: AsOf) -> anyhow::Result<Ve
 }
 
 /// The budget and each rule's spend beside what the rewards service says it has left.
-async fn budget(db: &Db, campaign: &Campaign, money: &MoneyStats) -> anyhow::Result<BudgetStats> {
-    let spend = store::spend_by_rule(db, &campaign.id).await?;
+fn budget(figures: &Figures, campaign: &Campaign, money: &MoneyStats) -> BudgetStats {
+    let of_rule = |figure: &str, rule_id: &str| {
+        figures
+            .of(figure)
+            .find(|(id, _)| *id == rule_id)
+            .map_or(0, |(_, n)| n)
+    };
     let by_rule = money
         .rewards
         .iter()
-        .map(|r| {
-            let (grants, spent_amount) = spend
-                .iter()
-                .find(|(id, _, _)| *id == r.rule_id)
-                .map_or((0, 0), |(_, n, amount)| (*n, *amount));
-            RuleBudget {
-                rule_id: r.rule_id.clone(),
-                reward_type: r.reward_type,
-                grants,
-                spent_amount,
-                remaining: r.remaining,
-                exhausted: r.exhausted,
-            }
+        .map(|r| RuleBudget {
+            rule_id: r.rule_id.clone(),
+            reward_type: r.reward_type,
+            grants: of_rule("grants", &r.rule_id),
+            spent_amount: of_rule("cash", &r.rule_id),
+            remaining: r.remaining,
+            exhausted: r.exhausted,
         })
         .collect();
-    Ok(BudgetStats {
+    BudgetStats {
         amount: campaign.budget.map(|b| b.amount),
         spent: campaign.budget_granted,
         left: campaign.budget_left(),
         by_rule,
-    })
+    }
 }
 
 async fn top_inviters(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<TopInviter>> {
@@ -258,13 +274,14 @@ async fn top_inviters(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<TopInvit
 
 /// Everything the stats API and the dashboard show about a campaign.
 pub async fn stats(db: &Db, campaign: &Campaign, as_of: AsOf) -> Result<StatsView, ApiError> {
-    let funnel = funnel(db, &campaign.id, as_of).await?;
+    let figures = store::figures(db, &campaign.id).await?;
+    let funnel = funnel(db, &campaign.id, &figures, as_of).await?;
     let money = crate::rewards::service::money_stats(db, campaign).await?;
-    let groups = crate::groups::store::stats(db, &campaign.id).await?;
+    let groups = store::groups(db, &campaign.id).await?;
     Ok(StatsView {
         funnel,
         retention: retention(db, &campaign.id, as_of).await?,
-        budget: budget(db, campaign, &money).await?,
+        budget: budget(&figures, campaign, &money),
         top_inviters: top_inviters(db, &campaign.id).await?,
         money,
         by_group: groups

@@ -1,9 +1,44 @@
-//! The counts the funnel is made of.
+//! The counts the funnel is made of, read from the counters the database keeps beside the
+//! rows (migration 0024: `campaign_counts`, `quarter_hour_counts`) and the visit counters.
 
 use anyhow::Context;
 
 use crate::db::Db;
 use crate::with_db;
+
+/// A quarter hour in unix milliseconds: the grain of the time counters.
+pub const QUARTER_MS: i64 = 900_000;
+
+/// The kept counts of one campaign, summed over shards: (figure, bucket, count), only
+/// counts that are not zero.
+pub struct Figures(Vec<(String, String, i64)>);
+
+impl Figures {
+    /// (bucket, count) of one figure: a channel, a day, a generation or a rule id.
+    pub fn of<'a>(&'a self, figure: &'a str) -> impl Iterator<Item = (&'a str, i64)> + 'a {
+        self.0
+            .iter()
+            .filter(move |(f, _, _)| f == figure)
+            .map(|(_, bucket, n)| (bucket.as_str(), *n))
+    }
+}
+
+/// Every figure but the per-group ones (see [`groups`]).
+pub async fn figures(db: &Db, campaign_id: &str) -> anyhow::Result<Figures> {
+    let rows = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT figure, bucket, CAST(SUM(n) AS BIGINT) FROM campaign_counts \
+             WHERE campaign_id = $1 AND figure IN ('participants', 'leads', 'joined', 'invited', 'qualified', 'rewarded', \
+                 'holder_cash', 'leads_on', 'generation', 'grants', 'cash', 'paid_cash') \
+             GROUP BY figure, bucket HAVING SUM(n) <> 0",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await
+        .context("reading a campaign's counters")
+    })?;
+    Ok(Figures(rows))
+}
 
 /// (channel, day, visits, unique visitors, bot visits) per counter row.
 pub async fn visit_counters(
@@ -19,60 +54,12 @@ pub async fn visit_counters(
     })
 }
 
-/// (channel, leads, joined, participants) per channel.
-pub async fn people_by_channel(
-    db: &Db,
-    campaign_id: &str,
-) -> anyhow::Result<Vec<(String, i64, i64, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT channel, \
-                CAST(SUM(CASE WHEN kind = 'lead' THEN 1 ELSE 0 END) AS BIGINT), \
-                CAST(SUM(CASE WHEN status IN ('joined', 'left') THEN 1 ELSE 0 END) AS BIGINT), \
-                CAST(COUNT(*) AS BIGINT) \
-             FROM participants WHERE campaign_id = $1 GROUP BY channel",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await
-        .context("counting participants per channel")
-    })
-}
-
-/// Qualified referrals per channel of the invitee.
-pub async fn qualified_by_channel(
-    db: &Db,
-    campaign_id: &str,
-) -> anyhow::Result<Vec<(String, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT p.channel, CAST(COUNT(*) AS BIGINT) FROM referrals r JOIN participants p ON p.id = r.invitee_id \
-             WHERE r.campaign_id = $1 AND r.state = 'qualified' GROUP BY p.channel",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await
-        .context("counting qualified referrals per channel")
-    })
-}
-
-pub async fn leads_by_day(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(String, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT created_day, CAST(COUNT(*) AS BIGINT) FROM participants WHERE campaign_id = $1 AND kind = 'lead' GROUP BY created_day",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await
-        .context("counting leads per day")
-    })
-}
-
 /// Leads per campaign on one reporting day ("2026-12-03"), for the campaign list.
 pub async fn leads_on_day(db: &Db, day: &str) -> anyhow::Result<Vec<(String, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT campaign_id, CAST(COUNT(*) AS BIGINT) FROM participants WHERE created_day = $1 AND kind = 'lead' GROUP BY campaign_id",
+            "SELECT campaign_id, CAST(SUM(n) AS BIGINT) FROM campaign_counts WHERE figure = 'leads_on' AND bucket = $1 \
+             GROUP BY campaign_id",
         )
         .bind(day)
         .fetch_all(pool)
@@ -81,91 +68,44 @@ pub async fn leads_on_day(db: &Db, day: &str) -> anyhow::Result<Vec<(String, i64
     })
 }
 
-/// (participants brought by someone, deepest generation).
-pub async fn reach(db: &Db, campaign_id: &str) -> anyhow::Result<(i64, i64)> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN inviter_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                    CAST(COALESCE(MAX(generation), 0) AS BIGINT) FROM participants WHERE campaign_id = $1",
-        )
-        .bind(campaign_id)
-        .fetch_one(pool)
-        .await
-        .context("measuring the referral chains")
-    })
-}
-
-/// (channel, participants holding a standing grant, standing cash granted) per channel of
-/// the grant's holder.
-pub async fn rewards_by_channel(
-    db: &Db,
-    campaign_id: &str,
-) -> anyhow::Result<Vec<(String, i64, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT p.channel, CAST(COUNT(DISTINCT g.participant_id) AS BIGINT), \
-                    CAST(COALESCE(SUM(CASE WHEN g.reward_type = 'cash' THEN g.amount ELSE 0 END), 0) AS BIGINT) \
-             FROM grants g JOIN participants p ON p.id = g.participant_id \
-             WHERE g.campaign_id = $1 AND g.status <> 'revoked' GROUP BY p.channel",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await
-        .context("counting rewarded participants per channel")
-    })
-}
-
-/// (day number since 1970 at the reporting offset, people) by the day of each person's
-/// first group join.
-pub async fn joins_by_day(
+/// (day number since 1970 at the reporting offset, people whose first group join fell on
+/// it, referrals that qualified on it); `offset_ms` is a whole number of quarter hours.
+pub async fn quarter_hours_by_day(
     db: &Db,
     campaign_id: &str,
     offset_ms: i64,
-) -> anyhow::Result<Vec<(i64, i64)>> {
+) -> anyhow::Result<Vec<(i64, i64, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT CAST((f.first_join + $2) / 86400000 AS BIGINT), CAST(COUNT(*) AS BIGINT) \
-             FROM (SELECT MIN(joined_at) AS first_join FROM group_assignments \
-                   WHERE campaign_id = $1 AND joined_at IS NOT NULL GROUP BY participant_id) f GROUP BY 1",
+            "SELECT CAST((quarter * 900000 + $2) / 86400000 AS BIGINT) AS day_no, \
+                    CAST(SUM(first_joins) AS BIGINT), CAST(SUM(qualified) AS BIGINT) \
+             FROM quarter_hour_counts WHERE campaign_id = $1 GROUP BY 1 \
+             HAVING SUM(first_joins) <> 0 OR SUM(qualified) <> 0",
         )
         .bind(campaign_id)
         .bind(offset_ms)
         .fetch_all(pool)
         .await
-        .context("counting group joins per day")
+        .context("counting group joins and qualified referrals per day")
     })
 }
 
-/// (day number since 1970 at the reporting offset, referrals) by the day they qualified.
-pub async fn qualified_by_day(
+/// Per group, in the live code's order: id, name, members now, seats held, people who
+/// ever joined it.
+pub async fn groups(
     db: &Db,
     campaign_id: &str,
-    offset_ms: i64,
-) -> anyhow::Result<Vec<(i64, i64)>> {
+) -> anyhow::Result<Vec<(String, String, i64, i64, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT CAST((qualified_at + $2) / 86400000 AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM referrals \
-             WHERE campaign_id = $1 AND state = 'qualified' AND qualified_at IS NOT NULL GROUP BY 1",
-        )
-        .bind(campaign_id)
-        .bind(offset_ms)
-        .fetch_all(pool)
-        .await
-        .context("counting qualified referrals per day")
-    })
-}
-
-/// (standing grants, standing cash) per reward rule.
-pub async fn spend_by_rule(db: &Db, campaign_id: &str) -> anyhow::Result<Vec<(String, i64, i64)>> {
-    with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT rule_id, CAST(COUNT(*) AS BIGINT), \
-                    CAST(COALESCE(SUM(CASE WHEN reward_type = 'cash' THEN amount ELSE 0 END), 0) AS BIGINT) \
-             FROM grants WHERE campaign_id = $1 AND status <> 'revoked' GROUP BY rule_id",
+            "SELECT g.id, g.name, g.members, g.reserved, CAST(COALESCE(j.n, 0) AS BIGINT) \
+             FROM groups g LEFT JOIN (SELECT bucket, SUM(n) AS n FROM campaign_counts \
+                                      WHERE campaign_id = $1 AND figure = 'group_joined' GROUP BY bucket) j ON j.bucket = g.id \
+             WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at",
         )
         .bind(campaign_id)
         .fetch_all(pool)
         .await
-        .context("summing grants per rule")
+        .context("counting group members")
     })
 }

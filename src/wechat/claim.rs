@@ -1,7 +1,8 @@
 //! 领取: a transfer waiting for its payee is confirmed on WeChat's own confirm-receipt
 //! page, opened from this page by `WeixinJSBridge.invoke('requestMerchantTransfer')`
 //! with the bill's `package_info`. The phone pages allow no script; this page allows
-//! exactly its own inline script, by hash.
+//! exactly its own inline script, by hash. A large transfer first asks for the payee's
+//! real name here (see `real_name`).
 
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -9,9 +10,9 @@ use base64::Engine;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{identity_store, transfer_store};
+use super::{identity_store, real_name, transfer_store};
 use crate::campaigns::money::format_yuan;
-use crate::pages::cookies;
+use crate::pages::{cookies, csrf};
 use crate::state::AppState;
 
 /// Opens WeChat's confirm-receipt page for the button's bill.
@@ -24,20 +25,31 @@ struct ClaimLine {
 }
 
 #[derive(Serialize)]
+struct NameLine {
+    out_bill_no: String,
+    yuan: String,
+}
+
+#[derive(Serialize)]
 struct ClaimPage<'a> {
     title: &'a str,
     slug: &'a str,
     mch_id: &'a str,
     app_id: &'a str,
     claims: Vec<ClaimLine>,
+    /// Transfers waiting for the payee's real name, each with a form.
+    names: Vec<NameLine>,
+    csrf: String,
     script: &'static str,
 }
 
 /// Where /me links to when transfers wait for the participant: `None` when none do.
 pub async fn link(state: &AppState, slug: &str, participant_id: &str) -> Option<String> {
     state.settings.wechat.pay.as_ref()?;
-    match transfer_store::waiting_for(&state.db, participant_id).await {
-        Ok(waiting) if !waiting.is_empty() => Some(format!("/c/{slug}/me/claim")),
+    let waiting = transfer_store::waiting_for(&state.db, participant_id).await;
+    let naming = real_name::awaiting(&state.db, participant_id).await;
+    match waiting.and_then(|w| naming.map(|n| w.len() + n.len())) {
+        Ok(open) if open > 0 => Some(format!("/c/{slug}/me/claim")),
         Ok(_) => None,
         Err(e) => {
             tracing::warn!(error = ?e, "reading transfers to confirm failed");
@@ -99,12 +111,20 @@ pub async fn show(
     let Some(code) = cookies::me(&req, &state.signer, slug) else {
         return crate::pages::render::to_join_form(slug);
     };
-    let waiting = match identity_store::participant_by_code(&state.db, &campaign.id, &code).await {
-        Ok(Some(id)) => transfer_store::waiting_for(&state.db, &id).await,
+    let open = match identity_store::participant_by_code(&state.db, &campaign.id, &code).await {
+        Ok(Some(id)) => match transfer_store::waiting_for(&state.db, &id).await {
+            Ok(waiting) => real_name::awaiting(&state.db, &id)
+                .await
+                .map(|n| (waiting, n)),
+            Err(e) => Err(e),
+        },
         Ok(None) => return crate::pages::render::to_join_form(slug),
         Err(e) => Err(e),
     };
-    let Ok(waiting) = waiting else { return busy() };
+    let Ok((waiting, naming)) = open else {
+        return busy();
+    };
+    let visitor = cookies::visitor_id(&req, &state.signer).unwrap_or_default();
     let page = ClaimPage {
         title: &campaign.title,
         slug,
@@ -117,6 +137,14 @@ pub async fn show(
                 package,
             })
             .collect(),
+        names: naming
+            .into_iter()
+            .map(|(out_bill_no, amount)| NameLine {
+                out_bill_no,
+                yuan: format_yuan(amount),
+            })
+            .collect(),
+        csrf: csrf::token(&state.signer, slug, &visitor),
         script: SCRIPT,
     };
     match state.templates.render("wechat_claim.html", &page) {
@@ -125,7 +153,7 @@ pub async fn show(
                 base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
             let csp = format!(
                 "default-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
-                 frame-ancestors 'none'; form-action 'none'"
+                 frame-ancestors 'none'; form-action 'self'"
             );
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")

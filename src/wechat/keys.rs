@@ -88,6 +88,29 @@ fn rsa_key_of_spki(spki: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// A certificate's serial number (upper-case hex, as WeChat Pay writes it) and RSA key.
+fn certificate_parts(text: &str) -> Result<(String, Vec<u8>), String> {
+    let (label, der) = pem(text)?;
+    if label != "CERTIFICATE" {
+        return Err(format!("a '{label}' PEM block is not a certificate"));
+    }
+    let (_, certificate, _) = der_element(&der)?;
+    let (_, tbs, _) = der_element(certificate)?;
+    let mut rest = tbs;
+    // The optional [0] version, then serial, signature, issuer, validity, subject.
+    if rest.first() == Some(&0xa0) {
+        rest = der_element(rest)?.2;
+    }
+    let (_, serial, _) = der_element(rest)?;
+    let serial = serial.strip_prefix(&[0]).unwrap_or(serial);
+    for _ in 0..5 {
+        rest = der_element(rest)?.2;
+    }
+    let (_, _, after) = der_element(rest)?;
+    let spki = &rest[..rest.len() - after.len()];
+    Ok((hex::encode_upper(serial), rsa_key_of_spki(spki)?))
+}
+
 impl MerchantKey {
     pub fn from_pem(text: &str) -> Result<Self, String> {
         let (label, der) = pem(text)?;
@@ -132,27 +155,36 @@ impl PayPublicKey {
 
     /// The public key of a platform certificate (`-----BEGIN CERTIFICATE-----`).
     pub fn from_certificate_pem(text: &str, serial: String) -> Result<Self, String> {
-        let (label, der) = pem(text)?;
-        if label != "CERTIFICATE" {
-            return Err(format!("a '{label}' PEM block is not a certificate"));
-        }
-        let (_, certificate, _) = der_element(&der)?;
-        let (_, tbs, _) = der_element(certificate)?;
-        let mut rest = tbs;
-        // The optional [0] version, then serial, signature, issuer, validity, subject.
-        if rest.first() == Some(&0xa0) {
-            rest = der_element(rest)?.2;
-        }
-        for _ in 0..5 {
-            rest = der_element(rest)?.2;
-        }
-        let (_, spki_body, after) = der_element(rest)?;
-        let spki = &rest[..rest.len() - after.len()];
-        debug_assert!(!spki_body.is_empty());
+        let (_, key) = certificate_parts(text)?;
         Ok(PayPublicKey {
             serial,
-            rsa_public_key: Arc::new(rsa_key_of_spki(spki)?),
+            rsa_public_key: Arc::new(key),
         })
+    }
+
+    /// A platform certificate under the serial number written in it (upper-case hex).
+    pub fn from_certificate(text: &str) -> Result<Self, String> {
+        let (serial, key) = certificate_parts(text)?;
+        Ok(PayPublicKey {
+            serial,
+            rsa_public_key: Arc::new(key),
+        })
+    }
+
+    /// `plain` encrypted for WeChat Pay the way API v3 wants sensitive fields (RSAES-OAEP
+    /// with SHA-1 and MGF1), base64.
+    pub fn encrypt(&self, plain: &[u8]) -> Result<String, String> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        let key = rsa::RsaPublicKey::from_pkcs1_der(&self.rsa_public_key)
+            .map_err(|e| format!("not an RSA public key ({e})"))?;
+        let sealed = key
+            .encrypt(
+                &mut rand::thread_rng(),
+                rsa::Oaep::new::<sha1::Sha1>(),
+                plain,
+            )
+            .map_err(|e| format!("cannot encrypt ({e})"))?;
+        Ok(B64.encode(sealed))
     }
 
     /// True when `signature` (base64) is WeChat Pay's SHA256withRSA over `message`.
@@ -215,6 +247,28 @@ mod tests {
         assert!(from_cert.verify(b"hello", &signed));
         assert!(from_file.verify(b"hello", &signed));
         assert_eq!(from_cert.rsa_public_key, from_file.rsa_public_key);
+        // The serial number OpenSSL prints for the fixture (`openssl x509 -noout -serial`).
+        let named = PayPublicKey::from_certificate(PAY_CERT).unwrap();
+        assert_eq!(named.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+        assert_eq!(named.rsa_public_key, from_file.rsa_public_key);
+    }
+
+    #[test]
+    fn a_field_encrypted_for_wechat_pay_opens_only_with_its_private_key() {
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = PayPublicKey::from_public_key_pem(PAY_PUBLIC, "p".into()).unwrap();
+        let sealed = B64.decode(key.encrypt("张三".as_bytes()).unwrap()).unwrap();
+        assert_eq!(sealed.len(), 256);
+        assert_ne!(
+            key.encrypt("张三".as_bytes()).unwrap(),
+            B64.encode(&sealed),
+            "randomised"
+        );
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(PAY_KEY).unwrap();
+        let oaep = || rsa::Oaep::new::<sha1::Sha1>();
+        assert_eq!(private.decrypt(oaep(), &sealed).unwrap(), "张三".as_bytes());
+        let other = rsa::RsaPrivateKey::from_pkcs8_pem(MERCHANT_KEY).unwrap();
+        assert!(other.decrypt(oaep(), &sealed).is_err());
     }
 
     #[test]

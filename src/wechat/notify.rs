@@ -8,8 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::aead;
+use super::certificates;
 use super::pay::{Bill, Notification};
-use super::signing::{self, SignedBy};
+use super::signing::SignedBy;
 use super::transfer_store as store;
 use crate::state::AppState;
 
@@ -73,7 +74,7 @@ pub async fn transfer_finished(
         serial: header(&req, "Wechatpay-Serial"),
     };
     let now = chrono::Utc::now();
-    if let Err(e) = signing::verify(&pay.public_key, &by, text, now.timestamp()) {
+    if let Err(e) = certificates::verify(&state.wechat, pay, &by, text, now.timestamp()).await {
         tracing::warn!(error = %e, "a WeChat Pay callback was refused");
         return fail(StatusCode::UNAUTHORIZED, "signature");
     }

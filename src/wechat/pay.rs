@@ -7,6 +7,7 @@ use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT
 use serde::{Deserialize, Serialize};
 
 use super::signing::{self, Merchant, SignedBy, VerifyError};
+use super::{certificates, Wechat};
 use crate::config::WechatPay;
 
 pub const TRANSFER_PATH: &str = "/v3/fund-app/mch-transfer/transfer-bills";
@@ -30,6 +31,9 @@ pub struct TransferRequest {
     pub notify_url: String,
     pub user_recv_perception: String,
     pub transfer_scene_report_infos: Vec<SceneInfo>,
+    /// The payee's real name, encrypted for WeChat Pay; required from 2,000 yuan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 /// A transfer bill as WeChat Pay reports it (create, query and callback share these).
@@ -93,35 +97,57 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// A signed call; the body of a 2xx answer once its signature is checked.
-async fn call(
-    client: &reqwest::Client,
+/// The signature headers of an answer.
+pub(super) fn signed_by(headers: &HeaderMap) -> SignedBy<'_> {
+    SignedBy {
+        timestamp: header(headers, "Wechatpay-Timestamp"),
+        nonce: header(headers, "Wechatpay-Nonce"),
+        signature: header(headers, "Wechatpay-Signature"),
+        serial: header(headers, "Wechatpay-Serial"),
+    }
+}
+
+/// A 2xx answer, its signature not yet checked.
+pub(super) struct Answer {
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+/// A request signed with the merchant key; WeChat Pay's error for a non-2xx answer.
+/// `sealed_for` names the key an encrypted field was sealed for (else the newest).
+pub(super) async fn send(
+    wechat: &Wechat,
     config: &WechatPay,
-    method: reqwest::Method,
-    path: &str,
+    (method, path): (reqwest::Method, &str),
     body: Option<String>,
-) -> Result<(u16, String), PayError> {
+    sealed_for: Option<&str>,
+) -> Result<Answer, PayError> {
     let merchant = Merchant {
         mch_id: &config.mch_id,
         cert_serial: &config.cert_serial,
         key: &config.merchant_key,
     };
-    let now = chrono::Utc::now().timestamp();
     let payload = body.unwrap_or_default();
     let auth = signing::authorization(
         &merchant,
         method.as_str(),
         path,
         &payload,
-        now,
+        chrono::Utc::now().timestamp(),
         &signing::nonce(),
     );
-    let mut request = client
+    let mut request = wechat
+        .client
         .request(method, format!("{}{path}", config.api_base))
         .header(AUTHORIZATION, auth)
         .header(ACCEPT, "application/json")
-        .header(USER_AGENT, concat!("fission/", env!("CARGO_PKG_VERSION")))
-        .header("Wechatpay-Serial", &config.public_key.serial);
+        .header(USER_AGENT, concat!("fission/", env!("CARGO_PKG_VERSION")));
+    let serial = sealed_for
+        .map(str::to_owned)
+        .or_else(|| wechat.keys.newest().map(|k| k.serial));
+    if let Some(serial) = serial {
+        request = request.header("Wechatpay-Serial", serial);
+    }
     if !payload.is_empty() {
         request = request
             .header(CONTENT_TYPE, "application/json")
@@ -148,46 +174,57 @@ async fn call(
             message: answer.message,
         });
     }
-    let by = SignedBy {
-        timestamp: header(&headers, "Wechatpay-Timestamp"),
-        nonce: header(&headers, "Wechatpay-Nonce"),
-        signature: header(&headers, "Wechatpay-Signature"),
-        serial: header(&headers, "Wechatpay-Serial"),
-    };
-    signing::verify(&config.public_key, &by, &text, now).map_err(PayError::Signature)?;
-    Ok((status, text))
+    Ok(Answer { headers, text })
+}
+
+/// A signed call; the body of a 2xx answer once its signature is checked.
+async fn call(
+    wechat: &Wechat,
+    config: &WechatPay,
+    (method, path): (reqwest::Method, &str),
+    body: Option<String>,
+    sealed_for: Option<&str>,
+) -> Result<String, PayError> {
+    let answer = send(wechat, config, (method, path), body, sealed_for).await?;
+    let now = chrono::Utc::now().timestamp();
+    certificates::verify(
+        wechat,
+        config,
+        &signed_by(&answer.headers),
+        &answer.text,
+        now,
+    )
+    .await
+    .map_err(PayError::Signature)?;
+    Ok(answer.text)
 }
 
 fn read_bill(text: &str) -> Result<Bill, PayError> {
     serde_json::from_str(text).map_err(|e| PayError::Unreadable(e.to_string()))
 }
 
+/// Creates the bill; `sealed_for` is the serial `user_name` was encrypted for, if any.
 pub async fn create_transfer(
-    client: &reqwest::Client,
+    wechat: &Wechat,
     config: &WechatPay,
     request: &TransferRequest,
+    sealed_for: Option<&str>,
 ) -> Result<Bill, PayError> {
     let body = serde_json::to_string(request).map_err(|e| PayError::Unreadable(e.to_string()))?;
-    let (_, text) = call(
-        client,
-        config,
-        reqwest::Method::POST,
-        TRANSFER_PATH,
-        Some(body),
-    )
-    .await?;
+    let post = (reqwest::Method::POST, TRANSFER_PATH);
+    let text = call(wechat, config, post, Some(body), sealed_for).await?;
     read_bill(&text)
 }
 
 /// The bill WeChat Pay holds under this number; `None` when it has none (`NOT_FOUND`).
 pub async fn query_transfer(
-    client: &reqwest::Client,
+    wechat: &Wechat,
     config: &WechatPay,
     out_bill_no: &str,
 ) -> Result<Option<Bill>, PayError> {
     let path = format!("{TRANSFER_PATH}/out-bill-no/{out_bill_no}");
-    match call(client, config, reqwest::Method::GET, &path, None).await {
-        Ok((_, text)) => read_bill(&text).map(Some),
+    match call(wechat, config, (reqwest::Method::GET, &path), None, None).await {
+        Ok(text) => read_bill(&text).map(Some),
         Err(PayError::Api { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
     }

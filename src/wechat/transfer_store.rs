@@ -48,8 +48,10 @@ pub struct NewTransfer<'a> {
     pub remark: &'a str,
     pub payable: &'a Payable,
     pub now: i64,
-    /// The start of the payee's day, for the daily limit.
+    /// The start of the payee's day, for the daily limit, and of the next (when a
+    /// transfer held by the limit is tried again).
     pub day_start: i64,
+    pub next_day: i64,
 }
 
 /// Stores the transfer, then checks the limits with `held` (given the amount sent to
@@ -85,32 +87,12 @@ pub async fn insert(
     if !inserted {
         return Ok(false);
     }
-    if let Tx::Postgres(inner) = tx {
-        // Two servers adding up one payee's day at once would each miss the other's
-        // uncommitted transfer and both pass the daily limit: one at a time per openid,
-        // until commit (the sum below then sees the other's row). SQLite has one writer.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(&p.openid)
-            .execute(&mut **inner)
-            .await
-            .context("waiting for the payee's other transfers")?;
-    }
-    let sent: i64 = on_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM wechat_transfers WHERE openid = $1 AND created_at >= $2 \
-             AND out_bill_no <> $3 AND state NOT IN ('held', 'FAIL', 'CANCELLED')",
-        )
-        .bind(&p.openid)
-        .bind(t.day_start)
-        .bind(t.out_bill_no)
-        .fetch_one(&mut *conn)
-        .await
-        .context("adding up today's transfers")?
-    });
+    let sent = sent_today(tx, &p.openid, t.day_start, t.out_bill_no).await?;
     if let Some(reason) = held(sent) {
         on_tx!(tx, |conn| {
-            sqlx::query("UPDATE wechat_transfers SET state = 'held', held_reason = $1 WHERE out_bill_no = $2")
+            sqlx::query("UPDATE wechat_transfers SET state = 'held', held_reason = $1, lease_until = $2 WHERE out_bill_no = $3")
                 .bind(reason)
+                .bind(t.next_day)
                 .bind(t.out_bill_no)
                 .execute(&mut *conn)
                 .await
@@ -118,27 +100,87 @@ pub async fn insert(
         });
         return Ok(true);
     }
+    let note = format!("wechat transfer {}", t.out_bill_no);
+    let grant = GrantTaken {
+        grant_id: &p.grant_id,
+        campaign_id: &p.campaign_id,
+        amount: p.amount,
+        out_bill_no: t.out_bill_no,
+    };
+    if !take_grant(tx, &grant, &note, t.now).await? {
+        anyhow::bail!("grant {} is no longer granted", p.grant_id);
+    }
+    Ok(true)
+}
+
+/// What the payee was sent today (transfers counted on the day they were stored, or
+/// released), other than `except`. On PostgreSQL this first waits for the payee's other
+/// transfers being stored: two servers adding up one payee's day at once would each
+/// miss the other's uncommitted transfer and both pass the daily limit. SQLite has one
+/// writer, and the caller's first statement was a write.
+pub(super) async fn sent_today(
+    tx: &mut Tx<'_>,
+    openid: &str,
+    day_start: i64,
+    except: &str,
+) -> anyhow::Result<i64> {
+    if let Tx::Postgres(inner) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(openid)
+            .execute(&mut **inner)
+            .await
+            .context("waiting for the payee's other transfers")?;
+    }
+    Ok(on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM wechat_transfers WHERE openid = $1 \
+             AND COALESCE(released_at, created_at) >= $2 AND out_bill_no <> $3 AND state NOT IN ('held', 'superseded', 'FAIL', 'CANCELLED')",
+        )
+        .bind(openid)
+        .bind(day_start)
+        .bind(except)
+        .fetch_one(&mut *conn)
+        .await
+        .context("adding up today's transfers")?
+    }))
+}
+
+/// A grant going into a transfer.
+pub(super) struct GrantTaken<'a> {
+    pub grant_id: &'a str,
+    pub campaign_id: &'a str,
+    pub amount: i64,
+    pub out_bill_no: &'a str,
+}
+
+/// Moves the grant to `paying` under the transfer, with its journal entry; false when
+/// the grant is no longer `granted` (paid by file, or revoked).
+pub(super) async fn take_grant(
+    tx: &mut Tx<'_>,
+    g: &GrantTaken<'_>,
+    note: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
     let taken = on_tx!(tx, |conn| {
         sqlx::query("UPDATE grants SET status = 'paying', provider_ref = $1 WHERE id = $2 AND status = 'granted'")
-            .bind(t.out_bill_no)
-            .bind(&p.grant_id)
+            .bind(g.out_bill_no)
+            .bind(g.grant_id)
             .execute(&mut *conn)
             .await
             .context("taking a grant into a transfer")?
             .rows_affected()
     });
     if taken != 1 {
-        anyhow::bail!("grant {} is no longer granted", p.grant_id);
+        return Ok(false);
     }
-    let note = format!("wechat transfer {}", t.out_bill_no);
     let entry = Entry {
-        grant_id: &p.grant_id,
-        campaign_id: &p.campaign_id,
+        grant_id: g.grant_id,
+        campaign_id: g.campaign_id,
         event: LedgerEvent::Batched,
-        amount: p.amount,
+        amount: g.amount,
         actor: ACTOR,
-        note: &note,
-        at: t.now,
+        note,
+        at: now,
     };
     payout_store::append(tx, &entry).await?;
     Ok(true)
@@ -154,6 +196,9 @@ pub struct Transfer {
     pub amount: i64,
     pub remark: String,
     pub state: String,
+    /// The payee's real name sealed for WeChat Pay, and the key's serial (large transfers).
+    pub user_name_cipher: Option<String>,
+    pub user_name_serial: Option<String>,
 }
 
 /// Transfers due for work (to send, or to poll), oldest first.
@@ -185,7 +230,7 @@ pub async fn claim(
                 sqlx::query_as(
                     "UPDATE wechat_transfers SET lease_until = $1, attempts = attempts + 1 \
                      WHERE out_bill_no = $2 AND settled_at IS NULL AND state <> 'held' AND lease_until <= $3 \
-                     RETURNING out_bill_no, grant_id, campaign_id, openid, amount, remark, state",
+                     RETURNING out_bill_no, grant_id, campaign_id, openid, amount, remark, state, user_name_cipher, user_name_serial",
                 )
                 .bind(until)
                 .bind(&no)

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::held_transfers::{self as held, Day, Release};
 use super::pay::{self, Bill, PayError, SceneInfo, TransferRequest};
 use super::transfer_store::{self as store, NewTransfer, Transfer};
 use crate::config::WechatPay;
@@ -31,8 +32,10 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
     else {
         return Ok(0);
     };
+    super::certificates::refresh_if_due(&state.wechat, pay, now).await;
     let offset = state.settings.report_utc_offset_minutes;
     let mut moved = enqueue(state, pay, now, offset).await?;
+    moved += release_held(state, pay, now, offset).await?;
     for out_bill_no in store::due(&state.db, to_ms(now), BATCH).await? {
         // Sent or asked about again after this; a second send under the same out_bill_no
         // only gets the same bill back.
@@ -47,24 +50,82 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
     Ok(moved)
 }
 
-/// Why a transfer must wait, if it must.
-fn held_reason(amount: i64, sent_today: i64, max: i64, daily: i64) -> Option<&'static str> {
+/// What a transfer is checked against before it is sent, in fen.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max: i64,
+    daily: i64,
+    real_name_from: i64,
+}
+
+impl Limits {
+    fn of(pay: &WechatPay) -> Self {
+        Limits {
+            max: pay.max_transfer,
+            daily: pay.user_daily_limit,
+            real_name_from: pay.real_name_from,
+        }
+    }
+
+    fn over_daily(&self, amount: i64, sent_today: i64) -> bool {
+        sent_today + amount > self.daily
+    }
+}
+
+/// Why a new transfer must wait, if it must. A large one waits for the payee's real name
+/// before the daily limit is looked at (a release only looks at the limit).
+fn held_reason(amount: i64, sent_today: i64, limits: Limits) -> Option<&'static str> {
     if amount < MIN_TRANSFER {
         Some("below_wechat_transfer_minimum")
-    } else if amount > max {
+    } else if amount > limits.max {
         Some("above_wechat_transfer_maximum")
-    } else if sent_today + amount > daily {
-        Some("user_daily_limit")
+    } else if amount >= limits.real_name_from {
+        Some(super::real_name::REQUIRED)
+    } else if limits.over_daily(amount, sent_today) {
+        Some(held::DAILY_LIMIT)
     } else {
         None
     }
 }
 
+const DAY_MS: i64 = 86_400_000;
+
 /// The start of the reporting day `now` falls in, in ms.
 fn day_start(now: DateTime<Utc>, offset_minutes: i32) -> i64 {
-    const DAY: i64 = 86_400_000;
     let shift = i64::from(offset_minutes) * 60_000;
-    (to_ms(now) + shift).div_euclid(DAY) * DAY - shift
+    (to_ms(now) + shift).div_euclid(DAY_MS) * DAY_MS - shift
+}
+
+/// Held transfers whose day is over go out if today's limit allows; returns how many.
+async fn release_held(
+    state: &AppState,
+    pay: &WechatPay,
+    now: DateTime<Utc>,
+    offset: i32,
+) -> anyhow::Result<u64> {
+    let start = day_start(now, offset);
+    let day = Day {
+        now: to_ms(now),
+        start,
+        next: start + DAY_MS,
+    };
+    let limits = Limits::of(pay);
+    let mut released = 0;
+    for out_bill_no in held::due(&state.db, day.now, BATCH).await? {
+        let outcome = state
+            .db
+            .write_tx(move |tx| {
+                Box::pin(async move {
+                    held::release(tx, &out_bill_no, day, |amount, sent| {
+                        limits.over_daily(amount, sent)
+                    })
+                    .await
+                })
+            })
+            .await?;
+        released += u64::from(outcome == Release::Released);
+    }
+    Ok(released)
 }
 
 async fn enqueue(
@@ -75,8 +136,9 @@ async fn enqueue(
 ) -> anyhow::Result<u64> {
     let mut stored = 0;
     for payable in store::payable(&state.db, BATCH).await? {
-        let (max, daily) = (pay.max_transfer, pay.user_daily_limit);
+        let limits = Limits::of(pay);
         let (at, day_start) = (to_ms(now), day_start(now, offset));
+        let next_day = day_start + DAY_MS;
         let inserted = state
             .db
             .write_tx(move |tx| {
@@ -89,11 +151,9 @@ async fn enqueue(
                         payable: &payable,
                         now: at,
                         day_start,
+                        next_day,
                     };
-                    store::insert(tx, &new, |sent| {
-                        held_reason(payable.amount, sent, max, daily)
-                    })
-                    .await
+                    store::insert(tx, &new, |sent| held_reason(payable.amount, sent, limits)).await
                 })
             })
             .await?;
@@ -122,6 +182,7 @@ fn request(pay: &WechatPay, app_id: &str, t: &Transfer) -> TransferRequest {
                 info_content: "邀请好友奖励".into(),
             },
         ],
+        user_name: t.user_name_cipher.clone(),
     }
 }
 
@@ -133,14 +194,15 @@ async fn work(
     t: &Transfer,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let client = &state.wechat.client;
+    let wechat = &state.wechat;
     let answer = if t.state == "created" {
-        match pay::create_transfer(client, pay, &request(pay, app_id, t)).await {
+        let sealed_for = t.user_name_serial.as_deref();
+        match pay::create_transfer(wechat, pay, &request(pay, app_id, t), sealed_for).await {
             Ok(bill) => Ok(Some(bill)),
             Err(e) if retry_later(&e) => Err(e),
             // Refused: WeChat Pay may still hold a bill under this number (a duplicate
             // after a lost answer); without one, no money moved and the transfer failed.
-            Err(e) => match pay::query_transfer(client, pay, &t.out_bill_no).await {
+            Err(e) => match pay::query_transfer(wechat, pay, &t.out_bill_no).await {
                 Ok(None) => Ok(Some(Bill {
                     out_bill_no: t.out_bill_no.clone(),
                     transfer_bill_no: None,
@@ -152,7 +214,7 @@ async fn work(
             },
         }
     } else {
-        pay::query_transfer(client, pay, &t.out_bill_no).await
+        pay::query_transfer(wechat, pay, &t.out_bill_no).await
     };
     let at = to_ms(now);
     match answer {
@@ -180,9 +242,20 @@ mod tests {
 
     #[test]
     fn limits_hold_a_transfer_back_with_the_reason() {
-        let (max, daily) = (20_000, 30_000);
-        let held = |amount, sent| held_reason(amount, sent, max, daily);
+        let limits = Limits {
+            max: 300_000,
+            daily: 30_000,
+            real_name_from: 200_000,
+        };
+        let held = |amount, sent| held_reason(amount, sent, limits);
         assert_eq!(held(9, 0), Some("below_wechat_transfer_minimum"));
+        assert_eq!(held(300_001, 0), Some("above_wechat_transfer_maximum"));
+        assert_eq!(held(200_000, 0), Some("real_name_required"));
+        let limits = Limits {
+            max: 20_000,
+            ..limits
+        };
+        let held = |amount, sent| held_reason(amount, sent, limits);
         assert_eq!(held(20_001, 0), Some("above_wechat_transfer_maximum"));
         assert_eq!(held(10_001, 20_000), Some("user_daily_limit"));
         assert_eq!(held(10_000, 20_000), None);

@@ -5,41 +5,37 @@
 use reqwest::redirect::Policy;
 use serde_json::json;
 
-use crate::helpers::{mobile, phone, Backend, Client};
+use crate::helpers::{mobile, phone, Backend, Client, TestApp};
 use crate::landing::page;
 use crate::wechat::{
-    app_with, at_wechat, cash_campaign, code_of, join_form, open_in_wechat, open_with_scope,
+    app_with, at_wechat, cash_campaign, code_of, join_form, open_in_wechat, open_with_scope, plain,
     run_jobs, scalar_i64, text,
 };
 use crate::wechat_standin::StandIn;
+use crate::wechat_standin_oauth::AVATAR_RGB;
 
 crate::wechat_on_both!(
-    a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat,
+    a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat_on_the_poster,
     one_wechat_account_behind_two_phones_or_its_inviter_is_flagged_and_recognised_anywhere,
     a_wechat_outage_leaves_the_phone_path_working
 );
 
-async fn a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat(backend: Backend) {
+async fn a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat_on_the_poster(
+    backend: Backend,
+) {
     let standin = StandIn::start().await;
     let app = app_with(backend, &standin, &[]).await;
     let mut campaign = cash_campaign();
     campaign["page"] = json!({"ask_name": true});
+    let spot = (300, 390, 120);
+    campaign["poster"] = json!({
+        "design_name": "简约款", "background_asset": null,
+        "avatar": {"x": spot.0, "y": spot.1, "size": spot.2},
+        "name": {"x": 360, "y": 530, "size": 32, "color": "#333333"},
+        "qr": {"x": 200, "y": 590, "size": 320}
+    });
     app.create_campaign(campaign).await;
-    let browser = phone();
-    let html = open_with_scope(
-        &app,
-        &standin,
-        &browser,
-        ("/c/tea", "o_named"),
-        "snsapi_userinfo",
-    )
-    .await;
-    assert_eq!(
-        join_form(&app, &browser, &html, "", &mobile(5))
-            .await
-            .status(),
-        303
-    );
+    let code = join_with_profile(&app, &standin, "o_named", 5).await;
     let name = "SELECT name FROM participants WHERE phone LIKE '%' || $1";
     assert_eq!(
         text(&app, name, &mobile(5)).await.as_deref(),
@@ -47,8 +43,63 @@ async fn a_campaign_asking_for_a_nickname_gets_it_and_the_avatar_from_wechat(bac
     );
     let avatar = "SELECT avatar_url FROM wechat_identities WHERE openid = $1";
     let avatar = text(&app, avatar, "o_named").await.unwrap();
-    assert!(avatar.starts_with("https://thirdwx.qlogo.cn/"));
+    assert!(avatar.starts_with(&standin.url), "{avatar}");
+
+    // The join did not wait for the avatar; the background job fetches it once, and the
+    // poster (already drawn and cached without it) shows it round in its spot.
+    let before = poster(&app, &code).await;
+    run_jobs(&app).await;
+    let asset = "SELECT avatar_asset FROM participants WHERE code = $1";
+    assert!(text(&app, asset, &code).await.is_some(), "an asset is kept");
+    let after = poster(&app, &code).await;
+    assert!(before != after, "the poster changed");
+    let centre = |bytes: &[u8]| {
+        let picture = image::load_from_memory(bytes).unwrap().to_rgb8();
+        picture
+            .get_pixel(spot.0 + spot.2 / 2, spot.1 + spot.2 / 2)
+            .0
+    };
+    let [r, g, b] = centre(&after);
+    let [wr, wg, wb] = AVATAR_RGB;
+    assert!(
+        r.abs_diff(wr) < 20 && g.abs_diff(wg) < 20 && b.abs_diff(wb) < 20,
+        "{r},{g},{b}"
+    );
+    assert_ne!(centre(&before), centre(&after));
+
+    // An avatar that is not an image: logged, tried once, the poster goes without.
+    standin.break_avatars();
+    let other_code = join_with_profile(&app, &standin, "o_broken", 6).await;
+    run_jobs(&app).await;
+    assert_eq!(text(&app, asset, &other_code).await, None);
+    let tried =
+        "SELECT COUNT(*) FROM wechat_identities WHERE avatar_tried_at IS NOT NULL AND openid = $1";
+    assert_eq!(scalar_i64(&app, tried, "o_broken").await, 1);
+    assert!(
+        poster(&app, &other_code).await.len() > 1000,
+        "a poster all the same"
+    );
     assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+/// Joins inside WeChat as `openid`, giving nickname and avatar; returns the code.
+async fn join_with_profile(app: &TestApp, standin: &StandIn, openid: &str, n: u32) -> String {
+    let browser = phone();
+    let scope = "snsapi_userinfo";
+    let html = open_with_scope(app, standin, &browser, ("/c/tea", openid), scope).await;
+    let joined = join_form(app, &browser, &html, "", &mobile(n)).await;
+    assert_eq!(joined.status(), 303);
+    code_of(app, &mobile(n)).await
+}
+
+async fn poster(app: &TestApp, code: &str) -> Vec<u8> {
+    let response = plain()
+        .get(app.url(&format!("/c/tea/p/{code}.jpg")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap().to_vec()
 }
 
 async fn a_wechat_outage_leaves_the_phone_path_working(backend: Backend) {

@@ -1,7 +1,7 @@
 //! Cash rewards paid by WeChat Pay transfer against the stand-in: once, with two servers
 //! racing, through the documented errors, and confirmed by the payee on the 领取 page.
 
-use crate::helpers::{mobile, phone, Backend};
+use crate::helpers::{mobile, phone, Backend, TestApp};
 use crate::wechat::{
     app_with, cash_campaign, deliver, inviter_and_friend, join_form, journal, open_in_wechat,
     run_jobs, scalar_i64, second_server, text, the_grant_of,
@@ -11,7 +11,7 @@ use crate::wechat_standin::StandIn;
 crate::wechat_on_both!(
     a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing,
     wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice,
-    transfers_past_the_daily_limit_are_held_with_the_reason_and_left_to_the_file_payout
+    transfers_past_the_daily_limit_are_held_with_the_reason_and_sent_once_the_next_day
 );
 
 async fn a_wechat_visitor_is_authorised_joins_invites_and_is_paid_once_by_transfer_with_two_servers_racing(
@@ -161,7 +161,7 @@ async fn wechat_pay_errors_are_retried_or_recorded_and_never_pay_twice(backend: 
     assert!(standin.problems().is_empty(), "{:?}", standin.problems());
 }
 
-async fn transfers_past_the_daily_limit_are_held_with_the_reason_and_left_to_the_file_payout(
+async fn transfers_past_the_daily_limit_are_held_with_the_reason_and_sent_once_the_next_day(
     backend: Backend,
 ) {
     let standin = StandIn::start().await;
@@ -178,7 +178,57 @@ async fn transfers_past_the_daily_limit_are_held_with_the_reason_and_left_to_the
     // Two servers store the transfers at once: each may take one grant, and the day's
     // sum must still see the other's.
     let second = second_server(&app, &standin, &limit).await;
-    let now = chrono::Utc::now();
+    both_servers_at(&app, &second, chrono::Utc::now()).await;
+    // Two grants of 1.50 yuan to one person; 2.00 a day may go: one is sent, one held.
+    assert_eq!(standin.created().len(), 1);
+    let held = "SELECT COUNT(*) FROM wechat_transfers WHERE state = 'held' AND held_reason = $1";
+    assert_eq!(scalar_i64(&app, held, "user_daily_limit").await, 1);
+    let granted = "SELECT COUNT(*) FROM grants WHERE status = $1";
+    assert_eq!(
+        scalar_i64(&app, granted, "granted").await,
+        1,
+        "the held grant is not paid yet"
+    );
+    assert_eq!(scalar_i64(&app, granted, "paying").await, 1);
+    run_jobs(&app).await;
+    assert_eq!(standin.created().len(), 1, "not again on the same day");
+
+    // Just after midnight in Beijing both servers try it again: sent once, the hold's
+    // reason kept with it.
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let tomorrow = chrono::Utc::now().with_timezone(&beijing).date_naive() + chrono::Days::new(1);
+    let after_midnight = tomorrow
+        .and_hms_opt(0, 1, 0)
+        .unwrap()
+        .and_local_timezone(beijing)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    both_servers_at(&app, &second, after_midnight).await;
+    assert_eq!(standin.created().len(), 2);
+    let released = text(
+        &app,
+        "SELECT state FROM wechat_transfers WHERE held_reason = $1",
+        "user_daily_limit",
+    )
+    .await;
+    assert_eq!(released.as_deref(), Some("WAIT_USER_CONFIRM"));
+    assert_eq!(scalar_i64(&app, granted, "paying").await, 2);
+    let batched = "SELECT COUNT(*) FROM ledger_entries WHERE event = $1";
+    assert_eq!(
+        scalar_i64(&app, batched, "batched").await,
+        2,
+        "each grant once"
+    );
+    let noted = "SELECT COUNT(*) FROM ledger_entries WHERE note LIKE '%' || $1 || '%'";
+    assert_eq!(
+        scalar_i64(&app, noted, "held back earlier (user_daily_limit)").await,
+        1
+    );
+    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
+}
+
+/// Runs the jobs four times at once, two on each server, at `now`.
+async fn both_servers_at(app: &TestApp, second: &TestApp, now: chrono::DateTime<chrono::Utc>) {
     futures_util::future::join_all((0..4).map(|i| {
         let state = if i % 2 == 0 {
             app.state.clone()
@@ -188,22 +238,4 @@ async fn transfers_past_the_daily_limit_are_held_with_the_reason_and_left_to_the
         async move { fission::jobs::run_once(&state, now).await.unwrap() }
     }))
     .await;
-    // Two grants of 1.50 yuan to one person; 2.00 a day may go: one is sent, one held.
-    assert_eq!(standin.created().len(), 1);
-    let held = "SELECT COUNT(*) FROM wechat_transfers WHERE state = 'held' AND held_reason = $1";
-    assert_eq!(scalar_i64(&app, held, "user_daily_limit").await, 1);
-    let granted = "SELECT COUNT(*) FROM grants WHERE status = $1";
-    assert_eq!(
-        scalar_i64(&app, granted, "granted").await,
-        1,
-        "the held grant stays for the file payout"
-    );
-    assert_eq!(scalar_i64(&app, granted, "paying").await, 1);
-    run_jobs(&app).await;
-    assert_eq!(
-        standin.created().len(),
-        1,
-        "held is not retried behind finance's back"
-    );
-    assert!(standin.problems().is_empty(), "{:?}", standin.problems());
 }

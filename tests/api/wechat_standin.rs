@@ -30,6 +30,8 @@ pub struct Bill {
     pub transfer_bill_no: String,
     pub state: String,
     pub fail_reason: Option<String>,
+    /// `user_name` as the stand-in decrypted it.
+    pub real_name: Option<String>,
 }
 
 #[derive(Default)]
@@ -46,6 +48,16 @@ pub(crate) struct World {
     pub(crate) forge_answers: usize,
     pub(crate) problems: Vec<String>,
     pub(crate) sequence: u64,
+    /// What WeChat Pay signs with now: `PUBLIC_KEY_ID` and the fixture key, or a
+    /// platform certificate's serial and key (see `wechat_standin_certs.rs`).
+    pub(crate) signer: Option<(String, MerchantKey)>,
+    /// Platform certificates served by `/v3/certificates`: serial, PEM.
+    pub(crate) certificates: Vec<(String, String)>,
+    pub(crate) certificate_downloads: usize,
+    /// Where the stand-in listens, for the avatar URLs it hands out.
+    pub(crate) base_url: String,
+    /// Serve something that is not an image as the avatar.
+    pub(crate) avatar_broken: bool,
 }
 
 #[derive(Clone)]
@@ -55,8 +67,12 @@ pub struct StandIn {
     pay_key: MerchantKey,
 }
 
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("a fixture")
+}
+
+pub(crate) fn fixture_path(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
 }
 
 pub(crate) fn now() -> i64 {
@@ -65,7 +81,11 @@ pub(crate) fn now() -> i64 {
 
 impl StandIn {
     pub async fn start() -> StandIn {
-        let world = Arc::new(Mutex::new(World::default()));
+        Self::start_with(World::default()).await
+    }
+
+    pub(crate) async fn start_with(world: World) -> StandIn {
+        let world = Arc::new(Mutex::new(world));
         let pay_key = MerchantKey::from_pem(&fixture("wechatpay_key.pem")).unwrap();
         let merchant =
             PayPublicKey::from_public_key_pem(&fixture("merchant_public.pem"), CERT_SERIAL.into())
@@ -75,6 +95,7 @@ impl StandIn {
             App::new()
                 .app_data(data.clone())
                 .configure(crate::wechat_standin_oauth::routes)
+                .configure(crate::wechat_standin_certs::routes)
                 .route(TRANSFER_PATH, web::post().to(create))
                 .route(
                     &format!("{TRANSFER_PATH}/out-bill-no/{{no}}"),
@@ -86,8 +107,10 @@ impl StandIn {
         .unwrap();
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
+        let url = format!("http://127.0.0.1:{port}");
+        world.lock().unwrap().base_url = url.clone();
         StandIn {
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             world,
             pay_key,
         }
@@ -95,7 +118,24 @@ impl StandIn {
 
     /// The settings that point fission at this stand-in.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![
+        if self.world.lock().unwrap().certificates.is_empty() {
+            self.settings_with_key_vars(vec![
+                (
+                    "FISSION_WECHATPAY_PUBLIC_KEY_FILE",
+                    format!("{FIXTURES}/wechatpay_public.pem"),
+                ),
+                ("FISSION_WECHATPAY_PUBLIC_KEY_ID", PUBLIC_KEY_ID.into()),
+            ])
+        } else {
+            self.settings_with_key_vars(crate::wechat_standin_certs::settings())
+        }
+    }
+
+    fn settings_with_key_vars(
+        &self,
+        key_vars: Vec<(&'static str, String)>,
+    ) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
             ("FISSION_WECHAT_APP_ID", APP_ID.into()),
             ("FISSION_WECHAT_APP_SECRET", APP_SECRET.into()),
             ("FISSION_WECHAT_API_BASE", self.url.clone()),
@@ -107,17 +147,14 @@ impl StandIn {
                 "FISSION_WECHATPAY_PRIVATE_KEY_FILE",
                 format!("{FIXTURES}/merchant_key.pem"),
             ),
-            (
-                "FISSION_WECHATPAY_PUBLIC_KEY_FILE",
-                format!("{FIXTURES}/wechatpay_public.pem"),
-            ),
-            ("FISSION_WECHATPAY_PUBLIC_KEY_ID", PUBLIC_KEY_ID.into()),
             ("FISSION_WECHATPAY_NOTIFY_URL", NOTIFY_URL.into()),
             ("FISSION_WECHATPAY_API_BASE", self.url.clone()),
             ("FISSION_WECHATPAY_POLL_SECS", "1".into()),
             // The tests run the jobs themselves.
             ("FISSION_WORKER_INTERVAL_MS", "600000".into()),
-        ]
+        ];
+        vars.extend(key_vars);
+        vars
     }
 
     /// The WeChat user who authorises next.
@@ -135,6 +172,10 @@ impl StandIn {
 
     pub fn forge_next_answers(&self, n: usize) {
         self.world.lock().unwrap().forge_answers = n;
+    }
+
+    pub(crate) fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap()
     }
 
     pub fn problems(&self) -> Vec<String> {
@@ -182,19 +223,30 @@ impl StandIn {
             "resource": resource,
         })
         .to_string();
-        (self.signed_headers(&body, &self.pay_key), body)
+        let (serial, key) = self.world.lock().unwrap().signer(&self.pay_key);
+        (signed_headers(&body, &serial, &key), body)
     }
+}
 
-    fn signed_headers(&self, body: &str, key: &MerchantKey) -> Vec<(String, String)> {
-        let (timestamp, nonce) = (now().to_string(), signing::nonce());
-        let signature = key.sign(signing::response_message(&timestamp, &nonce, body).as_bytes());
-        vec![
-            ("Wechatpay-Timestamp".into(), timestamp),
-            ("Wechatpay-Nonce".into(), nonce),
-            ("Wechatpay-Signature".into(), signature),
-            ("Wechatpay-Serial".into(), PUBLIC_KEY_ID.into()),
-        ]
+impl World {
+    /// The serial and key WeChat Pay signs with now.
+    fn signer(&self, pay_key: &MerchantKey) -> (String, MerchantKey) {
+        self.signer
+            .clone()
+            .unwrap_or_else(|| (PUBLIC_KEY_ID.into(), pay_key.clone()))
     }
+}
+
+/// The headers of an answer or callback signed by `key` under `serial`.
+pub(crate) fn signed_headers(body: &str, serial: &str, key: &MerchantKey) -> Vec<(String, String)> {
+    let (timestamp, nonce) = (now().to_string(), signing::nonce());
+    let signature = key.sign(signing::response_message(&timestamp, &nonce, body).as_bytes());
+    vec![
+        ("Wechatpay-Timestamp".into(), timestamp),
+        ("Wechatpay-Nonce".into(), nonce),
+        ("Wechatpay-Signature".into(), signature),
+        ("Wechatpay-Serial".into(), serial.into()),
+    ]
 }
 
 pub(crate) type Shared = web::Data<(Arc<Mutex<World>>, MerchantKey, PayPublicKey)>;
@@ -224,7 +276,11 @@ fn error(status: u16, code: &str, message: &str) -> HttpResponse {
 }
 
 /// Checks the merchant's signature the way WeChat Pay does.
-fn check_signature(req: &HttpRequest, body: &str, merchant: &PayPublicKey) -> Result<(), String> {
+pub(crate) fn check_signature(
+    req: &HttpRequest,
+    body: &str,
+    merchant: &PayPublicKey,
+) -> Result<(), String> {
     let header = req
         .headers()
         .get("Authorization")
@@ -253,23 +309,18 @@ fn check_signature(req: &HttpRequest, body: &str, merchant: &PayPublicKey) -> Re
     Ok(())
 }
 
-fn signed(data: &Shared, world: &mut World, body: Value) -> HttpResponse {
+pub(crate) fn signed(data: &Shared, world: &mut World, body: Value) -> HttpResponse {
     let text = body.to_string();
-    let key = if world.forge_answers > 0 {
+    let (serial, mut key) = world.signer(&data.1);
+    if world.forge_answers > 0 {
         world.forge_answers -= 1;
-        MerchantKey::from_pem(&fixture("merchant_key.pem")).unwrap()
-    } else {
-        data.1.clone()
-    };
-    let (timestamp, nonce) = (now().to_string(), signing::nonce());
-    let signature = key.sign(signing::response_message(&timestamp, &nonce, &text).as_bytes());
-    HttpResponse::Ok()
-        .insert_header(("Wechatpay-Timestamp", timestamp))
-        .insert_header(("Wechatpay-Nonce", nonce))
-        .insert_header(("Wechatpay-Signature", signature))
-        .insert_header(("Wechatpay-Serial", PUBLIC_KEY_ID))
-        .content_type("application/json")
-        .body(text)
+        key = MerchantKey::from_pem(&fixture("merchant_key.pem")).unwrap();
+    }
+    let mut answer = HttpResponse::Ok();
+    for header in signed_headers(&text, &serial, &key) {
+        answer.insert_header(header);
+    }
+    answer.content_type("application/json").body(text)
 }
 
 fn check_fields(r: &TransferRequest) -> Result<(), String> {
@@ -312,6 +363,13 @@ async fn create(req: HttpRequest, body: String, data: Shared) -> HttpResponse {
         world.problems.push(format!("create: {p}"));
         return error(400, "PARAM_ERROR", "参数错误");
     }
+    let real_name = match crate::wechat_standin_certs::real_name(&req, &request) {
+        Ok(name) => name,
+        Err(p) => {
+            world.problems.push(format!("create: {p}"));
+            return error(400, "PARAM_ERROR", "转账金额>=2000元时，user_name必填");
+        }
+    };
     if let Some((status, code, message)) = world.queued_errors.pop_front() {
         return error(status, &code, &message);
     }
@@ -330,6 +388,7 @@ async fn create(req: HttpRequest, body: String, data: Shared) -> HttpResponse {
         request: request.clone(),
         state: "WAIT_USER_CONFIRM".into(),
         fail_reason: None,
+        real_name,
     };
     world.created.push(request.out_bill_no.clone());
     world

@@ -7,12 +7,38 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use fission::wechat::signing;
 use serde_json::json;
 
-use crate::wechat_standin::{Shared, APP_ID, APP_SECRET};
+use crate::wechat_standin::{Shared, StandIn, APP_ID, APP_SECRET};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/connect/oauth2/authorize", web::get().to(authorize))
         .route("/sns/oauth2/access_token", web::get().to(access_token))
-        .route("/sns/userinfo", web::get().to(userinfo));
+        .route("/sns/userinfo", web::get().to(userinfo))
+        .route("/mmopen/standin/{size}", web::get().to(avatar));
+}
+
+impl StandIn {
+    /// From now on the avatar URL answers with something that is not an image.
+    pub fn break_avatars(&self) {
+        self.world().avatar_broken = true;
+    }
+}
+
+/// The colour of every avatar the stand-in serves.
+pub const AVATAR_RGB: [u8; 3] = [220, 40, 40];
+
+/// A 132 px square PNG, as WeChat's `headimgurl` gives; or, when broken, not an image.
+async fn avatar(data: Shared) -> HttpResponse {
+    if data.0.lock().unwrap().avatar_broken {
+        return HttpResponse::Ok()
+            .content_type("image/png")
+            .body("<html>not an image</html>");
+    }
+    let face = image::RgbImage::from_pixel(132, 132, image::Rgb(AVATAR_RGB));
+    let mut png = std::io::Cursor::new(Vec::new());
+    face.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .body(png.into_inner())
 }
 
 fn query_map(req: &HttpRequest) -> HashMap<String, String> {
@@ -85,7 +111,7 @@ async fn userinfo(req: HttpRequest, data: Shared) -> HttpResponse {
     match openid {
         Some(openid) if q.get("openid") == Some(openid) => HttpResponse::Ok().json(json!({
             "openid": openid, "nickname": world.user.1, "sex": 0, "province": "", "city": "", "country": "",
-            "headimgurl": "https://thirdwx.qlogo.cn/mmopen/standin/132", "privilege": []
+            "headimgurl": format!("{}/mmopen/standin/132", world.base_url), "privilege": []
         })),
         _ => HttpResponse::Ok().json(json!({"errcode": 40001, "errmsg": "invalid credential"})),
     }

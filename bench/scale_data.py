@@ -1,0 +1,125 @@
+"""Bulk-loads a campaign at scale straight into the database (not over HTTP), for
+bench/scale.sh: N participants in referral chains, and the group pool grown to G open
+groups (copies of the campaign's first group).
+
+usage: scale_data.py sqlite:PATH|postgres:SCHEMA SLUG PARTICIPANTS GROUPS
+
+The chains: 1,000 seeds; every later participant was invited by an earlier one, picked
+so that most people invite nobody, many invite one to three and a few invite hundreds
+(a fixed random seed, so every run loads the same campaign). Referrals: 60% qualified,
+15% holding, 15% pending, 5% held for review, 5% cancelled; the joined ones are members
+of a group. Phones are 11-digit numbers; everyone consented. Triggers on the tables keep
+their counters as the rows go in, as they do for rows written by the server.
+"""
+import io, os, random, subprocess, sys, time
+
+target, slug, n, pool = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(14)
+now = int(time.time() * 1000)
+day_ms = 86_400_000
+start = now - 30 * day_ms
+SEEDS = 1000
+
+if target.startswith("sqlite:"):
+    import sqlite3
+    db = sqlite3.connect(target[len("sqlite:"):], timeout=60)
+    db.execute("PRAGMA synchronous = OFF")
+    one = lambda sql: db.execute(sql).fetchone()
+else:
+    schema = target[len("postgres:"):]
+    def psql(sql, stdin=None):
+        return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qAt",
+                               "-v", "ON_ERROR_STOP=1", "-c", f"SET search_path = {schema}; {sql}"],
+                              input=stdin, check=True, capture_output=True, text=True).stdout.strip()
+    one = lambda sql: tuple(psql(sql).split("|"))
+
+(campaign_id,) = one(f"SELECT id FROM campaigns WHERE slug = '{slug}'")
+group = one(f"SELECT id, capacity FROM groups WHERE campaign_id = '{campaign_id}' ORDER BY position LIMIT 1")
+group_id = group[0]
+
+# Who invited whom: inviters are drawn from a growing list in which every participant
+# appears once and gets another entry for each person they bring (preferential
+# attachment), giving the long tail real campaigns have.
+inviter = [None] * n
+generation = [0] * n
+weights = list(range(SEEDS))
+for i in range(SEEDS, n):
+    j = rng.choice(weights) if rng.random() < 0.9 else rng.randrange(i)
+    inviter[i] = j
+    generation[i] = generation[j] + 1
+    weights.append(j)
+    if rng.random() < 0.3:
+        weights.append(i)
+
+def states():
+    r = rng.random()
+    return ("qualified" if r < 0.60 else "holding" if r < 0.75 else "pending" if r < 0.90
+            else "held" if r < 0.95 else "cancelled")
+
+participants = io.StringIO()
+referrals = io.StringIO()
+assignments = io.StringIO()
+members = {}
+for i in range(n):
+    at = start + i * (29 * day_ms // n)
+    day = time.strftime("%Y-%m-%d", time.gmtime((at + 8 * 3_600_000) / 1000))
+    pid = f"p{i:08d}"
+    phone = f"13{i:09d}"
+    if i < SEEDS:
+        kind, status, inv, state = "seed", "seed", r"\N", None
+    else:
+        kind, inv, state = "lead", f"p{inviter[i]:08d}", states()
+        status = "joined" if state in ("qualified", "holding", "held") else "lead"
+    participants.write(f"{pid}\t{campaign_id}\tc{i:08d}\t{phone}\t{kind}\t\t{inv}\t{generation[i]}\t{status}\t{at}\t{day}\t{at}\n")
+    if state:
+        joined = at + 60_000 if status == "joined" else None
+        qualified = at + 3 * day_ms if state == "qualified" else None
+        hold = at + 3 * day_ms if state in ("holding", "qualified") else None
+        cancelled = at + day_ms if state == "cancelled" else None
+        nul = lambda v: r"\N" if v is None else str(v)
+        referrals.write(f"{pid}\t{inv}\t{campaign_id}\t{state}\t{at}\t{nul(joined)}\t{nul(hold)}\t{nul(qualified)}\t{nul(cancelled)}\n")
+        if joined:
+            g = f"{group_id}-{i % pool}" if i % pool else group_id
+            members[g] = members.get(g, 0) + 1
+            assignments.write(f"{pid}\t{g}\t{campaign_id}\tjoined\t{at}\t{joined}\t{joined}\n")
+
+P_COLS = "id, campaign_id, code, phone, kind, channel, inviter_id, generation, status, created_at, created_day, consent_at"
+R_COLS = "invitee_id, inviter_id, campaign_id, state, created_at, joined_at, hold_until, qualified_at, cancelled_at"
+A_COLS = "participant_id, group_id, campaign_id, state, assigned_at, joined_at, last_event_at"
+GROUPS = f"""
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {pool} - 1)
+INSERT INTO groups (id, campaign_id, name, kind, capacity, qr_asset, expires_at, position, closed, created_at, updated_at)
+SELECT g.id || '-' || n.i, g.campaign_id, g.name || n.i, g.kind, 100000, g.qr_asset, NULL, g.position + n.i, g.closed, g.created_at, g.updated_at
+FROM groups g, n WHERE g.id = '{group_id}';
+UPDATE groups SET capacity = 100000 WHERE id = '{group_id}';
+"""
+
+def rows(buf):
+    for line in buf.getvalue().splitlines():
+        yield [None if v == r"\N" else v for v in line.split("\t")]
+
+t0 = time.time()
+if target.startswith("sqlite:"):
+    db.executescript(GROUPS)
+    for table, cols, buf in (("participants", P_COLS, participants), ("referrals", R_COLS, referrals),
+                             ("group_assignments", A_COLS, assignments)):
+        marks = ", ".join("?" * len(cols.split(",")))
+        db.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows(buf))
+    db.executemany("UPDATE groups SET members = ? WHERE id = ?", ((m, g) for g, m in members.items()))
+    db.commit()
+    db.execute("ANALYZE")
+    db.commit()
+else:
+    psql(GROUPS)
+    for table, cols, buf in (("participants", P_COLS, participants), ("referrals", R_COLS, referrals),
+                             ("group_assignments", A_COLS, assignments)):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-c", f"SET search_path = {schema}", "-c", f"\\copy {table} ({cols}) FROM STDIN"],
+                       input=buf.getvalue(), check=True, text=True)
+    counts = "\n".join(f"{g}\t{m}" for g, m in members.items()) + "\n"
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-v", "ON_ERROR_STOP=1",
+                    "-c", f"SET search_path = {schema}", "-c", "CREATE TEMP TABLE m (id TEXT, members BIGINT)",
+                    "-c", "\\copy m FROM STDIN",
+                    "-c", "UPDATE groups g SET members = m.members FROM m WHERE g.id = m.id",
+                    "-c", "ANALYZE"], input=counts, check=True, text=True)
+print(f"{n} participants ({SEEDS} seeds, deepest generation {max(generation)}), {pool} groups loaded in {time.time() - t0:.0f} s")

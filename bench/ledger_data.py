@@ -1,17 +1,18 @@
 """Fills a campaign's ledger with N grants straight in the database (not over HTTP),
 for the export benchmark. usage: ledger_data.py sqlite:PATH|postgres:SCHEMA SLUG N"""
-import subprocess, sys, time, uuid
+import subprocess, sys, uuid
 
 target, slug, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-now = int(time.time() * 1000)
+# A fixed start (2026-12-01T00:00:00Z, one grant a millisecond) keeps the files comparable between runs.
+start = 1796083200000
 if target.startswith("sqlite:"):
     import sqlite3
     db = sqlite3.connect(target[len("sqlite:"):], timeout=30)
     (campaign_id,) = db.execute("SELECT id FROM campaigns WHERE slug = ?", (slug,)).fetchone()
     pid = str(uuid.uuid4())
     db.execute("INSERT INTO participants (id, campaign_id, code, phone, kind, channel, status, created_at, created_day) "
-               "VALUES (?, ?, 'benchledger', '13900000000', 'lead', '', 'lead', ?, '2026-11-24')", (pid, campaign_id, now))
-    rows = ((f"g{i:09d}", campaign_id, pid, "pi", f"bench:{i}", "cash", 100, "CNY", "granted", now + i) for i in range(n))
+               "VALUES (?, ?, 'benchledger', '13900000000', 'lead', '', 'lead', ?, '2026-11-24')", (pid, campaign_id, start))
+    rows = ((f"g{i:09d}", campaign_id, pid, "pi", f"bench:{i}", "cash", 100, "CNY", "granted", start + i) for i in range(n))
     db.executemany("INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     db.commit()
@@ -21,9 +22,9 @@ else:
     sql = f"""
 SET search_path = {schema};
 INSERT INTO participants (id, campaign_id, code, phone, kind, channel, status, created_at, created_day)
-  SELECT 'benchledger', id, 'benchledger', '13900000000', 'lead', '', 'lead', {now}, '2026-11-24' FROM campaigns WHERE slug = '{slug}';
+  SELECT 'benchledger', id, 'benchledger', '13900000000', 'lead', '', 'lead', {start}, '2026-11-24' FROM campaigns WHERE slug = '{slug}';
 INSERT INTO grants (id, campaign_id, participant_id, rule_id, reason, reward_type, amount, currency, status, granted_at)
-  SELECT 'g' || lpad(i::text, 9, '0'), c.id, 'benchledger', 'pi', 'bench:' || i, 'cash', 100, 'CNY', 'granted', {now} + i
+  SELECT 'g' || lpad(i::text, 9, '0'), c.id, 'benchledger', 'pi', 'bench:' || i, 'cash', 100, 'CNY', 'granted', {start} + i
   FROM campaigns c, generate_series(0, {n - 1}) i WHERE c.slug = '{slug}';
 ANALYZE grants;
 ANALYZE participants;

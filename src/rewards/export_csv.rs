@@ -2,12 +2,14 @@
 //! written as they come, so a million rows never sit in memory. Cells a spreadsheet
 //! would run as formulas are neutralised. The finance layout ends with a total row.
 
+use std::fmt::Write;
+
 use actix_web::web::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::{stream, Stream};
 
 use super::export_store::EXPORT_PAGE;
-use super::finance_format::{beijing_text, yuan, Cell, Lang, Layout};
+use super::finance_format::{push_beijing, yuan, Cell, Lang, Layout};
 use super::ledger::ExportRow;
 
 /// Reads the page after a cursor.
@@ -20,16 +22,6 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
-    }
-}
-
-fn text(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(s) => neutralise(s).into_owned(),
-        Cell::Yuan(fen) => yuan(*fen),
-        Cell::Int(n) => n.to_string(),
-        Cell::Time(ms) => beijing_text(*ms),
-        Cell::Empty => String::new(),
     }
 }
 
@@ -51,33 +43,86 @@ fn headers<R: ExportRow>(layout: Layout) -> &'static [&'static str] {
     }
 }
 
-fn chunk(header: Option<&[&str]>, rows: Vec<Vec<String>>) -> Result<Bytes, csv::Error> {
-    let mut out = Vec::with_capacity(rows.len() * 160 + 200);
-    if header.is_some() {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
+/// A chunk of the CSV body: records written straight into one buffer, cells formatted
+/// in one reused string rather than a string each.
+struct Chunk {
+    writer: csv::Writer<Vec<u8>>,
+    scratch: String,
+}
+
+impl Chunk {
+    /// A chunk for about `rows` rows; the first starts with a BOM and the header.
+    fn new(rows: usize, header: Option<&[&str]>) -> Result<Chunk, csv::Error> {
+        let mut out = Vec::with_capacity(rows * 128 + 256);
+        if header.is_some() {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let mut writer = csv::Writer::from_writer(out);
         if let Some(header) = header {
             writer.write_record(header)?;
         }
-        for row in rows {
-            writer.write_record(row)?;
-        }
-        writer.flush()?;
+        Ok(Chunk {
+            writer,
+            scratch: String::new(),
+        })
     }
-    Ok(Bytes::from(out))
+
+    fn row<R: ExportRow>(&mut self, layout: Layout, row: &R) -> Result<(), csv::Error> {
+        match layout {
+            Layout::Contract => {
+                for cell in row.cells() {
+                    self.writer.write_field(neutralise(&cell).as_bytes())?;
+                }
+                self.writer.write_record(None::<&[u8]>)
+            }
+            Layout::Finance(lang) => self.cells(&row.finance(lang)),
+        }
+    }
+
+    /// A record of the finance layout: text neutralised, numbers and times as people read them.
+    fn cells(&mut self, cells: &[Cell]) -> Result<(), csv::Error> {
+        for cell in cells {
+            self.scratch.clear();
+            match cell {
+                Cell::Text(s) => self.writer.write_field(neutralise(s).as_bytes())?,
+                Cell::Yuan(fen) => self.writer.write_field(yuan(*fen))?,
+                Cell::Int(n) => {
+                    let _ = write!(self.scratch, "{n}");
+                    self.writer.write_field(self.scratch.as_bytes())?;
+                }
+                Cell::Time(ms) => {
+                    push_beijing(&mut self.scratch, *ms);
+                    self.writer.write_field(self.scratch.as_bytes())?;
+                }
+                Cell::Empty => self.writer.write_field(b"")?,
+            }
+        }
+        self.writer.write_record(None::<&[u8]>)
+    }
+
+    fn bytes(self) -> Result<Bytes, csv::Error> {
+        let out = self.writer.into_inner().map_err(|e| e.into_error())?;
+        Ok(Bytes::from(out))
+    }
 }
 
-fn render<R: ExportRow>(layout: Layout, row: &R) -> Vec<String> {
-    match layout {
-        Layout::Contract => row
-            .cells()
-            .iter()
-            .map(|c| neutralise(c).into_owned())
-            .collect(),
-        Layout::Finance(lang) => row.finance(lang).iter().map(text).collect(),
+fn chunk<R: ExportRow>(
+    layout: Layout,
+    header: Option<&[&str]>,
+    rows: &[R],
+) -> Result<Bytes, csv::Error> {
+    let mut chunk = Chunk::new(rows.len(), header)?;
+    for row in rows {
+        chunk.row(layout, row)?;
     }
+    chunk.bytes()
+}
+
+/// The finance layout's last row, alone in the last chunk.
+fn total_chunk(cells: &[Cell]) -> Result<Bytes, csv::Error> {
+    let mut chunk = Chunk::new(1, None)?;
+    chunk.cells(cells)?;
+    chunk.bytes()
 }
 
 struct Progress<R: ExportRow> {
@@ -111,7 +156,7 @@ pub fn stream<R: ExportRow>(
             }
             let cols = R::COLUMNS;
             let row = total_row(cols.zh.len(), cols.amount, lang, p.total);
-            let chunk = chunk(None, vec![row.iter().map(text).collect()]);
+            let chunk = total_chunk(&row);
             return Some((
                 chunk.map_err(actix_web::error::ErrorInternalServerError),
                 None,
@@ -131,15 +176,56 @@ pub fn stream<R: ExportRow>(
         p.total += rows.iter().map(R::cash).sum::<i64>();
         let header = p.first.then(|| headers::<R>(layout));
         p.first = false;
-        let cells = rows.iter().map(|r| render(layout, r)).collect();
-        let chunk = chunk(header, cells).map_err(actix_web::error::ErrorInternalServerError);
+        let chunk =
+            chunk(layout, header, &rows).map_err(actix_web::error::ErrorInternalServerError);
         Some((chunk, Some(p)))
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::neutralise;
+    use super::*;
+    use crate::rewards::model::{GrantStatus, LedgerRow, RewardType};
+
+    fn grant(code: &str, rule_id: &str, amount: i64, paid_at: Option<i64>) -> LedgerRow {
+        LedgerRow {
+            campaign: "tea".into(),
+            id: "g1".into(),
+            code: code.into(),
+            phone: Some("13800138000".into()),
+            rule_id: rule_id.into(),
+            reward_type: RewardType::Cash,
+            amount,
+            currency: "CNY".into(),
+            status: GrantStatus::Paid,
+            granted_at: 1_764_768_313_120,
+            paid_at,
+            payout_id: paid_at.map(|_| "b1".into()),
+        }
+    }
+
+    #[test]
+    fn records_are_quoted_neutralised_and_formatted_cell_by_cell() {
+        let rows = [
+            grant("=cmd", "say \"hi\", twice", -150, Some(1_764_768_314_000)),
+            grant("ab12", "line\nbreak", 500, None),
+        ];
+        let header = crate::rewards::ledger::COLUMNS;
+        let contract = chunk(Layout::Contract, Some(&header[..]), &rows).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&contract).unwrap(),
+            "\u{feff}grant_id,participant_code,phone_masked,rule_id,reward_type,amount,currency,status,granted_at,paid_at,payout_id\n\
+             g1,'=cmd,138****8000,\"say \"\"hi\"\", twice\",cash,'-150,CNY,paid,2025-12-03T13:25:13.120+00:00,2025-12-03T13:25:14+00:00,b1\n\
+             g1,ab12,138****8000,\"line\nbreak\",cash,500,CNY,paid,2025-12-03T13:25:13.120+00:00,,\n"
+        );
+        let finance = chunk(Layout::Finance(Lang::Zh), None, &rows[..1]).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&finance).unwrap(),
+            "tea,g1,'=cmd,138****8000,\"say \"\"hi\"\", twice\",现金,-1.50,,CNY,已支付,2025-12-03 21:25:13,2025-12-03 21:25:14,b1\n"
+        );
+        let total = total_chunk(&total_row(4, 2, Lang::En, 12_345)).unwrap();
+        assert_eq!(&total[..], b"Total,,123.45,\n");
+    }
 
     #[test]
     fn formulas_are_neutralised_and_plain_text_kept() {

@@ -3,10 +3,12 @@
 
 use anyhow::Context;
 
+use sqlx::postgres::PgRow;
+
+use super::export_sqlite::{self, Columns, Param};
 use super::finance_format::RowFilter;
-use super::model::{JournalRow, LedgerRow};
+use super::model::{GrantStatus, JournalRow, LedgerEvent, LedgerRow, RewardType};
 use crate::db::Db;
-use crate::with_db;
 
 pub const EXPORT_PAGE: i64 = 5000;
 
@@ -40,6 +42,11 @@ impl Scope {
 
 /// One page (up to `limit` rows) of the ledger after the cursor (granted_at, id). The `from` bound is in the
 /// starting cursor, so the keyset condition stays the only range on the index.
+///
+/// The pages' joins are CROSS JOINs so that SQLite reads the grants first, in index
+/// order, and stops at the limit: left to choose, it scanned the one-row campaigns and
+/// participants first and sorted every remaining grant for each page (a million-row
+/// export went quadratic). PostgreSQL plans CROSS JOIN with conditions as an inner join.
 pub async fn ledger_page(
     db: &Db,
     scope: &Scope,
@@ -51,26 +58,39 @@ pub async fn ledger_page(
     let sql = format!(
         "SELECT c.slug AS campaign, g.id, p.code, p.phone, g.rule_id, g.reward_type, g.amount, g.currency, g.status, \
                 g.granted_at, g.paid_at, g.payout_id \
-         FROM grants g JOIN participants p ON p.id = g.participant_id JOIN campaigns c ON c.id = g.campaign_id \
-         WHERE {campaign} AND (g.granted_at, g.id) > ($2, $3) AND g.granted_at < $4 \
+         FROM grants g CROSS JOIN participants p CROSS JOIN campaigns c \
+         WHERE p.id = g.participant_id AND c.id = g.campaign_id \
+           AND {campaign} AND (g.granted_at, g.id) > ($2, $3) AND g.granted_at < $4 \
            AND g.status IN ($5, $6, $7, $8) \
          ORDER BY g.granted_at, g.id LIMIT $9"
     );
     let statuses = filter.padded(&GRANT_STATUSES, 4);
-    with_db!(db, read, |pool| {
-        let mut q = sqlx::query_as(&sql)
-            .bind(value)
-            .bind(after.0)
-            .bind(&after.1)
-            .bind(filter.to_ms);
-        for s in &statuses {
-            q = q.bind(*s);
-        }
-        q.bind(limit)
-            .fetch_all(pool)
-            .await
-            .context("reading a page of the ledger")
+    let mut params = vec![
+        Param::Text(value),
+        Param::Int(after.0),
+        Param::Text(&after.1),
+        Param::Int(filter.to_ms),
+    ];
+    params.extend(statuses.iter().map(|s| Param::Text(s)));
+    params.push(Param::Int(limit));
+    page(db, &sql, &params, |c| {
+        Ok(LedgerRow {
+            campaign: c.text(0)?,
+            id: c.text(1)?,
+            code: c.text(2)?,
+            phone: c.opt_text(3)?,
+            rule_id: c.text(4)?,
+            reward_type: c.parsed(5, RewardType::parse)?,
+            amount: c.int(6)?,
+            currency: c.text(7)?,
+            status: c.parsed(8, GrantStatus::parse)?,
+            granted_at: c.int(9)?,
+            paid_at: c.opt_int(10)?,
+            payout_id: c.opt_text(11)?,
+        })
     })
+    .await
+    .context("reading a page of the ledger")
 }
 
 /// One page (up to `limit` rows) of the journal (ledger entries in the order written) after entry `after`.
@@ -84,25 +104,62 @@ pub async fn journal_page(
     let (campaign, value) = scope.condition("e.campaign_id");
     let sql = format!(
         "SELECT e.id, e.at, c.slug AS campaign, e.grant_id, g.reward_type, p.code, p.phone, e.event, e.amount, e.actor, e.note \
-         FROM ledger_entries e JOIN grants g ON g.id = e.grant_id JOIN participants p ON p.id = g.participant_id \
-              JOIN campaigns c ON c.id = g.campaign_id \
-         WHERE {campaign} AND e.id > $2 AND e.at >= $3 AND e.at < $4 \
+         FROM ledger_entries e CROSS JOIN grants g CROSS JOIN participants p CROSS JOIN campaigns c \
+         WHERE g.id = e.grant_id AND p.id = g.participant_id AND c.id = g.campaign_id \
+           AND {campaign} AND e.id > $2 AND e.at >= $3 AND e.at < $4 \
            AND e.event IN ($5, $6, $7, $8, $9, $10, $11) \
          ORDER BY e.id LIMIT $12"
     );
     let kinds = filter.padded(&ENTRY_KINDS, 7);
-    with_db!(db, read, |pool| {
-        let mut q = sqlx::query_as(&sql)
-            .bind(value)
-            .bind(after)
-            .bind(filter.from_ms)
-            .bind(filter.to_ms);
-        for k in &kinds {
-            q = q.bind(*k);
-        }
-        q.bind(limit)
-            .fetch_all(pool)
-            .await
-            .context("reading a page of the journal")
+    let mut params = vec![
+        Param::Text(value),
+        Param::Int(after),
+        Param::Int(filter.from_ms),
+        Param::Int(filter.to_ms),
+    ];
+    params.extend(kinds.iter().map(|k| Param::Text(k)));
+    params.push(Param::Int(limit));
+    page(db, &sql, &params, |c| {
+        Ok(JournalRow {
+            id: c.int(0)?,
+            at: c.int(1)?,
+            campaign: c.text(2)?,
+            grant_id: c.text(3)?,
+            reward_type: c.parsed(4, RewardType::parse)?,
+            code: c.text(5)?,
+            phone: c.opt_text(6)?,
+            event: c.parsed(7, LedgerEvent::parse)?,
+            amount: c.int(8)?,
+            actor: c.text(9)?,
+            note: c.opt_text(10)?,
+        })
     })
+    .await
+    .context("reading a page of the journal")
+}
+
+/// The rows of one page: on SQLite read column by column with `read_sqlite` (in the
+/// SELECT's order), on PostgreSQL by sqlx by column name.
+async fn page<R>(
+    db: &Db,
+    sql: &str,
+    params: &[Param<'_>],
+    read_sqlite: fn(&Columns) -> anyhow::Result<R>,
+) -> anyhow::Result<Vec<R>>
+where
+    R: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    match db {
+        Db::Sqlite { reader, .. } => export_sqlite::rows(reader, sql, params, read_sqlite).await,
+        Db::Postgres(pool) => {
+            let mut query = sqlx::query_as(sql);
+            for param in params {
+                query = match *param {
+                    Param::Text(s) => query.bind(s),
+                    Param::Int(n) => query.bind(n),
+                };
+            }
+            Ok(query.fetch_all(pool).await?)
+        }
+    }
 }

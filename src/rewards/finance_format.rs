@@ -158,10 +158,87 @@ pub use crate::campaigns::money::format_yuan as yuan;
 
 /// An instant as Beijing wall-clock text, `2026-12-03 21:25:13`.
 pub fn beijing_text(ms: i64) -> String {
-    from_ms(ms)
-        .with_timezone(&beijing())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    let mut text = String::with_capacity(19);
+    push_beijing(&mut text, ms);
+    text
+}
+
+/// Appends an instant as Beijing wall-clock text.
+pub fn push_beijing(out: &mut String, ms: i64) {
+    let local = ms.saturating_add(i64::from(BEIJING_SECS) * 1000);
+    if !push_clock(out, local, ' ') {
+        let text = from_ms(ms).with_timezone(&beijing());
+        out.push_str(&text.format("%Y-%m-%d %H:%M:%S").to_string());
+    }
+}
+
+/// An instant as the contract writes it: RFC 3339 in UTC, with milliseconds only when
+/// there are some (`2026-12-03T13:25:13.120+00:00`), as chrono's `to_rfc3339`.
+pub fn rfc3339(ms: i64) -> String {
+    let mut text = String::with_capacity(29);
+    if push_clock(&mut text, ms, 'T') {
+        if ms % 1000 != 0 {
+            text.push('.');
+            push_digits(&mut text, ms % 1000, 3);
+        }
+        text.push_str("+00:00");
+    } else {
+        text.push_str(&from_ms(ms).to_rfc3339());
+    }
+    text
+}
+
+/// 10000-01-01T00:00:00Z: later instants have a five-digit year.
+const YEAR_10000_MS: i64 = 253_402_300_800_000;
+
+/// Appends `YYYY-MM-DD{sep}HH:MM:SS` of `ms` read as a wall clock, for the years 1970
+/// to 9999 (false otherwise). Exports write two times a row, and chrono's formatter
+/// parses its pattern and allocates on every call.
+fn push_clock(out: &mut String, ms: i64, sep: char) -> bool {
+    if !(0..YEAR_10000_MS).contains(&ms) {
+        return false;
+    }
+    let (year, month, day) = civil_date(ms / DAY_MS);
+    let secs = ms % DAY_MS / 1000;
+    for (n, width, after) in [
+        (year, 4, '-'),
+        (month, 2, '-'),
+        (day, 2, sep),
+        (secs / 3600, 2, ':'),
+        (secs / 60 % 60, 2, ':'),
+    ] {
+        push_digits(out, n, width);
+        out.push(after);
+    }
+    push_digits(out, secs % 60, 2);
+    true
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (days
+/// >= 0), after Howard Hinnant's `civil_from_days`.
+fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let (era, day_of_era) = (z / 146_097, z % 146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends `n` (0 <= n < 10^width) as `width` digits.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (n / 10_i64.pow(place) % 10) as u8;
+        out.push(char::from(b'0' + digit));
+    }
 }
 
 /// An instant as an Excel date serial in Beijing time (days since 1899-12-30).
@@ -196,6 +273,38 @@ mod tests {
         assert_eq!(f.to_ms - f.from_ms, DAY_MS);
         assert_eq!(beijing_text(f.from_ms), "2026-12-01 00:00:00");
         assert_eq!(excel_serial(f.from_ms), 46_357.0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn times_read_as_chrono_writes_them(ms in -100_000_000i64..YEAR_10000_MS + 100_000_000) {
+            let chrono_utc = from_ms(ms).to_rfc3339();
+            let chrono_beijing = from_ms(ms).with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string();
+            proptest::prop_assert_eq!(rfc3339(ms), chrono_utc);
+            proptest::prop_assert_eq!(beijing_text(ms), chrono_beijing);
+        }
+    }
+
+    #[test]
+    fn times_at_the_edges_of_months_years_and_the_fast_range() {
+        let days: [i64; 8] = [0, 59, 11_016, 11_017, 47_540, 47_541, 2_932_896, 2_932_897];
+        for day in days {
+            for ms in [
+                day * DAY_MS - 1,
+                day * DAY_MS,
+                day * DAY_MS + 999,
+                day * DAY_MS + 1_010,
+            ] {
+                assert_eq!(rfc3339(ms), from_ms(ms).to_rfc3339(), "{ms}");
+                let beijing_chrono = from_ms(ms).with_timezone(&beijing());
+                assert_eq!(
+                    beijing_text(ms),
+                    beijing_chrono.format("%Y-%m-%d %H:%M:%S").to_string()
+                );
+            }
+        }
+        assert_eq!(rfc3339(1_764_768_313_120), "2025-12-03T13:25:13.120+00:00");
+        assert_eq!(beijing_text(1_764_768_313_120), "2025-12-03 21:25:13");
     }
 
     #[test]

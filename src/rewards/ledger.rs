@@ -3,9 +3,8 @@
 //! ways: the contract's columns (fen, RFC 3339 UTC) for API clients, and the finance
 //! layout (yuan, Beijing time, Chinese or English headers). Phones are masked in both.
 
-use super::finance_format::{Cell, Lang};
+use super::finance_format::{rfc3339, Cell, Lang};
 use super::model::{GrantStatus, JournalRow, LedgerEvent, LedgerRow, RewardType};
-use crate::db::time::from_ms;
 use crate::participants::phone::mask;
 
 pub const COLUMNS: [&str; 11] = [
@@ -199,10 +198,8 @@ impl ExportRow for LedgerRow {
             self.amount.to_string(),
             self.currency.clone(),
             self.status.as_str().to_owned(),
-            from_ms(self.granted_at).to_rfc3339(),
-            self.paid_at
-                .map(|t| from_ms(t).to_rfc3339())
-                .unwrap_or_default(),
+            rfc3339(self.granted_at),
+            self.paid_at.map(rfc3339).unwrap_or_default(),
             self.payout_id.clone().unwrap_or_default(),
         ]
     }
@@ -245,7 +242,7 @@ impl ExportRow for JournalRow {
 
     fn cells(&self) -> Vec<String> {
         vec![
-            from_ms(self.at).to_rfc3339(),
+            rfc3339(self.at),
             self.grant_id.clone(),
             self.code.clone(),
             masked(&self.phone),

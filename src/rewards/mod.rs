@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod export_csv;
 mod export_handlers;
+mod export_sqlite;
 pub mod export_store;
 pub mod export_xlsx;
 pub mod exports;

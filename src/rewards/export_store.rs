@@ -151,7 +151,7 @@ where
 {
     match db {
         Db::Sqlite { reader, .. } => export_sqlite::rows(reader, sql, params, read_sqlite).await,
-        Db::Postgres(pool) => {
+        Db::Postgres { pool, .. } => {
             let mut query = sqlx::query_as(sql);
             for param in params {
                 query = match *param {

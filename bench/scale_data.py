@@ -74,7 +74,10 @@ for i in range(n):
     if state:
         joined = at + 60_000 if status == "joined" else None
         qualified = at + 3 * day_ms if state == "qualified" else None
-        hold = at + 3 * day_ms if state in ("holding", "qualified") else None
+        # Holding referrals are still inside their hold (ending in the next three days), so
+        # the server's hold job has no backlog of a hundred thousand to settle while timed.
+        hold = (at + 3 * day_ms if state == "qualified"
+                else now + 3 * day_ms - i * (3 * day_ms // n) if state == "holding" else None)
         cancelled = at + day_ms if state == "cancelled" else None
         nul = lambda v: r"\N" if v is None else str(v)
         referrals.write(f"{pid}\t{inv}\t{campaign_id}\t{state}\t{at}\t{nul(joined)}\t{nul(hold)}\t{nul(qualified)}\t{nul(cancelled)}\n")

@@ -9,12 +9,6 @@ source "$(dirname "$0")/lib.sh"
 AFTER=${1:-3}
 BACKENDS=${BACKENDS:-sqlite postgres}
 build_release
-sql() {
-  case $FISSION_DATABASE_URL in
-    sqlite://*) sqlite3 -cmd '.timeout 5000' "${FISSION_DATABASE_URL#sqlite://}" "$1" ;;
-    postgres://*) psql -h 127.0.0.1 -U postgres -d test -qAtc "SET search_path = ${FISSION_DATABASE_URL##*search_path]=}; $1" ;;
-  esac
-}
 port=18700
 status=0
 for backend in $BACKENDS; do

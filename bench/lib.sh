@@ -52,6 +52,14 @@ start_fission() {
   echo "fission did not start"; cat "$WORK/serve-$port.log"; exit 1
 }
 
+# sql STATEMENT: runs it on the running server's database (the latest start_fission's).
+sql() {
+  case $FISSION_DATABASE_URL in
+    sqlite://*) sqlite3 -cmd '.timeout 5000' "${FISSION_DATABASE_URL#sqlite://}" "$1" ;;
+    postgres://*) psql -h 127.0.0.1 -U postgres -d test -qAtc "SET search_path = ${FISSION_DATABASE_URL##*search_path]=}; $1" ;;
+  esac
+}
+
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' "$@"; }
 
 # create_campaign SLUG: the demo campaign's content with a poster background

@@ -12,13 +12,6 @@ build_release
 machine
 echo "binary: $BIN, wrk -t2 -c$CONNS -d${SECS}s"
 
-# sql STATEMENT: runs it on the running server's database.
-sql() {
-  case $FISSION_DATABASE_URL in
-    sqlite://*) sqlite3 -cmd '.timeout 5000' "${FISSION_DATABASE_URL#sqlite://}" "$1" ;;
-    postgres://*) psql -h 127.0.0.1 -U postgres -d test -qAtc "SET search_path = ${FISSION_DATABASE_URL##*search_path]=}; $1" ;;
-  esac
-}
 
 port=${BENCH_PORT:-18500}
 for backend in ${BACKENDS:-sqlite postgres}; do

@@ -15,12 +15,6 @@ build_release
 machine
 echo "$N participants and $G groups; lead capture wrk -t2 -c$CONNS -d${SECS}s"
 
-sql() {
-  case $FISSION_DATABASE_URL in
-    sqlite://*) sqlite3 -cmd '.timeout 5000' "${FISSION_DATABASE_URL#sqlite://}" "$1" ;;
-    postgres://*) psql -h 127.0.0.1 -U postgres -d test -qAtc "SET search_path = ${FISSION_DATABASE_URL##*search_path]=}; $1" ;;
-  esac
-}
 
 # group SLUG [copies]: one open group made through the API (and copies of it by SQL)
 group() {

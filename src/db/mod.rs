@@ -153,6 +153,12 @@ impl Db {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+/// True when PostgreSQL's deadlock detector chose this statement (SQLSTATE 40P01); the
+/// transaction can be tried again.
+pub fn is_deadlock(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
+}
 mod batch;
 mod text_enum;
 pub mod time;

@@ -9,7 +9,7 @@ use super::phone::Phone;
 use super::store::{self, Participant, COLUMNS};
 use crate::campaigns::{Campaign, Openness};
 use crate::db::time::{day, to_ms};
-use crate::db::{is_unique_violation, Db, Tx};
+use crate::db::{is_deadlock, is_unique_violation, Db, Tx};
 use crate::fraud::device::Device;
 use crate::fraud::signals::{Found, Member};
 use crate::groups::model::Group;
@@ -164,11 +164,6 @@ async fn capture_in(
         inviter,
     };
     Ok((existing, None))
-}
-
-/// PostgreSQL's deadlock detector chose this statement (SQLSTATE 40P01).
-fn is_deadlock(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 
 /// Reads what the lead needs to know (the inviter, its neighbourhood for the fraud rules)

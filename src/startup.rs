@@ -50,6 +50,7 @@ impl Application {
             db.clone(),
             settings.visit_queue_capacity,
             settings.visit_batch_size,
+            settings.visit_linger,
         );
         let state = web::Data::new(AppState {
             campaigns: CampaignCache::new(settings.campaign_cache_ttl),

@@ -91,6 +91,8 @@ pub struct Settings {
     pub campaign_cache_ttl: Duration,
     pub visit_batch_size: usize,
     pub visit_queue_capacity: usize,
+    /// How long the visit writer lets visits gather after the first of a batch.
+    pub visit_linger: Duration,
     /// Offset of the reporting day from UTC, in minutes (China: +480).
     pub report_utc_offset_minutes: i32,
     pub worker_interval: Duration,
@@ -245,6 +247,12 @@ impl Settings {
             visit_batch_size: number(&get, "FISSION_VISIT_BATCH_SIZE", 2000, 1..=100_000)? as usize,
             visit_queue_capacity: number(&get, "FISSION_VISIT_QUEUE", 200_000, 1..=10_000_000)?
                 as usize,
+            visit_linger: Duration::from_millis(number(
+                &get,
+                "FISSION_VISIT_LINGER_MS",
+                20,
+                0..=1000,
+            )?),
             report_utc_offset_minutes: utc_offset(get("FISSION_REPORT_UTC_OFFSET").as_deref())?,
             worker_interval: Duration::from_millis(number(
                 &get,

@@ -128,18 +128,46 @@ pub async fn on_flagged(
     })
 }
 
-/// Holds that have run their time qualify. Safe to run anywhere, any number of times.
+/// Referrals one settling statement qualifies. Each statement is a short write of its
+/// own, so a backlog (a campaign paused for days, a bulk import) is worked off in slices
+/// with leads and webhooks taking SQLite's one writer in between, instead of one long
+/// statement that holds it for seconds.
+const SETTLE_SLICE: i64 = 500;
+
+/// Holds that have run their time qualify. Safe to run anywhere, any number of times:
+/// each slice is found through `referrals_holding` (a partial index on the hold's end)
+/// and changed by the same conditional UPDATE, so two servers never settle one twice.
 pub async fn settle_expired_holds(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_db!(db, write, |pool| {
-        let done = sqlx::query(
-            "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
-             WHERE state = 'holding' AND hold_until <= $1",
-        )
-        .bind(to_ms(now))
-        .execute(pool)
-        .await?;
-        Ok(done.rows_affected())
-    })
+    settle_in_slices(db, now, SETTLE_SLICE).await
+}
+
+/// [`settle_expired_holds`] with the slice size given (tests use small ones).
+pub async fn settle_in_slices(
+    db: &Db,
+    now: DateTime<Utc>,
+    slice: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut settled = 0;
+    loop {
+        let done = with_db!(db, write, |pool| {
+            sqlx::query(
+                "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
+                 WHERE invitee_id IN (SELECT invitee_id FROM referrals \
+                     WHERE state = 'holding' AND hold_until <= $1 ORDER BY hold_until LIMIT $2) \
+                 AND state = 'holding' AND hold_until <= $1",
+            )
+            .bind(to_ms(now))
+            .bind(slice)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        settled += done;
+        if done < slice.max(1) as u64 {
+            return Ok(settled);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,10 @@ impl VisitRecorder {
         db: Arc<Db>,
         capacity: usize,
         batch_size: usize,
+        linger: Duration,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(capacity);
-        let task = tokio::spawn(run(db, rx, batch_size));
+        let task = tokio::spawn(run(db, rx, batch_size, linger));
         (
             VisitRecorder {
                 queue,
@@ -53,22 +54,32 @@ impl VisitRecorder {
     }
 }
 
-/// Writes as fast as the database takes it: while one batch is written the queue fills,
-/// so batches grow with load and stay small (and prompt) when traffic is light.
-async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize) {
+/// Writes in batches. After the first visit of a batch the writer lingers (`linger`,
+/// 20 ms by default) so that the visits of that moment go in one transaction: a page
+/// served tens of thousands of times a second is written a few dozen times a second, and
+/// the page's worker wakes the writer once per batch instead of once per visit (the
+/// queue wakes a waiting receiver only). A flush that starts a batch does not linger;
+/// one queued during the linger is answered with that batch. Light traffic is written
+/// within `linger`.
+async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize, linger: Duration) {
     let mut batch: Vec<Visit> = Vec::with_capacity(batch_size);
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    // After a full batch there is a backlog: the next one is taken at once.
+    let mut behind = false;
     while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Visit(v) => batch.push(v),
-                Message::Flush(done) => waiting.push(done),
-            }
-            if batch.len() < batch_size {
-                next = rx.try_recv().ok();
+        take(first, &mut batch, &mut waiting);
+        // Sleeping, not polling the queue: a receiver that is not waiting on the queue is
+        // not woken by each send.
+        if waiting.is_empty() && !behind && !linger.is_zero() {
+            tokio::time::sleep(linger).await;
+        }
+        while batch.len() < batch_size {
+            match rx.try_recv() {
+                Ok(message) => take(message, &mut batch, &mut waiting),
+                Err(_) => break,
             }
         }
+        behind = batch.len() >= batch_size;
         if !batch.is_empty() {
             write_with_retry(&db, &batch).await;
             batch.clear();
@@ -76,6 +87,13 @@ async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize) {
         for done in waiting.drain(..) {
             let _ = done.send(());
         }
+    }
+}
+
+fn take(message: Message, batch: &mut Vec<Visit>, waiting: &mut Vec<oneshot::Sender<()>>) {
+    match message {
+        Message::Visit(v) => batch.push(v),
+        Message::Flush(done) => waiting.push(done),
     }
 }
 

@@ -50,6 +50,32 @@ both_backends! {
         assert_eq!(referral_state(&app, code).await, "qualified");
     }
 
+    async fn a_backlog_of_holds_is_settled_in_slices_and_wholly(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": false, "hold_hours": 1}})).await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let code = inviter["code"].as_str().unwrap();
+        for i in 2..=8 {
+            app.join_ok("tea", &mobile(i), Some(code)).await;
+        }
+        let later = chrono::Utc::now() + chrono::Duration::hours(2);
+        // Seven due holds in slices of two: four statements, every hold settled once.
+        assert_eq!(qualification::settle_in_slices(&app.state.db, later, 2).await.unwrap(), 7);
+        assert_eq!(qualification::settle_in_slices(&app.state.db, later, 2).await.unwrap(), 0);
+        let detail: Value = app
+            .get_as(&format!("/api/v1/campaigns/tea/participants/{code}"), &app.admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let states: Vec<&str> = detail["invitees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["referral_state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, vec!["qualified"; 7]);
+    }
+
     async fn leaving_during_the_hold_cancels_the_credit(app: TestApp) {
         app.create_campaign(json!({"slug": "tea", "title": "t", "qualification": {"require_group_join": true, "hold_hours": 72}})).await;
         let inviter = app.join_ok("tea", &mobile(1), None).await;

@@ -142,11 +142,7 @@ pub async fn settle_expired_holds(db: &Db, now: DateTime<Utc>) -> Result<u64, sq
 }
 
 /// [`settle_expired_holds`] with the slice size given (tests use small ones).
-pub async fn settle_in_slices(
-    db: &Db,
-    now: DateTime<Utc>,
-    slice: i64,
-) -> Result<u64, sqlx::Error> {
+pub async fn settle_in_slices(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sqlx::Error> {
     let mut settled = 0;
     loop {
         let done = with_db!(db, write, |pool| {

@@ -8,10 +8,11 @@ The chains: 1,000 seeds; every later participant was invited by an earlier one, 
 so that most people invite nobody, many invite one to three and a few invite hundreds
 (a fixed random seed, so every run loads the same campaign). Referrals: 60% qualified,
 15% holding, 15% pending, 5% held for review, 5% cancelled; the joined ones are members
-of a group. Phones are 11-digit numbers; everyone consented. Triggers on the tables keep
+of a group; the qualified ones are marked rewarded (the reward engine has seen them;
+their grants are not loaded). Phones are 11-digit numbers; everyone consented. Triggers on the tables keep
 their counters as the rows go in, as they do for rows written by the server.
 """
-import io, os, random, subprocess, sys, time
+import hashlib, io, os, random, subprocess, sys, time
 
 target, slug, n, pool = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(14)
@@ -70,7 +71,14 @@ for i in range(n):
     else:
         kind, inv, state = "lead", f"p{inviter[i]:08d}", states()
         status = "joined" if state in ("qualified", "holding", "held") else "lead"
-    participants.write(f"{pid}\t{campaign_id}\tc{i:08d}\t{phone}\t{kind}\t\t{inv}\t{generation[i]}\t{status}\t{at}\t{day}\t{at}\n")
+    # Every person came through the page on a phone of their own: a visitor key, a device,
+    # a network hint, an address hash (neighbours share a hint now and then), one of 20
+    # browser profiles. Left empty, a million equal values make the planner's statistics
+    # call these columns useless and the fraud rules' lookups scan the campaign.
+    h = lambda what, k: hashlib.md5(f"{what}{k}".encode()).hexdigest()
+    device = (f"{h('visitor', i)}\t{h('device', i)}\tcookie\tua{i % 20}\t"
+              f"{h('hint', i // 3)}\t{h('ip', i // 2)}")
+    participants.write(f"{pid}\t{campaign_id}\tc{i:08d}\t{phone}\t{kind}\t\t{inv}\t{generation[i]}\t{status}\t{at}\t{day}\t{at}\t{device}\n")
     if state:
         joined = at + 60_000 if status == "joined" else None
         qualified = at + 3 * day_ms if state == "qualified" else None
@@ -80,14 +88,19 @@ for i in range(n):
                 else now + 3 * day_ms - i * (3 * day_ms // n) if state == "holding" else None)
         cancelled = at + day_ms if state == "cancelled" else None
         nul = lambda v: r"\N" if v is None else str(v)
-        referrals.write(f"{pid}\t{inv}\t{campaign_id}\t{state}\t{at}\t{nul(joined)}\t{nul(hold)}\t{nul(qualified)}\t{nul(cancelled)}\n")
+        # A qualified referral of a running campaign has been through the reward engine
+        # (rewarded_at set); its grants are not loaded. Otherwise the server's reward job
+        # would work off 600,000 of them while lead capture is timed.
+        rewarded = qualified
+        referrals.write(f"{pid}\t{inv}\t{campaign_id}\t{state}\t{at}\t{nul(joined)}\t{nul(hold)}\t{nul(qualified)}\t{nul(cancelled)}\t{nul(rewarded)}\n")
         if joined:
             g = f"{group_id}-{i % pool}" if i % pool else group_id
             members[g] = members.get(g, 0) + 1
             assignments.write(f"{pid}\t{g}\t{campaign_id}\tjoined\t{at}\t{joined}\t{joined}\n")
 
-P_COLS = "id, campaign_id, code, phone, kind, channel, inviter_id, generation, status, created_at, created_day, consent_at"
-R_COLS = "invitee_id, inviter_id, campaign_id, state, created_at, joined_at, hold_until, qualified_at, cancelled_at"
+P_COLS = ("id, campaign_id, code, phone, kind, channel, inviter_id, generation, status, created_at, created_day, consent_at, "
+          "visitor_hash, device_id, device_source, ua_profile, net_hint, ip_hash")
+R_COLS = "invitee_id, inviter_id, campaign_id, state, created_at, joined_at, hold_until, qualified_at, cancelled_at, rewarded_at"
 A_COLS = "participant_id, group_id, campaign_id, state, assigned_at, joined_at, last_event_at"
 GROUPS = f"""
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {pool} - 1)

@@ -250,7 +250,7 @@ impl Settings {
             visit_linger: Duration::from_millis(number(
                 &get,
                 "FISSION_VISIT_LINGER_MS",
-                20,
+                50,
                 0..=1000,
             )?),
             report_utc_offset_minutes: utc_offset(get("FISSION_REPORT_UTC_OFFSET").as_deref())?,

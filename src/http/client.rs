@@ -56,6 +56,15 @@ pub fn crop(s: &str, max: usize) -> &str {
 
 /// Link-preview crawlers and bots: their views are kept but flagged, never counted.
 pub fn is_bot(user_agent: &str) -> bool {
+    // One automaton for every marker, case-insensitive: a page view reads its user agent
+    // once, with no lowercased copy.
+    static CRAWLERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(MARKERS)
+                .expect("the crawler markers are plain text")
+        });
     const MARKERS: &[&str] = &[
         "bot",
         "spider",
@@ -83,11 +92,7 @@ pub fn is_bot(user_agent: &str) -> bool {
         "yisouspider",
         "mediapartners",
     ];
-    if user_agent.is_empty() {
-        return true;
-    }
-    let lower = user_agent.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
+    user_agent.is_empty() || CRAWLERS.is_match(user_agent)
 }
 
 #[cfg(test)]

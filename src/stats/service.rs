@@ -27,6 +27,9 @@ use crate::rewards::views::MoneyStats;
 pub const RETENTION_DAYS: [i64; 3] = [1, 7, 30];
 /// Inviters listed in the stats.
 pub const TOP_INVITERS: i64 = 10;
+/// Groups listed in the stats, in the live code's order. A pool of thousands is read
+/// page by page from the group list (`GET .../groups`), not carried in every stats read.
+pub const GROUPS_LISTED: i64 = 100;
 
 /// The moment the figures are read and the UTC offset their days are counted in.
 #[derive(Debug, Clone, Copy)]
@@ -277,7 +280,8 @@ pub async fn stats(db: &Db, campaign: &Campaign, as_of: AsOf) -> Result<StatsVie
     let figures = store::figures(db, &campaign.id).await?;
     let funnel = funnel(db, &campaign.id, &figures, as_of).await?;
     let money = crate::rewards::service::money_stats(db, campaign).await?;
-    let groups = store::groups(db, &campaign.id).await?;
+    let groups = store::groups(db, &campaign.id, GROUPS_LISTED).await?;
+    let groups_total = store::group_count(db, &campaign.id).await?;
     Ok(StatsView {
         funnel,
         retention: retention(db, &campaign.id, as_of).await?,
@@ -294,6 +298,7 @@ pub async fn stats(db: &Db, campaign: &Campaign, as_of: AsOf) -> Result<StatsVie
                 joined,
             })
             .collect(),
+        groups_total,
         generated_at: as_of.now,
     })
 }

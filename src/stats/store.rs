@@ -90,22 +90,36 @@ pub async fn quarter_hours_by_day(
     })
 }
 
-/// Per group, in the live code's order: id, name, members now, seats held, people who
-/// ever joined it.
+/// The first `limit` groups in the live code's order: id, name, members now, seats held,
+/// people who ever joined it. Each group's joins are summed from its own counter rows
+/// (the counters' primary key), so the cost follows `limit`, not the pool.
 pub async fn groups(
     db: &Db,
     campaign_id: &str,
+    limit: i64,
 ) -> anyhow::Result<Vec<(String, String, i64, i64, i64)>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
-            "SELECT g.id, g.name, g.members, g.reserved, CAST(COALESCE(j.n, 0) AS BIGINT) \
-             FROM groups g LEFT JOIN (SELECT bucket, SUM(n) AS n FROM campaign_counts \
-                                      WHERE campaign_id = $1 AND figure = 'group_joined' GROUP BY bucket) j ON j.bucket = g.id \
-             WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at",
+            "SELECT g.id, g.name, g.members, g.reserved, \
+                    CAST(COALESCE((SELECT SUM(c.n) FROM campaign_counts c \
+                                   WHERE c.campaign_id = $1 AND c.figure = 'group_joined' AND c.bucket = g.id), 0) AS BIGINT) \
+             FROM groups g WHERE g.campaign_id = $1 ORDER BY g.position, g.created_at LIMIT $2",
         )
         .bind(campaign_id)
+        .bind(limit)
         .fetch_all(pool)
         .await
         .context("counting group members")
+    })
+}
+
+/// Groups of a campaign, open or not.
+pub async fn group_count(db: &Db, campaign_id: &str) -> anyhow::Result<i64> {
+    with_db!(db, read, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM groups WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(pool)
+            .await
+            .context("counting groups")
     })
 }

@@ -182,7 +182,12 @@ pub struct StatsView {
     pub retention: Vec<RetentionStats>,
     pub budget: BudgetStats,
     pub top_inviters: Vec<TopInviter>,
+    /// The first 100 groups in the live code's order; `groups_total` says how many
+    /// there are, and the group list (`GET /api/v1/campaigns/{slug}/groups`, paged)
+    /// has them all.
     pub by_group: Vec<GroupStats>,
+    /// Groups of the campaign, open or not.
+    pub groups_total: i64,
     /// When the figures were read (RFC 3339 UTC).
     pub generated_at: chrono::DateTime<chrono::Utc>,
 }

@@ -55,7 +55,7 @@ impl VisitRecorder {
 }
 
 /// Writes in batches. After the first visit of a batch the writer lingers (`linger`,
-/// 20 ms by default) so that the visits of that moment go in one transaction: a page
+/// 50 ms by default) so that the visits of that moment go in one transaction: a page
 /// served tens of thousands of times a second is written a few dozen times a second, and
 /// the page's worker wakes the writer once per batch instead of once per visit (the
 /// queue wakes a waiting receiver only). A flush that starts a batch does not linger;

@@ -42,7 +42,9 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
             });
             q.build().execute(&mut *tx).await?;
         }
-        let mut new_visitors: HashSet<(String, String)> = HashSet::new();
+        // visitor hash -> campaign id of the first sightings stored now (a visitor's hash
+        // is keyed by its campaign, so the hash alone finds it; the campaign is checked).
+        let mut new_visitors: HashMap<String, String> = HashMap::new();
         for chunk in candidates.chunks(ROWS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO visitors (campaign_id, visitor_hash, first_seen_at) ",
@@ -54,7 +56,7 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
             });
             q.push(" ON CONFLICT (campaign_id, visitor_hash) DO NOTHING RETURNING campaign_id, visitor_hash");
             let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-            new_visitors.extend(rows);
+            new_visitors.extend(rows.into_iter().map(|(campaign, hash)| (hash, campaign)));
         }
         let mut tallies: HashMap<(&str, &str, &str), Tally> = HashMap::new();
         for v in batch {
@@ -68,7 +70,10 @@ pub async fn write_batch(db: &Db, batch: &[Visit]) -> Result<(), sqlx::Error> {
             }
         }
         for v in &candidates {
-            if new_visitors.remove(&(v.campaign_id.clone(), v.visitor_hash.clone())) {
+            if new_visitors
+                .remove(v.visitor_hash.as_str())
+                .is_some_and(|campaign| campaign == v.campaign_id)
+            {
                 tallies
                     .entry((&v.campaign_id, &v.channel, &v.day))
                     .or_default()

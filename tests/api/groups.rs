@@ -266,6 +266,7 @@ both_backends! {
         let stats = app.stats("tea").await;
         assert_eq!(stats["joined"], 1);
         assert_eq!(stats["by_group"][0]["joined"], 1);
+        assert_eq!(stats["groups_total"], 1);
     }
 
     async fn replays_duplicates_and_late_events_change_nothing(app: TestApp) {

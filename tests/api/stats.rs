@@ -4,6 +4,18 @@ use crate::both_backends;
 use crate::helpers::mobile;
 
 both_backends! {
+    async fn stats_list_the_first_hundred_groups_in_pool_order_and_count_them_all(app: TestApp) {
+        app.simple_campaign("tea").await;
+        for i in 0..102 {
+            crate::groups::add_group(&app, "tea", &format!("{i}群"), 10).await;
+        }
+        let stats = app.stats("tea").await;
+        assert_eq!(stats["groups_total"], 102);
+        let listed: Vec<&str> = stats["by_group"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+        let expected: Vec<String> = (0..100).map(|i| format!("{i}群")).collect();
+        assert_eq!(listed, expected);
+    }
+
     async fn stats_count_leads_per_channel_and_the_fission_effect(app: TestApp) {
         app.simple_campaign("tea").await;
         let seeds: Value = app.post_json("/api/v1/campaigns/tea/seeds", &app.admin, &serde_json::json!({"channel": "staff", "count": 1})).await.json().await.unwrap();

@@ -7,7 +7,7 @@ use super::model::ShippingAddress;
 use super::privacy_store as ps;
 use super::privacy_views::{
     ConsentRecord, Erasure, GroupEventRecord, LedgerRecord, ParticipantExport, PersonalData,
-    ReferralRecord, ShippingRecord,
+    ReferralRecord, ReminderRecord, ShippingRecord,
 };
 use super::store::{self, Participant};
 use crate::audit::{self, Actor};
@@ -16,6 +16,11 @@ use crate::campaigns::Campaign;
 use crate::db::time::{from_ms, to_ms};
 use crate::http::error::ApiError;
 use crate::state::AppState;
+
+/// The keyed hash a sent reminder keeps in place of the phone (`pages::reminders`).
+fn reminder_hash(state: &AppState, phone: &str) -> String {
+    state.signer.hash("reminder-phone", &[phone])
+}
 
 async fn find(
     state: &AppState,
@@ -125,6 +130,28 @@ pub async fn export(
             at: from_ms(l.at),
         })
         .collect();
+    let reminders = match personal.phone.as_deref() {
+        Some(phone) => {
+            let hashed = reminder_hash(state, phone);
+            let who = ps::ReminderPhone {
+                campaign_id: &campaign.id,
+                phone,
+                hashed: &hashed,
+            };
+            ps::reminders(db, &who)
+                .await?
+                .into_iter()
+                .map(|r| ReminderRecord {
+                    signed_up_at: from_ms(r.created_at),
+                    consent_text_sha256: r.consent_text_sha256,
+                    sent_at: r.sent_at.map(from_ms),
+                    failed_at: r.failed_at.map(from_ms),
+                    phone_hashed: r.phone != phone,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     Ok(ParticipantExport {
         participant,
         personal: PersonalData {
@@ -140,6 +167,7 @@ pub async fn export(
         member_refs: ps::member_refs(db, &p.id).await?,
         group_events,
         ledger,
+        reminders,
     })
 }
 
@@ -155,12 +183,27 @@ pub async fn erase(
     let grants_kept = crate::rewards::grants_of(state, &p.id).await?.len();
     let (actor, campaign_id) = (actor.clone(), campaign.id.clone());
     let (subject, code) = (p.id.clone(), p.code.clone());
+    let reminder = p.phone.as_deref().map(|phone| {
+        (
+            campaign.id.clone(),
+            phone.to_owned(),
+            reminder_hash(state, phone),
+        )
+    });
     let now_ms = to_ms(Utc::now());
     let erased_at = state
         .db
         .write_tx(move |tx| {
             Box::pin(async move {
-                let erased_at = ps::erase(tx, &subject, now_ms).await?;
+                let reminder =
+                    reminder
+                        .as_ref()
+                        .map(|(campaign_id, phone, hashed)| ps::ReminderPhone {
+                            campaign_id,
+                            phone,
+                            hashed,
+                        });
+                let erased_at = ps::erase(tx, &subject, reminder.as_ref(), now_ms).await?;
                 let campaign = Some(campaign_id.as_str());
                 audit::record(
                     tx,

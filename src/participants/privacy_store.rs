@@ -32,6 +32,39 @@ pub async fn personal(db: &Db, participant_id: &str) -> anyhow::Result<PersonalR
     })
 }
 
+/// A "提醒我" sign-up of the person's phone for the campaign: stored as typed until the
+/// reminder is sent, then as its keyed hash (`hashed`, see `pages::reminders`).
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReminderRow {
+    pub phone: String,
+    pub consent_text_sha256: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub failed_at: Option<i64>,
+}
+
+/// The phone as a reminder row holds it: before sending, and after (its keyed hash).
+pub struct ReminderPhone<'a> {
+    pub campaign_id: &'a str,
+    pub phone: &'a str,
+    pub hashed: &'a str,
+}
+
+pub async fn reminders(db: &Db, who: &ReminderPhone<'_>) -> anyhow::Result<Vec<ReminderRow>> {
+    with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT phone, consent_text_sha256, created_at, sent_at, failed_at FROM campaign_reminders \
+             WHERE campaign_id = $1 AND phone IN ($2, $3) ORDER BY created_at",
+        )
+        .bind(who.campaign_id)
+        .bind(who.phone)
+        .bind(who.hashed)
+        .fetch_all(pool)
+        .await
+        .context("reading a person's reminder sign-ups")
+    })
+}
+
 /// The referral that brought the person in.
 #[derive(Debug, sqlx::FromRow)]
 pub struct ReferralRow {
@@ -116,13 +149,29 @@ pub async fn ledger(db: &Db, participant_id: &str) -> anyhow::Result<Vec<LedgerR
     })
 }
 
-/// Erases the person's phone, name, shipping addresses, device hashes, WeChat openid and
-/// the identifiers group tools sent for them. The row stays as a tombstone (id, code, chain),
+/// Erases the person's phone, name, shipping addresses, device hashes, WeChat openid, the
+/// identifiers group tools sent for them and their "提醒我" sign-ups for the campaign. The row stays as a tombstone (id, code, chain),
 /// so grants and the ledger keep their amounts. Returns when the person was erased (the
 /// first erasure's time when it is repeated).
-pub async fn erase(tx: &mut Tx<'_>, participant_id: &str, now_ms: i64) -> sqlx::Result<i64> {
+pub async fn erase(
+    tx: &mut Tx<'_>,
+    participant_id: &str,
+    reminder: Option<&ReminderPhone<'_>>,
+    now_ms: i64,
+) -> sqlx::Result<i64> {
     crate::wechat::identity_store::forget(tx, participant_id).await?;
     on_tx!(tx, |conn| {
+        // A reminder sign-up is the phone and the consent to one message: it goes whole.
+        if let Some(r) = reminder {
+            sqlx::query(
+                "DELETE FROM campaign_reminders WHERE campaign_id = $1 AND phone IN ($2, $3)",
+            )
+            .bind(r.campaign_id)
+            .bind(r.phone)
+            .bind(r.hashed)
+            .execute(&mut *conn)
+            .await?;
+        }
         let erased_at: i64 = sqlx::query_scalar(
             "UPDATE participants SET phone = NULL, name = NULL, avatar_asset = NULL, visitor_hash = NULL, ip_hash = NULL, \
              device_id = NULL, net_hint = NULL, ua_profile = NULL, \

@@ -25,6 +25,21 @@ pub struct ParticipantExport {
     pub group_events: Vec<GroupEventRecord>,
     /// The ledger entries of the person's grants.
     pub ledger: Vec<LedgerRecord>,
+    /// "提醒我" sign-ups of the person's phone before the campaign started.
+    pub reminders: Vec<ReminderRecord>,
+}
+
+/// A sign-up for the start reminder (one SMS when the campaign opens).
+#[derive(Serialize, ToSchema)]
+pub struct ReminderRecord {
+    pub signed_up_at: DateTime<Utc>,
+    /// sha256 (hex) of the consent text shown beside the form.
+    pub consent_text_sha256: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When sending was given up after repeated failures.
+    pub failed_at: Option<DateTime<Utc>>,
+    /// `true` once sent: the row then keeps only a keyed hash of the phone.
+    pub phone_hashed: bool,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -49,6 +49,43 @@ async fn run_jobs(app: &TestApp) {
 }
 
 both_backends! {
+    async fn a_reminder_sign_up_is_exported_with_the_person_and_erased_with_them(app: TestApp) {
+        upcoming(&app, "tea").await;
+        let browser = phone();
+        let (_, html) = page(&app, &browser, "/c/tea").await;
+        let csrf = csrf_from(&html);
+        let (status, _) = remind(&app, &browser, "tea", &[("phone", &mobile(1)), ("consent", "yes"), ("csrf", &csrf)]).await;
+        assert_eq!(status, 200);
+        open_now(&app, "tea").await;
+        run_jobs(&app).await;
+        let joined = app.join_ok("tea", &mobile(1), None).await;
+        let code = joined["code"].as_str().unwrap();
+
+        let export: serde_json::Value = app
+            .get_as(&format!("/api/v1/campaigns/tea/participants/{code}/export"), &app.admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let reminders = export["reminders"].as_array().unwrap();
+        assert_eq!(reminders.len(), 1, "{export}");
+        assert_eq!(reminders[0]["phone_hashed"], true, "sent: only the phone's keyed hash is kept");
+        assert!(reminders[0]["sent_at"].is_string());
+
+        let erased = app
+            .api
+            .request(reqwest::Method::DELETE, app.url(&format!("/api/v1/campaigns/tea/participants/{code}")))
+            .bearer_auth(&app.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(erased.status(), 200);
+        let left: i64 = fission::with_db!(app.state.db.as_ref(), read, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM campaign_reminders").fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(left, 0, "the sign-up went with the person");
+    }
+
     async fn a_campaign_not_yet_open_offers_a_reminder_instead_of_the_form(app: TestApp) {
         upcoming(&app, "tea").await;
         let browser = phone();

@@ -55,6 +55,11 @@ async fn a_transfer_of_2000_yuan_waits_for_the_real_name_which_reaches_wechat_pa
         html.contains("/c/tea/me/claim/real-name") && html.contains("¥2000.00"),
         "{html}"
     );
+    // The page as served, for the browser check (tests/browser/claim.mjs draws it at
+    // 375 px: it needs WeChat Pay's stand-in to exist, which only this test has).
+    let pages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(pages.join("wechat-claim.html"), &html).unwrap();
     let csrf = csrf_from(&html);
     let post = |fields: Vec<(&'static str, String)>| {
         inviter

@@ -143,6 +143,7 @@ else:
                        input=buf.getvalue(), check=True, text=True)
     c = f"'{campaign_id}'"
     psql(f"""
+        SET session_replication_role = replica;
         INSERT INTO group_stays (participant_id, campaign_id, first_join, still_in, last_left)
         SELECT participant_id, MIN(campaign_id), MIN(joined_at), BOOL_OR(state = 'joined'), MAX(left_at)
         FROM group_assignments WHERE joined_at IS NOT NULL AND campaign_id = {c} GROUP BY participant_id;

@@ -76,13 +76,19 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                // A pooled SQLite connection is a file handle in this process: there is no
+                // network for it to go stale over, so it is not pinged before each use (a
+                // ping is a round trip to the connection's thread, two task switches,
+                // several times per lead).
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .connect_with(options.clone())
                     .await
                     .context("opening the SQLite database")?;
                 let reader = SqlitePoolOptions::new()
                     .max_connections(max_connections.max(2))
+                    .test_before_acquire(false)
                     .connect_with(options.read_only(false))
                     .await
                     .context("opening the SQLite database for reading")?;

@@ -11,7 +11,7 @@ use crate::campaigns::model::Status;
 use crate::campaigns::store as campaigns;
 use crate::campaigns::CampaignInput;
 use crate::groups::model::GroupInput;
-use crate::participants::leads;
+use crate::participants::seeds;
 use crate::participants::Channel;
 use crate::state::AppState;
 
@@ -54,9 +54,7 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
         seeds = state
             .db
             .write_tx(move |tx| {
-                Box::pin(
-                    async move { leads::create_seeds(tx, &c, &channel, &names, now, offset).await },
-                )
+                Box::pin(async move { seeds::create(tx, &c, &channel, &names, now, offset).await })
             })
             .await?;
     }

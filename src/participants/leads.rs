@@ -367,35 +367,3 @@ async fn find_inviter(
             .await
     })
 }
-
-/// Seeds: staff and KOC participants who start the chains, one channel per batch.
-pub async fn create_seeds(
-    tx: &mut Tx<'_>,
-    campaign: &Campaign,
-    channel: &Channel,
-    names: &[String],
-    now: DateTime<Utc>,
-    day_offset_minutes: i32,
-) -> Result<Vec<Participant>, sqlx::Error> {
-    let insert = format!(
-        "INSERT INTO participants (id, campaign_id, code, name, kind, channel, generation, status, created_at, created_day) \
-         VALUES ($1, $2, $3, $4, 'seed', $5, 0, 'seed', $6, $7) RETURNING {COLUMNS}"
-    );
-    on_tx!(tx, |conn| {
-        let mut seeds = Vec::with_capacity(names.len());
-        for name in names {
-            let seed: Participant = sqlx::query_as(&insert)
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&campaign.id)
-                .bind(InviteCode::generate().as_str())
-                .bind(name)
-                .bind(channel.as_str())
-                .bind(to_ms(now))
-                .bind(day(now, day_offset_minutes))
-                .fetch_one(&mut *conn)
-                .await?;
-            seeds.push(seed);
-        }
-        Ok(seeds)
-    })
-}

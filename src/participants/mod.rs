@@ -14,6 +14,7 @@ pub mod qualification;
 pub mod search;
 pub mod search_handlers;
 mod search_store;
+pub mod seeds;
 pub mod service;
 pub mod store;
 pub mod views;

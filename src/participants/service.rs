@@ -9,12 +9,12 @@ use super::code::{Channel, InviteCode};
 use super::leads::{self, Captured, Lead, LeadError};
 use super::model::{consent_text, parse_name, Consent, ConsentChannel};
 use super::phone::Phone;
-use super::store;
 use super::views::{
     JoinBody, JoinedGroup, JoinedParticipant, ParticipantDetail, ParticipantFlag, ParticipantGrant,
     ParticipantGroup, ParticipantInvitee, ParticipantInviter, ParticipantLinks, SeedBody,
     SeedParticipant,
 };
+use super::{seeds, store};
 use crate::audit::{self, Actor};
 use crate::campaigns::{service::load, Openness};
 use crate::db::time::{from_ms, to_ms};
@@ -161,7 +161,7 @@ pub async fn seeds(
         .db
         .write_tx(move |tx| {
             Box::pin(async move {
-                let seeds = leads::create_seeds(tx, &c, &channel, &names, now, offset).await?;
+                let seeds = seeds::create(tx, &c, &channel, &names, now, offset).await?;
                 let codes: Vec<&str> = seeds.iter().map(|p| p.code.as_str()).collect();
                 let after = serde_json::json!({"channel": channel.as_str(), "codes": codes});
                 let subject = channel.as_str();

@@ -95,6 +95,12 @@ async fn campaign_title(db: &Db, campaign_id: &str) -> anyhow::Result<String> {
     .context("reading a reminded campaign's title")
 }
 
+/// What a sent reminder keeps in place of the phone: its keyed hash (privacy requests
+/// find the row by it).
+pub fn hashed_phone(signer: &crate::http::signing::Signer, phone: &str) -> String {
+    signer.hash("reminder-phone", &[phone])
+}
+
 /// After the provider took it: sent, and the phone kept only as its hash.
 async fn mark_sent(
     db: &Db,
@@ -155,7 +161,7 @@ pub async fn send_due(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> a
         };
         match outcome {
             Ok(()) => {
-                let hashed = state.signer.hash("reminder-phone", &[&r.phone]);
+                let hashed = hashed_phone(&state.signer, &r.phone);
                 mark_sent(&state.db, r, &token, &hashed, to_ms(chrono::Utc::now())).await?;
                 sent += 1;
             }

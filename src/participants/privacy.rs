@@ -17,9 +17,13 @@ use crate::db::time::{from_ms, to_ms};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
-/// The keyed hash a sent reminder keeps in place of the phone (`pages::reminders`).
-fn reminder_hash(state: &AppState, phone: &str) -> String {
-    state.signer.hash("reminder-phone", &[phone])
+/// The person's phone as their "提醒我" sign-ups for the campaign hold it.
+fn reminder_phone(state: &AppState, campaign: &Campaign, phone: &str) -> ps::ReminderPhone {
+    ps::ReminderPhone {
+        campaign_id: campaign.id.clone(),
+        phone: phone.to_owned(),
+        hashed: crate::pages::reminders::hashed_phone(&state.signer, phone),
+    }
 }
 
 async fn find(
@@ -132,12 +136,7 @@ pub async fn export(
         .collect();
     let reminders = match personal.phone.as_deref() {
         Some(phone) => {
-            let hashed = reminder_hash(state, phone);
-            let who = ps::ReminderPhone {
-                campaign_id: &campaign.id,
-                phone,
-                hashed: &hashed,
-            };
+            let who = reminder_phone(state, &campaign, phone);
             ps::reminders(db, &who)
                 .await?
                 .into_iter()
@@ -183,26 +182,15 @@ pub async fn erase(
     let grants_kept = crate::rewards::grants_of(state, &p.id).await?.len();
     let (actor, campaign_id) = (actor.clone(), campaign.id.clone());
     let (subject, code) = (p.id.clone(), p.code.clone());
-    let reminder = p.phone.as_deref().map(|phone| {
-        (
-            campaign.id.clone(),
-            phone.to_owned(),
-            reminder_hash(state, phone),
-        )
-    });
+    let reminder = p
+        .phone
+        .as_deref()
+        .map(|phone| reminder_phone(state, &campaign, phone));
     let now_ms = to_ms(Utc::now());
     let erased_at = state
         .db
         .write_tx(move |tx| {
             Box::pin(async move {
-                let reminder =
-                    reminder
-                        .as_ref()
-                        .map(|(campaign_id, phone, hashed)| ps::ReminderPhone {
-                            campaign_id,
-                            phone,
-                            hashed,
-                        });
                 let erased_at = ps::erase(tx, &subject, reminder.as_ref(), now_ms).await?;
                 let campaign = Some(campaign_id.as_str());
                 audit::record(

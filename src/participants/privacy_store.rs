@@ -44,21 +44,21 @@ pub struct ReminderRow {
 }
 
 /// The phone as a reminder row holds it: before sending, and after (its keyed hash).
-pub struct ReminderPhone<'a> {
-    pub campaign_id: &'a str,
-    pub phone: &'a str,
-    pub hashed: &'a str,
+pub struct ReminderPhone {
+    pub campaign_id: String,
+    pub phone: String,
+    pub hashed: String,
 }
 
-pub async fn reminders(db: &Db, who: &ReminderPhone<'_>) -> anyhow::Result<Vec<ReminderRow>> {
+pub async fn reminders(db: &Db, who: &ReminderPhone) -> anyhow::Result<Vec<ReminderRow>> {
     with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT phone, consent_text_sha256, created_at, sent_at, failed_at FROM campaign_reminders \
              WHERE campaign_id = $1 AND phone IN ($2, $3) ORDER BY created_at",
         )
-        .bind(who.campaign_id)
-        .bind(who.phone)
-        .bind(who.hashed)
+        .bind(&who.campaign_id)
+        .bind(&who.phone)
+        .bind(&who.hashed)
         .fetch_all(pool)
         .await
         .context("reading a person's reminder sign-ups")
@@ -156,7 +156,7 @@ pub async fn ledger(db: &Db, participant_id: &str) -> anyhow::Result<Vec<LedgerR
 pub async fn erase(
     tx: &mut Tx<'_>,
     participant_id: &str,
-    reminder: Option<&ReminderPhone<'_>>,
+    reminder: Option<&ReminderPhone>,
     now_ms: i64,
 ) -> sqlx::Result<i64> {
     crate::wechat::identity_store::forget(tx, participant_id).await?;
@@ -166,9 +166,9 @@ pub async fn erase(
             sqlx::query(
                 "DELETE FROM campaign_reminders WHERE campaign_id = $1 AND phone IN ($2, $3)",
             )
-            .bind(r.campaign_id)
-            .bind(r.phone)
-            .bind(r.hashed)
+            .bind(&r.campaign_id)
+            .bind(&r.phone)
+            .bind(&r.hashed)
             .execute(&mut *conn)
             .await?;
         }

@@ -74,15 +74,16 @@ impl Db {
 
     /// Runs `job` once per item, in order. SQLite's single writer takes them all in one
     /// transaction (one commit); PostgreSQL gives each item a short transaction of its
-    /// own, so concurrent callers never hold locks on each other's rows for long.
-    pub async fn write_each<I, T, E>(
+    /// own, so concurrent callers never hold locks on each other's rows for long. An
+    /// item whose transaction PostgreSQL's deadlock detector chose is rolled back and run
+    /// again (up to three times), as two servers applying related events (or an event
+    /// and a background job) can lock the same referral and counter rows in opposite
+    /// orders; the caller sees the error only if every attempt lost.
+    pub async fn write_each<I, T>(
         &self,
         items: &[I],
-        job: impl for<'c, 't> Fn(&'c mut Tx<'t>, &'c I) -> BoxFuture<'c, Result<T, E>>,
-    ) -> Result<Vec<T>, E>
-    where
-        E: From<sqlx::Error>,
-    {
+        job: impl for<'c, 't> Fn(&'c mut Tx<'t>, &'c I) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+    ) -> Result<Vec<T>, sqlx::Error> {
         let mut out = Vec::with_capacity(items.len());
         match self {
             Db::Sqlite { writer, .. } => {
@@ -95,9 +96,22 @@ impl Db {
             }
             Db::Postgres { pool, .. } => {
                 for item in items {
-                    let mut tx = pool.begin().await?;
-                    out.push(job(&mut Tx::Postgres(&mut tx), item).await?);
-                    tx.commit().await?;
+                    let mut attempt = 1;
+                    loop {
+                        let mut tx = pool.begin().await?;
+                        let done = match job(&mut Tx::Postgres(&mut tx), item).await {
+                            Ok(value) => tx.commit().await.map(|()| value),
+                            Err(e) => Err(e),
+                        };
+                        match done {
+                            Ok(value) => {
+                                out.push(value);
+                                break;
+                            }
+                            Err(e) if super::is_deadlock(&e) && attempt < 3 => attempt += 1,
+                            Err(e) => return Err(e),
+                        }
+                    }
                 }
             }
         }

@@ -141,14 +141,19 @@ async fn capture_in(
     if openness != Openness::Open {
         return Err(LeadError::Closed(openness));
     }
-    for _attempt in 0..3 {
+    const ATTEMPTS: u32 = 5;
+    for attempt in 1..=ATTEMPTS {
         match try_insert(db, campaign, lead, now, day_offset_minutes, route).await {
             Ok(Some(new)) => return Ok(new),
             Ok(None) => break,
             // Two fresh codes colliding is a ~2^-49 event; two batches on PostgreSQL
-            // waiting on each other's rows (the same phone in both) lose one to the
-            // deadlock detector. Either way the lead is tried again.
-            Err(e) if is_unique_violation(&e) || is_deadlock(&e) => continue,
+            // waiting on each other's rows (the same inviter's or phone's) lose one to
+            // the deadlock detector. Either way the lead is tried again; when every
+            // attempt lost, the last error is the answer (not a lookup of a phone that
+            // was never stored).
+            Err(e) if (is_unique_violation(&e) || is_deadlock(&e)) && attempt < ATTEMPTS => {
+                continue
+            }
             Err(e) => return Err(e.into()),
         }
     }

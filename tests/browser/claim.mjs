@@ -7,7 +7,7 @@
 // Writes claim.png. Prints one "browser: N passed, M failed" line; exits 1 on a failure.
 // A missing page (the integration suite did not run first) is said and skipped.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, finish, launch, within } from './lib.mjs';
 
 const [file, out] = process.argv.slice(2);
 if (!file || !out) {
@@ -22,21 +22,7 @@ mkdirSync(out, { recursive: true });
 const SCREEN = { width: 375, height: 667 };
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47';
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-}
-const within = (box, { width, height }) =>
-  !!box && box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({
     viewport: SCREEN, screen: SCREEN, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
@@ -73,10 +59,8 @@ try {
   check('the field is typed at 16 px or more (iOS does not zoom)', font >= 16, `${font}px`);
   await page.screenshot({ path: `${out}/claim.png` });
 } catch (e) {
-  failures.push(`claim page: ${e.message}`);
-  console.log(`FAIL claim page -- ${e.message}`);
+  check('claim page', false, String(e.message));
 } finally {
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

@@ -9,7 +9,7 @@
 // console-clone.png, console-tokens.png, console-users.png and console-viewer.png to
 // out_dir; prints one "browser: N passed, M failed" line and exits 1 on any failure.
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const env = (name) => process.env[name] || '';
@@ -25,25 +25,7 @@ const origin = new URL(base).origin;
 const SCREEN = { width: 1280, height: 800 };
 const stamp = Date.now().toString(36);
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-/** A check whose failure makes the rest meaningless. */
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 
 async function newPage() {
@@ -52,13 +34,6 @@ async function newPage() {
   const page = await context.newPage();
   page.on('dialog', (d) => d.accept());
   return page;
-}
-
-async function signIn(page, who) {
-  await page.goto(`${base}/admin/login`);
-  await page.fill('input[name=email]', who.email);
-  await page.fill('input[name=password]', who.password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
 const noHorizontalScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
@@ -82,7 +57,7 @@ try {
     && (await page.inputValue('input[name=email]')) === marketer.email);
 
   // The marketer: campaign list, new from template, clone.
-  await signIn(page, marketer);
+  await signIn(page, base, marketer);
   must('the marketer signs in to the campaign list', new URL(page.url()).pathname === '/admin/campaigns', page.url());
   check('the list shows the demo campaign with its status', (await page.locator('tr[data-slug="spring-tea"] .badge').innerText()).includes('进行中'));
   check('the list shows budget left in yuan', /¥\d+\.\d{2}/.test(await page.locator('tr[data-slug="spring-tea"]').innerText()));
@@ -128,7 +103,7 @@ try {
   // The admin: tokens and users.
   if (admin.email) {
     const adminPage = await newPage();
-    await signIn(adminPage, admin);
+    await signIn(adminPage, base, admin);
     await adminPage.goto(`${base}/admin/tokens`);
     must('the admin opens the tokens page', (await adminPage.locator('h1').innerText()).includes('令牌'));
     await adminPage.fill('input[name=name]', `CRM 同步 ${stamp}`);
@@ -152,7 +127,7 @@ try {
 
   // The viewer: sees, cannot change.
   const viewerPage = await newPage();
-  await signIn(viewerPage, viewer);
+  await signIn(viewerPage, base, viewer);
   must('the viewer signs in to the campaign list', new URL(viewerPage.url()).pathname === '/admin/campaigns', viewerPage.url());
   check('the viewer sees no 新建活动 button', (await viewerPage.locator('a:has-text("新建活动")').count()) === 0);
   check('the viewer sees no 复制 button', (await viewerPage.locator('a:has-text("复制")').count()) === 0);
@@ -167,11 +142,9 @@ try {
   check('nothing the viewer or the token-less form posted exists',
     (await viewerPage.locator(`tr[data-slug="viewer-${stamp}"], tr[data-slug="nocsrf-${stamp}"]`).count()) === 0);
 } catch (e) {
-  if (!(e instanceof Stop)) check('the check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e);
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

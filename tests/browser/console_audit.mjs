@@ -10,7 +10,7 @@
 // console-audit.png to out_dir; prints one "browser: N passed, M failed" line and exits 1
 // on any failure.
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const env = (name) => process.env[name] || '';
@@ -24,19 +24,6 @@ mkdirSync(out, { recursive: true });
 const origin = new URL(base).origin;
 const SCREEN = { width: 1280, height: 800 };
 const SLUG = 'spring-tea';
-
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
 
 /** A fresh mobile number. */
 const phone = () => `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
@@ -53,11 +40,7 @@ async function join(ref) {
   return r.json();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 
 async function signedIn(who) {
@@ -65,10 +48,7 @@ async function signedIn(who) {
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
   page.on('dialog', (d) => d.accept());
-  await page.goto(`${base}/admin/login`);
-  await page.fill('input[name=email]', who.email);
-  await page.fill('input[name=password]', who.password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await signIn(page, base, who);
   return page;
 }
 
@@ -107,11 +87,9 @@ try {
   const refused = await page.goto(`${base}/admin/audit`);
   check('the audit page is refused to a marketer (403)', refused.status() === 403, `got ${refused.status()}`);
 } catch (e) {
-  if (!(e instanceof Stop)) check('the check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e);
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const marketer = { email: process.env.FISSION_CONSOLE_EMAIL, password: process.env.FISSION_CONSOLE_PASSWORD };
@@ -30,18 +30,6 @@ const stamp = Date.now().toString(36);
 const slug = `dash-${stamp}`;
 const SCREEN = { width: 1280, height: 800 };
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A fresh mobile number, unique to this run. */
@@ -82,21 +70,14 @@ async function view(cookie) {
   return { status: r.status, cookie: visitor ? visitor.split(';')[0] : cookie };
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 
 async function signedIn(who) {
   const context = await browser.newContext({ viewport: SCREEN, locale: 'zh-CN' });
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
-  await page.goto(`${base}/admin/login`);
-  await page.fill('input[name=email]', who.email);
-  await page.fill('input[name=password]', who.password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await signIn(page, base, who);
   must(`${who.email} is signed in`, !new URL(page.url()).pathname.startsWith('/admin/login'), page.url());
   return page;
 }
@@ -227,11 +208,9 @@ try {
   check('after a refresh the funnel shows 5 leads', leads[1] === '5', JSON.stringify(leads));
   check('the refresh keeps the page (no reload)', new URL(page.url()).pathname === `/admin/campaigns/${slug}/dashboard`);
 } catch (e) {
-  if (!(e instanceof Stop)) check('the dashboard check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e, 'the dashboard check ran to the end');
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

@@ -12,7 +12,7 @@
 // Writes console-finance-*.png to out_dir; prints "browser: N passed, M failed".
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const marketer = { email: process.env.FISSION_CONSOLE_EMAIL, password: process.env.FISSION_CONSOLE_PASSWORD };
@@ -28,18 +28,6 @@ const stamp = Date.now().toString(36);
 const SLUG = `fin-${stamp}`;
 const finance = { email: `finance-${stamp}@demo.fission`, password: `fin-${stamp}-${Math.random().toString(36).slice(2)}` };
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let token = '';
@@ -80,11 +68,7 @@ async function until(code, test) {
   return participant(code);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 
 async function signedIn(who) {
@@ -92,10 +76,7 @@ async function signedIn(who) {
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
   page.on('dialog', (d) => d.accept());
-  await page.goto(`${base}/admin/login`);
-  await page.fill('input[name=email]', who.email);
-  await page.fill('input[name=password]', who.password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await signIn(page, base, who);
   return page;
 }
 
@@ -219,11 +200,9 @@ try {
   check('every day is marked balanced', (await fin.locator('tr[data-day][data-balanced=false]').count()) === 0 && (await fin.locator('tr[data-day][data-balanced=true]').count()) >= 1);
   await fin.screenshot({ path: `${out}/console-finance-reconciliation.png`, fullPage: true });
 } catch (e) {
-  if (!(e instanceof Stop)) check('the flow ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e, 'the flow ran to the end');
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const email = process.env.FISSION_CONSOLE_EMAIL;
@@ -27,19 +27,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const GROUP_QR = join(here, '..', '..', 'static', 'demo', 'group-qr.png');
 const slug = `flow-${Date.now().toString(36)}`;
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
-
 /** Beijing time `datetime-local` text, days from now. */
 function beijingInput(days) {
   const t = new Date(Date.now() + days * 86400e3 + 8 * 3600e3);
@@ -50,11 +37,7 @@ function beijingInput(days) {
 const frameHtml = (page) => page.locator('#preview-frame').evaluate((f) => f.srcdoc || '');
 const checklistItem = (page, id) => page.locator(`#checklist li[data-item="${id}"]`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
@@ -63,10 +46,7 @@ try {
   const editor = `${base}/admin/campaigns/${slug}`;
 
   // 1. Sign in as the marketer.
-  await page.goto(`${base}/admin/login`, { waitUntil: 'load' });
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+  await signIn(page, base, { email, password });
   must('the marketer is signed in', !new URL(page.url()).pathname.startsWith('/admin/login'), page.url());
 
   // 2. A campaign from the ready template.
@@ -163,11 +143,9 @@ try {
   check('the editor has no horizontal scrolling at 375 px', width <= 375, `scrollWidth ${width}`);
   await page.screenshot({ path: `${out}/console-editor-375.png`, fullPage: true });
 } catch (e) {
-  if (!(e instanceof Stop)) check('the flow ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e, 'the flow ran to the end');
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

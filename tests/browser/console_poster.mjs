@@ -9,7 +9,7 @@
 // "browser: N passed, M failed" line and exits 1 on any failure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { Stop, check, finish, launch, must, results, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const email = process.env.FISSION_CONSOLE_EMAIL;
@@ -21,19 +21,6 @@ if (!base || !out || !email || !password) {
 mkdirSync(out, { recursive: true });
 const origin = new URL(base).origin;
 const slug = 'spring-tea';
-
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(name);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-class Stop extends Error {}
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
 
 // A 29x29 QR-like PNG made in the page's own canvas (no file on disk needed).
 async function pngFromCanvas(page) {
@@ -49,11 +36,7 @@ async function pngFromCanvas(page) {
   return Buffer.from(data, 'base64');
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const external = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
@@ -62,10 +45,7 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
 
-  await page.goto(`${base}/admin/login`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await signIn(page, base, { email, password });
   must('signed in', !page.url().includes('/admin/login'), page.url());
 
   // The designer.
@@ -155,10 +135,10 @@ try {
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no external requests', external.length === 0, external.join(', '));
 } catch (e) {
-  if (!(e instanceof Stop)) { failures.push(String(e)); console.log(`FAIL ${e}`); }
+  if (!(e instanceof Stop)) check(String(e), false);
 } finally {
   await browser.close();
 }
-writeFileSync(join(out, 'console-poster.txt'), `${passed} passed, ${failures.length} failed\n${failures.join('\n')}\n`);
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+const { passed, failures } = results();
+writeFileSync(join(out, 'console-poster.txt'), `${passed} passed, ${failures.length} failed\n${failures.map((f) => f.name).join('\n')}\n`);
+finish();

@@ -14,7 +14,7 @@
 // the demo prints (demo.log) creates the second theme's and the not-yet-open campaigns.
 // Prints one "browser: N passed, M failed" line at the end and exits 1 on any failure.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, must, within } from './lib.mjs';
 
 const [base, slug, out] = process.argv.slice(2);
 if (!base || !slug || !out) {
@@ -26,29 +26,9 @@ const origin = new URL(base).origin;
 const SCREEN = { width: 375, height: 667 };
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47';
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = '') {
-  if (ok) passed += 1;
-  else failures.push(`${name}${detail ? ` (${detail})` : ''}`);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${!ok && detail ? ` -- ${detail}` : ''}`);
-  return ok;
-}
-/** A check whose failure makes the rest meaningless. */
-function must(name, ok, detail = '') {
-  if (!check(name, ok, detail)) throw new Stop(name);
-}
-class Stop extends Error {}
-
-const within = (box, { width, height }) =>
-  !!box && box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height;
 const fmt = (box) => (box ? `x=${Math.round(box.x)} y=${Math.round(box.y)} w=${Math.round(box.width)} h=${Math.round(box.height)}` : 'not rendered');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const requests = [];
 try {
   const context = await browser.newContext({
@@ -364,11 +344,9 @@ try {
   check('HTML+CSS under 30 KB', bytes < 30 * 1024, `${bytes} bytes`);
   await slow.screenshot({ path: `${out}/fast3g.png` });
 } catch (e) {
-  if (!(e instanceof Stop)) check('the check ran to the end', false, String(e && e.message ? e.message.split('\n')[0] : e));
+  endedEarly(e);
 } finally {
-  const foreign = [...new Set(requests.filter((u) => !/^(data|about|blob):/.test(u) && new URL(u).origin !== origin))];
-  check(`no request left ${origin} (${requests.length} requests)`, foreign.length === 0, foreign.join(', '));
+  checkNoRequestLeft(requests, origin);
   await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+finish();

@@ -133,7 +133,10 @@ both_backends! {
             let page = list(&app, &query, &viewer).await;
             let items = page["items"].as_array().unwrap();
             assert!(items.len() <= 5);
-            let times: Vec<&str> = items.iter().map(|i| i["created_at"].as_str().unwrap()).collect();
+            // Compared as instants: RFC 3339 text drops a whole second's ".000", so "01Z" sorts
+            // after "01.5Z" as text.
+            let times: Vec<chrono::DateTime<chrono::Utc>> =
+                items.iter().map(|i| i["created_at"].as_str().unwrap().parse().unwrap()).collect();
             assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
             seen.extend(codes(&page));
             pages += 1;

@@ -51,6 +51,7 @@ impl Application {
             settings.visit_queue_capacity,
             settings.visit_batch_size,
             settings.visit_linger,
+            settings.report_utc_offset_minutes,
         );
         let state = web::Data::new(AppState {
             campaigns: CampaignCache::new(settings.campaign_cache_ttl),

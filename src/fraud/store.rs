@@ -13,7 +13,7 @@ use crate::{on_tx, with_db};
 const MEMBER: &str = "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
      p.net_hint, p.ip_hash, p.created_at, EXISTS (SELECT 1 FROM fraud_flags q \
      WHERE q.participant_id = p.id AND q.rule = 'quick_leave') AS quick_left, \
-     (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.device_id = p.device_id \
+     (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.visitor_hash = p.device_id \
         AND v.visited_at > p.created_at + 60000) \
       OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) AS returned \
      FROM participants p WHERE ";

@@ -9,7 +9,7 @@ use super::render::Fill;
 use super::service;
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
-use crate::db::time::{day, to_ms};
+use crate::db::time::to_ms;
 use crate::http::client;
 use crate::participants::{Channel, InviteCode};
 use crate::state::AppState;
@@ -174,7 +174,6 @@ pub async fn show(
         is_bot: client::is_bot(ua),
         user_agent: ua.to_owned(),
         at_ms: to_ms(now),
-        day: day(now, state.settings.report_utc_offset_minutes),
     });
     if openness == Openness::NotStarted && campaign.starts_at.is_some() {
         let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);

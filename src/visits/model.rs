@@ -8,5 +8,4 @@ pub struct Visit {
     pub is_bot: bool,
     pub user_agent: String,
     pub at_ms: i64,
-    pub day: String,
 }

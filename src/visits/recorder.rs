@@ -25,9 +25,11 @@ impl VisitRecorder {
         capacity: usize,
         batch_size: usize,
         linger: Duration,
+        day_offset_minutes: i32,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(capacity);
-        let task = tokio::spawn(run(db, rx, batch_size, linger));
+        let writer = super::store::Writer::new(day_offset_minutes);
+        let task = tokio::spawn(run(db, writer, rx, batch_size, linger));
         (
             VisitRecorder {
                 queue,
@@ -61,7 +63,13 @@ impl VisitRecorder {
 /// queue wakes a waiting receiver only). A flush that starts a batch does not linger;
 /// one queued during the linger is answered with that batch. Light traffic is written
 /// within `linger`.
-async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize, linger: Duration) {
+async fn run(
+    db: Arc<Db>,
+    mut writer: super::store::Writer,
+    mut rx: mpsc::Receiver<Message>,
+    batch_size: usize,
+    linger: Duration,
+) {
     let mut batch: Vec<Visit> = Vec::with_capacity(batch_size);
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     // After a full batch there is a backlog: the next one is taken at once.
@@ -81,7 +89,7 @@ async fn run(db: Arc<Db>, mut rx: mpsc::Receiver<Message>, batch_size: usize, li
         }
         behind = batch.len() >= batch_size;
         if !batch.is_empty() {
-            write_with_retry(&db, &batch).await;
+            write_with_retry(&db, &mut writer, &batch).await;
             batch.clear();
         }
         for done in waiting.drain(..) {
@@ -97,9 +105,9 @@ fn take(message: Message, batch: &mut Vec<Visit>, waiting: &mut Vec<oneshot::Sen
     }
 }
 
-async fn write_with_retry(db: &Db, batch: &[Visit]) {
+async fn write_with_retry(db: &Db, writer: &mut super::store::Writer, batch: &[Visit]) {
     for attempt in 1..=3 {
-        match super::store::write_batch(db, batch).await {
+        match writer.write_batch(db, batch).await {
             Ok(()) => {
                 metrics::counter!("fission_visits_recorded_total").increment(batch.len() as u64);
                 return;

@@ -219,6 +219,37 @@ both_backends! {
         assert_eq!(response.headers()["location"], "/c/tea#join");
     }
 
+    async fn a_person_whose_phone_comes_back_to_the_page_has_returned(app: TestApp) {
+        // The fraud rules' "never came back" weighs invitees whose device shows no page
+        // view a minute or more after joining: the device is the visitor cookie's key.
+        app.simple_campaign("tea").await;
+        let browser = phone();
+        let (_, html) = page(&app, &browser, "/c/tea").await;
+        let joined = submit(&app, &browser, "tea", &[("phone", &mobile(2)), ("consent", "yes"), ("csrf", &csrf_from(&html))]).await;
+        assert_eq!(joined.status(), 303);
+        let db = &*app.state.db;
+        let id: String = fission::with_db!(db, read, |pool| {
+            sqlx::query_scalar("SELECT id FROM participants").fetch_one(pool).await.unwrap()
+        });
+        let returned = || async { fission::fraud::store::member(db, &id).await.unwrap().unwrap().returned };
+        app.state.visits.flush().await;
+        assert!(!returned().await, "the view before joining is not a return");
+        // As if the person had joined two minutes ago, then opened the page again.
+        fission::with_db!(db, write, |pool| {
+            sqlx::query("UPDATE participants SET created_at = created_at - 120000").execute(pool).await.unwrap().rows_affected()
+        });
+        page(&app, &browser, "/c/tea").await;
+        app.state.visits.flush().await;
+        assert!(returned().await, "a later view from the same phone is a return");
+        // Someone else's phone coming to the page is not this person's return.
+        fission::with_db!(db, write, |pool| {
+            sqlx::query("DELETE FROM visits").execute(pool).await.unwrap().rows_affected()
+        });
+        page(&app, &phone(), "/c/tea").await;
+        app.state.visits.flush().await;
+        assert!(!returned().await);
+    }
+
     async fn views_are_counted_honestly(app: TestApp) {
         app.simple_campaign("tea").await;
         let alice = phone();

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::join::ticked;
 use super::landing::closed_page;
-use super::render::Fill;
+use super::render::{Fill, Filled};
 use super::views::{self, FormState, Upcoming};
 use super::{cookies, csrf, live, reminders};
 use crate::campaigns::{Campaign, Openness};
@@ -47,7 +47,7 @@ pub fn page(
     campaign: &Campaign,
     csrf: &str,
     asked: Option<Asked>,
-) -> Result<String, tera::Error> {
+) -> Result<Filled, tera::Error> {
     let now = chrono::Utc::now();
     let live = live::starts_html(campaign.starts_at, now);
     let fill = Fill {

@@ -3,9 +3,14 @@
 //! once per campaign version and stitched per request.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use rand::RngCore;
 use serde::Serialize;
@@ -81,8 +86,7 @@ impl Templates {
                 tracing::error!(error = ?e, template = name, "template failed");
                 html_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "<!doctype html><title>出错了</title><p>页面暂时无法显示，请稍后再试。</p>"
-                        .into(),
+                    "<!doctype html><title>出错了</title><p>页面暂时无法显示，请稍后再试。</p>",
                 )
             }
         }
@@ -111,7 +115,9 @@ pub fn to_join_form(slug: &str) -> HttpResponse {
         .finish()
 }
 
-pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
+/// A phone page's response: its headers, and the HTML as a `String` or a filled
+/// [`Stitched`] page.
+pub fn html_response(status: StatusCode, html: impl MessageBody + 'static) -> HttpResponse {
     use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
     let mut response = HttpResponse::build(status);
     for (name, value) in [
@@ -164,26 +170,61 @@ impl Fill<'_> {
 }
 
 enum Segment {
-    Text(String),
+    /// Shared by every response that sends the page: sending it copies nothing here.
+    Text(Bytes),
     Hole(Hole),
 }
 
 /// A landing page with holes for the per-request parts.
 pub struct Stitched {
     segments: Vec<Segment>,
-    len: usize,
 }
 
 impl Stitched {
-    pub fn fill(&self, fill: &Fill) -> String {
-        let mut out = String::with_capacity(self.len + 256);
-        for segment in &self.segments {
-            match segment {
-                Segment::Text(t) => out.push_str(t),
-                Segment::Hole(hole) => out.push_str(fill.get(*hole)),
-            }
+    /// The page for one request: the cached text and this request's parts, sent one after
+    /// the other (the response writer copies each into the socket's buffer once, so the
+    /// page is not first copied into a string of its own).
+    pub fn fill(&self, fill: &Fill) -> Filled {
+        let parts: Vec<Bytes> = self
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Text(t) => t.clone(),
+                Segment::Hole(hole) => Bytes::copy_from_slice(fill.get(*hole).as_bytes()),
+            })
+            .filter(|part| !part.is_empty())
+            .collect();
+        let len = parts.iter().map(Bytes::len).sum::<usize>() as u64;
+        Filled {
+            parts: parts.into_iter(),
+            len,
         }
-        out
+    }
+}
+
+/// A stitched page filled for one request, as a response body of known length.
+pub struct Filled {
+    parts: std::vec::IntoIter<Bytes>,
+    len: u64,
+}
+
+impl MessageBody for Filled {
+    type Error = Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.len)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Infallible>>> {
+        let this = self.get_mut();
+        let next = this.parts.next();
+        if let Some(part) = &next {
+            this.len -= part.len() as u64;
+        }
+        Poll::Ready(next.map(Ok))
     }
 }
 
@@ -268,21 +309,25 @@ impl PageCache {
                 })
                 .min_by_key(|(at, _, _)| *at);
             let Some((at, len, hole)) = next else { break };
-            segments.push(Segment::Text(rest[..at].to_owned()));
+            segments.push(Segment::Text(Bytes::copy_from_slice(
+                &rest.as_bytes()[..at],
+            )));
             segments.push(Segment::Hole(hole));
             rest = &rest[at + len..];
         }
-        segments.push(Segment::Text(rest.to_owned()));
-        Stitched {
-            segments,
-            len: html.len(),
-        }
+        segments.push(Segment::Text(Bytes::copy_from_slice(rest.as_bytes())));
+        Stitched { segments }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(page: Filled) -> String {
+        let bytes: Vec<u8> = page.parts.flat_map(|part| part.to_vec()).collect();
+        String::from_utf8(bytes).unwrap()
+    }
 
     #[test]
     fn holes_are_filled_per_request() {
@@ -299,10 +344,11 @@ mod tests {
             banner: "<b>B</b>",
             live: "L",
         };
-        assert_eq!(
-            page.fill(&fill),
-            "<b>B</b><form action=\"/join?ref=a\"><input value=\"T\">T</form>L"
-        );
+        let expected = "<b>B</b><form action=\"/join?ref=a\"><input value=\"T\">T</form>L";
+        let filled = page.fill(&fill);
+        // The body's length is announced before its parts are sent.
+        assert_eq!(filled.size(), BodySize::Sized(expected.len() as u64));
+        assert_eq!(text(filled), expected);
         // Same version: served from the cache, the renderer is not called.
         let again = cache
             .get_or_render("c1", 1, || panic!("rendered twice"))
@@ -312,7 +358,7 @@ mod tests {
             ..Fill::default()
         };
         assert_eq!(
-            again.fill(&fill),
+            text(again.fill(&fill)),
             "<form action=\"/join\"><input value=\"U\">U</form>"
         );
     }

@@ -57,15 +57,16 @@ F=$(for r in $(seq 1 "$RUNS"); do rps "fission-$r"; done | median)
 N=$(for r in $(seq 1 "$RUNS"); do rps "nginx-$r"; done | median)
 echo "medians: fission $F req/s, nginx $N req/s, ratio $(python3 -c "print(f'{$F/$N:.2f}x')")"
 
-# Paced at 70% of fission's median peak: calibrate the per-connection delay with a short
-# run (the cycle is delay + latency), then measure.
+# Paced at 70% of fission's median peak. wrk's delay() is in whole milliseconds, so the
+# rate is set by the number of connections, each waiting 1 ms between requests (a cycle is
+# 1 ms + latency): calibrated with a short run, then measured.
 TARGET=$(python3 -c "print(int($F * 0.7))")
-D0=$(python3 -c "print(round($CONNS * 1000 / $TARGET, 3))")
-SECS_SAVED=$SECS; SECS=3
-export DELAY_MS=$D0; load calibrate "$FISSION_URL" -s "$ROOT/bench/paced.lua" >/dev/null
-SECS=$SECS_SAVED
+DELAY=1
+C0=$(python3 -c "print(max(1, round($TARGET * ($DELAY + 0.5) / 1000)))")
+CONNS_SAVED=$CONNS; SECS_SAVED=$SECS; CONNS=$C0; SECS=3
+export DELAY_MS=$DELAY; load calibrate "$FISSION_URL" -s "$ROOT/bench/paced.lua" >/dev/null
 R0=$(rps calibrate)
-DELAY=$(python3 -c "c=$CONNS*1000; l=max(0.0, c/$R0 - $D0); print(round(max(0.0, c/$TARGET - l), 3))")
+CONNS=$(python3 -c "print(max(1, round($C0 * $TARGET / $R0)))"); SECS=$SECS_SAVED
 echo
 echo "paced to $TARGET req/s (70% of $F): $CONNS connections, each waiting $DELAY ms between requests"
 echo "| run | achieved req/s | p50 | p99 |"
@@ -75,6 +76,7 @@ for run in $(seq 1 "$RUNS"); do
   load "paced-$run" "$FISSION_URL" -s "$ROOT/bench/paced.lua" >/dev/null
   echo "| $run | $(rps "paced-$run") | $(pct "paced-$run" 50%) ms | $(pct "paced-$run" 99%) ms |"
 done
+CONNS=$CONNS_SAVED
 echo "medians: achieved $(for r in $(seq 1 "$RUNS"); do rps "paced-$r"; done | median) req/s, p50 $(for r in $(seq 1 "$RUNS"); do pct "paced-$r" 50%; done | median) ms, p99 $(for r in $(seq 1 "$RUNS"); do pct "paced-$r" 99%; done | median) ms"
 sleep 2
 echo "visits recorded: $(api "$BASE/api/v1/campaigns/bench/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["visits"] + s["bot_visits"])')"

@@ -18,6 +18,15 @@ const MEMBER: &str = "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_
       OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) AS returned \
      FROM participants p WHERE ";
 
+/// A peer (same device, network hint or address) as the rules read it: whether it left
+/// quickly or came back only matters among one inviter's invitees (the patterns), so a
+/// peer list, read twice for every lead and up to 200 people long, skips the three
+/// lookups per person that [`MEMBER`] makes for them.
+const PEER: &str =
+    "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
+     p.net_hint, p.ip_hash, p.created_at, FALSE AS quick_left, FALSE AS returned \
+     FROM participants p WHERE ";
+
 async fn members(
     db: &Db,
     filter: &str,
@@ -90,13 +99,14 @@ struct Peer {
 }
 
 /// Whoever shares the focus's device (any time), network hint or address (within the
-/// window), in one read: each list is its own subquery with its own limit, tagged.
+/// window), in one read: each list is its own subquery with its own limit, tagged. Peers
+/// carry no quick-leave or came-back facts (see [`PEER`]).
 async fn peers(db: &Db, campaign_id: &str, focus: &Member, since: i64) -> sqlx::Result<Vec<Peer>> {
     let sql = format!(
-        "SELECT 'device' AS list, d.* FROM ({MEMBER}p.campaign_id = $1 AND p.device_id = $2 LIMIT 50) AS d \
-         UNION ALL SELECT 'hint' AS list, h.* FROM ({MEMBER}p.campaign_id = $1 AND p.net_hint = $3 \
+        "SELECT 'device' AS list, d.* FROM ({PEER}p.campaign_id = $1 AND p.device_id = $2 LIMIT 50) AS d \
+         UNION ALL SELECT 'hint' AS list, h.* FROM ({PEER}p.campaign_id = $1 AND p.net_hint = $3 \
            AND p.created_at >= $5 LIMIT 50) AS h \
-         UNION ALL SELECT 'address' AS list, a.* FROM ({MEMBER}p.campaign_id = $1 AND p.ip_hash = $4 \
+         UNION ALL SELECT 'address' AS list, a.* FROM ({PEER}p.campaign_id = $1 AND p.ip_hash = $4 \
            AND p.created_at >= $5 LIMIT 100) AS a"
     );
     with_db!(db, read, |pool| {

@@ -10,22 +10,32 @@ use crate::db::{Db, Tx};
 use crate::participants::qualification::{ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED};
 use crate::{on_tx, with_db};
 
-const MEMBER: &str = "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
-     p.net_hint, p.ip_hash, p.created_at, EXISTS (SELECT 1 FROM fraud_flags q \
+/// What a member is, before the facts [`MEMBER`] and [`PEER`] read differently.
+macro_rules! member_select {
+    () => {
+        "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
+         p.net_hint, p.ip_hash, p.created_at, "
+    };
+}
+
+const MEMBER: &str = concat!(
+    member_select!(),
+    "EXISTS (SELECT 1 FROM fraud_flags q \
      WHERE q.participant_id = p.id AND q.rule = 'quick_leave') AS quick_left, \
      (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.visitor_hash = p.device_id \
         AND v.visited_at > p.created_at + 60000) \
       OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) AS returned \
-     FROM participants p WHERE ";
+     FROM participants p WHERE "
+);
 
 /// A peer (same device, network hint or address) as the rules read it: whether it left
 /// quickly or came back only matters among one inviter's invitees (the patterns), so a
 /// peer list, read twice for every lead and up to 200 people long, skips the three
 /// lookups per person that [`MEMBER`] makes for them.
-const PEER: &str =
-    "SELECT p.id, p.inviter_id, p.phone, p.device_id, p.device_source, p.ua_profile, \
-     p.net_hint, p.ip_hash, p.created_at, FALSE AS quick_left, FALSE AS returned \
-     FROM participants p WHERE ";
+const PEER: &str = concat!(
+    member_select!(),
+    "FALSE AS quick_left, FALSE AS returned FROM participants p WHERE "
+);
 
 async fn members(
     db: &Db,

@@ -281,7 +281,11 @@ pub async fn stats(db: &Db, campaign: &Campaign, as_of: AsOf) -> Result<StatsVie
     let funnel = funnel(db, &campaign.id, &figures, as_of).await?;
     let money = crate::rewards::service::money_stats(db, campaign).await?;
     let groups = store::groups(db, &campaign.id, GROUPS_LISTED).await?;
-    let groups_total = store::group_count(db, &campaign.id).await?;
+    // A short list is the whole pool; only a full one needs the pool counted.
+    let groups_total = match groups.len() as i64 {
+        listed if listed < GROUPS_LISTED => listed,
+        _ => store::group_count(db, &campaign.id).await?,
+    };
     Ok(StatsView {
         funnel,
         retention: retention(db, &campaign.id, as_of).await?,

@@ -21,41 +21,29 @@ pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> a
     changed += crate::wechat::avatars::fetch_due(state, now).await?;
     changed += crate::pages::reminders::send_due(state, now).await?;
     changed += crate::visits::prune_raw(&state.db, now, state.settings.raw_visit_days).await?;
-    refresh_planner_statistics(state, now).await?;
     Ok(changed)
 }
 
-/// How often SQLite's planner statistics are looked at again ([`crate::db::Db::optimize`]).
-const OPTIMIZE_EVERY_MS: i64 = 6 * 3_600_000;
-
-async fn refresh_planner_statistics(
-    state: &AppState,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<()> {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    // Per process: the first look is at start (after the migrations), so the clock starts
-    // with the first tick.
-    static LAST: AtomicI64 = AtomicI64::new(0);
-    let now_ms = now.timestamp_millis();
-    let last = LAST.load(Ordering::Relaxed);
-    if last == 0 {
-        LAST.store(now_ms, Ordering::Relaxed);
-    } else if now_ms - last >= OPTIMIZE_EVERY_MS {
-        LAST.store(now_ms, Ordering::Relaxed);
-        state.db.optimize().await?;
-    }
-    Ok(())
-}
+/// How often SQLite's planner statistics are looked at again ([`crate::db::Db::optimize`];
+/// the first look is at start, after the migrations).
+const OPTIMIZE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// Starts the periodic loop; it stops with the runtime.
 pub fn spawn(state: Data<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut optimized = tokio::time::Instant::now();
         loop {
             tick.tick().await;
             if let Err(e) = run_once(&state, chrono::Utc::now()).await {
                 tracing::warn!(error = ?e, "background jobs failed; retrying next tick");
+            }
+            if optimized.elapsed() >= OPTIMIZE_EVERY {
+                optimized = tokio::time::Instant::now();
+                if let Err(e) = state.db.optimize().await {
+                    tracing::warn!(error = ?e, "refreshing planner statistics failed");
+                }
             }
         }
     })

@@ -80,6 +80,7 @@ impl Db {
                 // network for it to go stale over, so it is not pinged before each use (a
                 // ping is a round trip to the connection's thread, two task switches,
                 // several times per lead).
+                //
                 // The writer runs group commits: each job in a savepoint, and a savepoint
                 // keeps the original of every page it changes in a sub-journal, a temporary
                 // file by default (a pwrite per page: 11% of lead capture's time). In

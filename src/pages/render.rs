@@ -219,12 +219,7 @@ impl MessageBody for Filled {
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Infallible>>> {
-        let this = self.get_mut();
-        let next = this.parts.next();
-        if let Some(part) = &next {
-            this.len -= part.len() as u64;
-        }
-        Poll::Ready(next.map(Ok))
+        Poll::Ready(self.get_mut().parts.next().map(Ok))
     }
 }
 

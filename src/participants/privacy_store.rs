@@ -150,9 +150,10 @@ pub async fn ledger(db: &Db, participant_id: &str) -> anyhow::Result<Vec<LedgerR
 }
 
 /// Erases the person's phone, name, shipping addresses, device hashes, WeChat openid, the
-/// identifiers group tools sent for them and their "提醒我" sign-ups for the campaign. The row stays as a tombstone (id, code, chain),
-/// so grants and the ledger keep their amounts. Returns when the person was erased (the
-/// first erasure's time when it is repeated).
+/// identifiers group tools sent for them and their "提醒我" sign-ups for the campaign. The
+/// row stays as a tombstone (id, code, chain), so grants and the ledger keep their
+/// amounts. Returns when the person was erased (the first erasure's time when it is
+/// repeated).
 pub async fn erase(
     tx: &mut Tx<'_>,
     participant_id: &str,

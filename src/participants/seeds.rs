@@ -10,7 +10,7 @@ use crate::db::time::{day, to_ms};
 use crate::db::Tx;
 use crate::on_tx;
 
-/// Seeds: staff and KOC participants who start the chains, one channel per batch.
+/// One seed per name, all on `channel`.
 pub async fn create(
     tx: &mut Tx<'_>,
     campaign: &Campaign,

@@ -22,7 +22,7 @@ struct Tally<'a> {
 /// Writes batches of visits. It remembers the reporting day it last computed, so a day's
 /// name is formatted once a day, not once per view.
 pub struct Writer {
-    offset_ms: i64,
+    offset_minutes: i32,
     /// [start, end) in ms of the day last named, and its name.
     day: (i64, i64, Arc<str>),
 }
@@ -30,7 +30,7 @@ pub struct Writer {
 impl Writer {
     pub fn new(day_offset_minutes: i32) -> Self {
         Writer {
-            offset_ms: i64::from(day_offset_minutes) * 60_000,
+            offset_minutes: day_offset_minutes,
             day: (0, 0, Arc::from("")),
         }
     }
@@ -41,13 +41,11 @@ impl Writer {
         if (*start..*end).contains(&at_ms) {
             return name.clone();
         }
-        let local = at_ms + self.offset_ms;
-        let start = local - local.rem_euclid(DAY_MS) - self.offset_ms;
-        let name: Arc<str> = crate::db::time::day(
-            crate::db::time::from_ms(at_ms),
-            (self.offset_ms / 60_000) as i32,
-        )
-        .into();
+        let offset_ms = i64::from(self.offset_minutes) * 60_000;
+        let local = at_ms + offset_ms;
+        let start = local - local.rem_euclid(DAY_MS) - offset_ms;
+        let name: Arc<str> =
+            crate::db::time::day(crate::db::time::from_ms(at_ms), self.offset_minutes).into();
         self.day = (start, start + DAY_MS, name.clone());
         name
     }

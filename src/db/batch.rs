@@ -2,19 +2,38 @@
 //! in one transaction (a savepoint each) and committing once turns thousands of commits
 //! (each an fsync) a second into a few hundred. Each job learns whether the shared commit
 //! succeeded before its caller is answered, so nothing is answered before it is durable.
+//!
+//! On SQLite a job may also be direct ([`Work::Direct`]): its statements are stepped on
+//! the writer's handle by the runner's own thread ([`super::direct`]), all of a batch's
+//! under one lock of the handle, instead of one message to sqlx's thread per statement.
 
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, Database, PgConnection, PgPool, Pool, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, Mutex};
+use sqlx::{
+    Connection, Database, PgConnection, PgPool, Pool, Postgres, Sqlite, SqliteConnection,
+    SqlitePool, Transaction,
+};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::direct::{Direct, Prepared};
 use super::Tx;
 
 /// Called after the batch's commit with its outcome.
 pub type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// Runs its statements on the batch's transaction and says how to answer its caller.
 pub type Job = Box<dyn for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Finish> + Send>;
+/// The same, stepped straight on SQLite's handle ([`Direct`]): no task switch per statement.
+pub type DirectJob = Box<dyn for<'p> FnOnce(&mut Direct<'p>) -> Finish + Send>;
+
+/// What the writer is asked to run.
+pub enum Work {
+    Job(Job),
+    /// SQLite only: the PostgreSQL batcher is never given one.
+    Direct(DirectJob),
+    /// The database is closing: finalize the statements kept prepared, then answer.
+    Close(oneshot::Sender<()>),
+}
 
 const MAX_BATCH: usize = 256;
 
@@ -24,23 +43,114 @@ const POSTGRES_RUNNERS: usize = 2;
 
 #[derive(Clone)]
 pub struct Batcher {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<Work>,
 }
 
-type Queue = Arc<Mutex<mpsc::Receiver<Job>>>;
+type Queue = Arc<Mutex<mpsc::Receiver<Work>>>;
+
+/// What a batch runner needs of its backend.
+trait Writer: Database {
+    /// Opens the batch's transaction.
+    fn begin(
+        conn: &mut Self::Connection,
+    ) -> BoxFuture<'_, Result<Transaction<'_, Self>, sqlx::Error>>;
+    /// The transaction as the jobs see it.
+    fn tx(conn: &mut Self::Connection) -> Tx<'_>;
+    /// Runs the batch's direct jobs, adding each one's [`Finish`].
+    fn run_direct<'a>(
+        conn: &'a mut Self::Connection,
+        jobs: Vec<DirectJob>,
+        prepared: &'a mut Prepared,
+        finishes: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+}
+
+impl Writer for Sqlite {
+    /// Takes the write lock at the start (`IMMEDIATE`), waiting for it (the busy timeout)
+    /// on sqlx's thread: the direct jobs then never wait for a lock while they hold the
+    /// runtime's thread, where a wait could stall whoever holds the lock.
+    fn begin(
+        conn: &mut SqliteConnection,
+    ) -> BoxFuture<'_, Result<Transaction<'_, Sqlite>, sqlx::Error>> {
+        Box::pin(conn.begin_with("BEGIN IMMEDIATE"))
+    }
+
+    fn tx(conn: &mut SqliteConnection) -> Tx<'_> {
+        sqlite_tx(conn)
+    }
+
+    /// Locks sqlx's thread out of the connection once for all the batch's direct jobs,
+    /// each in a savepoint of its own inside the batch's transaction.
+    fn run_direct<'a>(
+        conn: &'a mut SqliteConnection,
+        jobs: Vec<DirectJob>,
+        prepared: &'a mut Prepared,
+        finishes: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        Box::pin(async move {
+            if jobs.is_empty() {
+                return Ok(());
+            }
+            let mut handle = conn.lock_handle().await?;
+            // From here to the end nothing awaits: the handle is this thread's until dropped.
+            let mut direct = Direct::new(handle.as_raw_handle(), prepared);
+            for job in jobs {
+                // The jobs not run yet are dropped: their callers hear the batch failed.
+                if !direct.in_transaction() {
+                    return Err(sqlx::Error::Protocol(
+                        "SQLite ended the batch's transaction".into(),
+                    ));
+                }
+                finishes.push(job(&mut direct));
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Writer for Postgres {
+    fn begin(
+        conn: &mut PgConnection,
+    ) -> BoxFuture<'_, Result<Transaction<'_, Postgres>, sqlx::Error>> {
+        Box::pin(conn.begin())
+    }
+
+    fn tx(conn: &mut PgConnection) -> Tx<'_> {
+        postgres_tx(conn)
+    }
+
+    /// PostgreSQL has no direct jobs ([`Work::Direct`] is SQLite's); one sent here by
+    /// mistake is dropped, and its caller hears that its write was dropped.
+    fn run_direct<'a>(
+        _: &'a mut PgConnection,
+        jobs: Vec<DirectJob>,
+        _: &'a mut Prepared,
+        _: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+        if !jobs.is_empty() {
+            tracing::error!(
+                jobs = jobs.len(),
+                "direct SQLite jobs were sent to PostgreSQL"
+            );
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
 
 impl Batcher {
     /// SQLite's single writer connection runs one batch at a time.
     pub fn sqlite(writer: SqlitePool) -> Self {
         let (batcher, rx) = Batcher::queue();
-        tokio::spawn(run(writer, sqlite_tx, rx));
+        let prepared = Prepared::new(Some(writer.clone()));
+        tokio::spawn(run(writer, prepared, rx));
         batcher
     }
 
     pub fn postgres(pool: PgPool) -> Self {
         let (batcher, rx) = Batcher::queue();
         for _ in 0..POSTGRES_RUNNERS {
-            tokio::spawn(run(pool.clone(), postgres_tx, rx.clone()));
+            let prepared = Prepared::new(None);
+            tokio::spawn(run(pool.clone(), prepared, rx.clone()));
         }
         batcher
     }
@@ -50,9 +160,18 @@ impl Batcher {
         (Batcher { queue }, Arc::new(Mutex::new(rx)))
     }
 
-    /// Queues a job; false when the writer has stopped.
-    pub async fn submit(&self, job: Job) -> bool {
-        self.queue.send(job).await.is_ok()
+    /// Queues work; false when the writer has stopped.
+    pub async fn submit(&self, work: Work) -> bool {
+        self.queue.send(work).await.is_ok()
+    }
+
+    /// Before the pool closes: the statements kept prepared on its connection are
+    /// finalized (a connection closed with statements left fails to close).
+    pub async fn close(&self) {
+        let (done, finalized) = oneshot::channel();
+        if self.submit(Work::Close(done)).await {
+            let _ = finalized.await;
+        }
     }
 }
 
@@ -64,31 +183,63 @@ pub(super) fn postgres_tx(conn: &mut PgConnection) -> Tx<'_> {
     Tx::Postgres(conn)
 }
 
-async fn run<DB: Database>(
-    pool: Pool<DB>,
-    wrap: for<'a> fn(&'a mut DB::Connection) -> Tx<'a>,
-    rx: Queue,
-) {
-    let mut jobs = Vec::with_capacity(MAX_BATCH);
+async fn run<DB: Writer>(pool: Pool<DB>, mut prepared: Prepared, rx: Queue) {
+    let mut work = Vec::with_capacity(MAX_BATCH);
     // A runner waits for the queue only while no other runner is taking from it.
-    while rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let mut finishes = Vec::with_capacity(jobs.len());
+    while rx.lock().await.recv_many(&mut work, MAX_BATCH).await > 0 {
+        let mut finishes = Vec::with_capacity(work.len());
+        let mut jobs = Vec::with_capacity(work.len());
+        let mut direct = Vec::new();
+        let mut closing = Vec::new();
+        // The callers queued together, so their order within the batch is free: the jobs
+        // on sqlx first, then the direct ones under one lock of the handle.
+        for item in work.drain(..) {
+            match item {
+                Work::Job(job) => jobs.push(job),
+                Work::Direct(job) => direct.push(job),
+                Work::Close(done) => closing.push(done),
+            }
+        }
         let outcome = async {
             let mut conn = pool.acquire().await?;
-            let mut tx = conn.begin().await?;
-            for job in jobs.drain(..) {
-                finishes.push(job(&mut wrap(&mut *tx)).await);
+            let done = batch::<DB>(&mut conn, jobs, direct, &mut prepared, &mut finishes).await;
+            if done.is_err() {
+                // The connection may be closed on its way back to the pool: nothing of
+                // ours may be left on it then.
+                prepared.clear();
             }
-            tx.commit().await
+            done
         }
         .await
         .map_err(|e: sqlx::Error| e.to_string());
+        prepared.batch_done();
+        if !closing.is_empty() {
+            prepared.close();
+            for done in closing {
+                let _ = done.send(());
+            }
+        }
         if let Err(e) = &outcome {
             tracing::error!(error = %e, jobs = finishes.len(), "a batch of writes failed");
         }
-        jobs.clear();
         for finish in finishes {
             finish(outcome.clone());
         }
     }
+}
+
+/// One group commit on `conn`: every job in the batch's transaction, then its commit.
+async fn batch<DB: Writer>(
+    conn: &mut DB::Connection,
+    jobs: Vec<Job>,
+    direct: Vec<DirectJob>,
+    prepared: &mut Prepared,
+    finishes: &mut Vec<Finish>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = DB::begin(conn).await?;
+    for job in jobs {
+        finishes.push(job(&mut DB::tx(&mut tx)).await);
+    }
+    DB::run_direct(&mut tx, direct, prepared, finishes).await?;
+    tx.commit().await
 }

@@ -69,6 +69,7 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
         match url {
             DatabaseUrl::Sqlite(raw) => {
+                direct::tune_library();
                 let options = SqliteConnectOptions::from_str(raw)
                     .context("parsing the SQLite database URL")?
                     .create_if_missing(true)
@@ -87,10 +88,21 @@ impl Db {
                 // memory it is the same journal without the system calls; it only ever
                 // serves rolling back one savepoint of a live transaction, so nothing
                 // durable depends on it. The readers (exports' large sorts) keep files.
+                //
+                // The group commit keeps statements prepared on the writer's connection
+                // ([`direct::Prepared`]): the connection is serialized, so they can be
+                // finalized from any thread, and never recycled, so it outlives them.
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .test_before_acquire(false)
-                    .connect_with(options.clone().pragma("temp_store", "MEMORY"))
+                    .max_lifetime(None)
+                    .idle_timeout(None)
+                    .connect_with(
+                        options
+                            .clone()
+                            .pragma("temp_store", "MEMORY")
+                            .serialized(true),
+                    )
                     .await
                     .context("opening the SQLite database")?;
                 let reader = SqlitePoolOptions::new()
@@ -178,7 +190,12 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { reader, writer, .. } => {
+            Db::Sqlite {
+                reader,
+                writer,
+                batcher,
+            } => {
+                batcher.close().await;
                 reader.close().await;
                 writer.close().await;
             }
@@ -198,8 +215,9 @@ pub fn is_deadlock(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 mod batch;
+pub mod direct;
 mod text_enum;
 pub mod time;
 mod tx;
 
-pub use tx::Tx;
+pub use tx::{DirectWriter, Tx};

@@ -5,8 +5,10 @@
 
 use futures_util::future::BoxFuture;
 use sqlx::{Connection, Database, PgConnection, Postgres, Sqlite, SqliteConnection};
+use tokio::sync::oneshot;
 
-use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job};
+use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job, Work};
+use super::direct::{self, Direct};
 use super::Db;
 
 /// The connection of a running write transaction.
@@ -72,6 +74,16 @@ impl Db {
         }
     }
 
+    /// SQLite's writer, for small frequent writes whose statements are stepped straight on
+    /// its handle inside the group commit (a task switch per batch, not per statement);
+    /// `None` on PostgreSQL, whose callers use [`Db::write_batched`].
+    pub fn direct_writer(&self) -> Option<DirectWriter<'_>> {
+        match self {
+            Db::Sqlite { batcher, .. } => Some(DirectWriter(batcher)),
+            Db::Postgres { .. } => None,
+        }
+    }
+
     /// Runs `job` once per item, in order. SQLite's single writer takes them all in one
     /// transaction (one commit); PostgreSQL gives each item a short transaction of its
     /// own, so concurrent callers never hold locks on each other's rows for long. An
@@ -119,26 +131,42 @@ impl Db {
     }
 }
 
-/// Queues `job` for the batcher and waits for the batch's commit.
+/// Queues `job` for the batcher, in a savepoint of its own, and waits for the batch's
+/// commit.
 async fn in_batch<T, E, F>(batcher: &Batcher, job: F) -> Result<T, E>
 where
     F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: From<sqlx::Error> + Send + 'static,
 {
-    let (reply, answer) = tokio::sync::oneshot::channel();
+    let (reply, answer) = oneshot::channel();
     let batched: Job = Box::new(move |tx| {
-        Box::pin(async move {
-            let outcome = in_savepoint(tx, job).await;
-            Box::new(move |commit: Result<(), String>| {
-                let _ = reply.send(match commit {
-                    Ok(()) => outcome,
-                    Err(why) => Err(E::from(sqlx::Error::Protocol(why))),
-                });
-            }) as Finish
-        })
+        Box::pin(async move { answer_after_commit(reply, in_savepoint(tx, job).await) })
     });
-    if !batcher.submit(batched).await {
+    submit_and_wait(batcher, Work::Job(batched), answer).await
+}
+
+/// Answers a job's caller once the batch's commit is known: the job's own outcome when
+/// the commit succeeded, the commit's error otherwise.
+fn answer_after_commit<T, E>(reply: oneshot::Sender<Result<T, E>>, outcome: Result<T, E>) -> Finish
+where
+    T: Send + 'static,
+    E: From<sqlx::Error> + Send + 'static,
+{
+    Box::new(move |commit: Result<(), String>| {
+        let _ = reply.send(match commit {
+            Ok(()) => outcome,
+            Err(why) => Err(E::from(sqlx::Error::Protocol(why))),
+        });
+    })
+}
+
+async fn submit_and_wait<T, E: From<sqlx::Error>>(
+    batcher: &Batcher,
+    work: Work,
+    answer: oneshot::Receiver<Result<T, E>>,
+) -> Result<T, E> {
+    if !batcher.submit(work).await {
         return Err(E::from(sqlx::Error::PoolClosed));
     }
     answer.await.unwrap_or_else(|_| {
@@ -146,6 +174,25 @@ where
             "the write batch was dropped".into(),
         )))
     })
+}
+
+/// SQLite's writer for jobs stepped straight on its handle (see [`Db::direct_writer`]).
+pub struct DirectWriter<'d>(&'d Batcher);
+
+impl DirectWriter<'_> {
+    /// Runs `job` in a savepoint of the writer's next group commit, and returns once that
+    /// commit is durable (or has failed). A job that fails leaves nothing written.
+    pub async fn write<T, F>(&self, job: F) -> Result<T, sqlx::Error>
+    where
+        F: FnOnce(&mut Direct<'_>) -> direct::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let work = Work::Direct(Box::new(move |direct: &mut Direct<'_>| {
+            answer_after_commit(reply, direct.in_savepoint(job).map_err(sqlx::Error::from))
+        }));
+        submit_and_wait(self.0, work, answer).await
+    }
 }
 
 /// The job inside a savepoint of the batch's transaction: a failing job rolls back its

@@ -10,8 +10,11 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use super::model::{Group, COLUMNS};
+use std::sync::LazyLock;
+
+use super::model::{Group, Kind, COLUMNS};
 use crate::campaigns::Campaign;
+use crate::db::direct::{self, Columns, Direct};
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
@@ -58,13 +61,19 @@ struct PoolKey {
 /// Pool groups read per round; the first one nearly always has the seat.
 const POOL_BATCH: i64 = 4;
 
-/// The conditions of a group in the pool with a seat left. The first three are the
-/// predicate of the partial index `groups_open_in_fill_order`, written identically so
-/// both planners use it.
+/// The conditions of a group in the pool with a seat left, given the placeholders of the
+/// campaign and of the time. The first three are the predicate of the partial index
+/// `groups_open_in_fill_order`, written identically so both planners use it.
 macro_rules! open_group {
-    () => {
-        "campaign_id = $1 AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
-         AND (expires_at IS NULL OR expires_at > $2)"
+    ($campaign:literal, $now:literal) => {
+        concat!(
+            "campaign_id = ",
+            $campaign,
+            " AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
+             AND (expires_at IS NULL OR expires_at > ",
+            $now,
+            ")"
+        )
     };
 }
 
@@ -72,7 +81,7 @@ macro_rules! open_group {
 /// skipping groups the person left.
 const NEXT_OPEN: &str = concat!(
     "SELECT id, position, created_at FROM groups WHERE ",
-    open_group!(),
+    open_group!("$1", "$2"),
     " AND ($3 IS NULL OR (position, created_at, id) > ($3, $4, $5)) \
      AND NOT EXISTS (SELECT 1 FROM group_assignments a \
                      WHERE a.participant_id = $6 AND a.group_id = groups.id AND a.state = 'left') \
@@ -84,7 +93,7 @@ const NEXT_OPEN: &str = concat!(
 /// filled in between takes nobody (PostgreSQL re-reads the locked row).
 const FIRST_SEAT: &str = concat!(
     "UPDATE groups SET reserved = reserved + 1 WHERE id = (SELECT id FROM groups WHERE ",
-    open_group!(),
+    open_group!("$1", "$2"),
     " ORDER BY position, created_at, id LIMIT 1) \
      AND NOT closed AND (expires_at IS NULL OR expires_at > $2) AND members + reserved < capacity RETURNING "
 );
@@ -129,6 +138,48 @@ pub async fn route_new(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>,
         }
         None => seat_from_pool(tx, t, Vec::new(), t.max_groups > 0).await,
     }
+}
+
+/// [`route_new`] stepped straight on SQLite's handle. The writer is the only one, so the
+/// group the first-seat statement chose cannot fill in between: no group means none is
+/// open.
+pub fn route_new_direct(direct: &mut Direct, t: &RouteTerms) -> direct::Result<Option<Group>> {
+    static FIRST_SEAT_ROW: LazyLock<String> = LazyLock::new(|| format!("{FIRST_SEAT}{COLUMNS}"));
+    let group = direct.row(
+        &FIRST_SEAT_ROW,
+        &[t.campaign_id.as_str().into(), t.now_ms.into()],
+        read_group,
+    )?;
+    if let Some(group) = &group {
+        direct.execute(
+            ASSIGN,
+            &[
+                t.participant_id.as_str().into(),
+                group.id.as_str().into(),
+                t.campaign_id.as_str().into(),
+                t.now_ms.into(),
+                t.until.into(),
+            ],
+        )?;
+    }
+    Ok(group)
+}
+
+/// A group read in [`COLUMNS`]' order.
+fn read_group(row: &Columns) -> direct::Result<Group> {
+    Ok(Group {
+        id: row.text(0)?,
+        campaign_id: row.text(1)?,
+        name: row.text(2)?,
+        kind: row.parsed(3, Kind::parse)?,
+        capacity: row.int(4)?,
+        qr_asset: row.text(5)?,
+        expires_at: row.opt_int(6)?,
+        position: row.int(7)?,
+        closed: row.int(8)? != 0,
+        members: row.int(9)?,
+        reserved: row.int(10)?,
+    })
 }
 
 /// Routing inside the caller's transaction; written once for both backends.
@@ -234,21 +285,23 @@ async fn seat_from_pool(
     }
 }
 
+/// The person's seat in a group whose seat count was just taken.
+const ASSIGN: &str =
+    "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
+     VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
+     DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until";
+
 /// Records the person's seat in a group whose seat count was just taken.
 async fn assign(tx: &mut Tx<'_>, t: &RouteTerms, group_id: &str) -> Result<(), sqlx::Error> {
     on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
-             VALUES ($1, $2, $3, 'reserved', $4, $5) ON CONFLICT (participant_id, group_id) \
-             DO UPDATE SET state = 'reserved', reserved_until = excluded.reserved_until",
-        )
-        .bind(&t.participant_id)
-        .bind(group_id)
-        .bind(&t.campaign_id)
-        .bind(t.now_ms)
-        .bind(t.until)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(ASSIGN)
+            .bind(&t.participant_id)
+            .bind(group_id)
+            .bind(&t.campaign_id)
+            .bind(t.now_ms)
+            .bind(t.until)
+            .execute(&mut *conn)
+            .await?;
     });
     Ok(())
 }

@@ -157,6 +157,7 @@ where
                 query = match *param {
                     Param::Text(s) => query.bind(s),
                     Param::Int(n) => query.bind(n),
+                    Param::Null => query.bind(None::<i64>),
                 };
             }
             Ok(query.fetch_all(pool).await?)

@@ -320,3 +320,83 @@ crate::both_backends! {
         assert_eq!(inviter_detail["qualified_invites"], 0, "neither friend on the shared device counts");
     }
 }
+
+/// SQLite's direct writes (a lead's statements stepped on the writer's handle) share the
+/// group commit with the jobs on sqlx: each in a savepoint of its own, so one that fails
+/// after writing leaves nothing behind and its batch mates stored.
+#[actix_web::test]
+async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    let db = app.state.db.clone();
+    db.write_tx(|tx| {
+        Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query(
+                "CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)"
+            )
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+            Ok::<_, sqlx::Error>(())
+        })
+    })
+    .await
+    .unwrap();
+    // Every third direct job writes its row, then fails (its row again); every fifth job
+    // goes through sqlx instead, in the same batches.
+    let writes = (0..120_i64).map(|n| {
+        let db = db.clone();
+        async move {
+            if n % 5 == 0 {
+                return db
+                    .write_batched(move |tx| {
+                        Box::pin(async move {
+                            fission::on_tx!(tx, |c| sqlx::query(
+                                "INSERT INTO batch_probe (n) VALUES ($1)"
+                            )
+                            .bind(n)
+                            .execute(c)
+                            .await
+                            .map(|_| ()))?;
+                            Ok::<_, sqlx::Error>(n)
+                        })
+                    })
+                    .await;
+            }
+            let writer = db.direct_writer().expect("SQLite writes directly");
+            writer
+                .write(move |direct| {
+                    let times = if n % 3 == 0 { 2 } else { 1 };
+                    for _ in 0..times {
+                        direct.execute("INSERT INTO batch_probe (n) VALUES ($1)", &[n.into()])?;
+                    }
+                    Ok(n)
+                })
+                .await
+        }
+    });
+    let outcomes = futures_util::future::join_all(writes).await;
+    let fails = |n: i64| n % 5 != 0 && n % 3 == 0;
+    for (n, outcome) in (0_i64..).zip(&outcomes) {
+        match outcome {
+            Ok(stored) => assert!(!fails(n) && *stored == n, "job {n}"),
+            Err(e) => assert!(
+                fails(n) && fission::db::is_unique_violation(e),
+                "job {n}: {e}"
+            ),
+        }
+    }
+    let stored: Vec<i64> = db
+        .write_tx(|tx| {
+            Box::pin(async move {
+                fission::on_tx!(tx, |c| sqlx::query_scalar(
+                    "SELECT n FROM batch_probe ORDER BY n"
+                )
+                .fetch_all(c)
+                .await)
+            })
+        })
+        .await
+        .unwrap();
+    let expected: Vec<i64> = (0..120).filter(|&n| !fails(n)).collect();
+    assert_eq!(stored, expected);
+}

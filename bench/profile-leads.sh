@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Where lead capture's time goes: the JSON lead route with group routing (as in
+# bench/routing.sh, 10 open groups) under wrk, `perf record` (software cpu-clock) sampling
+# the server. Prints the load, the shares by thread, the top symbols by self time, and
+# how many leads the fraud rules flagged (a flagged lead takes the slower, general write).
+#
+#   bench/profile-leads.sh [backend] [seconds] [top]      # defaults: sqlite 10 30
+source "$(dirname "$0")/lib.sh"
+need perf linux-perf
+BACKEND=${1:-sqlite}; SECS=${2:-10}; TOP=${3:-30}
+build_release
+start_fission "$BACKEND" 18095
+create_campaign bench
+server=${PIDS[-1]}
+qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for i in $(seq 1 10); do
+  api -d "{\"name\": \"g$i\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
+done
+url="$BASE/api/v1/public/campaigns/bench/participants"
+perf record -e cpu-clock -F 1999 -g -p "$server" -o "$WORK/perf.data" -- sleep "$SECS" 2>/dev/null &
+rec=$!
+wrk -t2 -c32 -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$url" > "$WORK/wrk.txt"
+wait $rec
+if [ -n "${KEEP:-}" ]; then cp "$WORK/perf.data" "$KEEP"; echo "perf data kept in $KEEP"; fi
+machine
+echo "load: $(wrk_summary "$WORK/wrk.txt")"
+echo "leads stored: $(sql 'SELECT COUNT(*) FROM participants'), flagged: $(sql 'SELECT COUNT(DISTINCT participant_id) FROM fraud_flags')"
+echo; echo "by thread (self time):"
+perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8
+echo; echo "top $TOP symbols (self time):"
+perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -"$TOP" \
+  | sed -E 's/\[\.\] //; s/(.{150}).*/\1.../'

@@ -5,6 +5,7 @@
 # how many leads the fraud rules flagged (a flagged lead takes the slower, general write).
 #
 #   bench/profile-leads.sh [backend] [seconds] [top]      # defaults: sqlite 10 30
+#   NOPERF=1 bench/profile-leads.sh                        # the same load, no profiler
 source "$(dirname "$0")/lib.sh"
 need perf linux-perf
 BACKEND=${1:-sqlite}; SECS=${2:-10}; TOP=${3:-30}
@@ -17,6 +18,12 @@ for i in $(seq 1 10); do
   api -d "{\"name\": \"g$i\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
 done
 url="$BASE/api/v1/public/campaigns/bench/participants"
+if [ -n "${NOPERF:-}" ]; then
+  wrk -t2 -c32 -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$url" > "$WORK/wrk.txt"
+  echo "load: $(wrk_summary "$WORK/wrk.txt")"
+  echo "leads stored: $(sql 'SELECT COUNT(*) FROM participants'), routed: $(sql 'SELECT COUNT(*) FROM group_assignments'), flagged: $(sql 'SELECT COUNT(DISTINCT participant_id) FROM fraud_flags')"
+  exit 0
+fi
 perf record -e cpu-clock -F 1999 -g -p "$server" -o "$WORK/perf.data" -- sleep "$SECS" 2>/dev/null &
 rec=$!
 wrk -t2 -c32 -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$url" > "$WORK/wrk.txt"

@@ -69,7 +69,7 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
         match url {
             DatabaseUrl::Sqlite(raw) => {
-                direct::tune_library();
+                statement::tune_library();
                 let options = SqliteConnectOptions::from_str(raw)
                     .context("parsing the SQLite database URL")?
                     .create_if_missing(true)
@@ -216,6 +216,7 @@ pub fn is_deadlock(err: &sqlx::Error) -> bool {
 }
 mod batch;
 pub mod direct;
+pub mod statement;
 mod text_enum;
 pub mod time;
 mod tx;

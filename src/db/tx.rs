@@ -8,7 +8,8 @@ use sqlx::{Connection, Database, PgConnection, Postgres, Sqlite, SqliteConnectio
 use tokio::sync::oneshot;
 
 use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job, Work};
-use super::direct::{self, Direct};
+use super::direct::Direct;
+use super::statement;
 use super::Db;
 
 /// The connection of a running write transaction.
@@ -184,7 +185,7 @@ impl DirectWriter<'_> {
     /// commit is durable (or has failed). A job that fails leaves nothing written.
     pub async fn write<T, F>(&self, job: F) -> Result<T, sqlx::Error>
     where
-        F: FnOnce(&mut Direct<'_>) -> direct::Result<T> + Send + 'static,
+        F: FnOnce(&mut Direct<'_>) -> statement::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();

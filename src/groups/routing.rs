@@ -14,7 +14,8 @@ use std::sync::LazyLock;
 
 use super::model::{Group, Kind, COLUMNS};
 use crate::campaigns::Campaign;
-use crate::db::direct::{self, Columns, Direct};
+use crate::db::direct::Direct;
+use crate::db::statement::{self, Columns};
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
@@ -143,7 +144,7 @@ pub async fn route_new(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>,
 /// [`route_new`] stepped straight on SQLite's handle. The writer is the only one, so the
 /// group the first-seat statement chose cannot fill in between: no group means none is
 /// open.
-pub fn route_new_direct(direct: &mut Direct, t: &RouteTerms) -> direct::Result<Option<Group>> {
+pub fn route_new_direct(direct: &mut Direct, t: &RouteTerms) -> statement::Result<Option<Group>> {
     static FIRST_SEAT_ROW: LazyLock<String> = LazyLock::new(|| format!("{FIRST_SEAT}{COLUMNS}"));
     let group = direct.row(
         &FIRST_SEAT_ROW,
@@ -166,7 +167,7 @@ pub fn route_new_direct(direct: &mut Direct, t: &RouteTerms) -> direct::Result<O
 }
 
 /// A group read in [`COLUMNS`]' order.
-fn read_group(row: &Columns) -> direct::Result<Group> {
+fn read_group(row: &Columns) -> statement::Result<Group> {
     Ok(Group {
         id: row.text(0)?,
         campaign_id: row.text(1)?,

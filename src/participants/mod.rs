@@ -4,6 +4,7 @@
 mod code;
 pub mod export;
 mod handlers;
+mod lead_write;
 pub mod leads;
 pub mod model;
 pub mod phone;

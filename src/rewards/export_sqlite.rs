@@ -6,8 +6,8 @@
 
 use sqlx::SqlitePool;
 
-use crate::db::direct::Statement;
-pub use crate::db::direct::{Columns, Param};
+use crate::db::statement::Statement;
+pub use crate::db::statement::{Columns, Param};
 
 /// Every row of `sql` with `params` bound, each read by `read` as it is stepped.
 pub async fn rows<T>(

@@ -83,11 +83,13 @@ impl Db {
                 // several times per lead).
                 //
                 // The writer runs group commits: each job in a savepoint, and a savepoint
-                // keeps the original of every page it changes in a sub-journal, a temporary
-                // file by default (a pwrite per page: 11% of lead capture's time). In
-                // memory it is the same journal without the system calls; it only ever
-                // serves rolling back one savepoint of a live transaction, so nothing
-                // durable depends on it. The readers (exports' large sorts) keep files.
+                // keeps the original of every page it changes in a sub-journal. SQLite keeps
+                // a sub-journal in memory up to a threshold ([`statement::tune_library`]
+                // raises it to a lead's worth of pages, in one block) and only then spills
+                // it to a temporary file; it only ever serves rolling back one savepoint of
+                // a live transaction, so nothing durable depends on it. The writer
+                // checkpoints the log itself only past a high mark; a background task does
+                // the usual copying ([`checkpoint`]).
                 //
                 // The group commit keeps statements prepared on the writer's connection
                 // ([`direct::Prepared`]): the connection is serialized, so they can be
@@ -100,7 +102,7 @@ impl Db {
                     .connect_with(
                         options
                             .clone()
-                            .pragma("temp_store", "MEMORY")
+                            .pragma("wal_autocheckpoint", checkpoint::WRITER_PAGES.to_string())
                             .serialized(true),
                     )
                     .await
@@ -112,6 +114,7 @@ impl Db {
                     .await
                     .context("opening the SQLite database for reading")?;
                 let batcher = batch::Batcher::sqlite(writer.clone());
+                checkpoint::spawn(reader.clone());
                 Ok(Db::Sqlite {
                     reader,
                     writer,
@@ -215,6 +218,7 @@ pub fn is_deadlock(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 mod batch;
+mod checkpoint;
 pub mod direct;
 pub mod statement;
 mod text_enum;

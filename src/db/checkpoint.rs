@@ -11,7 +11,8 @@
 //! this bounds the log's size. Durability is unchanged: a commit is in the log either way,
 //! and a checkpoint syncs the log before it copies.
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sqlx::SqlitePool;
 
@@ -22,29 +23,47 @@ pub const EVERY: Duration = Duration::from_millis(100);
 /// at the default page size.
 pub const WRITER_PAGES: u32 = 10_000;
 
-/// Checkpoints `pool`'s database until the pool closes.
-pub fn spawn(pool: SqlitePool) {
+/// Checkpoints `pool`'s database until the pool closes. `database` is its file: a tick
+/// after which the log file has not changed (an idle server, a log already copied back)
+/// does nothing, so an idle server is not woken ten times a second for nothing.
+pub fn spawn(pool: SqlitePool, database: &Path) {
+    let mut log = database.as_os_str().to_owned();
+    log.push("-wal");
+    let log = PathBuf::from(log);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut copied = None;
         loop {
             tick.tick().await;
             if pool.is_closed() {
                 return;
             }
+            // No log file (an in-memory database, or nothing written yet): nothing to copy.
+            let Some(seen) = log_state(&log) else {
+                continue;
+            };
+            if copied == Some(seen) {
+                continue;
+            }
             // Busy (another server's checkpoint on the same file) and a closing pool are
             // both fine: the next tick or the writer's own threshold catches up.
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&pool)
                 .await
             {
-                if pool.is_closed() {
-                    return;
-                }
-                tracing::debug!(error = %e, "background WAL checkpoint");
+                Ok(_) => copied = Some(seen),
+                Err(_) if pool.is_closed() => return,
+                Err(e) => tracing::debug!(error = %e, "background WAL checkpoint"),
             }
         }
     });
+}
+
+/// The log file's length and last change, or `None` when there is no log file.
+fn log_state(log: &Path) -> Option<(u64, SystemTime)> {
+    let meta = std::fs::metadata(log).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 #[cfg(test)]

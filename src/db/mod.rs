@@ -107,6 +107,7 @@ impl Db {
                     )
                     .await
                     .context("opening the SQLite database")?;
+                let database = options.get_filename().to_owned();
                 let reader = SqlitePoolOptions::new()
                     .max_connections(max_connections.max(2))
                     .test_before_acquire(false)
@@ -114,7 +115,7 @@ impl Db {
                     .await
                     .context("opening the SQLite database for reading")?;
                 let batcher = batch::Batcher::sqlite(writer.clone());
-                checkpoint::spawn(reader.clone());
+                checkpoint::spawn(reader.clone(), &database);
                 Ok(Db::Sqlite {
                     reader,
                     writer,

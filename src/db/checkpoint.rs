@@ -24,14 +24,26 @@ pub const EVERY: Duration = Duration::from_millis(100);
 /// at the default page size.
 pub const WRITER_PAGES: u32 = 10_000;
 
-/// Checkpoints `pool`'s database until the pool closes. `database` is its file: a tick
-/// after which the log file has not changed (an idle server, a log already copied back)
-/// does nothing, so an idle server is not woken ten times a second for nothing.
-pub fn spawn(pool: SqlitePool, database: &Path) {
+/// The background checkpoint of one database: it stops when its pool closes, or when
+/// this is dropped (a [`super::Db`] dropped without being closed leaves no task behind
+/// holding its readers open).
+pub struct Checkpointer(tokio::task::AbortHandle);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Checkpoints `pool`'s database until the pool closes or the [`Checkpointer`] is dropped.
+/// `database` is its file: a tick after which the log file has not changed (an idle
+/// server, a log already copied back) does nothing, so an idle server is not woken ten
+/// times a second for nothing.
+pub fn spawn(pool: SqlitePool, database: &Path) -> Checkpointer {
     let mut log = database.as_os_str().to_owned();
     log.push("-wal");
     let log = PathBuf::from(log);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut copied = None;
@@ -59,6 +71,7 @@ pub fn spawn(pool: SqlitePool, database: &Path) {
             }
         }
     });
+    Checkpointer(task.abort_handle())
 }
 
 /// The log file's length and last change, or `None` when there is no log file.
@@ -69,10 +82,36 @@ fn log_state(log: &Path) -> Option<(u64, SystemTime)> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
     use std::time::Instant;
+
+    use sqlx::{Connection, SqliteConnection};
 
     use crate::config::DatabaseUrl;
     use crate::db::Db;
+
+    const ROWS: u64 = 50;
+    const ROW_BYTES: u64 = 6000;
+
+    async fn open(path: &Path) -> Db {
+        let url = DatabaseUrl::Sqlite(format!("sqlite://{}", path.display()));
+        Db::connect(&url, 2).await.unwrap()
+    }
+
+    /// About 100 pages of log through `conn`, a hundredth of the writer's threshold.
+    async fn write_log(conn: &mut SqliteConnection) {
+        for _ in 0..ROWS {
+            sqlx::query("INSERT INTO t VALUES (randomblob($1))")
+                .bind(ROW_BYTES as i64)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+    }
+
+    fn size(path: &Path) -> u64 {
+        std::fs::metadata(path).unwrap().len()
+    }
 
     /// What the writer commits reaches the database file through the background task, far
     /// below the writer's own threshold.
@@ -80,33 +119,52 @@ mod tests {
     async fn the_log_is_copied_back_without_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("checkpoint.db");
-        let url = DatabaseUrl::Sqlite(format!("sqlite://{}", path.display()));
-        let db = Db::connect(&url, 2).await.unwrap();
+        let db = open(&path).await;
         let Db::Sqlite { writer, .. } = &db else {
             unreachable!("a SQLite URL")
         };
+        let mut conn = writer.acquire().await.unwrap();
         sqlx::query("CREATE TABLE t (v BLOB)")
-            .execute(writer)
+            .execute(&mut *conn)
             .await
             .unwrap();
-        let size = || std::fs::metadata(&path).unwrap().len();
-        let before = size();
-        // About 100 pages of log, a hundredth of the writer's threshold.
-        for _ in 0..50 {
-            sqlx::query("INSERT INTO t VALUES (randomblob(6000))")
-                .execute(writer)
-                .await
-                .unwrap();
-        }
+        let before = size(&path);
+        write_log(&mut conn).await;
+        drop(conn);
         let deadline = Instant::now() + 20 * super::EVERY;
-        while size() < before + 50 * 6000 && Instant::now() < deadline {
+        while size(&path) < before + ROWS * ROW_BYTES && Instant::now() < deadline {
             tokio::time::sleep(super::EVERY / 2).await;
         }
         assert!(
-            size() >= before + 50 * 6000,
+            size(&path) >= before + ROWS * ROW_BYTES,
             "the database file grew from {before} to only {} bytes",
-            size()
+            size(&path)
         );
         db.close().await;
+    }
+
+    /// A database dropped without being closed takes its checkpoint task with it: what
+    /// another connection writes afterwards stays in the log.
+    #[tokio::test]
+    async fn a_dropped_database_stops_checkpointing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dropped.db");
+        let db = open(&path).await;
+        let url = format!("sqlite://{}", path.display());
+        let mut other = SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (v BLOB)")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        drop(db);
+        let before = size(&path);
+        write_log(&mut other).await;
+        tokio::time::sleep(5 * super::EVERY).await;
+        assert_eq!(
+            size(&path),
+            before,
+            "nothing but the dropped database's task copies the log back here"
+        );
+        other.close().await.unwrap();
     }
 }

@@ -19,6 +19,8 @@ pub enum Db {
         reader: SqlitePool,
         writer: SqlitePool,
         batcher: batch::Batcher,
+        /// Copies the write-ahead log back into the database file, off the writer.
+        checkpointer: checkpoint::Checkpointer,
     },
     /// Small, frequent writes (leads) may share a transaction and its commit through the
     /// batcher; everything else takes a transaction of its own from the pool.
@@ -115,11 +117,12 @@ impl Db {
                     .await
                     .context("opening the SQLite database for reading")?;
                 let batcher = batch::Batcher::sqlite(writer.clone());
-                checkpoint::spawn(reader.clone(), &database);
+                let checkpointer = checkpoint::spawn(reader.clone(), &database);
                 Ok(Db::Sqlite {
                     reader,
                     writer,
                     batcher,
+                    checkpointer,
                 })
             }
             DatabaseUrl::Postgres(raw) => {
@@ -198,6 +201,7 @@ impl Db {
                 reader,
                 writer,
                 batcher,
+                ..
             } => {
                 batcher.close().await;
                 reader.close().await;

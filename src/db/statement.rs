@@ -27,28 +27,25 @@ use libsqlite3_sys as ffi;
 pub fn tune_library() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int and SQLITE_CONFIG_MALLOC a pointer
-        // to the methods, which SQLite copies; before initialization nothing else is using
-        // the library's configuration.
-        let code = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int) };
-        if code != ffi::SQLITE_OK {
-            tracing::debug!(
-                code,
-                "SQLite was already initialized; its memory statistics stay on"
-            );
-            return;
-        }
-        // SAFETY: SQLITE_CONFIG_STMTJRNL_SPILL takes one int.
-        unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_STMTJRNL_SPILL, SUB_JOURNAL_IN_MEMORY) };
         let methods = mimalloc_methods();
-        let code = unsafe {
-            ffi::sqlite3_config(
-                ffi::SQLITE_CONFIG_MALLOC,
-                &methods as *const ffi::sqlite3_mem_methods,
-            )
+        // SAFETY: each option gets the argument it takes (an int, an int, a pointer to
+        // the methods, which SQLite copies); before initialization nothing else is using
+        // the library's configuration.
+        let codes = unsafe {
+            [
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int),
+                ffi::sqlite3_config(ffi::SQLITE_CONFIG_STMTJRNL_SPILL, SUB_JOURNAL_IN_MEMORY),
+                ffi::sqlite3_config(
+                    ffi::SQLITE_CONFIG_MALLOC,
+                    &methods as *const ffi::sqlite3_mem_methods,
+                ),
+            ]
         };
-        if code != ffi::SQLITE_OK {
-            tracing::debug!(code, "SQLite keeps its default allocator");
+        if codes.iter().any(|&code| code != ffi::SQLITE_OK) {
+            tracing::debug!(
+                ?codes,
+                "SQLite was already initialized; it keeps its default settings"
+            );
         }
     });
 }
@@ -375,5 +372,24 @@ impl Columns<'_> {
     pub fn parsed<E>(&self, column: usize, parse: fn(&str) -> Option<E>) -> Result<E> {
         let raw = self.opt_str(column)?.unwrap_or_default();
         parse(raw).ok_or_else(|| DirectError::misuse(format!("column {column} holds {raw:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ffi;
+
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: without the option that
+    /// puts every connection's page cache behind one process-wide lock. A build that
+    /// loses the setting (a `LIBSQLITE3_FLAGS` of one's own in the environment overrides
+    /// it) fails here rather than only in a benchmark.
+    #[test]
+    fn connections_keep_page_caches_of_their_own() {
+        // SAFETY: the argument is a NUL-terminated string; the call reads no other state.
+        let used = unsafe { ffi::sqlite3_compileoption_used(c"ENABLE_MEMORY_MANAGEMENT".as_ptr()) };
+        assert_eq!(used, 0, "SQLITE_ENABLE_MEMORY_MANAGEMENT is compiled in");
+        // The check itself works: an option the build does set is seen.
+        let threadsafe = unsafe { ffi::sqlite3_compileoption_used(c"THREADSAFE=1".as_ptr()) };
+        assert_eq!(threadsafe, 1);
     }
 }

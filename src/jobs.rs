@@ -39,6 +39,13 @@ pub fn spawn(state: Data<AppState>, every: Duration) -> tokio::task::JoinHandle<
             if let Err(e) = run_once(&state, chrono::Utc::now()).await {
                 tracing::warn!(error = ?e, "background jobs failed; retrying next tick");
             }
+            match state.db.analyze_new_tables().await {
+                Ok(tables) if !tables.is_empty() => {
+                    tracing::info!(?tables, "analysed tables that had no planner statistics")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "analysing new tables failed"),
+            }
             if optimized.elapsed() >= OPTIMIZE_EVERY {
                 optimized = tokio::time::Instant::now();
                 if let Err(e) = state.db.optimize().await {

@@ -34,6 +34,7 @@ mod my_page;
 mod participants_search;
 mod phone_theme;
 mod phone_words;
+mod planner_statistics;
 mod poster_designer;
 mod posters;
 mod preview;

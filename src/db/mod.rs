@@ -199,9 +199,16 @@ impl Db {
             return Ok(Vec::new());
         };
         let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT format('%I', relname) FROM pg_stat_user_tables \
-             WHERE schemaname = current_schema() AND last_analyze IS NULL \
-             AND last_autoanalyze IS NULL AND n_mod_since_analyze >= $1 ORDER BY relname",
+            // This schema's tables first, then their statistics: pg_stat_user_tables
+            // reads the statistics of every table in the database (20 ms a tick on a
+            // database shared by many schemas).
+            "WITH mine AS MATERIALIZED (SELECT c.oid, c.relname FROM pg_class c \
+               JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE n.nspname = current_schema() AND c.relkind = 'r') \
+             SELECT format('%I', relname) FROM mine \
+             WHERE pg_stat_get_last_analyze_time(oid) IS NULL \
+             AND pg_stat_get_last_autoanalyze_time(oid) IS NULL \
+             AND pg_stat_get_mod_since_analyze(oid) >= $1 ORDER BY relname",
         )
         .bind(FIRST_ANALYZE_ROWS)
         .fetch_all(pool)

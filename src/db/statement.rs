@@ -109,12 +109,54 @@ fn mimalloc_methods() -> ffi::sqlite3_mem_methods {
     }
 }
 
-/// A value for a statement's `$n` placeholder.
+/// A value for a statement's `$n` placeholder, stepped on SQLite's handle or bound through
+/// sqlx ([`bind_all`]). A NULL keeps its column's type: PostgreSQL types every parameter,
+/// and a NULL sent as text does not go into a BIGINT column.
 #[derive(Debug, Clone, Copy)]
 pub enum Param<'a> {
     Text(&'a str),
     Int(i64),
-    Null,
+    NullText,
+    NullInt,
+}
+
+/// The typed NULL of a parameter's type.
+pub trait Nullable {
+    const NULL: Param<'static>;
+}
+
+impl Nullable for &str {
+    const NULL: Param<'static> = Param::NullText;
+}
+
+impl Nullable for i64 {
+    const NULL: Param<'static> = Param::NullInt;
+}
+
+/// `params` as sqlx's arguments, in order, for either backend (`sqlx::query_with`,
+/// `query_as_with`): one list of a statement's values serves the direct SQLite path and
+/// sqlx.
+pub fn arguments<'q, DB>(
+    params: &[Param<'q>],
+) -> std::result::Result<<DB as sqlx::Database>::Arguments<'q>, sqlx::error::BoxDynError>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB>,
+    Option<i64>: sqlx::Encode<'q, DB>,
+{
+    use sqlx::Arguments as _;
+    let mut args = <DB as sqlx::Database>::Arguments::<'q>::default();
+    for param in params {
+        match *param {
+            Param::Text(text) => args.add(text)?,
+            Param::Int(n) => args.add(n)?,
+            Param::NullText => args.add(None::<&'q str>)?,
+            Param::NullInt => args.add(None::<i64>)?,
+        }
+    }
+    Ok(args)
 }
 
 impl<'a> From<&'a str> for Param<'a> {
@@ -129,9 +171,9 @@ impl From<i64> for Param<'_> {
     }
 }
 
-impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+impl<'a, T: Into<Param<'a>> + Nullable> From<Option<T>> for Param<'a> {
     fn from(value: Option<T>) -> Self {
-        value.map_or(Param::Null, Into::into)
+        value.map_or(T::NULL, Into::into)
     }
 }
 
@@ -231,7 +273,9 @@ impl Statement {
                 .ok_or_else(|| DirectError::misuse(format!("no value for parameter {name:?}")))?;
             let code = match *param {
                 Param::Int(n) => unsafe { ffi::sqlite3_bind_int64(self.raw.as_ptr(), index, n) },
-                Param::Null => unsafe { ffi::sqlite3_bind_null(self.raw.as_ptr(), index) },
+                Param::NullText | Param::NullInt => unsafe {
+                    ffi::sqlite3_bind_null(self.raw.as_ptr(), index)
+                },
                 // SQLite copies the text (SQLITE_TRANSIENT) before this returns.
                 Param::Text(s) => unsafe {
                     ffi::sqlite3_bind_text(

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use super::model::{Group, Kind, COLUMNS};
 use crate::campaigns::Campaign;
 use crate::db::direct::Direct;
-use crate::db::statement::{self, Columns};
+use crate::db::statement::{self, Columns, Param};
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
@@ -91,13 +91,23 @@ const NEXT_OPEN: &str = concat!(
 
 /// The seat of someone with no group yet, in one statement: the first open group in fill
 /// order takes it. The seat is re-checked on the row itself, so a group another server
-/// filled in between takes nobody (PostgreSQL re-reads the locked row).
-const FIRST_SEAT: &str = concat!(
-    "UPDATE groups SET reserved = reserved + 1 WHERE id = (SELECT id FROM groups WHERE ",
-    open_group!("$1", "$2"),
-    " ORDER BY position, created_at, id LIMIT 1) \
-     AND NOT closed AND (expires_at IS NULL OR expires_at > $2) AND members + reserved < capacity RETURNING "
-);
+/// filled in between takes nobody (PostgreSQL re-reads the locked row). `$when` is a
+/// further condition (with its `AND`), or empty.
+macro_rules! first_seat {
+    ($campaign:literal, $now:literal, $when:literal) => {
+        concat!(
+            "UPDATE groups SET reserved = reserved + 1 WHERE ",
+            $when,
+            "id = (SELECT id FROM groups WHERE ",
+            open_group!($campaign, $now),
+            " ORDER BY position, created_at, id LIMIT 1) AND NOT closed AND (expires_at IS NULL OR expires_at > ",
+            $now,
+            ") AND members + reserved < capacity RETURNING "
+        )
+    };
+}
+
+const FIRST_SEAT: &str = first_seat!("$1", "$2", "");
 
 /// What routing one person needs to know.
 pub struct RouteTerms {
@@ -109,6 +119,11 @@ pub struct RouteTerms {
 }
 
 impl RouteTerms {
+    /// `$24` and `$25` of [`SEAT_CTES`]: the time and the reservation's end.
+    pub fn seat_params(&self) -> [Param<'static>; 2] {
+        [self.now_ms.into(), self.until.into()]
+    }
+
     pub fn new(campaign: &Campaign, participant_id: &str, now: DateTime<Utc>) -> Self {
         RouteTerms {
             campaign_id: campaign.id.clone(),
@@ -137,8 +152,36 @@ pub async fn route_new(tx: &mut Tx<'_>, t: &RouteTerms) -> Result<Option<Group>,
             assign(tx, t, &group.id).await?;
             Ok(Some(group))
         }
-        None => seat_from_pool(tx, t, Vec::new(), t.max_groups > 0).await,
+        None => route_new_from_pool(tx, t).await,
     }
+}
+
+/// [`route_new`] as the tail of one PostgreSQL statement that inserted the person in a CTE
+/// `p` (one row, or none when the phone had taken part): CTE `g` takes the first open
+/// group's seat and returns the group ([`COLUMNS`]), `a` records the person's seat. `$1`
+/// is the person, `$2` the campaign, `$24` the time and `$25` the reservation's end.
+/// When `g` is empty though the person was inserted, the group filled in between (another
+/// server): [`route_new_from_pool`] reads the pool.
+pub static SEAT_CTES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "g AS ({FIRST_SEAT}{COLUMNS}), \
+         a AS (INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until) \
+               SELECT $1, g.id, $2, 'reserved', $24, $25 FROM g)",
+        FIRST_SEAT = FIRST_SEAT_AFTER_INSERT
+    )
+});
+
+/// [`FIRST_SEAT`] taken only when the person was inserted (CTE `p`), with [`SEAT_CTES`]'
+/// placeholders.
+const FIRST_SEAT_AFTER_INSERT: &str = first_seat!("$2", "$24", "EXISTS (SELECT 1 FROM p) AND ");
+
+/// A new person whose first open group filled between the read and the seat: the pool,
+/// in fill order.
+pub async fn route_new_from_pool(
+    tx: &mut Tx<'_>,
+    t: &RouteTerms,
+) -> Result<Option<Group>, sqlx::Error> {
+    seat_from_pool(tx, t, Vec::new(), t.max_groups > 0).await
 }
 
 /// [`route_new`] stepped straight on SQLite's handle. The writer is the only one, so the

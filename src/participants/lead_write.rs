@@ -1,13 +1,17 @@
 //! Writing a new lead: the participant, its referral, its fraud flags and (when routed)
 //! its seat, in one atomic job of the writer's group commit. On SQLite an unflagged lead
-//! is stepped straight on the writer's handle ([`crate::db::direct`]); a flagged one, and
-//! every lead on PostgreSQL, goes through sqlx in a savepoint of the batch.
+//! is stepped straight on the writer's handle ([`crate::db::direct`]) and a flagged one
+//! goes through sqlx; on PostgreSQL a lead is one statement (its flags one more). Either
+//! way in a savepoint of the batch, and with one list of the participant's values
+//! ([`NewLead::participant_params`]).
 
 use std::sync::LazyLock;
 
+use sqlx::{FromRow, PgConnection, Postgres, Row, Sqlite};
+
 use super::code::InviteCode;
 use super::model::{Consent, ParticipantKind, ParticipantStatus};
-use super::store::{Participant, COLUMNS};
+use super::store::Participant;
 use crate::db::direct::Direct;
 use crate::db::statement::{self, Param};
 use crate::db::{Db, Tx};
@@ -15,8 +19,9 @@ use crate::fraud::device::Device;
 use crate::fraud::signals::Found;
 use crate::fraud::FraudSettings;
 use crate::groups::model::Group;
-use crate::groups::routing::{route_new, route_new_direct, RouteTerms};
-use crate::on_tx;
+use crate::groups::routing::{
+    route_new, route_new_direct, route_new_from_pool, RouteTerms, SEAT_CTES,
+};
 
 /// Stores `new` (with its seat when `seat`); `None` when the phone already took part.
 pub(super) async fn store(
@@ -32,14 +37,25 @@ pub(super) async fn store(
     }
     db.write_batched(move |tx| {
         Box::pin(async move {
-            let Some(participant) = insert_lead(tx, &new, &fraud).await? else {
+            let stored = match tx {
+                Tx::Postgres(conn) => write_postgres(conn, &new, seat.as_ref()).await?,
+                Tx::Sqlite(_) => insert_lead(tx, &new).await?.then_some(None),
+            };
+            let Some(mut group) = stored else {
                 return Ok(None);
             };
-            let group = match &seat {
-                Some(terms) => route_new(tx, terms).await?,
+            if !new.flags.is_empty() {
+                crate::fraud::store::record(tx, &new.campaign_id, &new.flags, &fraud, new.created_at)
+                    .await?;
+            }
+            group = match &seat {
                 None => None,
+                Some(_) if group.is_some() => group,
+                // PostgreSQL's statement found the first open group filled in between.
+                Some(terms) if matches!(tx, Tx::Postgres(_)) => route_new_from_pool(tx, terms).await?,
+                Some(terms) => route_new(tx, terms).await?,
             };
-            Ok(Some((participant, group)))
+            Ok(Some((new.participant(), group)))
         })
     })
     .await
@@ -76,12 +92,42 @@ macro_rules! insert_participant {
     };
 }
 
-static INSERT_PARTICIPANT: LazyLock<String> =
-    LazyLock::new(|| format!(concat!(insert_participant!(), " RETURNING {}"), COLUMNS));
-
 const INSERT_REFERRAL: &str =
     "INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// A lead on PostgreSQL in one statement: the participant (`p`, `$1`-`$19` as in
+/// [`insert_participant!`]), its referral when `$20` (the inviter) is not NULL (`$21` state,
+/// `$22` hold_until, `$23` qualified_at), and, routed, its seat ([`SEAT_CTES`], `$24`-`$25`).
+/// One row: whether the participant was inserted, then the group's columns (NULL without a
+/// seat). Four statements' round trips become one inside the batch, where every lead waits
+/// for the one before it (they all take seats in the same group).
+macro_rules! postgres_lead {
+    () => {
+        concat!(
+            "WITH p AS (",
+            insert_participant!(),
+            " RETURNING id), \
+             r AS (INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at) \
+                   SELECT id, $20, $2, $21, $11, $22, $23 FROM p WHERE $20::text IS NOT NULL)"
+        )
+    };
+}
+
+const POSTGRES_LEAD: &str = concat!(
+    postgres_lead!(),
+    " SELECT EXISTS (SELECT 1 FROM p) AS inserted, NULL::text AS id"
+);
+
+static POSTGRES_ROUTED_LEAD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        concat!(
+            postgres_lead!(),
+            ", {seat} SELECT EXISTS (SELECT 1 FROM p) AS inserted, g.* FROM (SELECT 1) AS one LEFT JOIN g ON TRUE"
+        ),
+        seat = SEAT_CTES.as_str()
+    )
+});
 
 /// An unflagged lead with its referral (and its seat, with `seat`), stepped straight on
 /// SQLite's handle; `None` when the phone already took part. The participant is built
@@ -95,42 +141,49 @@ fn write_direct(
     if inserted == 0 {
         return Ok(None);
     }
-    if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
-        direct.execute(
-            INSERT_REFERRAL,
-            &[
-                new.id.as_str().into(),
-                inviter_id.as_str().into(),
-                new.campaign_id.as_str().into(),
-                (*state).into(),
-                new.created_at.into(),
-                (*hold_until).into(),
-                (*qualified_at).into(),
-            ],
-        )?;
+    if let Some(referral) = new.referral_params() {
+        direct.execute(INSERT_REFERRAL, &referral)?;
     }
     let group = match seat {
         Some(terms) => route_new_direct(direct, terms)?,
         None => None,
     };
-    let participant = Participant {
-        id: new.id.clone(),
-        campaign_id: new.campaign_id.clone(),
-        code: new.code.as_str().to_owned(),
-        phone: Some(new.phone.clone()),
-        name: new.name.clone(),
-        kind: ParticipantKind::Lead,
-        channel: new.channel.clone(),
-        inviter_id: new.referral.as_ref().map(|r| r.0.clone()),
-        generation: new.generation,
-        status: ParticipantStatus::Lead,
-        visitor_hash: Some(new.device.id.clone()),
-        created_at: new.created_at,
-    };
-    Ok(Some((participant, group)))
+    Ok(Some((new.participant(), group)))
 }
 
 impl NewLead {
+    /// The participant as stored: new, so the row holds nothing else yet.
+    fn participant(&self) -> Participant {
+        Participant {
+            id: self.id.clone(),
+            campaign_id: self.campaign_id.clone(),
+            code: self.code.as_str().to_owned(),
+            phone: Some(self.phone.clone()),
+            name: self.name.clone(),
+            kind: ParticipantKind::Lead,
+            channel: self.channel.clone(),
+            inviter_id: self.referral.as_ref().map(|r| r.0.clone()),
+            generation: self.generation,
+            status: ParticipantStatus::Lead,
+            visitor_hash: Some(self.device.id.clone()),
+            created_at: self.created_at,
+        }
+    }
+
+    /// `$1`-`$7` of [`INSERT_REFERRAL`], when the lead was invited.
+    fn referral_params(&self) -> Option<[Param<'_>; 7]> {
+        let (inviter_id, state, hold_until, qualified_at) = self.referral.as_ref()?;
+        Some([
+            self.id.as_str().into(),
+            inviter_id.as_str().into(),
+            self.campaign_id.as_str().into(),
+            (*state).into(),
+            self.created_at.into(),
+            (*hold_until).into(),
+            (*qualified_at).into(),
+        ])
+    }
+
     /// `$1`-`$19` of [`insert_participant!`], for a statement stepped directly.
     fn participant_params(&self) -> [Param<'_>; 19] {
         [
@@ -157,55 +210,56 @@ impl NewLead {
     }
 }
 
-/// Writes a lead with its flags and referral; `None` when the phone already took part.
-async fn insert_lead(
-    tx: &mut Tx<'_>,
+/// A lead on PostgreSQL ([`postgres_lead!`]), with its seat when `seat` (terms made for
+/// this lead: its id and campaign): `None` when the phone had taken part, else the group
+/// whose seat it took (`None` when the first open group had none left, or none is open).
+async fn write_postgres(
+    conn: &mut PgConnection,
     new: &NewLead,
-    fraud: &FraudSettings,
-) -> Result<Option<Participant>, sqlx::Error> {
-    let participant: Option<Participant> = on_tx!(tx, |conn| {
-        let participant: Option<Participant> = sqlx::query_as(&INSERT_PARTICIPANT)
-            .bind(&new.id)
-            .bind(&new.campaign_id)
-            .bind(new.code.as_str())
-            .bind(&new.phone)
-            .bind(new.name.as_deref())
-            .bind(&new.channel)
-            .bind(new.referral.as_ref().map(|r| r.0.as_str()))
-            .bind(new.generation)
-            .bind(&new.device.id)
-            .bind(new.ip_hash.as_deref())
-            .bind(new.created_at)
-            .bind(&new.created_day)
-            .bind(new.consent.at_ms)
-            .bind(&new.consent.text_sha256)
-            .bind(new.consent.channel)
-            .bind(&new.device.id)
-            .bind(new.device.source)
-            .bind(&new.device.ua_profile)
-            .bind(&new.device.net_hint)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(participant) = participant else {
-            return Ok(None);
-        };
-        if let Some((inviter_id, state, hold_until, qualified_at)) = &new.referral {
-            sqlx::query(INSERT_REFERRAL)
-                .bind(&participant.id)
-                .bind(inviter_id)
-                .bind(&new.campaign_id)
-                .bind(*state)
-                .bind(new.created_at)
-                .bind(*hold_until)
-                .bind(*qualified_at)
-                .execute(&mut *conn)
-                .await?;
+    seat: Option<&RouteTerms>,
+) -> Result<Option<Option<Group>>, sqlx::Error> {
+    let mut params: Vec<Param> = Vec::with_capacity(25);
+    params.extend(new.participant_params());
+    let referral = new.referral.as_ref();
+    params.extend::<[Param; 4]>([
+        referral.map(|r| r.0.as_str()).into(),
+        referral.map(|r| r.1).into(),
+        referral.and_then(|r| r.2).into(),
+        referral.and_then(|r| r.3).into(),
+    ]);
+    let sql = match seat {
+        Some(terms) => {
+            params.extend(terms.seat_params());
+            POSTGRES_ROUTED_LEAD.as_str()
         }
-        Some(participant)
-    });
-    if participant.is_some() && !new.flags.is_empty() {
-        crate::fraud::store::record(tx, &new.campaign_id, &new.flags, fraud, new.created_at)
-            .await?;
+        None => POSTGRES_LEAD,
+    };
+    let args = statement::arguments::<Postgres>(&params).map_err(sqlx::Error::Encode)?;
+    let row = sqlx::query_with(sql, args).fetch_one(conn).await?;
+    if !row.try_get::<bool, _>("inserted")? {
+        return Ok(None);
     }
-    Ok(participant)
+    let group = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(Group::from_row(&row)?),
+        None => None,
+    };
+    Ok(Some(group))
+}
+
+/// Writes a lead and its referral through sqlx on SQLite (a flagged lead: its flags are
+/// recorded in the same savepoint); false when the phone already took part.
+async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<bool, sqlx::Error> {
+    let Tx::Sqlite(conn) = tx else {
+        return Err(sqlx::Error::Protocol("a SQLite lead written on PostgreSQL".into()));
+    };
+    let args = statement::arguments::<Sqlite>(&new.participant_params()).map_err(sqlx::Error::Encode)?;
+    let inserted = sqlx::query_with(insert_participant!(), args).execute(&mut **conn).await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if let Some(referral) = new.referral_params() {
+        let args = statement::arguments::<Sqlite>(&referral).map_err(sqlx::Error::Encode)?;
+        sqlx::query_with(INSERT_REFERRAL, args).execute(&mut **conn).await?;
+    }
+    Ok(true)
 }

@@ -152,15 +152,8 @@ where
     match db {
         Db::Sqlite { reader, .. } => export_sqlite::rows(reader, sql, params, read_sqlite).await,
         Db::Postgres { pool, .. } => {
-            let mut query = sqlx::query_as(sql);
-            for param in params {
-                query = match *param {
-                    Param::Text(s) => query.bind(s),
-                    Param::Int(n) => query.bind(n),
-                    Param::Null => query.bind(None::<i64>),
-                };
-            }
-            Ok(query.fetch_all(pool).await?)
+            let args = crate::db::statement::arguments::<sqlx::Postgres>(params).map_err(anyhow::Error::msg)?;
+            Ok(sqlx::query_as_with(sql, args).fetch_all(pool).await?)
         }
     }
 }

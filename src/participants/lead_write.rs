@@ -45,14 +45,22 @@ pub(super) async fn store(
                 return Ok(None);
             };
             if !new.flags.is_empty() {
-                crate::fraud::store::record(tx, &new.campaign_id, &new.flags, &fraud, new.created_at)
-                    .await?;
+                crate::fraud::store::record(
+                    tx,
+                    &new.campaign_id,
+                    &new.flags,
+                    &fraud,
+                    new.created_at,
+                )
+                .await?;
             }
             group = match &seat {
                 None => None,
                 Some(_) if group.is_some() => group,
                 // PostgreSQL's statement found the first open group filled in between.
-                Some(terms) if matches!(tx, Tx::Postgres(_)) => route_new_from_pool(tx, terms).await?,
+                Some(terms) if matches!(tx, Tx::Postgres(_)) => {
+                    route_new_from_pool(tx, terms).await?
+                }
                 Some(terms) => route_new(tx, terms).await?,
             };
             Ok(Some((new.participant(), group)))
@@ -250,16 +258,23 @@ async fn write_postgres(
 /// recorded in the same savepoint); false when the phone already took part.
 async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<bool, sqlx::Error> {
     let Tx::Sqlite(conn) = tx else {
-        return Err(sqlx::Error::Protocol("a SQLite lead written on PostgreSQL".into()));
+        return Err(sqlx::Error::Protocol(
+            "a SQLite lead written on PostgreSQL".into(),
+        ));
     };
-    let args = statement::arguments::<Sqlite>(&new.participant_params()).map_err(sqlx::Error::Encode)?;
-    let inserted = sqlx::query_with(insert_participant!(), args).execute(&mut **conn).await?;
+    let args =
+        statement::arguments::<Sqlite>(&new.participant_params()).map_err(sqlx::Error::Encode)?;
+    let inserted = sqlx::query_with(insert_participant!(), args)
+        .execute(&mut **conn)
+        .await?;
     if inserted.rows_affected() == 0 {
         return Ok(false);
     }
     if let Some(referral) = new.referral_params() {
         let args = statement::arguments::<Sqlite>(&referral).map_err(sqlx::Error::Encode)?;
-        sqlx::query_with(INSERT_REFERRAL, args).execute(&mut **conn).await?;
+        sqlx::query_with(INSERT_REFERRAL, args)
+            .execute(&mut **conn)
+            .await?;
     }
     Ok(true)
 }

@@ -152,7 +152,8 @@ where
     match db {
         Db::Sqlite { reader, .. } => export_sqlite::rows(reader, sql, params, read_sqlite).await,
         Db::Postgres { pool, .. } => {
-            let args = crate::db::statement::arguments::<sqlx::Postgres>(params).map_err(anyhow::Error::msg)?;
+            let args = crate::db::statement::arguments::<sqlx::Postgres>(params)
+                .map_err(anyhow::Error::msg)?;
             Ok(sqlx::query_as_with(sql, args).fetch_all(pool).await?)
         }
     }

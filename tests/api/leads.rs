@@ -4,6 +4,38 @@ use crate::both_backends;
 use crate::groups::{add_group, groups};
 use crate::helpers::{error_code, mobile, spawn_app_with, spawn_second, Backend};
 
+/// A table for probing the group commit: one row per job that stored.
+async fn create_probe(db: &fission::db::Db) {
+    db.write_tx(|tx| {
+        Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query(
+                "CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)"
+            )
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+            Ok::<_, sqlx::Error>(())
+        })
+    })
+    .await
+    .unwrap();
+}
+
+/// The probe's rows in order.
+async fn probed(db: &fission::db::Db) -> Vec<i64> {
+    db.write_tx(|tx| {
+        Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query_scalar(
+                "SELECT n FROM batch_probe ORDER BY n"
+            )
+            .fetch_all(c)
+            .await)
+        })
+    })
+    .await
+    .unwrap()
+}
+
 both_backends! {
     async fn a_phone_becomes_a_participant_with_links(app: TestApp) {
         app.simple_campaign("tea").await;
@@ -157,10 +189,7 @@ both_backends! {
 
     async fn a_failing_write_leaves_its_batch_mates_stored(app: TestApp) {
         let db = app.state.db.clone();
-        db.write_tx(|tx| Box::pin(async move {
-            fission::on_tx!(tx, |c| sqlx::query("CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)").execute(c).await.map(|_| ()))?;
-            Ok::<_, sqlx::Error>(())
-        })).await.unwrap();
+        create_probe(&db).await;
         // Every third job writes its row, then fails (its row again): its own savepoint is
         // rolled back, the rest of the shared transaction commits.
         let writes = (0..90_i64).map(|n| {
@@ -182,11 +211,38 @@ both_backends! {
                 Err(e) => assert!(n % 3 == 0 && fission::db::is_unique_violation(e), "job {n}: {e}"),
             }
         }
-        let stored: Vec<i64> = db.write_tx(|tx| Box::pin(async move {
-            fission::on_tx!(tx, |c| sqlx::query_scalar("SELECT n FROM batch_probe ORDER BY n").fetch_all(c).await)
-        })).await.unwrap();
+        let stored = probed(&db).await;
         let expected: Vec<i64> = (0..90).filter(|n| n % 3 != 0).collect();
         assert_eq!(stored, expected);
+    }
+
+    async fn a_write_that_hides_its_failure_is_never_answered_as_stored(app: TestApp) {
+        let db = app.state.db.clone();
+        create_probe(&db).await;
+        // Every tenth job writes its row twice and keeps the second insert's error to
+        // itself. On PostgreSQL that leaves its batch's transaction aborted: whatever the
+        // batch's fate, a caller told Ok has its row and no row is stored for an Err.
+        let writes = (0..60_i64).map(|n| {
+            let db = db.clone();
+            async move {
+                db.write_batched(move |tx| Box::pin(async move {
+                    fission::on_tx!(tx, |c| sqlx::query("INSERT INTO batch_probe (n) VALUES ($1)").bind(n).execute(c).await.map(|_| ()))?;
+                    if n % 10 == 5 {
+                        let _ignored = fission::on_tx!(tx, |c| sqlx::query("INSERT INTO batch_probe (n) VALUES ($1)").bind(n).execute(c).await.map(|_| ()));
+                    }
+                    Ok::<_, sqlx::Error>(n)
+                })).await
+            }
+        });
+        let answered: Vec<i64> = futures_util::future::join_all(writes).await.into_iter().filter_map(Result::ok).collect();
+        let stored = probed(&db).await;
+        let mut answered = answered;
+        answered.sort_unstable();
+        assert_eq!(stored, answered, "stored rows against the writes answered Ok");
+        if app.backend == Backend::Sqlite {
+            // SQLite undoes only the failed statement: every job stored its row.
+            assert_eq!(stored.len(), 60);
+        }
     }
 
     async fn a_friend_on_the_inviters_own_device_is_held_with_a_reason(app: TestApp) {
@@ -328,19 +384,7 @@ crate::both_backends! {
 async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await;
     let db = app.state.db.clone();
-    db.write_tx(|tx| {
-        Box::pin(async move {
-            fission::on_tx!(tx, |c| sqlx::query(
-                "CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)"
-            )
-            .execute(c)
-            .await
-            .map(|_| ()))?;
-            Ok::<_, sqlx::Error>(())
-        })
-    })
-    .await
-    .unwrap();
+    create_probe(&db).await;
     // Every third direct job writes its row, then fails (its row again); every fifth job
     // goes through sqlx instead, in the same batches.
     let writes = (0..120_i64).map(|n| {
@@ -385,18 +429,7 @@ async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
             ),
         }
     }
-    let stored: Vec<i64> = db
-        .write_tx(|tx| {
-            Box::pin(async move {
-                fission::on_tx!(tx, |c| sqlx::query_scalar(
-                    "SELECT n FROM batch_probe ORDER BY n"
-                )
-                .fetch_all(c)
-                .await)
-            })
-        })
-        .await
-        .unwrap();
+    let stored = probed(&db).await;
     let expected: Vec<i64> = (0..120).filter(|&n| !fails(n)).collect();
     assert_eq!(stored, expected);
 }

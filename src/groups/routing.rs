@@ -63,20 +63,24 @@ struct PoolKey {
 const POOL_BATCH: i64 = 4;
 
 /// The conditions of a group in the pool with a seat left, given the placeholders of the
-/// campaign and of the time. The first three are the predicate of the partial index
-/// `groups_open_in_fill_order`, written identically so both planners use it.
+/// campaign and of the time. They contain the predicate of the partial index
+/// `groups_open_in_fill_order`, written identically so both planners use it: SQLite's
+/// reads the seat count (`capacity > members + reserved`), PostgreSQL's the stored
+/// `has_seat` (the same test, kept with the row), so that taking a seat, which changes no
+/// indexed column until the group fills, is an update in place (migration 0028).
 macro_rules! open_group {
     ($campaign:literal, $now:literal) => {
         concat!(
             "campaign_id = ",
             $campaign,
-            " AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
+            " AND NOT closed AND kind <> 'vip' AND capacity > members + reserved AND has_seat \
              AND (expires_at IS NULL OR expires_at > ",
             $now,
             ")"
         )
     };
 }
+pub(crate) use open_group;
 
 /// The next open groups in fill order after the cursor (`$3` NULL: from the start),
 /// skipping groups the person left.

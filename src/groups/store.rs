@@ -3,6 +3,7 @@
 use anyhow::Context;
 
 use super::model::{Group, GroupInput, COLUMNS};
+use super::routing::open_group;
 use crate::db::time::to_ms;
 use crate::db::{Db, Tx};
 use crate::{on_tx, with_db};
@@ -100,13 +101,13 @@ pub async fn page(
 }
 
 /// Whether anyone can be routed: an open group in the pool, found through the
-/// open-groups index (its predicate repeated word for word) rather than by reading the pool.
+/// open-groups index ([`open_group!`]) rather than by reading the pool.
 pub async fn any_open(db: &Db, campaign_id: &str, now_ms: i64) -> anyhow::Result<bool> {
-    with_db!(db, read, |pool| sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM groups WHERE campaign_id = $1 \
-         AND NOT closed AND kind <> 'vip' AND capacity > members + reserved \
-         AND (expires_at IS NULL OR expires_at > $2))"
-    )
+    with_db!(db, read, |pool| sqlx::query_scalar(concat!(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE ",
+        open_group!("$1", "$2"),
+        ")"
+    ))
     .bind(campaign_id)
     .bind(now_ms)
     .fetch_one(pool)

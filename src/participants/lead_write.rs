@@ -37,11 +37,12 @@ pub(super) async fn store(
     }
     db.write_batched(move |tx| {
         Box::pin(async move {
+            // PostgreSQL's one statement also takes the first open group's seat.
             let stored = match tx {
                 Tx::Postgres(conn) => write_postgres(conn, &new, seat.as_ref()).await?,
                 Tx::Sqlite(_) => insert_lead(tx, &new).await?.then_some(None),
             };
-            let Some(mut group) = stored else {
+            let Some(seated) = stored else {
                 return Ok(None);
             };
             if !new.flags.is_empty() {
@@ -54,14 +55,14 @@ pub(super) async fn store(
                 )
                 .await?;
             }
-            group = match &seat {
-                None => None,
-                Some(_) if group.is_some() => group,
-                // PostgreSQL's statement found the first open group filled in between.
-                Some(terms) if matches!(tx, Tx::Postgres(_)) => {
+            let group = match (&seat, seated) {
+                (None, _) => None,
+                (Some(_), Some(group)) => Some(group),
+                // PostgreSQL's first open group filled in between (or none is open).
+                (Some(terms), None) if matches!(tx, Tx::Postgres(_)) => {
                     route_new_from_pool(tx, terms).await?
                 }
-                Some(terms) => route_new(tx, terms).await?,
+                (Some(terms), None) => route_new(tx, terms).await?,
             };
             Ok(Some((new.participant(), group)))
         })

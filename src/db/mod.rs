@@ -75,7 +75,7 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Db> {
         match url {
             DatabaseUrl::Sqlite(raw) => {
-                statement::tune_library();
+                sqlite_library::tune_library();
                 let options = SqliteConnectOptions::from_str(raw)
                     .context("parsing the SQLite database URL")?
                     .create_if_missing(true)
@@ -90,7 +90,7 @@ impl Db {
                 //
                 // The writer runs group commits: each job in a savepoint, and a savepoint
                 // keeps the original of every page it changes in a sub-journal. SQLite keeps
-                // a sub-journal in memory up to a threshold ([`statement::tune_library`]
+                // a sub-journal in memory up to a threshold ([`sqlite_library::tune_library`]
                 // raises it to a lead's worth of pages, in one block) and only then spills
                 // it to a temporary file; it only ever serves rolling back one savepoint of
                 // a live transaction, so nothing durable depends on it. The writer
@@ -268,6 +268,7 @@ pub fn is_deadlock(err: &sqlx::Error) -> bool {
 mod batch;
 mod checkpoint;
 pub mod direct;
+mod sqlite_library;
 pub mod statement;
 mod text_enum;
 pub mod time;

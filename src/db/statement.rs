@@ -12,103 +12,6 @@ use std::ptr::{self, NonNull};
 
 use libsqlite3_sys as ffi;
 
-/// Tunes the SQLite library for the process, before its first connection: memory
-/// statistics off, savepoints' sub-journals in memory in one block
-/// ([`SUB_JOURNAL_IN_MEMORY`]), and SQLite's allocations on mimalloc (the binary's
-/// allocator).
-///
-/// With statistics on, every allocation SQLite makes takes one process-wide mutex, which
-/// the writer and the readers' threads fought over (a quarter of the writer's time under
-/// lead capture). Nothing here reads the statistics or sets a soft heap limit. SQLite's
-/// default allocator is glibc's malloc, a tenth of the lead writer's time (`_int_malloc`,
-/// `_int_free`, `malloc_consolidate`); mimalloc's thread-local free lists serve the same
-/// small, short-lived allocations for less. Once SQLite is running the settings can no
-/// longer change (SQLite answers "misuse"), so only the first call does anything.
-pub fn tune_library() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let methods = mimalloc_methods();
-        // SAFETY: each option gets the argument it takes (an int, an int, a pointer to
-        // the methods, which SQLite copies); before initialization nothing else is using
-        // the library's configuration.
-        let codes = unsafe {
-            [
-                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int),
-                ffi::sqlite3_config(ffi::SQLITE_CONFIG_STMTJRNL_SPILL, SUB_JOURNAL_IN_MEMORY),
-                ffi::sqlite3_config(
-                    ffi::SQLITE_CONFIG_MALLOC,
-                    &methods as *const ffi::sqlite3_mem_methods,
-                ),
-            ]
-        };
-        if codes.iter().any(|&code| code != ffi::SQLITE_OK) {
-            tracing::debug!(
-                ?codes,
-                "SQLite was already initialized; it keeps its default settings"
-            );
-        }
-    });
-}
-
-/// How much of a savepoint's sub-journal SQLite keeps in memory before it spills to a
-/// temporary file (`SQLITE_CONFIG_STMTJRNL_SPILL`, 64 KiB by default). A routed lead
-/// changes a few dozen pages (its row, its index entries, the counters, the seat), and
-/// the in-memory journal then is one block instead of a 1 KiB chunk per write: with the
-/// writer's journal held in 1 KiB chunks (`temp_store=MEMORY`), their allocations were a
-/// twentieth of the lead writer's time.
-const SUB_JOURNAL_IN_MEMORY: c_int = 256 * 1024;
-
-/// SQLite's allocator interface over mimalloc. SQLite never asks for a negative size; a
-/// size that does not fit is refused (null), as its own allocator would.
-fn mimalloc_methods() -> ffi::sqlite3_mem_methods {
-    use libmimalloc_sys as mi;
-    use std::ffi::c_void;
-
-    unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
-        match usize::try_from(n) {
-            // SAFETY: mi_malloc takes any size and returns null when it cannot serve it.
-            Ok(n) => unsafe { mi::mi_malloc(n) },
-            Err(_) => ptr::null_mut(),
-        }
-    }
-    unsafe extern "C" fn free(p: *mut c_void) {
-        // SAFETY: SQLite frees only what `malloc`/`realloc` above returned.
-        unsafe { mi::mi_free(p) }
-    }
-    unsafe extern "C" fn realloc(p: *mut c_void, n: c_int) -> *mut c_void {
-        match usize::try_from(n) {
-            // SAFETY: as `free`; on failure mi_realloc leaves `p` allocated, as SQLite expects.
-            Ok(n) => unsafe { mi::mi_realloc(p, n) },
-            Err(_) => ptr::null_mut(),
-        }
-    }
-    unsafe extern "C" fn size(p: *mut c_void) -> c_int {
-        // SAFETY: as `free`. What SQLite may use of the block; a block is never near 2 GiB
-        // (SQLite caps one allocation below that), so the size fits.
-        let n = unsafe { mi::mi_usable_size(p) };
-        c_int::try_from(n).unwrap_or(c_int::MAX)
-    }
-    unsafe extern "C" fn roundup(n: c_int) -> c_int {
-        // The default allocator's rounding; SQLite uses it only for accounting.
-        n.saturating_add(7) & !7
-    }
-    unsafe extern "C" fn init(_: *mut c_void) -> c_int {
-        ffi::SQLITE_OK
-    }
-    unsafe extern "C" fn shutdown(_: *mut c_void) {}
-
-    ffi::sqlite3_mem_methods {
-        xMalloc: Some(malloc),
-        xFree: Some(free),
-        xRealloc: Some(realloc),
-        xSize: Some(size),
-        xRoundup: Some(roundup),
-        xInit: Some(init),
-        xShutdown: Some(shutdown),
-        pAppData: ptr::null_mut(),
-    }
-}
-
 /// A value for a statement's `$n` placeholder, stepped on SQLite's handle or bound through
 /// sqlx ([`bind_all`]). A NULL keeps its column's type: PostgreSQL types every parameter,
 /// and a NULL sent as text does not go into a BIGINT column.
@@ -416,24 +319,5 @@ impl Columns<'_> {
     pub fn parsed<E>(&self, column: usize, parse: fn(&str) -> Option<E>) -> Result<E> {
         let raw = self.opt_str(column)?.unwrap_or_default();
         parse(raw).ok_or_else(|| DirectError::misuse(format!("column {column} holds {raw:?}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ffi;
-
-    /// The bundled SQLite is built as `.cargo/config.toml` asks: without the option that
-    /// puts every connection's page cache behind one process-wide lock. A build that
-    /// loses the setting (a `LIBSQLITE3_FLAGS` of one's own in the environment overrides
-    /// it) fails here rather than only in a benchmark.
-    #[test]
-    fn connections_keep_page_caches_of_their_own() {
-        // SAFETY: the argument is a NUL-terminated string; the call reads no other state.
-        let used = unsafe { ffi::sqlite3_compileoption_used(c"ENABLE_MEMORY_MANAGEMENT".as_ptr()) };
-        assert_eq!(used, 0, "SQLITE_ENABLE_MEMORY_MANAGEMENT is compiled in");
-        // The check itself works: an option the build does set is seen.
-        let threadsafe = unsafe { ffi::sqlite3_compileoption_used(c"THREADSAFE=1".as_ptr()) };
-        assert_eq!(threadsafe, 1);
     }
 }

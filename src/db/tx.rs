@@ -4,7 +4,7 @@
 //! runs the job in a transaction of its own unless it asks to be batched too.
 
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, Database, PgConnection, Sqlite, SqliteConnection};
+use sqlx::{Connection, PgConnection, SqliteConnection};
 use tokio::sync::oneshot;
 
 use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job, Work};
@@ -204,7 +204,7 @@ where
     E: From<sqlx::Error>,
 {
     match tx {
-        Tx::Sqlite(conn) => savepoint_on::<Sqlite, _, _, _>(conn, sqlite_tx, job).await,
+        Tx::Sqlite(conn) => sqlite_savepoint(conn, job).await,
         Tx::Postgres(conn) => postgres_savepoint(conn, job).await,
     }
 }
@@ -235,18 +235,15 @@ where
     }
 }
 
-async fn savepoint_on<DB, T, E, F>(
-    conn: &mut DB::Connection,
-    wrap: for<'a> fn(&'a mut DB::Connection) -> Tx<'a>,
-    job: F,
-) -> Result<T, E>
+/// On SQLite a job's savepoint is released when it succeeds and rolled back (by sqlx, as
+/// the savepoint is dropped) when it fails.
+async fn sqlite_savepoint<T, E, F>(conn: &mut SqliteConnection, job: F) -> Result<T, E>
 where
-    DB: Database,
     F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>>,
     E: From<sqlx::Error>,
 {
     let mut savepoint = conn.begin().await?;
-    let value = job(&mut wrap(&mut *savepoint)).await?;
+    let value = job(&mut sqlite_tx(&mut savepoint)).await?;
     savepoint.commit().await?;
     Ok(value)
 }

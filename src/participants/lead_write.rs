@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{FromRow, PgConnection, Postgres, Row, Sqlite};
+use sqlx::{FromRow, PgConnection, Postgres, Row, Sqlite, SqliteConnection};
 
 use super::code::InviteCode;
 use super::model::{Consent, ParticipantKind, ParticipantStatus};
@@ -40,7 +40,7 @@ pub(super) async fn store(
             // PostgreSQL's one statement also takes the first open group's seat.
             let stored = match tx {
                 Tx::Postgres(conn) => write_postgres(conn, &new, seat.as_ref()).await?,
-                Tx::Sqlite(_) => insert_lead(tx, &new).await?.then_some(None),
+                Tx::Sqlite(conn) => insert_lead(conn, &new).await?.then_some(None),
             };
             let Some(seated) = stored else {
                 return Ok(None);
@@ -257,16 +257,11 @@ async fn write_postgres(
 
 /// Writes a lead and its referral through sqlx on SQLite (a flagged lead: its flags are
 /// recorded in the same savepoint); false when the phone already took part.
-async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<bool, sqlx::Error> {
-    let Tx::Sqlite(conn) = tx else {
-        return Err(sqlx::Error::Protocol(
-            "a SQLite lead written on PostgreSQL".into(),
-        ));
-    };
+async fn insert_lead(conn: &mut SqliteConnection, new: &NewLead) -> Result<bool, sqlx::Error> {
     let args =
         statement::arguments::<Sqlite>(&new.participant_params()).map_err(sqlx::Error::Encode)?;
     let inserted = sqlx::query_with(insert_participant!(), args)
-        .execute(&mut **conn)
+        .execute(&mut *conn)
         .await?;
     if inserted.rows_affected() == 0 {
         return Ok(false);
@@ -274,7 +269,7 @@ async fn insert_lead(tx: &mut Tx<'_>, new: &NewLead) -> Result<bool, sqlx::Error
     if let Some(referral) = new.referral_params() {
         let args = statement::arguments::<Sqlite>(&referral).map_err(sqlx::Error::Encode)?;
         sqlx::query_with(INSERT_REFERRAL, args)
-            .execute(&mut **conn)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(true)

@@ -18,7 +18,15 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// How often the recorder folds recorded latencies into its buckets.
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Installs the process-wide recorder once (tests start many apps in one process).
+///
+/// The recorder keeps every latency recorded until it is folded into the histogram's
+/// buckets, which happens when `/metrics` is read or at its upkeep; nothing else does it
+/// (only the exporter's own HTTP listener runs upkeep by itself), so without the thread
+/// started here a server nobody scrapes would keep eight bytes per request forever.
 pub fn install() {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -29,6 +37,16 @@ pub fn install() {
             .build_recorder();
         let handle = recorder.handle();
         metrics::set_global_recorder(recorder).ok()?;
+        let upkept = handle.clone();
+        let upkeep = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP);
+                upkept.run_upkeep();
+            });
+        if let Err(e) = upkeep {
+            tracing::warn!(error = %e, "no metrics upkeep thread: latencies fold only when /metrics is read");
+        }
         Some(handle)
     });
 }

@@ -38,29 +38,25 @@ impl LinkQuery {
     }
 }
 
+/// Everything but letters, digits, `-`, `_` and `.` is escaped in a channel label.
+const LABEL_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
 /// `?ref=..&ch=..` for the form's action, HTML-attribute safe.
 pub fn form_query(inviter: Option<&InviteCode>, channel: &Channel) -> String {
-    let mut parts = Vec::new();
+    use std::fmt::Write;
+    let mut query = String::new();
     if let Some(code) = inviter {
-        parts.push(format!("ref={code}"));
+        let _ = write!(query, "?ref={code}");
     }
     if !channel.as_str().is_empty() {
-        parts.push(format!("ch={}", percent_encode(channel.as_str())));
+        let label = percent_encoding::utf8_percent_encode(channel.as_str(), LABEL_ESCAPED);
+        let joint = if query.is_empty() { "?" } else { "&amp;" };
+        let _ = write!(query, "{joint}ch={label}");
     }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", parts.join("&amp;"))
-    }
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    query
 }
 
 /// The page for a campaign people cannot take part in right now.
@@ -177,9 +173,10 @@ pub async fn show(
     });
     if openness == Openness::NotStarted && campaign.starts_at.is_some() {
         let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
-        return match super::remind::page(&state, &campaign, &csrf, None) {
-            Ok(html) => {
-                let mut response = super::render::html_response(StatusCode::OK, html);
+        let gzip = super::render::accepts_gzip(&req);
+        return match super::remind::page(&state, &campaign, &csrf, None, gzip) {
+            Ok(page) => {
+                let mut response = page.respond(StatusCode::OK);
                 if let Some(cookie) = visitor_cookie {
                     let _ = response.add_cookie(&cookie);
                 }
@@ -238,6 +235,7 @@ pub async fn show(
         query: &query,
         banner: &banner,
         live: &live,
+        gzip: super::render::accepts_gzip(&req),
     };
     let returning = match service::returning(&state, &req, &campaign).await {
         Ok(r) => r,
@@ -276,7 +274,7 @@ pub async fn show(
             );
         }
     };
-    let mut response = super::render::html_response(StatusCode::OK, html);
+    let mut response = html.respond(StatusCode::OK);
     for cookie in [visitor_cookie, referral_cookie].into_iter().flatten() {
         let _ = response.add_cookie(&cookie);
     }
@@ -330,5 +328,26 @@ pub async fn head(state: web::Data<AppState>, slug: web::Path<String>) -> HttpRe
             .content_type("text/html; charset=utf-8")
             .finish(),
         _ => HttpResponse::NotFound().finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_query_carries_the_link_escaped() {
+        let code = InviteCode::parse("abcd2345");
+        let poster = Channel::parse("门店-A_1.5").unwrap();
+        assert_eq!(
+            form_query(code.as_ref(), &poster),
+            "?ref=abcd2345&amp;ch=%E9%97%A8%E5%BA%97-A_1.5"
+        );
+        assert_eq!(form_query(None, &poster), "?ch=%E9%97%A8%E5%BA%97-A_1.5");
+        assert_eq!(
+            form_query(code.as_ref(), &Channel::default()),
+            "?ref=abcd2345"
+        );
+        assert_eq!(form_query(None, &Channel::default()), "");
     }
 }

@@ -2,7 +2,12 @@
 # Landing page on one core against nginx on the same core, serving the same HTML as a file.
 #
 #   bench/landing.sh [connections] [seconds] [runs]      # defaults: 64 10 3
+#   ACCEPT=identity bench/landing.sh ...                  # without Accept-Encoding
 #
+# Requests carry what a phone's browser sends, `Accept-Encoding: gzip, deflate, br`: fission
+# answers with its gzip page, nginx with the same page compressed ahead (`gzip_static`, the
+# file gzipped at -9). ACCEPT=identity sends no Accept-Encoding, as this script did until
+# 2026-12-06, and both servers send the page uncompressed.
 # The protocol (issue 14): fission (one worker) and nginx (one worker process) are each
 # pinned to core 0 in turn, wrk runs pinned to core 1 (`-t1`), with a phone's user agent
 # and visit recording on (every request is a new visitor: cookie issued, visit queued and
@@ -13,11 +18,18 @@ source "$(dirname "$0")/lib.sh"
 need nginx nginx-light
 CONNS=${1:-64}; SECS=${2:-10}; RUNS=${3:-3}
 SERVER_CPU=0; LOAD_CPU=1
+ACCEPT=${ACCEPT:-gzip}
+case $ACCEPT in
+  gzip) ENCODING=(-H "Accept-Encoding: gzip, deflate, br") ;;
+  identity) ENCODING=() ;;
+  *) echo "ACCEPT is gzip or identity" >&2; exit 2 ;;
+esac
 UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 build_release
 SERVE_CPU=$SERVER_CPU start_fission sqlite 18080
 create_campaign bench
 curl -fsS -A "$UA" "$BASE/c/bench?ch=bench" > "$WORK/landing.html"
+gzip -9 -k "$WORK/landing.html"
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1;
 pid $WORK/nginx.pid;
@@ -25,6 +37,7 @@ error_log $WORK/nginx-error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
+  gzip_static on;
   server { listen 127.0.0.1:18081; root $WORK; location / { default_type text/html; } }
 }
 CONF
@@ -32,12 +45,14 @@ taskset -c $SERVER_CPU nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 sleep 0.5
 machine
-echo "page: $(wc -c < "$WORK/landing.html") bytes; server and nginx on core $SERVER_CPU, wrk -t1 -c$CONNS -d${SECS}s on core $LOAD_CPU"
+fission_gz=$(curl -fsS -A "$UA" "${ENCODING[@]}" "$BASE/c/bench?ch=bench" | wc -c)
+nginx_gz=$(curl -fsS -A "$UA" "${ENCODING[@]}" "http://127.0.0.1:18081/landing.html" | wc -c)
+echo "page: $(wc -c < "$WORK/landing.html") bytes, as sent with ACCEPT=$ACCEPT: fission $fission_gz, nginx $nginx_gz; server and nginx on core $SERVER_CPU, wrk -t1 -c$CONNS -d${SECS}s on core $LOAD_CPU"
 
 # load NAME URL [extra wrk args] -> prints the summary, leaves $WORK/NAME.txt
 load() {
   local name=$1 url=$2; shift 2
-  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "User-Agent: $UA" "$@" "$url" > "$WORK/$name.txt"
+  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "User-Agent: $UA" "${ENCODING[@]}" "$@" "$url" > "$WORK/$name.txt"
   echo "$(wrk_summary "$WORK/$name.txt")"
 }
 rps() { awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt"; }

@@ -4,6 +4,7 @@
 pub mod cookies;
 pub(crate) mod csrf;
 pub mod group;
+mod gzip;
 mod invitees;
 pub mod join;
 pub mod landing;

@@ -47,12 +47,14 @@ pub fn page(
     campaign: &Campaign,
     csrf: &str,
     asked: Option<Asked>,
+    gzip: bool,
 ) -> Result<Filled, tera::Error> {
     let now = chrono::Utc::now();
     let live = live::starts_html(campaign.starts_at, now);
     let fill = Fill {
         csrf,
         live: &live,
+        gzip,
         ..Fill::default()
     };
     match asked {
@@ -140,11 +142,16 @@ pub async fn submit(
     let token = csrf::token(&state.signer, campaign.slug.as_str(), &visitor);
     let phone_raw = form.phone.as_deref().unwrap_or("");
     let consented = ticked(form.consent.as_deref());
-    let answer =
-        |status: StatusCode, asked: Asked| match page(&state, &campaign, &token, Some(asked)) {
-            Ok(html) => super::render::html_response(status, html),
-            Err(e) => unavailable(&state, e),
-        };
+    let answer = |status: StatusCode, asked: Asked| match page(
+        &state,
+        &campaign,
+        &token,
+        Some(asked),
+        false,
+    ) {
+        Ok(page) => page.respond(status),
+        Err(e) => unavailable(&state, e),
+    };
     let refuse = |status: StatusCode, error: &'static str| {
         let asked = Asked {
             phone: phone_raw,

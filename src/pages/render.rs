@@ -149,13 +149,14 @@ enum Hole {
 const HOLES: [Hole; 4] = [Hole::Csrf, Hole::Query, Hole::Banner, Hole::Live];
 
 /// What fills a landing page's holes for one request. `banner` and `live` are HTML,
-/// escaped by whoever made them.
+/// escaped by whoever made them. `gzip`: the browser takes gzip ([`accepts_gzip`]).
 #[derive(Default)]
 pub struct Fill<'a> {
     pub csrf: &'a str,
     pub query: &'a str,
     pub banner: &'a str,
     pub live: &'a str,
+    pub gzip: bool,
 }
 
 impl Fill<'_> {
@@ -171,7 +172,12 @@ impl Fill<'_> {
 
 enum Segment {
     /// Shared by every response that sends the page: sending it copies nothing here.
-    Text(Bytes),
+    /// `deflated`: the same text compressed once, for browsers that take gzip (cached
+    /// pages only; a page rendered for one request is left to the compression middleware).
+    Text {
+        text: Bytes,
+        deflated: Option<Bytes>,
+    },
     Hole(Hole),
 }
 
@@ -183,22 +189,60 @@ pub struct Stitched {
 impl Stitched {
     /// The page for one request: the cached text and this request's parts, sent one after
     /// the other (the response writer copies each into the socket's buffer once, so the
-    /// page is not first copied into a string of its own).
+    /// page is not first copied into a string of its own). Gzip-compressed when the
+    /// browser takes it and the page was compressed ahead ([`gzip`]).
     pub fn fill(&self, fill: &Fill) -> Filled {
-        let parts: Vec<Bytes> = self
-            .segments
-            .iter()
-            .map(|segment| match segment {
-                Segment::Text(t) => t.clone(),
-                Segment::Hole(hole) => Bytes::copy_from_slice(fill.get(*hole).as_bytes()),
-            })
-            .filter(|part| !part.is_empty())
-            .collect();
+        let compressed = fill.gzip
+            && self
+                .segments
+                .iter()
+                .all(|s| !matches!(s, Segment::Text { deflated: None, .. }));
+        let parts: Vec<Bytes> = if compressed {
+            self.gzip_parts(fill)
+        } else {
+            self.segments
+                .iter()
+                .map(|segment| match segment {
+                    Segment::Text { text, .. } => text.clone(),
+                    Segment::Hole(hole) => Bytes::copy_from_slice(fill.get(*hole).as_bytes()),
+                })
+                .filter(|part| !part.is_empty())
+                .collect()
+        };
         let len = parts.iter().map(Bytes::len).sum::<usize>() as u64;
         Filled {
             parts: parts.into_iter(),
             len,
+            gzip: compressed,
         }
+    }
+
+    /// A gzip member: the compressed texts with this request's parts stored between them.
+    fn gzip_parts(&self, fill: &Fill) -> Vec<Bytes> {
+        let mut crc = crc32fast::Hasher::new();
+        let mut len = 0u64;
+        let mut parts = Vec::with_capacity(self.segments.len() + 2);
+        parts.push(super::gzip::HEADER);
+        for segment in &self.segments {
+            let (text, piece) = match segment {
+                Segment::Text { text, deflated } => (
+                    text.as_ref(),
+                    deflated.clone().expect("checked by the caller"),
+                ),
+                Segment::Hole(hole) => {
+                    let text = fill.get(*hole).as_bytes();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    (text, super::gzip::stored(text))
+                }
+            };
+            crc.update(text);
+            len += text.len() as u64;
+            parts.push(piece);
+        }
+        parts.push(super::gzip::end(crc.finalize(), len));
+        parts
     }
 }
 
@@ -206,6 +250,30 @@ impl Stitched {
 pub struct Filled {
     parts: std::vec::IntoIter<Bytes>,
     len: u64,
+    gzip: bool,
+}
+
+impl Filled {
+    /// The page as a response with the phone pages' headers, and its encoding.
+    pub fn respond(self, status: StatusCode) -> HttpResponse {
+        use actix_web::http::header::{HeaderValue, CONTENT_ENCODING, VARY};
+        let gzip = self.gzip;
+        let mut response = html_response(status, self);
+        let headers = response.headers_mut();
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+        if gzip {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        response
+    }
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip over no encoding at all.
+pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
+    use actix_web::http::header::{AcceptEncoding, Encoding, Header};
+    AcceptEncoding::parse(req).is_ok_and(|accept| {
+        accept.negotiate([Encoding::gzip(), Encoding::identity()].iter()) == Some(Encoding::gzip())
+    })
 }
 
 impl MessageBody for Filled {
@@ -281,7 +349,13 @@ impl PageCache {
             }
         }
         let html = render()?;
-        let page = Arc::new(self.split(&html));
+        let mut page = self.split(&html);
+        for segment in &mut page.segments {
+            if let Segment::Text { text, deflated } = segment {
+                *deflated = Some(super::gzip::deflate_piece(text));
+            }
+        }
+        let page = Arc::new(page);
         let mut pages = self.pages.write().unwrap_or_else(|e| e.into_inner());
         if pages.len() > 10_000 {
             pages.clear();
@@ -304,13 +378,17 @@ impl PageCache {
                 })
                 .min_by_key(|(at, _, _)| *at);
             let Some((at, len, hole)) = next else { break };
-            segments.push(Segment::Text(Bytes::copy_from_slice(
-                &rest.as_bytes()[..at],
-            )));
+            segments.push(Segment::Text {
+                text: Bytes::copy_from_slice(&rest.as_bytes()[..at]),
+                deflated: None,
+            });
             segments.push(Segment::Hole(hole));
             rest = &rest[at + len..];
         }
-        segments.push(Segment::Text(Bytes::copy_from_slice(rest.as_bytes())));
+        segments.push(Segment::Text {
+            text: Bytes::copy_from_slice(rest.as_bytes()),
+            deflated: None,
+        });
         Stitched { segments }
     }
 }
@@ -338,12 +416,24 @@ mod tests {
             query: "?ref=a",
             banner: "<b>B</b>",
             live: "L",
+            gzip: false,
         };
         let expected = "<b>B</b><form action=\"/join?ref=a\"><input value=\"T\">T</form>L";
         let filled = page.fill(&fill);
         // The body's length is announced before its parts are sent.
         assert_eq!(filled.size(), BodySize::Sized(expected.len() as u64));
+        assert!(!filled.gzip);
         assert_eq!(text(filled), expected);
+        // The same page for a browser that takes gzip.
+        let gzipped = page.fill(&Fill { gzip: true, ..fill });
+        assert!(gzipped.gzip);
+        let size = gzipped.size();
+        let bytes: Vec<u8> = gzipped.parts.flat_map(|part| part.to_vec()).collect();
+        assert_eq!(size, BodySize::Sized(bytes.len() as u64));
+        let mut html = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut html)
+            .unwrap();
+        assert_eq!(html, expected);
         // Same version: served from the cache, the renderer is not called.
         let again = cache
             .get_or_render("c1", 1, || panic!("rendered twice"))
@@ -356,5 +446,14 @@ mod tests {
             text(again.fill(&fill)),
             "<form action=\"/join\"><input value=\"U\">U</form>"
         );
+        // A page rendered for one request is not compressed ahead: it goes out as it is
+        // (and the compression middleware may compress it).
+        let once = cache.split("<p>mine</p>");
+        let filled = once.fill(&Fill {
+            gzip: true,
+            ..Fill::default()
+        });
+        assert!(!filled.gzip);
+        assert_eq!(text(filled), "<p>mine</p>");
     }
 }

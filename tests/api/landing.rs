@@ -250,6 +250,35 @@ both_backends! {
         assert!(!returned().await);
     }
 
+    async fn a_phone_taking_gzip_gets_the_same_page_compressed(app: TestApp) {
+        app.simple_campaign("tea").await;
+        let inviter = app.join_ok("tea", &mobile(1), None).await;
+        let path = format!("/c/tea?ref={}&ch=poster-a", inviter["code"].as_str().unwrap());
+        let browser = phone();
+        // The first view sets the visitor cookie: later views carry the same form token.
+        page(&app, &browser, &path).await;
+        let (_, plain) = page(&app, &browser, &path).await;
+        for accept in ["gzip, deflate, br", "br;q=1, gzip;q=0.5", "GZIP"] {
+            let response = browser.get(app.url(&path)).header("accept-encoding", accept).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-encoding"], "gzip", "{accept}");
+            assert_eq!(response.headers()["vary"], "accept-encoding");
+            let body = response.bytes().await.unwrap();
+            assert!(body.len() < plain.len() / 2, "{} of {} bytes", body.len(), plain.len());
+            let mut html = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut html).unwrap();
+            assert_eq!(html, plain, "the same page, banner, form token and link included");
+        }
+        // Refused or not asked for: the page as it is.
+        for accept in ["identity", "gzip;q=0, identity", "br"] {
+            let response = browser.get(app.url(&path)).header("accept-encoding", accept).send().await.unwrap();
+            assert!(response.headers().get("content-encoding").is_none(), "{accept}");
+            assert_eq!(response.text().await.unwrap(), plain);
+        }
+        app.state.visits.flush().await;
+        assert_eq!(app.stats("tea").await["visits"], 8, "each view counted once, compressed or not");
+    }
+
     async fn views_are_counted_honestly(app: TestApp) {
         app.simple_campaign("tea").await;
         let alice = phone();

@@ -30,6 +30,9 @@ SERVE_CPU=$SERVER_CPU start_fission sqlite 18080
 create_campaign bench
 curl -fsS -A "$UA" "$BASE/c/bench?ch=bench" > "$WORK/landing.html"
 gzip -9 -k "$WORK/landing.html"
+# nginx's worker runs as `nobody`: it must be able to read the page (mktemp's directory is
+# private; until 2026-12-06 nginx answered 403 here and the script measured that).
+chmod 755 "$WORK"
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1;
 pid $WORK/nginx.pid;
@@ -53,6 +56,9 @@ echo "page: $(wc -c < "$WORK/landing.html") bytes, as sent with ACCEPT=$ACCEPT: 
 load() {
   local name=$1 url=$2; shift 2
   taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "User-Agent: $UA" "${ENCODING[@]}" "$@" "$url" > "$WORK/$name.txt"
+  if grep -q 'Non-2xx' "$WORK/$name.txt"; then
+    echo "$name: answers other than 200, the run measures nothing:" >&2; cat "$WORK/$name.txt" >&2; exit 1
+  fi
   echo "$(wrk_summary "$WORK/$name.txt")"
 }
 rps() { awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt"; }

@@ -192,13 +192,10 @@ impl Stitched {
     /// page is not first copied into a string of its own). Gzip-compressed when the
     /// browser takes it and the page was compressed ahead ([`gzip`]).
     pub fn fill(&self, fill: &Fill) -> Filled {
-        let compressed = fill.gzip
-            && self
-                .segments
-                .iter()
-                .all(|s| !matches!(s, Segment::Text { deflated: None, .. }));
-        let parts: Vec<Bytes> = if compressed {
-            self.gzip_parts(fill)
+        let gzipped = fill.gzip.then(|| self.gzip_parts(fill)).flatten();
+        let compressed = gzipped.is_some();
+        let parts: Vec<Bytes> = if let Some(parts) = gzipped {
+            parts
         } else {
             self.segments
                 .iter()
@@ -217,18 +214,16 @@ impl Stitched {
         }
     }
 
-    /// A gzip member: the compressed texts with this request's parts stored between them.
-    fn gzip_parts(&self, fill: &Fill) -> Vec<Bytes> {
+    /// A gzip member: the compressed texts with this request's parts stored between them;
+    /// None for a page that was not compressed ahead.
+    fn gzip_parts(&self, fill: &Fill) -> Option<Vec<Bytes>> {
         let mut crc = crc32fast::Hasher::new();
         let mut len = 0u64;
         let mut parts = Vec::with_capacity(self.segments.len() + 2);
         parts.push(super::gzip::HEADER);
         for segment in &self.segments {
             let (text, piece) = match segment {
-                Segment::Text { text, deflated } => (
-                    text.as_ref(),
-                    deflated.clone().expect("checked by the caller"),
-                ),
+                Segment::Text { text, deflated } => (text.as_ref(), deflated.clone()?),
                 Segment::Hole(hole) => {
                     let text = fill.get(*hole).as_bytes();
                     if text.is_empty() {
@@ -242,7 +237,7 @@ impl Stitched {
             parts.push(piece);
         }
         parts.push(super::gzip::end(crc.finalize(), len));
-        parts
+        Some(parts)
     }
 }
 

@@ -56,6 +56,8 @@ try {
   const response = await page.goto(landingUrl, { waitUntil: 'load' });
   must('landing page GET answers 200', response && response.status() === 200, `GET ${landingUrl} -> ${response && response.status()}`);
   const html = await response.body();
+  const encoding = (await response.allHeaders())['content-encoding'];
+  check('the page comes gzipped, as the browser asks', encoding === 'gzip', `content-encoding ${encoding}`);
   check('landing HTML (with its inline CSS) is under 30 KB', html.length < 30 * 1024, `${html.length} bytes`);
   check('the page says it is zh-CN', (await page.getAttribute('html', 'lang')) === 'zh-CN');
   await page.screenshot({ path: `${out}/landing.png` });

@@ -318,32 +318,42 @@ try {
   await new Promise((r) => setTimeout(r, 2500));
   check('once open, the reminder SMS goes out exactly once', reminded() === 1, `${reminded()} sends logged`);
 
-  // 11. Fast 3G and a 4x slower CPU: the first screen with the form, measured.
-  const slowContext = await newPhone({ javaScriptEnabled: false });
-  const slow = await slowContext.newPage();
-  const cdp = await slowContext.newCDPSession(slow);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-  // Chrome DevTools' "Fast 3G" preset: 150 ms x 3.75 latency, 1.6 Mbps x 0.9 down, 750 kbps x 0.9 up.
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: 180000, uploadThroughput: 84375 });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-  const slowResponse = await slow.goto(`${base}/c/${slug}?ch=fast3g`, { waitUntil: 'load' });
-  const bytes = (await slowResponse.body()).length;
-  // Headless Chromium may record the first paint a frame after `load`: wait for the entry
-  // (its time is from the navigation's start, so waiting does not change it).
-  for (let i = 0; i < 50; i += 1) {
-    if (await slow.evaluate(() => performance.getEntriesByName('first-contentful-paint').length > 0)) break;
-    await new Promise((r) => setTimeout(r, 100));
+  // 11. Fast 3G and a 4x slower CPU: the first screen with the form, measured. Three loads,
+  // each in a fresh context with the cache off; the median is checked, because on a
+  // shared two-core machine one load's paint can wait on the host (1.19-1.56 s seen in
+  // one day, with the HTML received at 0.61 s every time).
+  const loads = [];
+  let slow;
+  for (let n = 0; n < 3; n += 1) {
+    const slowContext = await newPhone({ javaScriptEnabled: false });
+    slow = await slowContext.newPage();
+    const cdp = await slowContext.newCDPSession(slow);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    // Chrome DevTools' "Fast 3G" preset: 150 ms x 3.75 latency, 1.6 Mbps x 0.9 down, 750 kbps x 0.9 up.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: 180000, uploadThroughput: 84375 });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const slowResponse = await slow.goto(`${base}/c/${slug}?ch=fast3g`, { waitUntil: 'load' });
+    const bytes = (await slowResponse.body()).length;
+    // Headless Chromium may record the first paint a frame after `load`: wait for the entry
+    // (its time is from the navigation's start, so waiting does not change it).
+    for (let i = 0; i < 50; i += 1) {
+      if (await slow.evaluate(() => performance.getEntriesByName('first-contentful-paint').length > 0)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const timing = await slow.evaluate(() => {
+      const paint = performance.getEntriesByName('first-contentful-paint')[0];
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { fcp: paint ? paint.startTime : null, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, responseEnd: nav.responseEnd };
+    });
+    const formBox = await slow.locator('#join button[type=submit]').boundingBox();
+    console.log(`measure: Fast 3G (562.5 ms, 1.44 Mbps) + 4x CPU, load ${n + 1}: first contentful paint ${Math.round(timing.fcp)} ms, HTML received ${Math.round(timing.responseEnd)} ms, DOMContentLoaded ${Math.round(timing.dcl)} ms, load ${Math.round(timing.load)} ms; HTML+CSS ${bytes} bytes`);
+    loads.push({ fcp: timing.fcp, formBox, bytes });
   }
-  const timing = await slow.evaluate(() => {
-    const paint = performance.getEntriesByName('first-contentful-paint')[0];
-    const nav = performance.getEntriesByType('navigation')[0];
-    return { fcp: paint ? paint.startTime : null, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, responseEnd: nav.responseEnd };
-  });
-  const formBox = await slow.locator('#join button[type=submit]').boundingBox();
-  console.log(`measure: Fast 3G (562.5 ms, 1.44 Mbps) + 4x CPU: first contentful paint ${Math.round(timing.fcp)} ms, HTML received ${Math.round(timing.responseEnd)} ms, DOMContentLoaded ${Math.round(timing.dcl)} ms, load ${Math.round(timing.load)} ms; HTML+CSS ${bytes} bytes`);
-  check('Fast 3G + 4x CPU: the first screen with the form paints in under 1.5 s', timing.fcp !== null && timing.fcp < 1500 && within(formBox, SCREEN), `FCP ${timing.fcp} ms, form ${fmt(formBox)}`);
-  check('HTML+CSS under 30 KB', bytes < 30 * 1024, `${bytes} bytes`);
+  const fcps = loads.map((l) => l.fcp ?? Infinity).sort((a, b) => a - b);
+  check('Fast 3G + 4x CPU: the first screen with the form paints in under 1.5 s (median of three loads)',
+    fcps[1] < 1500 && loads.every((l) => within(l.formBox, SCREEN)), `FCP ${fcps.map(Math.round).join(' / ')} ms, form ${loads.map((l) => fmt(l.formBox)).join(', ')}`);
+  check('HTML+CSS under 30 KB', loads.every((l) => l.bytes < 30 * 1024), loads.map((l) => `${l.bytes} bytes`).join(', '));
   await slow.screenshot({ path: `${out}/fast3g.png` });
 } catch (e) {
   endedEarly(e);

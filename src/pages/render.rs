@@ -190,7 +190,7 @@ impl Stitched {
     /// The page for one request: the cached text and this request's parts, sent one after
     /// the other (the response writer copies each into the socket's buffer once, so the
     /// page is not first copied into a string of its own). Gzip-compressed when the
-    /// browser takes it and the page was compressed ahead ([`gzip`]).
+    /// browser takes it and the page was compressed ahead ([`super::gzip`]).
     pub fn fill(&self, fill: &Fill) -> Filled {
         let gzipped = fill.gzip.then(|| self.gzip_parts(fill)).flatten();
         let compressed = gzipped.is_some();

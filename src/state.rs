@@ -11,7 +11,7 @@ use crate::console::ConsoleTemplates;
 use crate::db::Db;
 use crate::http::rate_limit::PublicWriteLimit;
 use crate::http::signing::Signer;
-use crate::pages::render::{PageCache, Templates};
+use crate::pages::{PageCache, Templates};
 use crate::posters::service::PosterService;
 use crate::sms::Sms;
 use crate::visits::VisitRecorder;

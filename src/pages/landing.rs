@@ -5,8 +5,8 @@ use utoipa::IntoParams;
 
 use super::cookies::{self, Referral};
 use super::live;
-use super::render::Fill;
 use super::service;
+use super::stitched::{accepts_gzip, Fill};
 use super::views::{self, FormState};
 use crate::campaigns::{Campaign, Openness};
 use crate::db::time::to_ms;
@@ -173,7 +173,7 @@ pub async fn show(
     });
     if openness == Openness::NotStarted && campaign.starts_at.is_some() {
         let csrf = super::csrf::token(&state.signer, campaign.slug.as_str(), &visitor_id);
-        let gzip = super::render::accepts_gzip(&req);
+        let gzip = accepts_gzip(&req);
         return match super::remind::page(&state, &campaign, &csrf, None, gzip) {
             Ok(page) => {
                 let mut response = page.respond(StatusCode::OK);
@@ -235,7 +235,7 @@ pub async fn show(
         query: &query,
         banner: &banner,
         live: &live,
-        gzip: super::render::accepts_gzip(&req),
+        gzip: accepts_gzip(&req),
     };
     let returning = match service::returning(&state, &req, &campaign).await {
         Ok(r) => r,

@@ -17,6 +17,7 @@ pub mod render;
 mod rules_text;
 mod service;
 pub mod shipping;
+mod stitched;
 mod store;
 mod theme;
 mod verify;
@@ -25,7 +26,8 @@ mod views;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use render::{PageCache, Templates};
+pub use render::Templates;
+pub use stitched::PageCache;
 
 /// The phone pages under `/c/{slug}`.
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::join::ticked;
 use super::landing::closed_page;
-use super::render::{Fill, Filled};
+use super::stitched::{Fill, Filled};
 use super::views::{self, FormState, Upcoming};
 use super::{cookies, csrf, live, reminders};
 use crate::campaigns::{Campaign, Openness};

@@ -18,13 +18,6 @@ source "$(dirname "$0")/lib.sh"
 need nginx nginx-light
 CONNS=${1:-64}; SECS=${2:-10}; RUNS=${3:-3}
 SERVER_CPU=0; LOAD_CPU=1
-ACCEPT=${ACCEPT:-gzip}
-case $ACCEPT in
-  gzip) ENCODING=(-H "Accept-Encoding: gzip, deflate, br") ;;
-  identity) ENCODING=() ;;
-  *) echo "ACCEPT is gzip or identity" >&2; exit 2 ;;
-esac
-UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 build_release
 SERVE_CPU=$SERVER_CPU start_fission sqlite 18080
 create_campaign bench
@@ -48,14 +41,14 @@ taskset -c $SERVER_CPU nginx -c "$WORK/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 sleep 0.5
 machine
-fission_gz=$(curl -fsS -A "$UA" "${ENCODING[@]}" "$BASE/c/bench?ch=bench" | wc -c)
-nginx_gz=$(curl -fsS -A "$UA" "${ENCODING[@]}" "http://127.0.0.1:18081/landing.html" | wc -c)
+fission_gz=$(curl -fsS "${PHONE[@]}" "$BASE/c/bench?ch=bench" | wc -c)
+nginx_gz=$(curl -fsS "${PHONE[@]}" "http://127.0.0.1:18081/landing.html" | wc -c)
 echo "page: $(wc -c < "$WORK/landing.html") bytes, as sent with ACCEPT=$ACCEPT: fission $fission_gz, nginx $nginx_gz; server and nginx on core $SERVER_CPU, wrk -t1 -c$CONNS -d${SECS}s on core $LOAD_CPU"
 
 # load NAME URL [extra wrk args] -> prints the summary, leaves $WORK/NAME.txt
 load() {
   local name=$1 url=$2; shift 2
-  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -H "User-Agent: $UA" "${ENCODING[@]}" "$@" "$url" > "$WORK/$name.txt"
+  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "${PHONE[@]}" "$@" "$url" > "$WORK/$name.txt"
   if grep -q 'Non-2xx' "$WORK/$name.txt"; then
     echo "$name: answers other than 200, the run measures nothing:" >&2; cat "$WORK/$name.txt" >&2; exit 1
   fi

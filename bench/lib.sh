@@ -25,6 +25,16 @@ need() {
 }
 need wrk wrk
 
+# What a phone's browser sends to the landing page: its user agent, and its Accept-Encoding
+# unless ACCEPT=identity. PHONE holds them as curl/wrk -H arguments; UA the agent alone.
+UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+ACCEPT=${ACCEPT:-gzip}
+case $ACCEPT in
+  gzip) PHONE=(-H "User-Agent: $UA" -H "Accept-Encoding: gzip, deflate, br") ;;
+  identity) PHONE=(-H "User-Agent: $UA") ;;
+  *) echo "ACCEPT is gzip or identity" >&2; exit 2 ;;
+esac
+
 build_release() { [ -n "${FISSION_BIN:-}" ] || (cd "$ROOT" && cargo build --release --locked --quiet); }
 
 # start_fission sqlite|postgres [port] -> sets BASE, TOKEN (SERVE_CPU=N pins it to core N)

@@ -11,19 +11,14 @@
 source "$(dirname "$0")/lib.sh"
 need perf linux-perf
 SECS=${1:-10}; TOP=${2:-30}
-case ${ACCEPT:-gzip} in
-  gzip) ENCODING=(-H "Accept-Encoding: gzip, deflate, br") ;;
-  *) ENCODING=() ;;
-esac
-UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 build_release
 SERVE_CPU=0 start_fission sqlite 18090
 create_campaign bench
 server=${PIDS[-1]}
-taskset -c 1 wrk -t1 -c64 -d2s -H "User-Agent: $UA" "${ENCODING[@]}" "$BASE/c/bench?ch=bench" >/dev/null   # warm up
+taskset -c 1 wrk -t1 -c64 -d2s "${PHONE[@]}" "$BASE/c/bench?ch=bench" >/dev/null   # warm up
 perf record -e cpu-clock -F 1999 -p "$server" -o "$WORK/perf.data" -- sleep "$SECS" 2>/dev/null &
 rec=$!
-taskset -c 1 wrk -t1 -c64 -d"${SECS}s" --latency -H "User-Agent: $UA" "${ENCODING[@]}" "$BASE/c/bench?ch=bench" > "$WORK/wrk.txt"
+taskset -c 1 wrk -t1 -c64 -d"${SECS}s" --latency "${PHONE[@]}" "$BASE/c/bench?ch=bench" > "$WORK/wrk.txt"
 wait $rec
 if [ -n "${KEEP:-}" ]; then cp "$WORK/perf.data" "$KEEP"; echo "perf data kept in $KEEP"; fi
 machine

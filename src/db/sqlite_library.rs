@@ -2,13 +2,13 @@
 //! how it allocates, whether it keeps memory statistics, where savepoints' sub-journals
 //! live, and (checked by a test) how the bundled library was compiled.
 
-use std::ffi::c_int;
+use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
 
 use libsqlite3_sys as ffi;
 
-/// Tunes the SQLite library for the process, before its first connection: memory
-/// statistics off, savepoints' sub-journals in memory in one block
+/// Tunes the SQLite library for the process, before its first connection: its error log
+/// into the server's ([`log`]), memory statistics off, savepoints' sub-journals in memory in one block
 /// ([`SUB_JOURNAL_IN_MEMORY`]), and SQLite's allocations on mimalloc (the binary's
 /// allocator).
 ///
@@ -34,6 +34,11 @@ pub fn tune_library() {
                     ffi::SQLITE_CONFIG_MALLOC,
                     &methods as *const ffi::sqlite3_mem_methods,
                 ),
+                ffi::sqlite3_config(
+                    ffi::SQLITE_CONFIG_LOG,
+                    log as unsafe extern "C" fn(*mut c_void, c_int, *const c_char),
+                    ptr::null_mut::<c_void>(),
+                ),
             ]
         };
         if codes.iter().any(|&code| code != ffi::SQLITE_OK) {
@@ -45,19 +50,42 @@ pub fn tune_library() {
     });
 }
 
+/// SQLite's error log ([`ffi::SQLITE_CONFIG_LOG`]) into the server's: the library's own
+/// account of a failure names what failed where (the file and line of a failed write,
+/// the statement a constraint stopped), which the error code alone does not. Failures the
+/// server expects and handles (a constraint it retries or answers with 409, a statement
+/// re-prepared after a schema change) and SQLite's notices go to debug; the rest warn.
+unsafe extern "C" fn log(_: *mut c_void, code: c_int, message: *const c_char) {
+    // SAFETY: SQLite passes a NUL-terminated message that lives for the call.
+    let message = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+    match code & 0xff {
+        ffi::SQLITE_CONSTRAINT | ffi::SQLITE_SCHEMA | ffi::SQLITE_NOTICE | ffi::SQLITE_WARNING => {
+            tracing::debug!(target: "sqlite", code, %message)
+        }
+        _ => tracing::warn!(target: "sqlite", code, %message),
+    }
+}
+
 /// How much of a savepoint's sub-journal SQLite keeps in memory before it spills to a
 /// temporary file (`SQLITE_CONFIG_STMTJRNL_SPILL`, 64 KiB by default). A routed lead
 /// changes a few dozen pages (its row, its index entries, the counters, the seat), and
 /// the in-memory journal then is one block instead of a 1 KiB chunk per write: with the
 /// writer's journal held in 1 KiB chunks (`temp_store=MEMORY`), their allocations were a
 /// twentieth of the lead writer's time.
-const SUB_JOURNAL_IN_MEMORY: c_int = 256 * 1024;
+///
+/// It must stay under 128 KiB. The spill writes the block to the file in one call, and
+/// SQLite's unix layer never writes 128 KiB or more at once: it masks the length to 17 bits
+/// (`seekAndWriteFd`, `nBuf &= 0x1ffff`), so a larger block became a write of nothing,
+/// reported as `SQLITE_FULL`, "database or disk is full". At 256 KiB that failed a lead now
+/// and then whose savepoint outgrew memory (on a database of a million participants, a few
+/// dozen leads a minute under load) and the jobs that do the same.
+const SUB_JOURNAL_IN_MEMORY: c_int = (128 * 1024) - 1;
+const _: () = assert!(SUB_JOURNAL_IN_MEMORY < 0x20000);
 
 /// SQLite's allocator interface over mimalloc. SQLite never asks for a negative size; a
 /// size that does not fit is refused (null), as its own allocator would.
 fn mimalloc_methods() -> ffi::sqlite3_mem_methods {
     use libmimalloc_sys as mi;
-    use std::ffi::c_void;
 
     unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
         match usize::try_from(n) {

@@ -48,6 +48,7 @@ mod security;
 mod security_limits;
 mod security_phone;
 mod security_text;
+mod sqlite_journal;
 mod standings;
 mod stats;
 mod stats_counters;

@@ -8,9 +8,9 @@ use std::ptr;
 use libsqlite3_sys as ffi;
 
 /// Tunes the SQLite library for the process, before its first connection: its error log
-/// into the server's ([`log`]), memory statistics off, savepoints' sub-journals in memory in one block
-/// ([`SUB_JOURNAL_IN_MEMORY`]), and SQLite's allocations on mimalloc (the binary's
-/// allocator).
+/// into the server's ([`log`]), memory statistics off, savepoints' sub-journals in memory
+/// in one block ([`SUB_JOURNAL_IN_MEMORY`]), and SQLite's allocations on mimalloc (the
+/// binary's allocator).
 ///
 /// With statistics on, every allocation SQLite makes takes one process-wide mutex, which
 /// the writer and the readers' threads fought over (a quarter of the writer's time under
@@ -76,9 +76,9 @@ unsafe extern "C" fn log(_: *mut c_void, code: c_int, message: *const c_char) {
 /// It must stay under 128 KiB. The spill writes the block to the file in one call, and
 /// SQLite's unix layer never writes 128 KiB or more at once: it masks the length to 17 bits
 /// (`seekAndWriteFd`, `nBuf &= 0x1ffff`), so a larger block became a write of nothing,
-/// reported as `SQLITE_FULL`, "database or disk is full". At 256 KiB that failed a lead now
-/// and then whose savepoint outgrew memory (on a database of a million participants, a few
-/// dozen leads a minute under load) and the jobs that do the same.
+/// reported as `SQLITE_FULL`, "database or disk is full". At 256 KiB that refused the leads
+/// whose savepoint outgrew memory (on a database of a million participants, up to a few a
+/// second under load) and failed the jobs that did the same (`tests/api/sqlite_journal.rs`).
 const SUB_JOURNAL_IN_MEMORY: c_int = (128 * 1024) - 1;
 const _: () = assert!(SUB_JOURNAL_IN_MEMORY < 0x20000);
 

@@ -130,7 +130,18 @@ try {
   check('group added', page.url().includes('done=created'), page.url());
   const rowsAfter = await page.locator('#group-pool tbody tr').count();
   check('the pool has one more group', rowsAfter === rowsBefore + 1, `${rowsBefore} -> ${rowsAfter}`);
-  check('its QR thumbnail loads', await page.locator('#group-pool tr:has-text("浏览器测试群") img.qr-thumb').evaluate((img) => img.complete && img.naturalWidth > 0));
+  // The thumbnail is lazy: the page's load event does not wait for it. Its own load (or
+  // error) is waited for, ten seconds at most; a broken image still fails.
+  const thumb = page.locator('#group-pool tr:has-text("浏览器测试群") img.qr-thumb');
+  await thumb.scrollIntoViewIfNeeded();
+  const thumbLoads = await thumb.evaluate((img) => new Promise((resolve) => {
+    const done = () => resolve(img.complete && img.naturalWidth > 0);
+    if (img.complete) return done();
+    img.addEventListener('load', done, { once: true });
+    img.addEventListener('error', done, { once: true });
+    setTimeout(done, 10000);
+  }));
+  check('its QR thumbnail loads', thumbLoads);
   await page.screenshot({ path: join(out, 'console-groups.png'), fullPage: false });
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no external requests', external.length === 0, external.join(', '));

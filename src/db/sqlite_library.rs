@@ -73,14 +73,16 @@ unsafe extern "C" fn log(_: *mut c_void, code: c_int, message: *const c_char) {
 /// writer's journal held in 1 KiB chunks (`temp_store=MEMORY`), their allocations were a
 /// twentieth of the lead writer's time.
 ///
-/// It must stay under 128 KiB. The spill writes the block to the file in one call, and
-/// SQLite's unix layer never writes 128 KiB or more at once: it masks the length to 17 bits
-/// (`seekAndWriteFd`, `nBuf &= 0x1ffff`), so a larger block became a write of nothing,
-/// reported as `SQLITE_FULL`, "database or disk is full". At 256 KiB that refused the leads
-/// whose savepoint outgrew memory (on a database of a million participants, up to a few a
-/// second under load) and failed the jobs that did the same (`tests/api/sqlite_journal.rs`).
-const SUB_JOURNAL_IN_MEMORY: c_int = (128 * 1024) - 1;
-const _: () = assert!(SUB_JOURNAL_IN_MEMORY < 0x20000);
+/// It is [`LARGEST_WRITE`], the most the spill can write to the file in its one call. At
+/// 256 KiB a larger block became a write of nothing, reported as `SQLITE_FULL`, "database
+/// or disk is full": it refused the leads whose savepoint outgrew memory (on a database of
+/// a million participants, up to a few a second under load) and failed the jobs that did
+/// the same (`tests/api/sqlite_journal.rs`).
+const SUB_JOURNAL_IN_MEMORY: c_int = LARGEST_WRITE;
+
+/// The longest write SQLite's unix layer makes in one call: it masks every write's length
+/// to 17 bits (`seekAndWriteFd`, `nBuf &= 0x1ffff`), as its own buffers never reach 128 KiB.
+const LARGEST_WRITE: c_int = 0x1ffff;
 
 /// SQLite's allocator interface over mimalloc. SQLite never asks for a negative size; a
 /// size that does not fit is refused (null), as its own allocator would.

@@ -151,4 +151,69 @@ mod tests {
         let threadsafe = unsafe { ffi::sqlite3_compileoption_used(c"THREADSAFE=1".as_ptr()) };
         assert_eq!(threadsafe, 1);
     }
+
+    /// What SQLite's error log hook writes, at which level: each line as the fmt layer
+    /// prints it (level, target, fields).
+    fn logged(code: std::ffi::c_int, message: &std::ffi::CStr) -> String {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .without_time()
+            .with_writer(move || writer.clone())
+            .finish();
+        // SAFETY: a NUL-terminated message that lives for the call, as SQLite passes.
+        tracing::subscriber::with_default(subscriber, || unsafe {
+            super::log(std::ptr::null_mut(), code, message.as_ptr())
+        });
+        let text = lines.0.lock().unwrap().clone();
+        String::from_utf8(text).unwrap()
+    }
+
+    /// Failures the server expects (a unique phone, a schema change) are debug lines; a
+    /// failure it does not (the write of nothing reported as a full disk, found this way)
+    /// warns, with SQLite's own words and code, extended codes included.
+    #[test]
+    fn sqlite_log_lines_warn_only_for_what_the_server_does_not_expect() {
+        let cases = [
+            (
+                ffi::SQLITE_CONSTRAINT_UNIQUE,
+                c"abort at 42 in [INSERT INTO participants]: UNIQUE constraint failed: participants.phone",
+                "DEBUG sqlite: code=2067",
+            ),
+            (
+                ffi::SQLITE_SCHEMA,
+                c"statement aborts at 1: database schema has changed",
+                "DEBUG sqlite: code=17",
+            ),
+            (
+                ffi::SQLITE_FULL,
+                c"statement aborts at 38: [INSERT INTO referrals] database or disk is full",
+                " WARN sqlite: code=13",
+            ),
+            (
+                ffi::SQLITE_IOERR_WRITE,
+                c"os_unix.c:38012: (28) write(/tmp/x.db-wal) - ",
+                " WARN sqlite: code=778",
+            ),
+        ];
+        for (code, message, starts) in cases {
+            let line = logged(code, message);
+            assert!(line.starts_with(starts), "{line}");
+            assert!(line.contains(message.to_str().unwrap()), "{line}");
+        }
+    }
 }

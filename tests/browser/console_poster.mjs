@@ -9,7 +9,7 @@
 // "browser: N passed, M failed" line and exits 1 on any failure.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stop, check, finish, launch, must, results, signIn } from './lib.mjs';
+import { Stop, check, finish, launch, loadedWidth, must, results, signIn } from './lib.mjs';
 
 const [base, out] = process.argv.slice(2);
 const email = process.env.FISSION_CONSOLE_EMAIL;
@@ -130,18 +130,10 @@ try {
   check('group added', page.url().includes('done=created'), page.url());
   const rowsAfter = await page.locator('#group-pool tbody tr').count();
   check('the pool has one more group', rowsAfter === rowsBefore + 1, `${rowsBefore} -> ${rowsAfter}`);
-  // The thumbnail is lazy: the page's load event does not wait for it. Its own load (or
-  // error) is waited for, ten seconds at most; a broken image still fails.
+  // The thumbnail is lazy: in view, its own load is waited for; a broken image still fails.
   const thumb = page.locator('#group-pool tr:has-text("浏览器测试群") img.qr-thumb');
   await thumb.scrollIntoViewIfNeeded();
-  const thumbLoads = await thumb.evaluate((img) => new Promise((resolve) => {
-    const done = () => resolve(img.complete && img.naturalWidth > 0);
-    if (img.complete) return done();
-    img.addEventListener('load', done, { once: true });
-    img.addEventListener('error', done, { once: true });
-    setTimeout(done, 10000);
-  }));
-  check('its QR thumbnail loads', thumbLoads);
+  check('its QR thumbnail loads', (await loadedWidth(thumb)) > 0);
   await page.screenshot({ path: join(out, 'console-groups.png'), fullPage: false });
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no external requests', external.length === 0, external.join(', '));

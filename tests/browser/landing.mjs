@@ -14,7 +14,7 @@
 // the demo prints (demo.log) creates the second theme's and the not-yet-open campaigns.
 // Prints one "browser: N passed, M failed" line at the end and exits 1 on any failure.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { check, checkNoRequestLeft, endedEarly, finish, launch, must, within } from './lib.mjs';
+import { check, checkNoRequestLeft, endedEarly, finish, launch, loadedWidth, must, within } from './lib.mjs';
 
 const [base, slug, out] = process.argv.slice(2);
 if (!base || !slug || !out) {
@@ -132,8 +132,7 @@ try {
   const poster = page.locator('section.poster img').first();
   must('my page shows a poster image', (await poster.count()) === 1);
   await poster.scrollIntoViewIfNeeded();
-  const natural = await poster.evaluate((img) => (img.complete ? img.naturalWidth
-    : new Promise((done) => { img.onload = img.onerror = () => done(img.naturalWidth); })));
+  const natural = await loadedWidth(poster);
   check('the poster image actually loaded', natural > 0, `naturalWidth ${natural}, src ${await poster.getAttribute('src')}`);
   const invite = page.locator('input[readonly]').first();
   const link = (await invite.count()) ? await invite.inputValue() : '';
@@ -151,8 +150,7 @@ try {
   await Promise.all([page.waitForNavigation(), otherDesign.click()]);
   const switched = page.locator('section.poster img').first();
   const switchedSrc = await switched.getAttribute('src');
-  const switchedWidth = await switched.evaluate((img) => (img.complete ? img.naturalWidth
-    : new Promise((done) => { img.onload = img.onerror = () => done(img.naturalWidth); })));
+  const switchedWidth = await loadedWidth(switched);
   const current = (await page.locator('.poster-switch [aria-current=true]').innerText()).trim();
   check('switching the poster design shows the other poster', switchedSrc !== firstSrc && /design=\d/.test(switchedSrc)
     && switchedWidth > 0 && current === otherName, `${firstSrc} -> ${switchedSrc} (${switchedWidth} px), current ${current}`);

@@ -48,6 +48,19 @@ export function finish() {
 export const within = (box, { width, height }) =>
   !!box && box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height;
 
+/**
+ * An image's natural width once it has loaded, 0 when it failed or had not loaded within
+ * `ms`. Waits for the image's own load or error event: the page's load event does not wait
+ * for a lazy image (scroll it into view first).
+ */
+export const loadedWidth = (image, ms = 10000) => image.evaluate((img, ms) => new Promise((resolve) => {
+  const done = () => resolve(img.complete ? img.naturalWidth : 0);
+  if (img.complete) return done();
+  img.addEventListener('load', done, { once: true });
+  img.addEventListener('error', done, { once: true });
+  setTimeout(done, ms);
+}), ms);
+
 /** Debian's headless Chromium, or the binary in CHROMIUM, with its own network traffic off. */
 export function launch() {
   return chromium.launch({

@@ -17,6 +17,7 @@ use sqlx::{
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::direct::{Direct, Prepared};
+use super::set::{self, SetJob};
 use super::Tx;
 
 /// Called after the batch's commit with its outcome.
@@ -31,6 +32,8 @@ pub enum Work {
     Job(Job),
     /// SQLite only: the PostgreSQL batcher is never given one.
     Direct(DirectJob),
+    /// PostgreSQL only ([`set`]): written with the batch's other items of its type.
+    Set(SetJob),
     /// The database is closing: finalize the statements kept prepared, then answer.
     Close(oneshot::Sender<()>),
 }
@@ -67,6 +70,12 @@ trait Writer: Database {
         prepared: &'a mut Prepared,
         finishes: &'a mut Vec<Finish>,
     ) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Runs the batch's set-wise writes, adding their [`Finish`]es.
+    fn run_sets<'a>(
+        conn: &'a mut Self::Connection,
+        jobs: Vec<SetJob>,
+        finishes: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, ()>;
 }
 
 impl Writer for Sqlite {
@@ -115,6 +124,19 @@ impl Writer for Sqlite {
             Ok(())
         })
     }
+
+    /// SQLite has no set-wise writes (its leads are direct jobs); one sent here by mistake
+    /// is dropped, and its caller hears that its write was dropped.
+    fn run_sets<'a>(
+        _: &'a mut SqliteConnection,
+        jobs: Vec<SetJob>,
+        _: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, ()> {
+        if !jobs.is_empty() {
+            tracing::error!(jobs = jobs.len(), "set-wise writes were sent to SQLite");
+        }
+        Box::pin(async {})
+    }
 }
 
 impl Writer for Postgres {
@@ -148,6 +170,14 @@ impl Writer for Postgres {
             );
         }
         Box::pin(async { Ok(()) })
+    }
+
+    fn run_sets<'a>(
+        conn: &'a mut PgConnection,
+        jobs: Vec<SetJob>,
+        finishes: &'a mut Vec<Finish>,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(set::run_sets(conn, jobs, finishes))
     }
 }
 
@@ -204,6 +234,7 @@ async fn run<DB: Writer>(pool: Pool<DB>, mut prepared: Prepared, rx: Queue) {
         let mut finishes = Vec::with_capacity(work.len());
         let mut jobs = Vec::with_capacity(work.len());
         let mut direct = Vec::new();
+        let mut sets = Vec::new();
         let mut closing = Vec::new();
         // The callers queued together, so their order within the batch is free: the jobs
         // on sqlx first, then the direct ones under one lock of the handle.
@@ -211,12 +242,14 @@ async fn run<DB: Writer>(pool: Pool<DB>, mut prepared: Prepared, rx: Queue) {
             match item {
                 Work::Job(job) => jobs.push(job),
                 Work::Direct(job) => direct.push(job),
+                Work::Set(job) => sets.push(job),
                 Work::Close(done) => closing.push(done),
             }
         }
         let outcome = async {
             let mut conn = pool.acquire().await?;
-            let done = batch::<DB>(&mut conn, jobs, direct, &mut prepared, &mut finishes).await;
+            let work = Batch { jobs, direct, sets };
+            let done = batch::<DB>(&mut conn, work, &mut prepared, &mut finishes).await;
             if done.is_err() {
                 // The connection may be closed on its way back to the pool: nothing of
                 // ours may be left on it then.
@@ -242,19 +275,26 @@ async fn run<DB: Writer>(pool: Pool<DB>, mut prepared: Prepared, rx: Queue) {
     }
 }
 
+/// The work of one group commit, by how it is run.
+struct Batch {
+    jobs: Vec<Job>,
+    direct: Vec<DirectJob>,
+    sets: Vec<SetJob>,
+}
+
 /// One group commit on `conn`: every job in the batch's transaction, then its commit.
 async fn batch<DB: Writer>(
     conn: &mut DB::Connection,
-    jobs: Vec<Job>,
-    direct: Vec<DirectJob>,
+    work: Batch,
     prepared: &mut Prepared,
     finishes: &mut Vec<Finish>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = DB::begin(conn).await?;
-    for job in jobs {
+    for job in work.jobs {
         finishes.push(job(&mut DB::tx(&mut tx)).await);
     }
-    DB::run_direct(&mut tx, direct, prepared, finishes).await?;
+    DB::run_sets(&mut tx, work.sets, finishes).await;
+    DB::run_direct(&mut tx, work.direct, prepared, finishes).await?;
     DB::check(&mut tx).await?;
     tx.commit().await
 }

@@ -268,6 +268,7 @@ pub fn is_deadlock(err: &sqlx::Error) -> bool {
 mod batch;
 mod checkpoint;
 pub mod direct;
+pub mod set;
 mod sqlite_library;
 pub mod statement;
 mod text_enum;

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 
 use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job, Work};
 use super::direct::Direct;
+use super::set::SetWriter;
 use super::statement;
 use super::Db;
 
@@ -85,6 +86,15 @@ impl Db {
         }
     }
 
+    /// PostgreSQL's batcher for writes made set-wise with the others of their type queued
+    /// with them (leads); `None` on SQLite, whose callers use [`Db::direct_writer`].
+    pub fn set_writer(&self) -> Option<SetWriter<'_>> {
+        match self {
+            Db::Postgres { batcher, .. } => Some(SetWriter(batcher)),
+            Db::Sqlite { .. } => None,
+        }
+    }
+
     /// Runs `job` once per item, in order. SQLite's single writer takes them all in one
     /// transaction (one commit); PostgreSQL gives each item a short transaction of its
     /// own, so concurrent callers never hold locks on each other's rows for long. An
@@ -149,7 +159,10 @@ where
 
 /// Answers a job's caller once the batch's commit is known: the job's own outcome when
 /// the commit succeeded, the commit's error otherwise.
-fn answer_after_commit<T, E>(reply: oneshot::Sender<Result<T, E>>, outcome: Result<T, E>) -> Finish
+pub(super) fn answer_after_commit<T, E>(
+    reply: oneshot::Sender<Result<T, E>>,
+    outcome: Result<T, E>,
+) -> Finish
 where
     T: Send + 'static,
     E: From<sqlx::Error> + Send + 'static,
@@ -162,7 +175,7 @@ where
     })
 }
 
-async fn submit_and_wait<T, E: From<sqlx::Error>>(
+pub(super) async fn submit_and_wait<T, E: From<sqlx::Error>>(
     batcher: &Batcher,
     work: Work,
     answer: oneshot::Receiver<Result<T, E>>,
@@ -221,18 +234,28 @@ where
     F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T, E>>,
     E: From<sqlx::Error>,
 {
-    sqlx::query("SAVEPOINT batch_job")
-        .execute(&mut *conn)
-        .await?;
+    savepoint(conn).await?;
     match job(&mut postgres_tx(conn)).await {
         Ok(value) => Ok(value),
         Err(e) => {
-            sqlx::query("ROLLBACK TO SAVEPOINT batch_job")
-                .execute(&mut *conn)
-                .await?;
+            rollback_to_savepoint(conn).await?;
             Err(e)
         }
     }
+}
+
+/// Opens a batch job's savepoint on PostgreSQL ([`postgres_savepoint`]).
+pub(super) async fn savepoint(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SAVEPOINT batch_job").execute(conn).await?;
+    Ok(())
+}
+
+/// Undoes what a failed job wrote since its savepoint ([`savepoint`]).
+pub(super) async fn rollback_to_savepoint(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO SAVEPOINT batch_job")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// On SQLite a job's savepoint is released when it succeeds and rolled back (by sqlx, as

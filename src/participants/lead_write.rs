@@ -7,20 +7,22 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{FromRow, PgConnection, Postgres, Row, Sqlite, SqliteConnection};
+use futures_util::future::BoxFuture;
+use sqlx::{Arguments as _, FromRow, PgConnection, Postgres, Row, Sqlite, SqliteConnection};
 
 use super::code::InviteCode;
 use super::model::{Consent, ParticipantKind, ParticipantStatus};
 use super::store::Participant;
 use crate::db::direct::Direct;
+use crate::db::set::{array_arguments, SetWrite};
 use crate::db::statement::{self, Param};
 use crate::db::{Db, Tx};
 use crate::fraud::device::Device;
 use crate::fraud::signals::Found;
 use crate::fraud::FraudSettings;
-use crate::groups::model::Group;
+use crate::groups::model::{Group, COLUMNS};
 use crate::groups::routing::{
-    route_new, route_new_direct, route_new_from_pool, RouteTerms, SEAT_CTES,
+    open_group, route_new, route_new_direct, route_new_from_pool, RouteTerms, SEAT_CTES,
 };
 
 /// Stores `new` (with its seat when `seat`); `None` when the phone already took part.
@@ -34,6 +36,9 @@ pub(super) async fn store(
         return writer
             .write(move |direct| write_direct(direct, &new, seat.as_ref()))
             .await;
+    }
+    if let (Some(sets), true) = (db.set_writer(), new.flags.is_empty()) {
+        return sets.write(QueuedLead { new, seat }).await;
     }
     db.write_batched(move |tx| {
         Box::pin(async move {
@@ -137,6 +142,124 @@ static POSTGRES_ROUTED_LEAD: LazyLock<String> = LazyLock::new(|| {
         seat = SEAT_CTES.as_str()
     )
 });
+
+/// The unflagged leads of one campaign in a PostgreSQL batch, in one statement: `$1`-`$24`
+/// are arrays with one element per lead (in the batch's order, `n`): the participant's
+/// values as in [`insert_participant!`], then the referral's state, hold and qualification
+/// (used when the inviter, `inviter_id`, is not NULL), then the seat's time and the
+/// reservation's end (NULL: not routed); `$25` is the campaign. The routed leads that were
+/// inserted (`w`, numbered `k`) take seats in the first open group in fill order, as many
+/// as it has left (`t`), locked first; one row per lead, in order: whether it was inserted,
+/// then its group's columns (NULL without a seat: not routed, or past the first group's
+/// seats, for the caller to seat from the pool).
+static POSTGRES_LEADS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        concat!(
+            "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],                  $7::text[], $8::bigint[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::bigint[],                  $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],                  $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[]) WITH ORDINALITY                AS i (id, campaign_id, code, phone, name, channel, inviter_id, generation, visitor_hash, ip_hash,                      created_at, created_day, consent_at, consent_text_sha256, consent_channel, device_id,                      device_source, ua_profile, net_hint, ref_state, hold_until, qualified_at, seat_at, seat_until, n)),              p AS (INSERT INTO participants (id, campaign_id, code, phone, name, kind, channel, inviter_id, generation, status,                      visitor_hash, ip_hash, created_at, created_day, consent_at, consent_text_sha256, consent_channel,                      device_id, device_source, ua_profile, net_hint)                    SELECT id, campaign_id, code, phone, name, 'lead', channel, inviter_id, generation, 'lead',                      visitor_hash, ip_hash, created_at, created_day, consent_at, consent_text_sha256, consent_channel,                      device_id, device_source, ua_profile, net_hint FROM i ORDER BY n                    ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id),              r AS (INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at, hold_until, qualified_at)                    SELECT i.id, i.inviter_id, i.campaign_id, i.ref_state, i.created_at, i.hold_until, i.qualified_at                    FROM i JOIN p ON p.id = i.id WHERE i.inviter_id IS NOT NULL ORDER BY i.n),              w AS (SELECT i.id, i.seat_at, i.seat_until, row_number() OVER (ORDER BY i.n) AS k                    FROM i JOIN p ON p.id = i.id WHERE i.seat_at IS NOT NULL),              f AS (SELECT id AS group_id, capacity - members - reserved AS free FROM groups                    WHERE EXISTS (SELECT 1 FROM w) AND ",
+            open_group!("$25::text", "(SELECT max(seat_at) FROM w)"),
+            " ORDER BY position, created_at, id LIMIT 1 FOR UPDATE),              t AS (SELECT group_id, LEAST(free, (SELECT count(*) FROM w)) AS taken FROM f),              g AS (UPDATE groups SET reserved = reserved + t.taken FROM t                    WHERE groups.id = t.group_id AND t.taken > 0 AND members + reserved + t.taken <= capacity                    RETURNING t.taken, {COLUMNS}),              a AS (INSERT INTO group_assignments (participant_id, group_id, campaign_id, state, assigned_at, reserved_until)                    SELECT w.id, g.id, $25, 'reserved', w.seat_at, w.seat_until FROM w JOIN g ON w.k <= g.taken ORDER BY w.k)              SELECT p.id IS NOT NULL AS inserted, g.* FROM i LEFT JOIN p ON p.id = i.id LEFT JOIN w ON w.id = i.id              LEFT JOIN g ON w.k <= g.taken ORDER BY i.n"
+        ),
+        COLUMNS = COLUMNS
+    )
+});
+
+/// An unflagged lead on PostgreSQL, written with the other leads of its batch
+/// ([`POSTGRES_LEADS`], one statement per campaign).
+struct QueuedLead {
+    new: NewLead,
+    seat: Option<RouteTerms>,
+}
+
+impl QueuedLead {
+    /// `$1`-`$24` of [`POSTGRES_LEADS`], this lead's element of each.
+    fn params(&self) -> [Param<'_>; 24] {
+        let referral = self.new.referral.as_ref();
+        let seat = self.seat.as_ref().map(RouteTerms::seat_params);
+        let [seat_at, seat_until] = seat.unwrap_or([Param::NullInt, Param::NullInt]);
+        let p = self.new.participant_params();
+        [
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            p[5],
+            p[6],
+            p[7],
+            p[8],
+            p[9],
+            p[10],
+            p[11],
+            p[12],
+            p[13],
+            p[14],
+            p[15],
+            p[16],
+            p[17],
+            p[18],
+            referral.map(|r| r.1).into(),
+            referral.and_then(|r| r.2).into(),
+            referral.and_then(|r| r.3).into(),
+            seat_at,
+            seat_until,
+        ]
+    }
+}
+
+impl SetWrite for QueuedLead {
+    /// `None` when the phone had taken part, else the participant and its group.
+    type Output = Option<(Participant, Option<Group>)>;
+
+    fn write_all<'c>(
+        conn: &'c mut PgConnection,
+        leads: &'c [Self],
+    ) -> BoxFuture<'c, Result<Vec<Self::Output>, sqlx::Error>> {
+        Box::pin(async move {
+            let mut out: Vec<Option<Self::Output>> = leads.iter().map(|_| None).collect();
+            let mut campaigns: Vec<&str> =
+                leads.iter().map(|l| l.new.campaign_id.as_str()).collect();
+            campaigns.sort_unstable();
+            campaigns.dedup();
+            for campaign in campaigns {
+                let these: Vec<usize> = (0..leads.len())
+                    .filter(|&i| leads[i].new.campaign_id == campaign)
+                    .collect();
+                let params: Vec<[Param<'_>; 24]> =
+                    these.iter().map(|&i| leads[i].params()).collect();
+                let rows: Vec<&[Param<'_>]> = params.iter().map(|p| p.as_slice()).collect();
+                let mut args = array_arguments(&rows).map_err(sqlx::Error::Encode)?;
+                args.add(campaign).map_err(sqlx::Error::Encode)?;
+                let answers = sqlx::query_with(POSTGRES_LEADS.as_str(), args)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                if answers.len() != these.len() {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "{} leads written, {} answered",
+                        these.len(),
+                        answers.len()
+                    )));
+                }
+                for (&i, row) in these.iter().zip(answers) {
+                    let lead = &leads[i];
+                    if !row.try_get::<bool, _>("inserted")? {
+                        out[i] = Some(None);
+                        continue;
+                    }
+                    let group = match (&lead.seat, row.try_get::<Option<String>, _>("id")?) {
+                        (None, _) => None,
+                        (Some(_), Some(_)) => Some(Group::from_row(&row)?),
+                        // Past the first open group's seats (or none is open).
+                        (Some(terms), None) => {
+                            route_new_from_pool(&mut Tx::Postgres(&mut *conn), terms).await?
+                        }
+                    };
+                    out[i] = Some(Some((lead.new.participant(), group)));
+                }
+            }
+            Ok(out.into_iter().flatten().collect())
+        })
+    }
+}
 
 /// An unflagged lead with its referral (and its seat, with `seat`), stepped straight on
 /// SQLite's handle; `None` when the phone already took part. The participant is built

@@ -187,6 +187,30 @@ both_backends! {
         assert_eq!(groups(&app, "tea").await[0]["reserved"], 30, "one seat each");
     }
 
+    async fn leads_of_two_campaigns_at_once_fill_each_campaigns_groups_in_order(app: TestApp) {
+        for slug in ["tea", "cake"] {
+            app.simple_campaign(slug).await;
+            add_group(&app, slug, "1群", 7).await;
+            add_group(&app, slug, "2群", 100).await;
+        }
+        // Interleaved, so the batches hold leads of both campaigns; each takes the first
+        // group's seven seats, then the second group's.
+        let phones: Vec<String> = (0..40).map(|i| mobile(500 + i)).collect();
+        let joins = phones.iter().enumerate().map(|(i, phone)| {
+            let slug = if i % 2 == 0 { "tea" } else { "cake" };
+            app.join_ok(slug, phone, None)
+        });
+        let joined = futures_util::future::join_all(joins).await;
+        for slug in ["tea", "cake"] {
+            let listed = groups(&app, slug).await;
+            assert_eq!((listed[0]["reserved"].as_i64(), listed[1]["reserved"].as_i64()), (Some(7), Some(13)), "{slug}: {listed:?}");
+            let ids: Vec<&Value> = listed.iter().map(|g| &g["id"]).collect();
+            let seated = joined.iter().filter(|j| ids.contains(&&j["group"]["id"])).count();
+            assert_eq!(seated, 20, "{slug}: every lead seated in its own campaign's groups");
+            assert_eq!(app.stats(slug).await["leads"], 20);
+        }
+    }
+
     async fn a_failing_write_leaves_its_batch_mates_stored(app: TestApp) {
         let db = app.state.db.clone();
         create_probe(&db).await;
@@ -377,6 +401,23 @@ crate::both_backends! {
     }
 }
 
+/// A job of the group commit that writes `n` into the probe.
+async fn probe_job(db: &fission::db::Db, n: i64) -> Result<i64, sqlx::Error> {
+    db.write_batched(move |tx| {
+        Box::pin(async move {
+            fission::on_tx!(tx, |c| sqlx::query(
+                "INSERT INTO batch_probe (n) VALUES ($1)"
+            )
+            .bind(n)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+            Ok::<_, sqlx::Error>(n)
+        })
+    })
+    .await
+}
+
 /// SQLite's direct writes (a lead's statements stepped on the writer's handle) share the
 /// group commit with the jobs on sqlx: each in a savepoint of its own, so one that fails
 /// after writing leaves nothing behind and its batch mates stored.
@@ -391,20 +432,7 @@ async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
         let db = db.clone();
         async move {
             if n % 5 == 0 {
-                return db
-                    .write_batched(move |tx| {
-                        Box::pin(async move {
-                            fission::on_tx!(tx, |c| sqlx::query(
-                                "INSERT INTO batch_probe (n) VALUES ($1)"
-                            )
-                            .bind(n)
-                            .execute(c)
-                            .await
-                            .map(|_| ()))?;
-                            Ok::<_, sqlx::Error>(n)
-                        })
-                    })
-                    .await;
+                return probe_job(&db, n).await;
             }
             let writer = db.direct_writer().expect("SQLite writes directly");
             writer
@@ -432,4 +460,69 @@ async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
     let stored = probed(&db).await;
     let expected: Vec<i64> = (0..120).filter(|&n| !fails(n)).collect();
     assert_eq!(stored, expected);
+}
+
+/// A probe row written set-wise: `times` copies of `n` (two break the probe's key).
+struct SetProbe {
+    n: i64,
+    times: usize,
+}
+
+impl fission::db::set::SetWrite for SetProbe {
+    type Output = i64;
+
+    fn write_all<'c>(
+        conn: &'c mut sqlx::PgConnection,
+        items: &'c [Self],
+    ) -> futures_util::future::BoxFuture<'c, Result<Vec<i64>, sqlx::Error>> {
+        Box::pin(async move {
+            let rows: Vec<i64> = items
+                .iter()
+                .flat_map(|p| std::iter::repeat_n(p.n, p.times))
+                .collect();
+            sqlx::query("INSERT INTO batch_probe (n) SELECT unnest($1::bigint[])")
+                .bind(&rows)
+                .execute(&mut *conn)
+                .await?;
+            Ok(items.iter().map(|p| p.n).collect())
+        })
+    }
+}
+
+/// PostgreSQL's set-wise writes (leads) go in one statement per batch; when it fails, the
+/// batch writes them again one by one, so only the item that fails fails, and the jobs
+/// sharing the batch are stored either way.
+#[actix_web::test]
+async fn a_failing_set_write_fails_alone_and_its_batch_mates_are_stored() {
+    if !crate::helpers::postgres_configured() {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let db = app.state.db.clone();
+    create_probe(&db).await;
+    // Every seventh write fails (its row twice); every fifth is a job on its own instead.
+    let writes = (0..140_i64).map(|n| {
+        let db = db.clone();
+        async move {
+            if n % 5 == 0 {
+                return probe_job(&db, n).await;
+            }
+            let times = if n % 7 == 0 { 2 } else { 1 };
+            let sets = db.set_writer().expect("PostgreSQL writes set-wise");
+            sets.write(SetProbe { n, times }).await
+        }
+    });
+    let outcomes = futures_util::future::join_all(writes).await;
+    let fails = |n: i64| n % 5 != 0 && n % 7 == 0;
+    for (n, outcome) in (0_i64..).zip(&outcomes) {
+        match outcome {
+            Ok(stored) => assert!(!fails(n) && *stored == n, "write {n}"),
+            Err(e) => assert!(
+                fails(n) && fission::db::is_unique_violation(e),
+                "write {n}: {e}"
+            ),
+        }
+    }
+    let expected: Vec<i64> = (0..140).filter(|&n| !fails(n)).collect();
+    assert_eq!(probed(&db).await, expected);
 }

@@ -1,0 +1,171 @@
+//! Set-wise writes on PostgreSQL. Inside a group commit every job waits for the one before
+//! it, and on PostgreSQL each of a job's statements is a round trip between the server and
+//! the database: a batch of leads spent most of its time on round trips, not on writing.
+//! A write that implements [`SetWrite`] is instead queued with the others of its type and
+//! the batch writes them all at once (one statement, or a few), in a savepoint; when that
+//! fails, the batch rolls back to the savepoint and writes them one by one, each in a
+//! savepoint of its own, so one bad item fails alone, as it would have in a job.
+
+use std::any::{Any, TypeId};
+
+use futures_util::future::BoxFuture;
+use sqlx::postgres::PgArguments;
+use sqlx::PgConnection;
+use tokio::sync::oneshot;
+
+use super::batch::{Batcher, Finish, Work};
+use super::statement::Param;
+use super::tx::{answer_after_commit, rollback_to_savepoint, savepoint, submit_and_wait};
+
+/// A write the PostgreSQL batch makes together with the others of its type queued with
+/// it ([`SetWriter::write`]).
+pub trait SetWrite: Sized + Send + Sync + 'static {
+    type Output: Send + 'static;
+
+    /// Writes every item (at least one) on the batch's transaction: one output per item,
+    /// in the items' order. An error leaves the transaction for the batch to roll back.
+    fn write_all<'c>(
+        conn: &'c mut PgConnection,
+        items: &'c [Self],
+    ) -> BoxFuture<'c, Result<Vec<Self::Output>, sqlx::Error>>;
+}
+
+type Reply<S> = oneshot::Sender<Result<<S as SetWrite>::Output, sqlx::Error>>;
+
+/// One queued item, its type erased so that the batch can carry items of any [`SetWrite`]
+/// type; the batch hands all items of one type to that type's [`SetJob::run`].
+pub struct SetJob {
+    kind: TypeId,
+    run: for<'c> fn(&'c mut PgConnection, Vec<SetJob>) -> BoxFuture<'c, Vec<Finish>>,
+    /// `(S, Reply<S>)`.
+    item: Box<dyn Any + Send>,
+}
+
+/// PostgreSQL's batcher, for set-wise writes ([`super::Db::set_writer`]).
+pub struct SetWriter<'d>(pub(super) &'d Batcher);
+
+impl SetWriter<'_> {
+    /// Queues `item` with the batch's other items of its type and returns its output once
+    /// the batch's commit succeeded (or the error that kept it from being written).
+    pub async fn write<S: SetWrite>(&self, item: S) -> Result<S::Output, sqlx::Error> {
+        let (reply, answer) = oneshot::channel::<Result<S::Output, sqlx::Error>>();
+        let job = SetJob {
+            kind: TypeId::of::<S>(),
+            run: run_set::<S>,
+            item: Box::new((item, reply)),
+        };
+        submit_and_wait(self.0, Work::Set(job), answer).await
+    }
+}
+
+/// Writes a batch's set jobs, each type's items together, adding their [`Finish`]es.
+pub(super) async fn run_sets(
+    conn: &mut PgConnection,
+    mut jobs: Vec<SetJob>,
+    finishes: &mut Vec<Finish>,
+) {
+    while let Some(first) = jobs.first() {
+        let (kind, run) = (first.kind, first.run);
+        let (same, rest) = jobs.into_iter().partition(|job| job.kind == kind);
+        jobs = rest;
+        finishes.extend(run(conn, same).await);
+    }
+}
+
+/// All the batch's items of type `S`: together in a savepoint, or when that fails, one by
+/// one in savepoints of their own.
+fn run_set<S: SetWrite>(conn: &mut PgConnection, jobs: Vec<SetJob>) -> BoxFuture<'_, Vec<Finish>> {
+    Box::pin(async move {
+        let (items, replies): (Vec<S>, Vec<Reply<S>>) = jobs
+            .into_iter()
+            // Grouped by type, so every item is an `S`; one that were not would be dropped,
+            // and its caller would hear that the batch dropped its write.
+            .filter_map(|job| job.item.downcast::<(S, Reply<S>)>().ok())
+            .map(|pair| *pair)
+            .unzip();
+        match in_savepoint(conn, &items).await {
+            Ok(outputs) if outputs.len() == items.len() => replies
+                .into_iter()
+                .zip(outputs)
+                .map(|(reply, output)| answer_after_commit(reply, Ok(output)))
+                .collect(),
+            // One item: its error is its answer.
+            Err(e) if items.len() == 1 => replies
+                .into_iter()
+                .next()
+                .map(|reply| answer_after_commit(reply, Err(e)))
+                .into_iter()
+                .collect(),
+            together => {
+                let why = together.err().map_or_else(
+                    || "a set-wise write answered for fewer items than it was given".into(),
+                    |e| e.to_string(),
+                );
+                tracing::debug!(items = items.len(), error = %why, "writing one by one");
+                let mut finishes = Vec::with_capacity(items.len());
+                for (item, reply) in items.iter().zip(replies) {
+                    let alone = in_savepoint(conn, std::slice::from_ref(item))
+                        .await
+                        .and_then(|mut outputs| {
+                            outputs.pop().ok_or_else(|| {
+                                sqlx::Error::Protocol("a set-wise write answered nothing".into())
+                            })
+                        });
+                    finishes.push(answer_after_commit(reply, alone));
+                }
+                finishes
+            }
+        }
+    })
+}
+
+/// `items` written together in a savepoint of the batch, rolled back when they fail.
+async fn in_savepoint<S: SetWrite>(
+    conn: &mut PgConnection,
+    items: &[S],
+) -> Result<Vec<S::Output>, sqlx::Error> {
+    savepoint(conn).await?;
+    let written = S::write_all(conn, items).await;
+    if written.is_err() {
+        rollback_to_savepoint(conn).await?;
+    }
+    written
+}
+
+/// Many rows' parameters (every row the same length, each position of one type) as
+/// PostgreSQL arrays, one per position, for a statement that reads them back as rows with
+/// `unnest($1::text[], $2::bigint[], ...)`.
+pub fn array_arguments<'q>(rows: &[&[Param<'q>]]) -> Result<PgArguments, sqlx::error::BoxDynError> {
+    use sqlx::Arguments as _;
+    let width = rows.first().map_or(0, |row| row.len());
+    let mut args = PgArguments::default();
+    for column in 0..width {
+        let cells = rows.iter().map(|row| row.get(column).copied());
+        match rows[0][column] {
+            Param::Text(_) | Param::NullText => {
+                let texts = cells
+                    .map(|cell| match cell {
+                        Some(Param::Text(text)) => Ok(Some(text)),
+                        Some(Param::NullText) => Ok(None),
+                        _ => Err(format!("parameter {} is not text in every row", column + 1)),
+                    })
+                    .collect::<Result<Vec<Option<&str>>, String>>()?;
+                args.add(texts)?;
+            }
+            Param::Int(_) | Param::NullInt => {
+                let ints = cells
+                    .map(|cell| match cell {
+                        Some(Param::Int(n)) => Ok(Some(n)),
+                        Some(Param::NullInt) => Ok(None),
+                        _ => Err(format!(
+                            "parameter {} is not an integer in every row",
+                            column + 1
+                        )),
+                    })
+                    .collect::<Result<Vec<Option<i64>>, String>>()?;
+                args.add(ints)?;
+            }
+        }
+    }
+    Ok(args)
+}

@@ -6,6 +6,8 @@
 //! On SQLite a job may also be direct ([`Work::Direct`]): its statements are stepped on
 //! the writer's handle by the runner's own thread ([`super::direct`]), all of a batch's
 //! under one lock of the handle, instead of one message to sqlx's thread per statement.
+//! On PostgreSQL a write may be set-wise ([`Work::Set`]): written with the batch's other
+//! writes of its type in one statement ([`super::set`]).
 
 use std::sync::Arc;
 
@@ -237,7 +239,8 @@ async fn run<DB: Writer>(pool: Pool<DB>, mut prepared: Prepared, rx: Queue) {
         let mut sets = Vec::new();
         let mut closing = Vec::new();
         // The callers queued together, so their order within the batch is free: the jobs
-        // on sqlx first, then the direct ones under one lock of the handle.
+        // on sqlx first, then the set-wise ones, then the direct ones under one lock of
+        // the handle.
         for item in work.drain(..) {
             match item {
                 Work::Job(job) => jobs.push(job),

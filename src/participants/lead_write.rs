@@ -1,9 +1,10 @@
 //! Writing a new lead: the participant, its referral, its fraud flags and (when routed)
 //! its seat, in one atomic job of the writer's group commit. On SQLite an unflagged lead
 //! is stepped straight on the writer's handle ([`crate::db::direct`]) and a flagged one
-//! goes through sqlx; on PostgreSQL a lead is one statement (its flags one more). Either
-//! way in a savepoint of the batch, and with one list of the participant's values
-//! ([`NewLead::participant_params`]).
+//! goes through sqlx; on PostgreSQL an unflagged lead is written with the batch's other
+//! leads in one statement ([`QueuedLead`], [`crate::db::set`]) and a flagged one is one
+//! statement of its own (its flags one more). Always in a savepoint of the batch, and with
+//! one list of the participant's values ([`NewLead::participant_params`]).
 
 use std::sync::LazyLock;
 
@@ -172,37 +173,18 @@ struct QueuedLead {
 
 impl QueuedLead {
     /// `$1`-`$24` of [`POSTGRES_LEADS`], this lead's element of each.
-    fn params(&self) -> [Param<'_>; 24] {
+    fn params(&self) -> Vec<Param<'_>> {
         let referral = self.new.referral.as_ref();
         let seat = self.seat.as_ref().map(RouteTerms::seat_params);
-        let [seat_at, seat_until] = seat.unwrap_or([Param::NullInt, Param::NullInt]);
-        let p = self.new.participant_params();
-        [
-            p[0],
-            p[1],
-            p[2],
-            p[3],
-            p[4],
-            p[5],
-            p[6],
-            p[7],
-            p[8],
-            p[9],
-            p[10],
-            p[11],
-            p[12],
-            p[13],
-            p[14],
-            p[15],
-            p[16],
-            p[17],
-            p[18],
+        let mut params = Vec::with_capacity(24);
+        params.extend(self.new.participant_params());
+        params.extend::<[Param; 3]>([
             referral.map(|r| r.1).into(),
             referral.and_then(|r| r.2).into(),
             referral.and_then(|r| r.3).into(),
-            seat_at,
-            seat_until,
-        ]
+        ]);
+        params.extend(seat.unwrap_or([Param::NullInt, Param::NullInt]));
+        params
     }
 }
 
@@ -224,7 +206,7 @@ impl SetWrite for QueuedLead {
                 let these: Vec<usize> = (0..leads.len())
                     .filter(|&i| leads[i].new.campaign_id == campaign)
                     .collect();
-                let params: Vec<[Param<'_>; 24]> =
+                let params: Vec<Vec<Param<'_>>> =
                     these.iter().map(|&i| leads[i].params()).collect();
                 let rows: Vec<&[Param<'_>]> = params.iter().map(|p| p.as_slice()).collect();
                 let mut args = array_arguments(&rows).map_err(sqlx::Error::Encode)?;

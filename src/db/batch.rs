@@ -9,6 +9,7 @@
 //! On PostgreSQL a write may be set-wise ([`Work::Set`]): written with the batch's other
 //! writes of its type in one statement ([`super::set`]).
 
+use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -19,7 +20,6 @@ use sqlx::{
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::direct::{Direct, Prepared};
-use super::set::{self, SetJob};
 use super::Tx;
 
 /// Called after the batch's commit with its outcome.
@@ -38,6 +38,25 @@ pub enum Work {
     Set(SetJob),
     /// The database is closing: finalize the statements kept prepared, then answer.
     Close(oneshot::Sender<()>),
+}
+
+/// A set-wise write ([`super::set`]), its type erased so that the batch can carry writes of
+/// any type: the batch hands all the writes of one `kind` to that kind's `run`.
+pub struct SetJob {
+    pub(super) kind: TypeId,
+    pub(super) run: for<'c> fn(&'c mut PgConnection, Vec<SetJob>) -> BoxFuture<'c, Vec<Finish>>,
+    /// The write and how to answer its caller, for `run` to take back.
+    pub(super) item: Box<dyn Any + Send>,
+}
+
+/// Runs a batch's set-wise writes, each kind's together, adding their [`Finish`]es.
+async fn run_sets(conn: &mut PgConnection, mut jobs: Vec<SetJob>, finishes: &mut Vec<Finish>) {
+    while let Some(first) = jobs.first() {
+        let (kind, run) = (first.kind, first.run);
+        let (same, rest) = jobs.into_iter().partition(|job| job.kind == kind);
+        jobs = rest;
+        finishes.extend(run(conn, same).await);
+    }
 }
 
 const MAX_BATCH: usize = 256;
@@ -179,7 +198,7 @@ impl Writer for Postgres {
         jobs: Vec<SetJob>,
         finishes: &'a mut Vec<Finish>,
     ) -> BoxFuture<'a, ()> {
-        Box::pin(set::run_sets(conn, jobs, finishes))
+        Box::pin(run_sets(conn, jobs, finishes))
     }
 }
 

@@ -6,16 +6,17 @@
 //! fails, the batch rolls back to the savepoint and writes them one by one, each in a
 //! savepoint of its own, so one bad item fails alone, as it would have in a job.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 
 use futures_util::future::BoxFuture;
 use sqlx::postgres::PgArguments;
 use sqlx::PgConnection;
 use tokio::sync::oneshot;
 
-use super::batch::{Batcher, Finish, Work};
+use super::batch::{Batcher, Finish, SetJob, Work};
 use super::statement::Param;
 use super::tx::{answer_after_commit, rollback_to_savepoint, savepoint, submit_and_wait};
+use super::Db;
 
 /// A write the PostgreSQL batch makes together with the others of its type queued with
 /// it ([`SetWriter::write`]).
@@ -32,17 +33,19 @@ pub trait SetWrite: Sized + Send + Sync + 'static {
 
 type Reply<S> = oneshot::Sender<Result<<S as SetWrite>::Output, sqlx::Error>>;
 
-/// One queued item, its type erased so that the batch can carry items of any [`SetWrite`]
-/// type; the batch hands all items of one type to that type's [`SetJob::run`].
-pub struct SetJob {
-    kind: TypeId,
-    run: for<'c> fn(&'c mut PgConnection, Vec<SetJob>) -> BoxFuture<'c, Vec<Finish>>,
-    /// `(S, Reply<S>)`.
-    item: Box<dyn Any + Send>,
-}
+/// PostgreSQL's batcher, for set-wise writes ([`Db::set_writer`]).
+pub struct SetWriter<'d>(&'d Batcher);
 
-/// PostgreSQL's batcher, for set-wise writes ([`super::Db::set_writer`]).
-pub struct SetWriter<'d>(pub(super) &'d Batcher);
+impl Db {
+    /// PostgreSQL's batcher for writes made set-wise with the others of their type queued
+    /// with them (leads); `None` on SQLite, whose callers use [`Db::direct_writer`].
+    pub fn set_writer(&self) -> Option<SetWriter<'_>> {
+        match self {
+            Db::Postgres { batcher, .. } => Some(SetWriter(batcher)),
+            Db::Sqlite { .. } => None,
+        }
+    }
+}
 
 impl SetWriter<'_> {
     /// Queues `item` with the batch's other items of its type and returns its output once
@@ -55,20 +58,6 @@ impl SetWriter<'_> {
             item: Box::new((item, reply)),
         };
         submit_and_wait(self.0, Work::Set(job), answer).await
-    }
-}
-
-/// Writes a batch's set jobs, each type's items together, adding their [`Finish`]es.
-pub(super) async fn run_sets(
-    conn: &mut PgConnection,
-    mut jobs: Vec<SetJob>,
-    finishes: &mut Vec<Finish>,
-) {
-    while let Some(first) = jobs.first() {
-        let (kind, run) = (first.kind, first.run);
-        let (same, rest) = jobs.into_iter().partition(|job| job.kind == kind);
-        jobs = rest;
-        finishes.extend(run(conn, same).await);
     }
 }
 

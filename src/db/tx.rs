@@ -9,7 +9,6 @@ use tokio::sync::oneshot;
 
 use super::batch::{postgres_tx, sqlite_tx, Batcher, Finish, Job, Work};
 use super::direct::Direct;
-use super::set::SetWriter;
 use super::statement;
 use super::Db;
 
@@ -83,15 +82,6 @@ impl Db {
         match self {
             Db::Sqlite { batcher, .. } => Some(DirectWriter(batcher)),
             Db::Postgres { .. } => None,
-        }
-    }
-
-    /// PostgreSQL's batcher for writes made set-wise with the others of their type queued
-    /// with them (leads); `None` on SQLite, whose callers use [`Db::direct_writer`].
-    pub fn set_writer(&self) -> Option<SetWriter<'_>> {
-        match self {
-            Db::Postgres { batcher, .. } => Some(SetWriter(batcher)),
-            Db::Sqlite { .. } => None,
         }
     }
 

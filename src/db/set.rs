@@ -73,7 +73,7 @@ fn run_set<S: SetWrite>(conn: &mut PgConnection, jobs: Vec<SetJob>) -> BoxFuture
             .map(|pair| *pair)
             .unzip();
         match in_savepoint(conn, &items).await {
-            Ok(outputs) if outputs.len() == items.len() => replies
+            Ok(outputs) => replies
                 .into_iter()
                 .zip(outputs)
                 .map(|(reply, output)| answer_after_commit(reply, Ok(output)))
@@ -81,24 +81,18 @@ fn run_set<S: SetWrite>(conn: &mut PgConnection, jobs: Vec<SetJob>) -> BoxFuture
             // One item: its error is its answer.
             Err(e) if items.len() == 1 => replies
                 .into_iter()
-                .next()
-                .map(|reply| answer_after_commit(reply, Err(e)))
-                .into_iter()
+                .zip(std::iter::once(e))
+                .map(|(reply, e)| answer_after_commit(reply, Err(e)))
                 .collect(),
-            together => {
-                let why = together.err().map_or_else(
-                    || "a set-wise write answered for fewer items than it was given".into(),
-                    |e| e.to_string(),
-                );
-                tracing::debug!(items = items.len(), error = %why, "writing one by one");
+            Err(e) => {
+                tracing::debug!(items = items.len(), error = %e, "writing one by one");
                 let mut finishes = Vec::with_capacity(items.len());
                 for (item, reply) in items.iter().zip(replies) {
+                    // One output for one item: [`in_savepoint`] checks the count.
                     let alone = in_savepoint(conn, std::slice::from_ref(item))
                         .await
-                        .and_then(|mut outputs| {
-                            outputs.pop().ok_or_else(|| {
-                                sqlx::Error::Protocol("a set-wise write answered nothing".into())
-                            })
+                        .and_then(|outputs| {
+                            outputs.into_iter().next().ok_or(sqlx::Error::RowNotFound)
                         });
                     finishes.push(answer_after_commit(reply, alone));
                 }
@@ -114,7 +108,19 @@ async fn in_savepoint<S: SetWrite>(
     items: &[S],
 ) -> Result<Vec<S::Output>, sqlx::Error> {
     savepoint(conn).await?;
-    let written = S::write_all(conn, items).await;
+    // An answer for each item, or it is undone like a failure: a write must never be
+    // kept and then written again one by one.
+    let written = S::write_all(conn, items).await.and_then(|outputs| {
+        if outputs.len() == items.len() {
+            Ok(outputs)
+        } else {
+            Err(sqlx::Error::Protocol(format!(
+                "a set-wise write answered for {} of {} items",
+                outputs.len(),
+                items.len()
+            )))
+        }
+    });
     if written.is_err() {
         rollback_to_savepoint(conn).await?;
     }

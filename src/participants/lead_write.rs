@@ -174,15 +174,10 @@ struct QueuedLead {
 impl QueuedLead {
     /// `$1`-`$24` of [`POSTGRES_LEADS`], this lead's element of each.
     fn params(&self) -> Vec<Param<'_>> {
-        let referral = self.new.referral.as_ref();
         let seat = self.seat.as_ref().map(RouteTerms::seat_params);
         let mut params = Vec::with_capacity(24);
         params.extend(self.new.participant_params());
-        params.extend::<[Param; 3]>([
-            referral.map(|r| r.1).into(),
-            referral.and_then(|r| r.2).into(),
-            referral.and_then(|r| r.3).into(),
-        ]);
+        params.extend(self.new.referral_terms());
         params.extend(seat.unwrap_or([Param::NullInt, Param::NullInt]));
         params
     }
@@ -298,6 +293,17 @@ impl NewLead {
         ])
     }
 
+    /// The referral's state, hold and qualification (NULL when the lead was not invited),
+    /// as PostgreSQL's lead statements take them after the participant's values.
+    fn referral_terms(&self) -> [Param<'_>; 3] {
+        let referral = self.referral.as_ref();
+        [
+            referral.map(|r| r.1).into(),
+            referral.and_then(|r| r.2).into(),
+            referral.and_then(|r| r.3).into(),
+        ]
+    }
+
     /// `$1`-`$19` of [`insert_participant!`], for a statement stepped directly.
     fn participant_params(&self) -> [Param<'_>; 19] {
         [
@@ -334,13 +340,8 @@ async fn write_postgres(
 ) -> Result<Option<Option<Group>>, sqlx::Error> {
     let mut params: Vec<Param> = Vec::with_capacity(25);
     params.extend(new.participant_params());
-    let referral = new.referral.as_ref();
-    params.extend::<[Param; 4]>([
-        referral.map(|r| r.0.as_str()).into(),
-        referral.map(|r| r.1).into(),
-        referral.and_then(|r| r.2).into(),
-        referral.and_then(|r| r.3).into(),
-    ]);
+    params.push(new.referral.as_ref().map(|r| r.0.as_str()).into());
+    params.extend(new.referral_terms());
     let sql = match seat {
         Some(terms) => {
             params.extend(terms.seat_params());

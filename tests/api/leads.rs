@@ -21,6 +21,26 @@ async fn create_probe(db: &fission::db::Db) {
     .unwrap();
 }
 
+/// Write `n` of `outcomes` stored `n` unless `fails(n)`, and then failed on the probe's
+/// key (a unique violation); the probe holds exactly the writes that did not fail.
+async fn only_the_failing_failed(
+    db: &fission::db::Db,
+    outcomes: &[Result<i64, sqlx::Error>],
+    fails: impl Fn(i64) -> bool,
+) {
+    for (n, outcome) in (0_i64..).zip(outcomes) {
+        match outcome {
+            Ok(stored) => assert!(!fails(n) && *stored == n, "write {n}"),
+            Err(e) => assert!(
+                fails(n) && fission::db::is_unique_violation(e),
+                "write {n}: {e}"
+            ),
+        }
+    }
+    let expected: Vec<i64> = (0..outcomes.len() as i64).filter(|&n| !fails(n)).collect();
+    assert_eq!(probed(db).await, expected);
+}
+
 /// The probe's rows in order.
 async fn probed(db: &fission::db::Db) -> Vec<i64> {
     db.write_tx(|tx| {
@@ -229,15 +249,7 @@ both_backends! {
             }
         });
         let outcomes = futures_util::future::join_all(writes).await;
-        for (n, outcome) in outcomes.iter().enumerate() {
-            match outcome {
-                Ok(stored) => assert!(n % 3 != 0 && *stored == n as i64, "job {n}"),
-                Err(e) => assert!(n % 3 == 0 && fission::db::is_unique_violation(e), "job {n}: {e}"),
-            }
-        }
-        let stored = probed(&db).await;
-        let expected: Vec<i64> = (0..90).filter(|n| n % 3 != 0).collect();
-        assert_eq!(stored, expected);
+        only_the_failing_failed(&db, &outcomes, |n| n % 3 == 0).await;
     }
 
     async fn a_write_that_hides_its_failure_is_never_answered_as_stored(app: TestApp) {
@@ -447,19 +459,7 @@ async fn a_failing_direct_write_leaves_its_batch_mates_stored() {
         }
     });
     let outcomes = futures_util::future::join_all(writes).await;
-    let fails = |n: i64| n % 5 != 0 && n % 3 == 0;
-    for (n, outcome) in (0_i64..).zip(&outcomes) {
-        match outcome {
-            Ok(stored) => assert!(!fails(n) && *stored == n, "job {n}"),
-            Err(e) => assert!(
-                fails(n) && fission::db::is_unique_violation(e),
-                "job {n}: {e}"
-            ),
-        }
-    }
-    let stored = probed(&db).await;
-    let expected: Vec<i64> = (0..120).filter(|&n| !fails(n)).collect();
-    assert_eq!(stored, expected);
+    only_the_failing_failed(&db, &outcomes, |n| n % 5 != 0 && n % 3 == 0).await;
 }
 
 /// A probe row written set-wise: `times` copies of `n` (two break the probe's key).
@@ -513,16 +513,5 @@ async fn a_failing_set_write_fails_alone_and_its_batch_mates_are_stored() {
         }
     });
     let outcomes = futures_util::future::join_all(writes).await;
-    let fails = |n: i64| n % 5 != 0 && n % 7 == 0;
-    for (n, outcome) in (0_i64..).zip(&outcomes) {
-        match outcome {
-            Ok(stored) => assert!(!fails(n) && *stored == n, "write {n}"),
-            Err(e) => assert!(
-                fails(n) && fission::db::is_unique_violation(e),
-                "write {n}: {e}"
-            ),
-        }
-    }
-    let expected: Vec<i64> = (0..140).filter(|&n| !fails(n)).collect();
-    assert_eq!(probed(&db).await, expected);
+    only_the_failing_failed(&db, &outcomes, |n| n % 5 != 0 && n % 7 == 0).await;
 }

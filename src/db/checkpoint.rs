@@ -20,9 +20,18 @@ use sqlx::SqlitePool;
 /// How often the background checkpoint runs.
 pub const EVERY: Duration = Duration::from_millis(100);
 
-/// The writer's own checkpoint threshold (`wal_autocheckpoint`), in pages: 40 MiB of log
+/// The writer's own checkpoint threshold (`wal_autocheckpoint`), in pages: 200 MiB of log
 /// at the default page size.
-pub const WRITER_PAGES: u32 = 10_000;
+///
+/// In a large campaign each lead changes pages all over the participants' indexes (its
+/// phone, code, device, address), so a commit logs many more pages than in a small one and
+/// the log reached 10,000 pages several times a second; each time the writer copied it back
+/// itself, `fsync`s included, with every queued lead waiting (25 µs a lead at 1M
+/// participants, a third of the writer thread's time). At 50,000 the background task does
+/// most of that copying: lead capture into a campaign of 1M participants went from 3,600 to
+/// 4,100 leads/s (BENCHMARKS.md, "A longer log"). The cost is disk: the log file keeps the
+/// largest size it reached, and recovery after a crash reads it through.
+pub const WRITER_PAGES: u32 = 50_000;
 
 /// The background checkpoint of one database: it stops when its pool closes, or when
 /// this is dropped (a [`super::Db`] dropped without being closed leaves no task behind
@@ -98,7 +107,7 @@ mod tests {
         Db::connect(&url, 2).await.unwrap()
     }
 
-    /// About 100 pages of log through `conn`, a hundredth of the writer's threshold.
+    /// About 100 pages of log through `conn`, far below the writer's threshold.
     async fn write_log(conn: &mut SqliteConnection) {
         for _ in 0..ROWS {
             sqlx::query("INSERT INTO t VALUES (randomblob($1))")

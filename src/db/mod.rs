@@ -31,6 +31,8 @@ pub enum Db {
     Postgres {
         pool: PgPool,
         batcher: batch::Batcher,
+        /// Reads every lead makes, made together with those asked at the same time.
+        reader: set_read::SetReader,
     },
 }
 
@@ -139,7 +141,12 @@ impl Db {
                     .await
                     .context("connecting to PostgreSQL")?;
                 let batcher = batch::Batcher::postgres(pool.clone());
-                Ok(Db::Postgres { pool, batcher })
+                let reader = set_read::SetReader::postgres(pool.clone());
+                Ok(Db::Postgres {
+                    pool,
+                    batcher,
+                    reader,
+                })
             }
         }
     }
@@ -269,6 +276,7 @@ mod batch;
 mod checkpoint;
 pub mod direct;
 pub mod set;
+pub mod set_read;
 mod sqlite_library;
 pub mod statement;
 mod text_enum;

@@ -6,7 +6,7 @@
 //! fails, the batch rolls back to the savepoint and writes them one by one, each in a
 //! savepoint of its own, so one bad item fails alone, as it would have in a job.
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 
 use futures_util::future::BoxFuture;
 use sqlx::postgres::PgArguments;
@@ -65,13 +65,7 @@ impl SetWriter<'_> {
 /// one in savepoints of their own.
 fn run_set<S: SetWrite>(conn: &mut PgConnection, jobs: Vec<SetJob>) -> BoxFuture<'_, Vec<Finish>> {
     Box::pin(async move {
-        let (items, replies): (Vec<S>, Vec<Reply<S>>) = jobs
-            .into_iter()
-            // Grouped by type, so every item is an `S`; one that were not would be dropped,
-            // and its caller would hear that the batch dropped its write.
-            .filter_map(|job| job.item.downcast::<(S, Reply<S>)>().ok())
-            .map(|pair| *pair)
-            .unzip();
+        let (items, replies): (Vec<S>, Vec<Reply<S>>) = unpack(jobs.into_iter().map(|j| j.item));
         match in_savepoint(conn, &items).await {
             Ok(outputs) => replies
                 .into_iter()
@@ -110,21 +104,42 @@ async fn in_savepoint<S: SetWrite>(
     savepoint(conn).await?;
     // An answer for each item, or it is undone like a failure: a write must never be
     // kept and then written again one by one.
-    let written = S::write_all(conn, items).await.and_then(|outputs| {
-        if outputs.len() == items.len() {
-            Ok(outputs)
-        } else {
-            Err(sqlx::Error::Protocol(format!(
-                "a set-wise write answered for {} of {} items",
-                outputs.len(),
-                items.len()
-            )))
-        }
-    });
+    let written = S::write_all(conn, items)
+        .await
+        .and_then(|outputs| one_each(outputs, items.len(), "write"));
     if written.is_err() {
         rollback_to_savepoint(conn).await?;
     }
     written
+}
+
+/// The items of one type and their callers' replies, out of type-erased jobs grouped by
+/// type, so every item is a `(T, R)`; one that were not would be dropped, and its caller
+/// would hear that its write or read was dropped.
+pub(super) fn unpack<T: 'static, R: 'static>(
+    items: impl Iterator<Item = Box<dyn Any + Send>>,
+) -> (Vec<T>, Vec<R>) {
+    items
+        .filter_map(|item| item.downcast::<(T, R)>().ok())
+        .map(|pair| *pair)
+        .unzip()
+}
+
+/// A set-wise `what`'s outputs when there is one for each of its `items`: a short answer
+/// would leave callers answered with another item's output.
+pub(super) fn one_each<O>(
+    outputs: Vec<O>,
+    items: usize,
+    what: &str,
+) -> Result<Vec<O>, sqlx::Error> {
+    if outputs.len() == items {
+        Ok(outputs)
+    } else {
+        Err(sqlx::Error::Protocol(format!(
+            "a set-wise {what} answered for {} of {items} items",
+            outputs.len()
+        )))
+    }
 }
 
 /// Many rows' parameters (every row the same length, each position of one type) as

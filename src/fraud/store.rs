@@ -2,10 +2,15 @@
 //! participant and rule, and every referral move is a conditional UPDATE, so judging the
 //! same evidence twice, or on two servers at once, changes nothing the second time.
 
+use std::sync::LazyLock;
+
+use futures_util::future::BoxFuture;
 use serde_json::Value;
+use sqlx::PgConnection;
 
 use super::signals::{top_profile, Found, Member, Neighbourhood, VELOCITY_MINUTES};
 use super::{reasons, risk_score, FraudSettings, Verdict};
+use crate::db::set_read::SetRead;
 use crate::db::{Db, Tx};
 use crate::participants::qualification::{ON_FLAGGED_OPEN, ON_FLAGGED_QUALIFIED};
 use crate::{on_tx, with_db};
@@ -108,19 +113,50 @@ struct Peer {
     member: Member,
 }
 
-/// Whoever shares the focus's device (any time), network hint or address (within the
-/// window), in one read: each list is its own subquery with its own limit, tagged. Peers
-/// carry no quick-leave or came-back facts (see [`PEER`]).
+/// The three lists of a focus's peers: whoever shares its device (any time), network hint
+/// or address (within the window), each list its own subquery with its own limit, tagged.
+/// Peers carry no quick-leave or came-back facts (see [`PEER`]). The focus's values are
+/// named by `[campaign, device, hint, address, since]`: parameters, or a set's columns.
+fn peer_lists([campaign, device, hint, address, since]: [&str; 5]) -> String {
+    format!(
+        "SELECT 'device' AS list, d.* FROM ({PEER}p.campaign_id = {campaign} AND p.device_id = {device} \
+           LIMIT 50) AS d \
+         UNION ALL SELECT 'hint' AS list, h.* FROM ({PEER}p.campaign_id = {campaign} \
+           AND p.net_hint = {hint} AND p.created_at >= {since} LIMIT 50) AS h \
+         UNION ALL SELECT 'address' AS list, a.* FROM ({PEER}p.campaign_id = {campaign} \
+           AND p.ip_hash = {address} AND p.created_at >= {since} LIMIT 100) AS a"
+    )
+}
+
+/// One focus's peers.
+static PEERS: LazyLock<String> = LazyLock::new(|| peer_lists(["$1", "$2", "$3", "$4", "$5"]));
+
+/// Many foci's peers in one statement (PostgreSQL), each row tagged with its focus's place.
+static PEERS_OF_MANY: LazyLock<String> =
+    LazyLock::new(|| {
+        format!(
+        "SELECT f.i, x.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[]) \
+         WITH ORDINALITY AS f (campaign_id, device_id, net_hint, ip_hash, since, i) \
+         CROSS JOIN LATERAL ({}) AS x",
+        peer_lists(["f.campaign_id", "f.device_id", "f.net_hint", "f.ip_hash", "f.since"])
+    )
+    });
+
+/// The focus's peers, in one read. On PostgreSQL the read is made with those of the other
+/// leads asking at the same time ([`PeerAsk`]).
 async fn peers(db: &Db, campaign_id: &str, focus: &Member, since: i64) -> sqlx::Result<Vec<Peer>> {
-    let sql = format!(
-        "SELECT 'device' AS list, d.* FROM ({PEER}p.campaign_id = $1 AND p.device_id = $2 LIMIT 50) AS d \
-         UNION ALL SELECT 'hint' AS list, h.* FROM ({PEER}p.campaign_id = $1 AND p.net_hint = $3 \
-           AND p.created_at >= $5 LIMIT 50) AS h \
-         UNION ALL SELECT 'address' AS list, a.* FROM ({PEER}p.campaign_id = $1 AND p.ip_hash = $4 \
-           AND p.created_at >= $5 LIMIT 100) AS a"
-    );
+    if let Some(reader) = db.set_reader() {
+        let ask = PeerAsk {
+            campaign_id: campaign_id.to_owned(),
+            device_id: focus.device_id.clone(),
+            net_hint: focus.net_hint.clone(),
+            ip_hash: focus.ip_hash.clone(),
+            since,
+        };
+        return reader.read(ask).await;
+    }
     with_db!(db, read, |pool| {
-        sqlx::query_as(&sql)
+        sqlx::query_as(&PEERS)
             .bind(campaign_id)
             .bind(focus.device_id.as_deref())
             .bind(focus.net_hint.as_deref())
@@ -129,6 +165,61 @@ async fn peers(db: &Db, campaign_id: &str, focus: &Member, since: i64) -> sqlx::
             .fetch_all(pool)
             .await
     })
+}
+
+/// What [`peers`] reads for one focus, as a set-wise read.
+struct PeerAsk {
+    campaign_id: String,
+    device_id: Option<String>,
+    net_hint: Option<String>,
+    ip_hash: Option<String>,
+    since: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AskedPeer {
+    /// The focus's place among the items, from 1.
+    i: i64,
+    #[sqlx(flatten)]
+    peer: Peer,
+}
+
+impl SetRead for PeerAsk {
+    type Output = Vec<Peer>;
+
+    fn read_all<'c>(
+        conn: &'c mut PgConnection,
+        items: &'c [Self],
+    ) -> BoxFuture<'c, Result<Vec<Vec<Peer>>, sqlx::Error>> {
+        Box::pin(async move {
+            let texts = |value: fn(&PeerAsk) -> Option<&str>| -> Vec<Option<&str>> {
+                items.iter().map(value).collect()
+            };
+            let rows: Vec<AskedPeer> = sqlx::query_as(&PEERS_OF_MANY)
+                .bind(texts(|a| Some(a.campaign_id.as_str())))
+                .bind(texts(|a| a.device_id.as_deref()))
+                .bind(texts(|a| a.net_hint.as_deref()))
+                .bind(texts(|a| a.ip_hash.as_deref()))
+                .bind(items.iter().map(|a| a.since).collect::<Vec<i64>>())
+                .fetch_all(conn)
+                .await?;
+            let mut lists: Vec<Vec<Peer>> = items.iter().map(|_| Vec::new()).collect();
+            for row in rows {
+                let list = usize::try_from(row.i - 1)
+                    .ok()
+                    .and_then(|place| lists.get_mut(place))
+                    .ok_or_else(|| {
+                        sqlx::Error::Protocol(format!(
+                            "a peer of focus {} of {}",
+                            row.i,
+                            items.len()
+                        ))
+                    })?;
+                list.push(row.peer);
+            }
+            Ok(lists)
+        })
+    }
 }
 
 /// What is normal in the campaign, read only when the invitees make it matter. Leads

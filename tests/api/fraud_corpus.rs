@@ -379,3 +379,41 @@ crate::both_backends! {
         assert_eq!(states(&detail(boss).await), states(&before));
     }
 }
+
+crate::both_backends! {
+    async fn neighbourhoods_read_at_once_are_each_their_own_focuss(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        // Four phones, each on an address of its own, leaving one to four numbers: a lead's
+        // device, network-hint and address peers are exactly the leads of its own phone.
+        let mut people = Vec::new();
+        for p in 0..4u64 {
+            let phone = Phone::new(address(500 + p), profile(500 + p), "WIFI");
+            for k in 0..=p {
+                people.push((phone.join(&app, None, &number(600 + 10 * p + k, "139")).await, p));
+            }
+        }
+        let db = &app.state.db;
+        let campaign = app.state.campaigns.get(db, "tea").await.unwrap().unwrap();
+        let mut members = Vec::new();
+        for (code, p) in &people {
+            let id = fission::participants::store::by_code(db, &campaign.id, code).await.unwrap().unwrap().id;
+            members.push((fission::fraud::store::member(db, &id).await.unwrap().unwrap(), *p));
+        }
+        // Every focus asked at once, three times over: on PostgreSQL the reads queue
+        // together and are read in shared statements, each answer its own focus's.
+        let settings = campaign.spec.fraud;
+        let now = chrono::Utc::now().timestamp_millis();
+        let asked: Vec<_> = members.iter().cycle().take(3 * members.len()).collect();
+        let reads = asked.iter().map(|(m, _)| fission::fraud::store::neighbourhood(db, &campaign.id, m.clone(), &settings, now));
+        let read = futures_util::future::join_all(reads).await;
+        for ((focus, p), n) in asked.iter().zip(read) {
+            let n = n.unwrap();
+            let own: std::collections::BTreeSet<&str> = members.iter().filter(|(_, q)| q == p).map(|(m, _)| m.id.as_str()).collect();
+            assert_eq!(own.len() as u64, p + 1);
+            for (list, peers) in [("device", &n.device_peers), ("hint", &n.hint_peers), ("address", &n.address_peers)] {
+                let ids: std::collections::BTreeSet<&str> = peers.iter().map(|m| m.id.as_str()).collect();
+                assert_eq!(ids, own, "{list} peers of {} (phone {p})", focus.id);
+            }
+        }
+    }
+}

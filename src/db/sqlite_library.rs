@@ -57,10 +57,24 @@ pub fn tune_library() {
 /// re-prepared after a schema change) and SQLite's notices go to debug; the rest warn.
 /// The message is copied only for a line that is written (tracing evaluates an event's
 /// fields after its level check), so expected failures cost nothing at the usual level.
+///
+/// A statement prepared on a connection whose copy of the schema predates a change (a
+/// reader opened while the migrations ran, on a first start) fails to compile, and SQLite's
+/// parser logs that as a plain error ("no such table: ...") before the prepare finds the
+/// schema changed, reloads it and compiles the statement again, successfully. Those two
+/// messages go to debug too: a table or column that is really missing also fails the
+/// statement, and its caller reports that error.
 unsafe extern "C" fn log(_: *mut c_void, code: c_int, message: *const c_char) {
     // SAFETY: SQLite passes a NUL-terminated message that lives for the call.
     let message = unsafe { CStr::from_ptr(message) };
+    let stale_schema = code == ffi::SQLITE_ERROR
+        && [&b"no such table: "[..], b"no such column: "]
+            .iter()
+            .any(|start| message.to_bytes().starts_with(start));
     match code & 0xff {
+        _ if stale_schema => {
+            tracing::debug!(target: "sqlite", code, message = %message.to_string_lossy())
+        }
         ffi::SQLITE_CONSTRAINT | ffi::SQLITE_SCHEMA | ffi::SQLITE_NOTICE | ffi::SQLITE_WARNING => {
             tracing::debug!(target: "sqlite", code, message = %message.to_string_lossy())
         }
@@ -185,9 +199,10 @@ mod tests {
         String::from_utf8(text).unwrap()
     }
 
-    /// Failures the server expects (a unique phone, a schema change) are debug lines; a
-    /// failure it does not (the write of nothing reported as a full disk, found this way)
-    /// warns, with SQLite's own words and code, extended codes included.
+    /// Failures the server expects (a unique phone, a schema change, a statement compiled
+    /// against a stale copy of the schema) are debug lines; a failure it does not (the
+    /// write of nothing reported as a full disk, found this way; a syntax error) warns,
+    /// with SQLite's own words and code, extended codes included.
     #[test]
     fn sqlite_log_lines_warn_only_for_what_the_server_does_not_expect() {
         let cases = [
@@ -200,6 +215,16 @@ mod tests {
                 ffi::SQLITE_SCHEMA,
                 c"statement aborts at 1: database schema has changed",
                 "DEBUG sqlite: code=17",
+            ),
+            (
+                ffi::SQLITE_ERROR,
+                c"no such table: campaigns in \"SELECT id FROM campaigns WHERE slug = $1\"",
+                "DEBUG sqlite: code=1",
+            ),
+            (
+                ffi::SQLITE_ERROR,
+                c"near \"SELEC\": syntax error in \"SELEC 1\"",
+                " WARN sqlite: code=1",
             ),
             (
                 ffi::SQLITE_FULL,

@@ -25,6 +25,8 @@ pub struct Member {
     /// Flagged for leaving their group soon after joining.
     pub quick_left: bool,
     /// Came back after signing up: a later page view from their device, or a group join.
+    /// Among an inviter's invitees it is read only for those past the no-return window
+    /// (false for the others), the only ones the rule that reads it judges.
     pub returned: bool,
 }
 

@@ -23,13 +23,19 @@ macro_rules! member_select {
     };
 }
 
+/// A member with the facts the patterns read. Whether they came back is read only for
+/// members who signed up at or before `$2` (the no-return window's start): the one rule
+/// that reads it judges those alone, and for an inviter's latest invitees, mostly recent,
+/// the two lookups per person were most of the read. The filter after it binds `$1`.
 const MEMBER: &str = concat!(
     member_select!(),
     "EXISTS (SELECT 1 FROM fraud_flags q \
      WHERE q.participant_id = p.id AND q.rule = 'quick_leave') AS quick_left, \
-     (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.visitor_hash = p.device_id \
-        AND v.visited_at > p.created_at + 60000) \
-      OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) AS returned \
+     CASE WHEN p.created_at <= $2 THEN \
+       (EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = p.campaign_id AND v.visitor_hash = p.device_id \
+          AND v.visited_at > p.created_at + 60000) \
+        OR EXISTS (SELECT 1 FROM group_assignments g WHERE g.participant_id = p.id AND g.joined_at IS NOT NULL)) \
+     ELSE FALSE END AS returned \
      FROM participants p WHERE "
 );
 
@@ -42,27 +48,22 @@ const PEER: &str = concat!(
     "FALSE AS quick_left, FALSE AS returned FROM participants p WHERE "
 );
 
-async fn members(
-    db: &Db,
-    filter: &str,
-    binds: &[&str],
-    since: Option<i64>,
-) -> sqlx::Result<Vec<Member>> {
+/// The members `filter` selects with `$1` bound to `value`; whether they came back is read
+/// for those who signed up at or before `settled` ([`MEMBER`]), false for the others.
+async fn members(db: &Db, filter: &str, value: &str, settled: i64) -> sqlx::Result<Vec<Member>> {
     let sql = format!("{MEMBER}{filter}");
     with_db!(db, read, |pool| {
-        let mut q = sqlx::query_as(&sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        if let Some(since) = since {
-            q = q.bind(since);
-        }
-        q.fetch_all(pool).await
+        sqlx::query_as(&sql)
+            .bind(value)
+            .bind(settled)
+            .fetch_all(pool)
+            .await
     })
 }
 
+/// One participant as the rules see them, every fact read.
 pub async fn member(db: &Db, id: &str) -> sqlx::Result<Option<Member>> {
-    Ok(members(db, "p.id = $1", &[id], None).await?.pop())
+    Ok(members(db, "p.id = $1", id, i64::MAX).await?.pop())
 }
 
 /// Reads everything the rules look at around `focus` (which may not be stored yet: a
@@ -83,7 +84,8 @@ pub async fn neighbourhood(
     if let Some(inviter_id) = focus.inviter_id.as_deref() {
         n.inviter = member(db, inviter_id).await?;
         let filter = "p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT 500";
-        n.siblings = members(db, filter, &[inviter_id], None).await?;
+        let settled = now - i64::from(s.no_return_hours) * 3_600_000;
+        n.siblings = members(db, filter, inviter_id, settled).await?;
     }
     for peer in peers(db, campaign_id, &focus, since).await? {
         match peer.list.as_str() {

@@ -417,3 +417,47 @@ crate::both_backends! {
         }
     }
 }
+
+crate::both_backends! {
+    async fn invitees_who_never_came_back_a_day_on_are_flagged_and_those_who_did_are_not(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        // Two inviters, five friends each, every friend on a phone and network of their own.
+        let mut friends = Vec::new();
+        for (b, boss_seed) in [(0u64, 700u64), (1, 800)] {
+            let boss = Phone::new(address(boss_seed), profile(boss_seed), "WIFI").join(&app, None, &number(boss_seed, "139")).await;
+            for k in 1..=5u64 {
+                let seed = boss_seed + k;
+                let phone = Phone::new(address(seed), profile(seed), "4G");
+                let code = phone.join(&app, Some(&boss), &number(seed, "138")).await;
+                friends.push((b, phone, code));
+            }
+        }
+        app.state.visits.flush().await;
+        // A day and an hour pass: the sign-ups and the views that led to them move back.
+        let day = 25 * 3_600_000i64;
+        let db = &*app.state.db;
+        fission::with_db!(db, write, |pool| {
+            sqlx::query("UPDATE participants SET created_at = created_at - $1").bind(day).execute(pool).await.unwrap();
+            sqlx::query("UPDATE visits SET visited_at = visited_at - $1").bind(day).execute(pool).await.unwrap();
+        });
+        // Two of the second inviter's friends open the page again today.
+        for (_, phone, _) in friends.iter().filter(|(b, _, _)| *b == 1).take(2) {
+            let page = phone.browser.get(app.url("/c/tea")).header("x-forwarded-for", &phone.ip).send().await.unwrap();
+            assert_eq!(page.status(), 200);
+        }
+        app.state.visits.flush().await;
+        let campaign = app.state.campaigns.get(db, "tea").await.unwrap().unwrap();
+        for b in [0, 1] {
+            let (_, _, code) = friends.iter().find(|(f, _, _)| *f == b).unwrap();
+            let focus = fission::participants::store::by_code(db, &campaign.id, code).await.unwrap().unwrap().id;
+            fission::fraud::service::look_around(db, &campaign, &focus, chrono::Utc::now()).await.unwrap();
+        }
+        for (b, _, code) in &friends {
+            let detail = crate::rewards::detail(&app, code).await;
+            let flagged = detail["fraud_flags"].as_array().unwrap().iter().any(|f| f["rule"] == "no_return");
+            // All five of the first never came back (100% gone); three of five of the
+            // second (60%) is under the rule's 80%.
+            assert_eq!(flagged, *b == 0, "inviter {b}'s friend {code}");
+        }
+    }
+}

@@ -52,8 +52,8 @@ pub struct Neighbourhood {
     pub hint_peers: Vec<Member>,
     /// Participants from the focus's address, within the window.
     pub address_peers: Vec<Member>,
-    /// Leads outside this inviter's invitees, and how many of them have the siblings'
-    /// most common profile.
+    /// The campaign's latest leads outside this inviter's invitees (at most 2,000), and
+    /// how many of them have the siblings' most common profile.
     pub leads_elsewhere: i64,
     pub profile_elsewhere: i64,
     /// Invitees per active inviter in the campaign within the velocity window.

@@ -461,3 +461,39 @@ crate::both_backends! {
         }
     }
 }
+
+crate::both_backends! {
+    async fn a_profile_is_rare_by_the_campaigns_latest_leads_not_its_whole_history(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        // The farm's phone model, as the server names it, from one lead of its own.
+        let probe = Phone::new(address(900), FARM_PROFILE, "4G").join(&app, None, &number(900, "139")).await;
+        let db = &*app.state.db;
+        let campaign = app.state.campaigns.get(db, "tea").await.unwrap().unwrap();
+        let farm_profile = fission::fraud::store::member(db, &fission::participants::store::by_code(db, &campaign.id, &probe).await.unwrap().unwrap().id)
+            .await.unwrap().unwrap().ua_profile.unwrap();
+        // Months ago 2,500 people came on that model (it was common then); since, 2,100 on others.
+        let now = chrono::Utc::now().timestamp_millis();
+        let bulk = |profile: &str| format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+            INSERT INTO participants (id, campaign_id, code, phone, kind, status, created_at, created_day, ua_profile) \
+            SELECT $2 || i, $3, $2 || i, CAST($4 + i AS TEXT), 'lead', 'lead', $5 + i, '2026-01-01', {profile} FROM n");
+        let (old, new) = (bulk("$6"), bulk("$6 || CAST(i % 40 AS TEXT)"));
+        fission::with_db!(db, write, |pool| {
+            for (sql, count, tag, first, at, profile) in [
+                (&old, 2_500i64, "old-", 13_700_000_000i64, now - 90 * 86_400_000, farm_profile.as_str()),
+                (&new, 2_100, "new-", 13_600_000_000, now - 3_600_000, "other-"),
+            ] {
+                sqlx::query(sql).bind(count).bind(tag).bind(&campaign.id).bind(first).bind(at).bind(profile).execute(pool).await.unwrap();
+            }
+        });
+        // Five friends of one inviter on the farm's model: rare among the latest 2,000 leads.
+        let boss = Phone::new(address(901), profile(901), "WIFI").join(&app, None, &number(901, "139")).await;
+        let mut farm = Vec::new();
+        for k in 0..5 {
+            farm.push(Phone::new(address(910 + k), FARM_PROFILE, "4G").join(&app, Some(&boss), &number(910 + k, "186")).await);
+        }
+        for code in &farm {
+            let flags = crate::rewards::detail(&app, code).await["fraud_flags"].clone();
+            assert!(flags.as_array().unwrap().iter().any(|f| f["rule"] == "rare_shared_ua"), "{code}: {flags}");
+        }
+    }
+}

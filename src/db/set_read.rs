@@ -87,9 +87,10 @@ impl SetReader {
             run: run_set::<S>,
             item: Box::new((item, reply)),
         };
-        let stopped = || sqlx::Error::Protocol("the database's readers have stopped".into());
-        self.queue.send(job).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        // A read dropped unanswered: the runners stopped, or found no connection (logged).
+        let unmade = || sqlx::Error::Protocol("the read was not made (see the log)".into());
+        self.queue.send(job).await.map_err(|_| unmade())?;
+        answer.await.map_err(|_| unmade())?
     }
 }
 

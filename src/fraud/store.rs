@@ -134,15 +134,20 @@ fn peer_lists([campaign, device, hint, address, since]: [&str; 5]) -> String {
 static PEERS: LazyLock<String> = LazyLock::new(|| peer_lists(["$1", "$2", "$3", "$4", "$5"]));
 
 /// Many foci's peers in one statement (PostgreSQL), each row tagged with its focus's place.
-static PEERS_OF_MANY: LazyLock<String> =
-    LazyLock::new(|| {
-        format!(
+static PEERS_OF_MANY: LazyLock<String> = LazyLock::new(|| {
+    let lists = peer_lists([
+        "f.campaign_id",
+        "f.device_id",
+        "f.net_hint",
+        "f.ip_hash",
+        "f.since",
+    ]);
+    format!(
         "SELECT f.i, x.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[]) \
          WITH ORDINALITY AS f (campaign_id, device_id, net_hint, ip_hash, since, i) \
-         CROSS JOIN LATERAL ({}) AS x",
-        peer_lists(["f.campaign_id", "f.device_id", "f.net_hint", "f.ip_hash", "f.since"])
+         CROSS JOIN LATERAL ({lists}) AS x"
     )
-    });
+});
 
 /// The focus's peers, in one read. On PostgreSQL the read is made with those of the other
 /// leads asking at the same time ([`PeerAsk`]).

@@ -19,7 +19,6 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::set::{one_each, unpack};
-use super::Db;
 
 /// A read made together with the others of its type queued with it ([`SetReader::read`]).
 pub trait SetRead: Sized + Send + Sync + 'static {
@@ -50,24 +49,13 @@ const MAX_READS: usize = 64;
 /// every read waited for the statement before it.
 const RUNNERS: usize = 2;
 
-/// PostgreSQL's queue of set-wise reads ([`Db::set_reader`]).
+/// PostgreSQL's queue of set-wise reads (`Db::Postgres`'s `reader`).
 #[derive(Clone)]
 pub struct SetReader {
     queue: mpsc::Sender<ReadJob>,
 }
 
 type Queue = Arc<Mutex<mpsc::Receiver<ReadJob>>>;
-
-impl Db {
-    /// PostgreSQL's queue for reads made set-wise with the others of their type asked at
-    /// the same time; `None` on SQLite, whose reads are in the process and cost no round trip.
-    pub fn set_reader(&self) -> Option<&SetReader> {
-        match self {
-            Db::Postgres { reader, .. } => Some(reader),
-            Db::Sqlite { .. } => None,
-        }
-    }
-}
 
 impl SetReader {
     pub fn postgres(pool: PgPool) -> Self {

@@ -70,11 +70,13 @@ pub async fn neighbourhood(
         now,
         ..Neighbourhood::default()
     };
+    let mut own = Own::Counted(0);
     if let Some(inviter_id) = focus.inviter_id.as_deref() {
         n.inviter = member(db, inviter_id).await?;
-        let filter = "p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT 500";
+        let filter = format!("p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT {INVITEES_READ}");
         let settled = now - i64::from(s.no_return_hours) * 3_600_000;
-        n.siblings = members(db, filter, inviter_id, settled).await?;
+        n.siblings = members(db, &filter, inviter_id, settled).await?;
+        own = Own::among(&n.siblings, now - VELOCITY_MINUTES * 60_000);
     }
     for peer in peers(db, campaign_id, &focus, since).await? {
         match peer.list.as_str() {
@@ -92,9 +94,33 @@ pub async fn neighbourhood(
         n.siblings.push(focus.clone());
     }
     if let Some(inviter_id) = focus.inviter_id.as_deref() {
-        campaign_normals(db, campaign_id, inviter_id, s, &mut n).await?;
+        campaign_normals(db, campaign_id, inviter_id, s, own, &mut n).await?;
     }
     Ok(n)
+}
+
+/// How many of an inviter's invitees are read: the latest, newest first.
+const INVITEES_READ: usize = 500;
+
+/// How many of the inviter's referrals fall in the pace's window, from their invitees as
+/// read (the lead being judged is among them once it is stored, as in the counts).
+#[derive(Clone, Copy)]
+enum Own {
+    Counted(i64),
+    /// Every invitee read is in the window, so there may be more: they are counted.
+    Uncounted,
+}
+
+impl Own {
+    fn among(invitees: &[Member], since: i64) -> Own {
+        let start = since.div_euclid(60_000) * 60_000;
+        let k = invitees.iter().filter(|m| m.created_at >= start).count() as i64;
+        if invitees.len() >= INVITEES_READ && k == invitees.len() as i64 {
+            Own::Uncounted
+        } else {
+            Own::Counted(k)
+        }
+    }
 }
 
 /// How many of the campaign's latest other leads tell whether a phone profile is rare in
@@ -110,6 +136,7 @@ async fn campaign_normals(
     campaign_id: &str,
     inviter_id: &str,
     s: &FraudSettings,
+    own: Own,
     n: &mut Neighbourhood,
 ) -> sqlx::Result<()> {
     let count = n.siblings.len();
@@ -137,24 +164,52 @@ async fn campaign_normals(
     }
     let since = n.now - VELOCITY_MINUTES * 60_000;
     if n.siblings.iter().filter(|m| m.created_at >= since).count() >= 10 {
-        let (invites, inviters): (i64, i64) = with_db!(db, read, |pool| {
-            sqlx::query_as(
-                "SELECT COUNT(*), COUNT(DISTINCT inviter_id) FROM referrals \
-                 WHERE campaign_id = $1 AND created_at >= $2 AND inviter_id <> $3",
-            )
-            .bind(campaign_id)
-            .bind(since)
-            .bind(inviter_id)
-            .fetch_one(pool)
-            .await?
-        });
-        n.normal_per_inviter = if inviters > 0 {
-            invites as f64 / inviters as f64
-        } else {
-            0.0
-        };
+        n.normal_per_inviter = normal_pace(db, campaign_id, inviter_id, own, since).await?;
     }
     Ok(())
+}
+
+/// Invitees per active inviter in the campaign since the minute `since` falls in, this
+/// inviter left out: `own` of the referrals counted there are theirs (as their invitees
+/// were read). Read from the per-minute counts (`referral_pace`), at most eleven minutes'
+/// rows whatever the campaign's traffic.
+async fn normal_pace(
+    db: &Db,
+    campaign_id: &str,
+    inviter_id: &str,
+    own: Own,
+    since: i64,
+) -> sqlx::Result<f64> {
+    let minute = since.div_euclid(60_000);
+    let (invites, inviters): (i64, i64) = with_db!(db, read, |pool| {
+        sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(referrals), 0) AS BIGINT), CAST(COALESCE(SUM(inviters), 0) AS BIGINT) \
+             FROM referral_pace WHERE campaign_id = $1 AND minute >= $2",
+        )
+        .bind(campaign_id)
+        .bind(minute)
+        .fetch_one(pool)
+        .await?
+    });
+    let own = match own {
+        Own::Counted(k) => k,
+        Own::Uncounted => with_db!(db, read, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND created_at >= $2",
+            )
+            .bind(inviter_id)
+            .bind(minute * 60_000)
+            .fetch_one(pool)
+            .await?
+        }),
+    };
+    let others = (invites - own).max(0);
+    let active = (inviters - i64::from(own > 0)).max(0);
+    Ok(if active > 0 {
+        others as f64 / active as f64
+    } else {
+        0.0
+    })
 }
 
 /// Writes the findings' flags (a flag whose evidence grew takes the higher weight); for

@@ -497,3 +497,40 @@ crate::both_backends! {
         }
     }
 }
+
+crate::both_backends! {
+    async fn an_inviter_far_above_the_campaigns_pace_is_flagged_against_the_others_normal(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        let friend = |seed: u64| Phone::new(address(seed), profile(seed), if seed.is_multiple_of(2) { "4G" } else { "WIFI" });
+        // Four inviters bring three friends each: the campaign's normal is three an inviter.
+        for b in 0..4u64 {
+            let boss = friend(1000 + 100 * b).join(&app, None, &number(1000 + 100 * b, "139")).await;
+            for k in 1..=3 {
+                friend(1000 + 100 * b + k).join(&app, Some(&boss), &number(1000 + 100 * b + k, "138")).await;
+            }
+        }
+        // A fifth brings twelve in a few minutes: not five times the others' normal (15).
+        let koc = friend(2000).join(&app, None, &number(2000, "139")).await;
+        let mut friends = Vec::new();
+        for k in 1..=16u64 {
+            friends.push(friend(2000 + k).join(&app, Some(&koc), &number(2000 + k, "138")).await);
+            let velocity: Vec<String> = {
+                let flags = crate::rewards::detail(&app, friends.last().unwrap()).await["fraud_flags"].clone();
+                flags.as_array().unwrap().iter().filter(|f| f["rule"] == "inviter_velocity").map(|f| f["reason_en"].as_str().unwrap().to_owned()).collect()
+            };
+            // From the fifteenth on they are, against a normal of three (the inviter's own
+            // friends are not counted in it).
+            assert_eq!(velocity.len(), usize::from(k >= 15), "friend {k}: {velocity:?}");
+            if let Some(reason) = velocity.first() {
+                assert!(reason.contains("brought 15") || reason.contains("brought 16"), "{reason}");
+                assert!(reason.ends_with("normal (3)"), "{reason}");
+            }
+        }
+        // The look back flags the earlier friends of the burst too; no one else's friends.
+        let db = &*app.state.db;
+        let flagged: i64 = fission::with_db!(db, read, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM fraud_flags WHERE rule = 'inviter_velocity'").fetch_one(pool).await.unwrap()
+        });
+        assert_eq!(flagged, 16);
+    }
+}

@@ -118,7 +118,51 @@ async fn quarter_hours(app: &TestApp) -> (Quarters, Quarters) {
     (kept_map, recounted)
 }
 
+type Paces = Vec<(String, i64, i64, i64)>;
+
+/// (campaign, minute, referrals, inviters whose latest referral is in it), kept and
+/// recounted, and each inviter's latest minute, kept and recounted.
+async fn paces(app: &TestApp) -> ((Paces, Paces), (Vec<(String, i64)>, Vec<(String, i64)>)) {
+    fission::with_db!(&*app.state.db, read, |pool| {
+        let kept = sqlx::query_as(
+            "SELECT campaign_id, minute, CAST(SUM(referrals) AS BIGINT), CAST(SUM(inviters) AS BIGINT) FROM referral_pace \
+             GROUP BY 1, 2 HAVING SUM(referrals) <> 0 OR SUM(inviters) <> 0 ORDER BY 1, 2",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let recounted = sqlx::query_as(
+            "SELECT campaign_id, minute, CAST(SUM(r) AS BIGINT), CAST(SUM(i) AS BIGINT) FROM ( \
+             SELECT campaign_id, created_at / 60000 AS minute, 1 AS r, 0 AS i FROM referrals \
+             UNION ALL SELECT MIN(campaign_id), MAX(created_at) / 60000, 0, 1 FROM referrals GROUP BY inviter_id \
+             ) x GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let latest = sqlx::query_as("SELECT inviter_id, last_minute FROM inviter_pace ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let latest_recounted = sqlx::query_as(
+            "SELECT inviter_id, MAX(created_at) / 60000 FROM referrals GROUP BY inviter_id ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        ((kept, recounted), (latest, latest_recounted))
+    })
+}
+
+async fn assert_paces_equal_a_recount(app: &TestApp) {
+    let ((kept, recounted), (latest, latest_recounted)) = paces(app).await;
+    assert!(!kept.is_empty());
+    assert_eq!(kept, recounted);
+    assert_eq!(latest, latest_recounted);
+}
+
 async fn assert_counters_equal_a_recount(app: &TestApp) {
+    assert_paces_equal_a_recount(app).await;
     let (kept, recounted) = campaign_counts(app).await;
     assert!(kept.iter().any(|c| c.1 == "rewarded"), "{kept:?}");
     assert_eq!(kept, recounted);
@@ -215,5 +259,81 @@ both_backends! {
         let stats = app.stats("tea").await;
         assert_eq!(stats["leads"], 16 + 12, "{stats}");
         assert_eq!(stats["by_channel"].as_array().unwrap().iter().map(|c| c["participants"].as_i64().unwrap()).sum::<i64>(), 2 + 16 + 12);
+    }
+}
+
+both_backends! {
+    async fn the_pace_per_minute_equals_a_recount_when_referrals_arrive_out_of_order_and_at_once(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "status": "active"})).await;
+        let db = &*app.state.db;
+        let campaign = app.state.campaigns.get(db, "tea").await.unwrap().unwrap();
+        let base = Utc::now().timestamp_millis() / 60_000 * 60_000 - 20 * 60_000;
+        // Seven inviters and 84 friends; each friend's referral lands in one of twenty minutes,
+        // in an order unrelated to its time, several rows to a statement, two statements at once.
+        fission::with_db!(db, write, |pool| {
+            sqlx::query(
+                "INSERT INTO participants (id, campaign_id, code, phone, kind, status, created_at, created_day) \
+                 SELECT 'pace-' || CAST(n AS TEXT), $1, 'PACE' || CAST(n AS TEXT), CAST(13900000000 + n AS TEXT), 'lead', 'lead', $2, '2026-12-06' \
+                 FROM (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) i",
+            )
+            .bind(&campaign.id)
+            .bind(base)
+            .execute(pool)
+            .await
+            .unwrap();
+        });
+        let referral = |k: i64| {
+            let minute = (k * 7919) % 20;
+            let inviter = if k % 3 == 0 { 0 } else { k % 7 };
+            (format!("pace-friend-{k}"), format!("pace-{inviter}"), base + minute * 60_000 + k)
+        };
+        let chunk = |ks: Vec<i64>| {
+            let campaign_id = campaign.id.clone();
+            async move {
+                let rows: Vec<(String, String, i64)> = ks.into_iter().map(referral).collect();
+                let values: Vec<String> = (0..rows.len()).map(|j| format!("(${}, ${}, $1, 'pending', ${})", 3 * j + 2, 3 * j + 3, 3 * j + 4)).collect();
+                let people: Vec<String> = (0..rows.len()).map(|j| format!("(${}, $1, ${}, ${}, 'lead', 'lead', ${}, '2026-12-06')", 4 * j + 2, 4 * j + 3, 4 * j + 4, 4 * j + 5)).collect();
+                fission::with_db!(db, write, |pool| {
+                    let mut tx = pool.begin().await.unwrap();
+                    let sql = format!("INSERT INTO participants (id, campaign_id, code, phone, kind, status, created_at, created_day) VALUES {}", people.join(", "));
+                    let mut q = sqlx::query(&sql).bind(&campaign_id);
+                    for (id, _, at) in &rows {
+                        q = q.bind(id).bind(id.replace("pace-friend-", "PF")).bind(format!("138{:08}", at % 100_000_000)).bind(*at);
+                    }
+                    q.execute(&mut *tx).await.unwrap();
+                    let sql = format!("INSERT INTO referrals (invitee_id, inviter_id, campaign_id, state, created_at) VALUES {}", values.join(", "));
+                    let mut q = sqlx::query(&sql).bind(&campaign_id);
+                    for (id, inviter, at) in &rows {
+                        q = q.bind(id).bind(inviter).bind(*at);
+                    }
+                    q.execute(&mut *tx).await.unwrap();
+                    tx.commit().await.unwrap();
+                });
+            }
+        };
+        for round in 0..3i64 {
+            let ks: Vec<i64> = (0..28).map(|j| round * 28 + j).collect();
+            let (a, b) = ks.split_at(11);
+            join_all([chunk(a.to_vec()), chunk(b.to_vec())]).await;
+        }
+        assert_paces_equal_a_recount(&app).await;
+        let ((kept, _), _) = paces(&app).await;
+        assert_eq!(kept.iter().map(|p| p.2).sum::<i64>(), 84);
+        assert_eq!(kept.iter().map(|p| p.3).sum::<i64>(), 7);
+        assert!(kept.len() > 10, "{kept:?}");
+
+        // What the counts stand on cannot change under them.
+        fission::with_db!(db, write, |pool| {
+            for sql in [
+                "UPDATE referrals SET created_at = created_at + 60000 WHERE invitee_id = 'pace-friend-1'",
+                "UPDATE referrals SET inviter_id = 'pace-2' WHERE invitee_id = 'pace-friend-1'",
+                "DELETE FROM referrals WHERE invitee_id = 'pace-friend-1'",
+            ] {
+                let refused = sqlx::query(sql).execute(pool).await.unwrap_err().to_string();
+                assert!(refused.contains("referral_pace"), "{sql}: {refused}");
+            }
+            sqlx::query("UPDATE referrals SET state = 'cancelled' WHERE invitee_id = 'pace-friend-1'").execute(pool).await.unwrap();
+        });
+        assert_paces_equal_a_recount(&app).await;
     }
 }

@@ -25,6 +25,7 @@ pub enum Db {
         batcher: batch::Batcher,
         /// Copies the write-ahead log back into the database file, off the writer.
         checkpointer: checkpoint::Checkpointer,
+        shared: shared_read::SharedReads,
     },
     /// Small, frequent writes (leads) may share a transaction and its commit through the
     /// batcher; everything else takes a transaction of its own from the pool.
@@ -33,6 +34,7 @@ pub enum Db {
         batcher: batch::Batcher,
         /// Reads every lead makes, made together with those asked at the same time.
         reader: set_read::SetReader,
+        shared: shared_read::SharedReads,
     },
 }
 
@@ -129,6 +131,7 @@ impl Db {
                     writer,
                     batcher,
                     checkpointer,
+                    shared: shared_read::SharedReads::default(),
                 })
             }
             DatabaseUrl::Postgres(raw) => {
@@ -146,6 +149,7 @@ impl Db {
                     pool,
                     batcher,
                     reader,
+                    shared: shared_read::SharedReads::default(),
                 })
             }
         }
@@ -238,6 +242,13 @@ impl Db {
             .map(|_| ()))
     }
 
+    /// Reads of one key asked at once, made once ([`shared_read`]).
+    pub fn shared_reads(&self) -> &shared_read::SharedReads {
+        match self {
+            Db::Sqlite { shared, .. } | Db::Postgres { shared, .. } => shared,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite { .. } => Backend::Sqlite,
@@ -277,6 +288,7 @@ mod checkpoint;
 pub mod direct;
 pub mod set;
 pub mod set_read;
+pub mod shared_read;
 mod sqlite_library;
 pub mod statement;
 mod text_enum;

@@ -2,6 +2,8 @@
 //! participant and rule, and every referral move is a conditional UPDATE, so judging the
 //! same evidence twice, or on two servers at once, changes nothing the second time.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::signals::{top_profile, Found, Member, Neighbourhood, VELOCITY_MINUTES};
@@ -72,10 +74,8 @@ pub async fn neighbourhood(
     };
     let mut own = Own::Counted(0);
     if let Some(inviter_id) = focus.inviter_id.as_deref() {
-        n.inviter = member(db, inviter_id).await?;
-        let filter = format!("p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT {INVITEES_READ}");
-        let settled = now - i64::from(s.no_return_hours) * 3_600_000;
-        n.siblings = members(db, &filter, inviter_id, settled).await?;
+        let read = invitees(db, inviter_id, s.no_return_hours, now).await?;
+        (n.inviter, n.siblings) = (read.inviter.clone(), read.invitees.clone());
         own = Own::among(&n.siblings, now - VELOCITY_MINUTES * 60_000);
     }
     for peer in peers(db, campaign_id, &focus, since).await? {
@@ -101,6 +101,50 @@ pub async fn neighbourhood(
 
 /// How many of an inviter's invitees are read: the latest, newest first.
 const INVITEES_READ: usize = 500;
+
+/// An inviter and their latest invitees, as the rules read them, with whether each came
+/// back read for those who signed up at or before `settled`.
+struct Invitees {
+    inviter: Option<Member>,
+    invitees: Vec<Member>,
+    settled: i64,
+}
+
+/// The inviter and their latest invitees, the came-back facts read for those past the
+/// no-return window at `now`. Requests asking at once (a popular inviter's friends arriving
+/// together) share one read that began after each of them asked
+/// ([`crate::db::shared_read`]); its window ends at its own start, so it holds the facts of
+/// everyone a sharer's window does, unless the sharer judges at a later time than the clock
+/// (a job told another time), which then reads for itself.
+async fn invitees(
+    db: &Db,
+    inviter_id: &str,
+    no_return_hours: u32,
+    now: i64,
+) -> sqlx::Result<Arc<Invitees>> {
+    let window = i64::from(no_return_hours) * 3_600_000;
+    let key = format!("invitees {inviter_id} {no_return_hours}");
+    let shared = db
+        .shared_reads()
+        .read(&key, || {
+            let at = now.max(chrono::Utc::now().timestamp_millis());
+            read_invitees(db, inviter_id, at - window)
+        })
+        .await?;
+    if shared.settled >= now - window {
+        return Ok(shared);
+    }
+    Ok(Arc::new(read_invitees(db, inviter_id, now - window).await?))
+}
+
+async fn read_invitees(db: &Db, inviter_id: &str, settled: i64) -> sqlx::Result<Invitees> {
+    let filter = format!("p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT {INVITEES_READ}");
+    Ok(Invitees {
+        inviter: member(db, inviter_id).await?,
+        invitees: members(db, &filter, inviter_id, settled).await?,
+        settled,
+    })
+}
 
 /// How many of the inviter's referrals fall in the pace's window, from their invitees as
 /// read (the lead being judged is among them once it is stored, as in the counts).

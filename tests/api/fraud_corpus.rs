@@ -534,3 +534,22 @@ crate::both_backends! {
         assert_eq!(flagged, 16);
     }
 }
+
+crate::both_backends! {
+    async fn a_block_of_numbers_arriving_all_at_once_is_flagged_whole(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
+        let boss = crate::rewards::code(&app.join_ok("tea", "13912340000", None).await).to_owned();
+        // Twenty-four friends of one inviter with numbers in one block, all at once: their
+        // reads of the inviter's friends are shared while they wait on each other, and the
+        // look back of the last to commit still sees every one of them.
+        let friends = futures_util::future::join_all((0..24).map(|k| {
+            let (app, boss) = (&app, &boss);
+            async move { crate::rewards::code(&app.join_ok("tea", &format!("1867777{:04}", 2000 + k), Some(boss)).await).to_owned() }
+        }))
+        .await;
+        for friend in &friends {
+            let flags = crate::rewards::detail(&app, friend).await["fraud_flags"].clone();
+            assert!(flags.as_array().unwrap().iter().any(|f| f["rule"] == "consecutive_numbers"), "{friend}: {flags}");
+        }
+    }
+}

@@ -137,11 +137,21 @@ async fn invitees(
     Ok(Arc::new(read_invitees(db, inviter_id, now - window).await?))
 }
 
+/// The inviter and their latest invitees in one statement. The inviter's came-back fact
+/// follows the same window as the invitees' (no rule reads an inviter's).
 async fn read_invitees(db: &Db, inviter_id: &str, settled: i64) -> sqlx::Result<Invitees> {
-    let filter = format!("p.inviter_id = $1 ORDER BY p.created_at DESC LIMIT {INVITEES_READ}");
+    let filter = format!(
+        "p.id = $1 UNION ALL SELECT * FROM ({MEMBER}p.inviter_id = $1 \
+         ORDER BY p.created_at DESC LIMIT {INVITEES_READ}) AS latest"
+    );
+    let mut invitees = members(db, &filter, inviter_id, settled).await?;
+    let inviter = invitees
+        .iter()
+        .position(|m| m.id == inviter_id)
+        .map(|at| invitees.remove(at));
     Ok(Invitees {
-        inviter: member(db, inviter_id).await?,
-        invitees: members(db, &filter, inviter_id, settled).await?,
+        inviter,
+        invitees,
         settled,
     })
 }

@@ -2,8 +2,6 @@
 //! participant and rule, and every referral move is a conditional UPDATE, so judging the
 //! same evidence twice, or on two servers at once, changes nothing the second time.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use super::signals::{top_profile, Found, Member, Neighbourhood, VELOCITY_MINUTES};
@@ -24,7 +22,9 @@ macro_rules! member_select {
 /// members who signed up at or before `$2` (the no-return window's start): the one rule
 /// that reads it judges those alone, and for an inviter's latest invitees, mostly recent,
 /// the two lookups per person were most of the read. The filter after it binds `$1`.
+mod inviter;
 mod peers;
+use inviter::{invitees, normal_pace, Own};
 use peers::peers;
 
 const MEMBER: &str = concat!(
@@ -99,84 +99,6 @@ pub async fn neighbourhood(
     Ok(n)
 }
 
-/// How many of an inviter's invitees are read: the latest, newest first.
-const INVITEES_READ: usize = 500;
-
-/// An inviter and their latest invitees, as the rules read them, with whether each came
-/// back read for those who signed up at or before `settled`.
-struct Invitees {
-    inviter: Option<Member>,
-    invitees: Vec<Member>,
-    settled: i64,
-}
-
-/// The inviter and their latest invitees, the came-back facts read for those past the
-/// no-return window at `now`. Requests asking at once (a popular inviter's friends arriving
-/// together) share one read that began after each of them asked
-/// ([`crate::db::shared_read`]); its window ends at its own start, so it holds the facts of
-/// everyone a sharer's window does, unless the sharer judges at a later time than the clock
-/// (a job told another time), which then reads for itself.
-async fn invitees(
-    db: &Db,
-    inviter_id: &str,
-    no_return_hours: u32,
-    now: i64,
-) -> sqlx::Result<Arc<Invitees>> {
-    let window = i64::from(no_return_hours) * 3_600_000;
-    let key = format!("invitees {inviter_id} {no_return_hours}");
-    let shared = db
-        .shared_reads()
-        .read(&key, || {
-            let at = now.max(chrono::Utc::now().timestamp_millis());
-            read_invitees(db, inviter_id, at - window)
-        })
-        .await?;
-    if shared.settled >= now - window {
-        return Ok(shared);
-    }
-    Ok(Arc::new(read_invitees(db, inviter_id, now - window).await?))
-}
-
-/// The inviter and their latest invitees in one statement. The inviter's came-back fact
-/// follows the same window as the invitees' (no rule reads an inviter's).
-async fn read_invitees(db: &Db, inviter_id: &str, settled: i64) -> sqlx::Result<Invitees> {
-    let filter = format!(
-        "p.id = $1 UNION ALL SELECT * FROM ({MEMBER}p.inviter_id = $1 \
-         ORDER BY p.created_at DESC LIMIT {INVITEES_READ}) AS latest"
-    );
-    let mut invitees = members(db, &filter, inviter_id, settled).await?;
-    let inviter = invitees
-        .iter()
-        .position(|m| m.id == inviter_id)
-        .map(|at| invitees.remove(at));
-    Ok(Invitees {
-        inviter,
-        invitees,
-        settled,
-    })
-}
-
-/// How many of the inviter's referrals fall in the pace's window, from their invitees as
-/// read (the lead being judged is among them once it is stored, as in the counts).
-#[derive(Clone, Copy)]
-enum Own {
-    Counted(i64),
-    /// Every invitee read is in the window, so there may be more: they are counted.
-    Uncounted,
-}
-
-impl Own {
-    fn among(invitees: &[Member], since: i64) -> Own {
-        let start = since.div_euclid(60_000) * 60_000;
-        let k = invitees.iter().filter(|m| m.created_at >= start).count() as i64;
-        if invitees.len() >= INVITEES_READ && k == invitees.len() as i64 {
-            Own::Uncounted
-        } else {
-            Own::Counted(k)
-        }
-    }
-}
-
 /// How many of the campaign's latest other leads tell whether a phone profile is rare in
 /// it. Counting every lead read the whole campaign for each lead that asked (14 ms at
 /// 10,000 participants, about a second at a million); a share of 2% among 2,000 is known
@@ -221,49 +143,6 @@ async fn campaign_normals(
         n.normal_per_inviter = normal_pace(db, campaign_id, inviter_id, own, since).await?;
     }
     Ok(())
-}
-
-/// Invitees per active inviter in the campaign since the minute `since` falls in, this
-/// inviter left out: `own` of the referrals counted there are theirs (as their invitees
-/// were read). Read from the per-minute counts (`referral_pace`), at most eleven minutes'
-/// rows whatever the campaign's traffic.
-async fn normal_pace(
-    db: &Db,
-    campaign_id: &str,
-    inviter_id: &str,
-    own: Own,
-    since: i64,
-) -> sqlx::Result<f64> {
-    let minute = since.div_euclid(60_000);
-    let (invites, inviters): (i64, i64) = with_db!(db, read, |pool| {
-        sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(referrals), 0) AS BIGINT), CAST(COALESCE(SUM(inviters), 0) AS BIGINT) \
-             FROM referral_pace WHERE campaign_id = $1 AND minute >= $2",
-        )
-        .bind(campaign_id)
-        .bind(minute)
-        .fetch_one(pool)
-        .await?
-    });
-    let own = match own {
-        Own::Counted(k) => k,
-        Own::Uncounted => with_db!(db, read, |pool| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM referrals WHERE inviter_id = $1 AND created_at >= $2",
-            )
-            .bind(inviter_id)
-            .bind(minute * 60_000)
-            .fetch_one(pool)
-            .await?
-        }),
-    };
-    let others = (invites - own).max(0);
-    let active = (inviters - i64::from(own > 0)).max(0);
-    Ok(if active > 0 {
-        others as f64 / active as f64
-    } else {
-        0.0
-    })
 }
 
 /// Writes the findings' flags (a flag whose evidence grew takes the higher weight); for

@@ -20,10 +20,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     port=$((port + 1))
     start_fission $backend $port
     create_campaign bench
-    qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    for g in $(seq 1 10); do
-      api -d "{\"name\": \"g$g\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
-    done
+    add_groups 10
     refs=$(api -d "{\"channel\": \"koc\", \"count\": $inviters}" "$BASE/api/v1/campaigns/bench/seeds" \
       | python3 -c 'import json,sys; print(",".join(p["code"] for p in json.load(sys.stdin)))')
     PHONES=1 REFS=$refs wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$BASE/api/v1/public/campaigns/bench/participants" > "$WORK/invited-$backend-$inviters.txt"

@@ -15,8 +15,7 @@ for backend in $BACKENDS; do
   port=$((port + 1))
   start_fission "$backend" $port
   create_campaign bench
-  qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  api -d "{\"name\": \"g\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
+  add_groups 1
   server=${PIDS[-1]}
   python3 "$ROOT/bench/kill9.py" "$BASE" bench 32 "$WORK/answered-$backend" 138 &
   client=$!

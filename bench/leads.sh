@@ -14,8 +14,7 @@ for run in sqlite postgres sqlite+groups postgres+groups; do
   start_fission $backend $port
   create_campaign bench
   if [ "$run" != "$backend" ]; then
-    qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    for i in 1 2 3; do api -d "{\"name\": \"g$i\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null; done
+    add_groups 3
   fi
   wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$BASE/api/v1/public/campaigns/bench/participants" > "$WORK/leads-$backend.txt"
   leads=$(api "$BASE/api/v1/campaigns/bench/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leads"])')

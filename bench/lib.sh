@@ -72,6 +72,17 @@ sql() {
 
 api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' "$@"; }
 
+# add_groups N [SLUG]: N open groups of 100,000 seats with the demo group QR, made through
+# the API (named g1..gN, or g when N is 1) in the campaign SLUG (default bench).
+add_groups() {
+  local n=$1 slug=${2:-bench} qr i name
+  qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for i in $(seq 1 "$n"); do
+    name="g$i"; [ "$n" -gt 1 ] || name=g
+    api -d "{\"name\": \"$name\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/$slug/groups" >/dev/null
+  done
+}
+
 # create_campaign SLUG: the demo campaign's content with a poster background
 create_campaign() {
   local slug=$1 bg

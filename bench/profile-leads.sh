@@ -13,10 +13,7 @@ build_release
 start_fission "$BACKEND" 18095
 create_campaign bench
 server=${PIDS[-1]}
-qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for i in $(seq 1 10); do
-  api -d "{\"name\": \"g$i\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
-done
+add_groups 10
 url="$BASE/api/v1/public/campaigns/bench/participants"
 if [ -n "${NOPERF:-}" ]; then
   wrk -t2 -c32 -d"${SECS}s" --latency -s "$ROOT/bench/leads.lua" "$url" > "$WORK/wrk.txt"

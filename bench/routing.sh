@@ -19,8 +19,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     port=$((port + 1))
     start_fission $backend $port
     create_campaign bench
-    qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    api -d "{\"name\": \"g\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/bench/groups" >/dev/null
+    add_groups 1
     sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $pool - 1)
          INSERT INTO groups (id, campaign_id, name, kind, capacity, qr_asset, expires_at, position, closed, created_at, updated_at)
          SELECT g.id || '-' || n.i, g.campaign_id, g.name || n.i, g.kind, g.capacity, g.qr_asset, NULL, g.position + n.i, g.closed, g.created_at, g.updated_at

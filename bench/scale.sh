@@ -16,13 +16,6 @@ machine
 echo "$N participants and $G groups; lead capture wrk -t2 -c$CONNS -d${SECS}s"
 
 
-# group SLUG [copies]: one open group made through the API (and copies of it by SQL)
-group() {
-  local qr
-  qr=$(curl -fsS -H "Authorization: Bearer $TOKEN" -F "file=@$ROOT/static/demo/group-qr.png" "$BASE/api/v1/assets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  api -d "{\"name\": \"g\", \"capacity\": 100000, \"qr_asset\": \"$qr\"}" "$BASE/api/v1/campaigns/$1/groups" >/dev/null
-}
-
 # timed LABEL URL [curl args]: median and slowest of 21 requests, in ms
 timed() {
   local label=$1 url=$2; shift 2
@@ -44,13 +37,13 @@ for backend in $BACKENDS; do
   echo; echo "== $backend"
   start_fission "$backend" $port
   create_campaign small
-  group small
+  add_groups 1 small
   sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
        INSERT INTO groups (id, campaign_id, name, kind, capacity, qr_asset, expires_at, position, closed, created_at, updated_at)
        SELECT g.id || '-' || n.i, g.campaign_id, g.name || n.i, g.kind, g.capacity, g.qr_asset, NULL, g.position + n.i, g.closed, g.created_at, g.updated_at
        FROM groups g, n"
   create_campaign bench
-  group bench
+  add_groups 1 bench
   case $backend in
     sqlite) target="sqlite:${FISSION_DATABASE_URL#sqlite://}" ;;
     postgres) target="postgres:${FISSION_DATABASE_URL##*search_path]=}" ;;

@@ -17,16 +17,13 @@ use std::sync::{Arc, Mutex};
 
 type Value = Arc<dyn Any + Send + Sync>;
 
-#[derive(Default)]
-struct Slot {
-    /// The tick the latest read of this key started at, and what it read.
-    latest: Option<(u64, Value)>,
-}
+/// Per key: the tick the latest read started at, and what it read.
+type Slot = Arc<tokio::sync::Mutex<Option<(u64, Value)>>>;
 
 #[derive(Default)]
 pub struct SharedReads {
     clock: AtomicU64,
-    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
+    slots: Mutex<HashMap<String, Slot>>,
 }
 
 impl SharedReads {
@@ -39,41 +36,45 @@ impl SharedReads {
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
         let asked = self.clock.fetch_add(1, Ordering::SeqCst);
-        let slot = self.slot(key);
-        let answer = {
-            let mut held = slot.lock().await;
-            let shared = held
-                .latest
-                .as_ref()
-                .filter(|(started, _)| *started > asked)
-                .and_then(|(_, value)| value.clone().downcast::<T>().ok());
-            match shared {
-                Some(value) => Ok(value),
-                None => {
-                    let started = self.clock.fetch_add(1, Ordering::SeqCst);
-                    let value = read().await.map(Arc::new);
-                    if let Ok(value) = &value {
-                        held.latest = Some((started, value.clone() as Value));
-                    }
-                    value
-                }
-            }
-        };
-        self.release(key, slot);
-        answer
+        let held = Held::take(self, key);
+        let mut latest = held.slot.lock().await;
+        let shared = latest
+            .as_ref()
+            .filter(|(started, _)| *started > asked)
+            .and_then(|(_, value)| value.clone().downcast::<T>().ok());
+        if let Some(value) = shared {
+            return Ok(value);
+        }
+        let started = self.clock.fetch_add(1, Ordering::SeqCst);
+        let value = Arc::new(read().await?);
+        *latest = Some((started, value.clone() as Value));
+        Ok(value)
     }
+}
 
-    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Slot>> {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots.entry(key.to_owned()).or_default().clone()
+/// A caller's hold on a key's slot. Dropped (answered, failed, or the caller's future
+/// dropped mid-read), it forgets the key when no one else holds the slot: the map's and
+/// this hold are the two references left, and anyone about to wait takes the map's lock
+/// first.
+struct Held<'a> {
+    reads: &'a SharedReads,
+    key: &'a str,
+    slot: Slot,
+}
+
+impl<'a> Held<'a> {
+    fn take(reads: &'a SharedReads, key: &'a str) -> Held<'a> {
+        let mut slots = reads.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = slots.entry(key.to_owned()).or_default().clone();
+        Held { reads, key, slot }
     }
+}
 
-    /// Forgets the key when no one else holds its slot (the map's and ours are the two
-    /// references left); anyone about to wait on it takes the map's lock first.
-    fn release(&self, key: &str, slot: Arc<tokio::sync::Mutex<Slot>>) {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        if Arc::strong_count(&slot) == 2 {
-            slots.remove(key);
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.reads.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if Arc::strong_count(&self.slot) == 2 {
+            slots.remove(self.key);
         }
     }
 }
@@ -111,6 +112,27 @@ mod tests {
         assert_eq!(made.load(Ordering::SeqCst), 2);
         // Nobody waits any more: the next caller reads afresh, and the key is forgotten.
         assert_eq!(*read(reads.clone(), made.clone()).await, 2);
+        assert!(reads.slots.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_caller_gone_mid_read_leaves_no_key_behind() {
+        let reads = Arc::new(SharedReads::default());
+        let gone = tokio::spawn({
+            let reads = reads.clone();
+            async move {
+                reads
+                    .read("k", || async {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        Ok::<_, sqlx::Error>(0u8)
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(reads.slots.lock().unwrap().len(), 1);
+        gone.abort();
+        assert!(gone.await.unwrap_err().is_cancelled());
         assert!(reads.slots.lock().unwrap().is_empty());
     }
 

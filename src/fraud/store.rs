@@ -2,6 +2,8 @@
 //! participant and rule, and every referral move is a conditional UPDATE, so judging the
 //! same evidence twice, or on two servers at once, changes nothing the second time.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::signals::{top_profile, Found, Member, Neighbourhood, VELOCITY_MINUTES};
@@ -18,15 +20,15 @@ macro_rules! member_select {
     };
 }
 
-/// A member with the facts the patterns read. Whether they came back is read only for
-/// members who signed up at or before `$2` (the no-return window's start): the one rule
-/// that reads it judges those alone, and for an inviter's latest invitees, mostly recent,
-/// the two lookups per person were most of the read. The filter after it binds `$1`.
 mod inviter;
 mod peers;
 use inviter::{invitees, normal_pace, Own};
 use peers::peers;
 
+/// A member with the facts the patterns read. Whether they came back is read only for
+/// members who signed up at or before `$2` (the no-return window's start): the one rule
+/// that reads it judges those alone, and for an inviter's latest invitees, mostly recent,
+/// the two lookups per person were most of the read. The filter after it binds `$1`.
 const MEMBER: &str = concat!(
     member_select!(),
     "EXISTS (SELECT 1 FROM fraud_flags q \
@@ -75,7 +77,9 @@ pub async fn neighbourhood(
     let mut own = Own::Counted(0);
     if let Some(inviter_id) = focus.inviter_id.as_deref() {
         let read = invitees(db, inviter_id, s.no_return_hours, now).await?;
-        (n.inviter, n.siblings) = (read.inviter.clone(), read.invitees.clone());
+        // A read no one else shared is taken as it is; a shared one is copied.
+        let read = Arc::try_unwrap(read).unwrap_or_else(|shared| shared.as_ref().clone());
+        (n.inviter, n.siblings) = (read.inviter, read.invitees);
         own = Own::among(&n.siblings, now - VELOCITY_MINUTES * 60_000);
     }
     for peer in peers(db, campaign_id, &focus, since).await? {

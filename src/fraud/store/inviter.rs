@@ -14,6 +14,7 @@ const INVITEES_READ: usize = 500;
 
 /// An inviter and their latest invitees, as the rules read them, with whether each came
 /// back read for those who signed up at or before `settled`.
+#[derive(Clone)]
 pub(super) struct Invitees {
     pub(super) inviter: Option<Member>,
     pub(super) invitees: Vec<Member>,
@@ -66,6 +67,11 @@ async fn read_invitees(db: &Db, inviter_id: &str, settled: i64) -> sqlx::Result<
     })
 }
 
+/// The pace's window starts at the whole minute `since` falls in (`referral_pace.minute`).
+fn first_minute(since: i64) -> i64 {
+    since.div_euclid(60_000)
+}
+
 /// How many of the inviter's referrals fall in the pace's window, from their invitees as
 /// read (the lead being judged is among them once it is stored, as in the counts).
 #[derive(Clone, Copy)]
@@ -77,7 +83,7 @@ pub(super) enum Own {
 
 impl Own {
     pub(super) fn among(invitees: &[Member], since: i64) -> Own {
-        let start = since.div_euclid(60_000) * 60_000;
+        let start = first_minute(since) * 60_000;
         let k = invitees.iter().filter(|m| m.created_at >= start).count() as i64;
         if invitees.len() >= INVITEES_READ && k == invitees.len() as i64 {
             Own::Uncounted
@@ -98,7 +104,7 @@ pub(super) async fn normal_pace(
     own: Own,
     since: i64,
 ) -> sqlx::Result<f64> {
-    let minute = since.div_euclid(60_000);
+    let minute = first_minute(since);
     let (invites, inviters): (i64, i64) = with_db!(db, read, |pool| {
         sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(referrals), 0) AS BIGINT), CAST(COALESCE(SUM(inviters), 0) AS BIGINT) \

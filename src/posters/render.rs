@@ -4,8 +4,12 @@
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ImageEncoder, Rgb, RgbImage};
+use qrcode::bits::Bits;
+use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::ec::construct_codewords;
 use qrcode::{Color, EcLevel, QrCode};
 
+use super::decode;
 use super::paint::{fill, round_avatar, rounded_rect};
 use super::person::PosterPerson;
 use super::text::Typesetter;
@@ -102,11 +106,46 @@ impl PosterRenderer {
     }
 
     /// The poster as an image, before encoding.
+    ///
+    /// The code is drawn with the mask the QR standard picks (the lowest penalty); if the
+    /// poster then does not read at half size (a poster seen small: [`decode::reads_small`]),
+    /// the other masks are tried in turn and the first that reads is kept. A mask changes
+    /// only which modules are dark: some codes' data put dark modules where, halved and
+    /// smoothed, they merged with a finder pattern and no finder was found (for example
+    /// `ref=wktezmv5gv` in the demo's design 1, about one code in a few hundred there).
     pub fn draw(
         &self,
         background: &RgbImage,
         layout: &PosterLayout,
         url: &str,
+        person: &PosterPerson,
+    ) -> Result<RgbImage, RenderError> {
+        let matrices = QrMatrices::new(url)?;
+        // The code's rows (its box slides inside a smaller background, as drawn).
+        let top = layout
+            .qr_y
+            .min(background.height().saturating_sub(layout.qr_size));
+        let band = (top, layout.qr_size);
+        let first = self.draw_with(background, layout, &matrices.best, person)?;
+        if decode::reads_small(&first, band, url) {
+            return Ok(first);
+        }
+        for pattern in MASKS {
+            let poster = self.draw_with(background, layout, &matrices.masked(pattern), person)?;
+            if decode::reads_small(&poster, band, url) {
+                return Ok(poster);
+            }
+        }
+        // None reads small (a code too small for its box): the standard's pick, which the
+        // designer's check refuses before any participant sees it.
+        Ok(first)
+    }
+
+    fn draw_with(
+        &self,
+        background: &RgbImage,
+        layout: &PosterLayout,
+        code: &QrMatrix,
         person: &PosterPerson,
     ) -> Result<RgbImage, RenderError> {
         let (width, height) = background.dimensions();
@@ -134,7 +173,7 @@ impl PosterRenderer {
         for block in &layout.texts {
             self.draw_block(&mut poster, block);
         }
-        draw_qr(&mut poster, layout, url)?;
+        draw_qr(&mut poster, layout, code)?;
         if let (Some(spot), Some(picture)) = (layout.avatar, &person.avatar) {
             round_avatar(
                 &mut poster,
@@ -213,9 +252,65 @@ impl PosterRenderer {
     }
 }
 
-fn draw_qr(poster: &mut RgbImage, layout: &PosterLayout, url: &str) -> Result<(), RenderError> {
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
-    let modules = code.width() as u32;
+/// A QR code's modules, row by row, `width` on a side.
+struct QrMatrix {
+    width: u32,
+    colors: Vec<Color>,
+}
+
+/// The masks a QR code may be drawn with (the standard's eight).
+const MASKS: [MaskPattern; 8] = [
+    MaskPattern::Checkerboard,
+    MaskPattern::HorizontalLines,
+    MaskPattern::VerticalLines,
+    MaskPattern::DiagonalLines,
+    MaskPattern::LargeCheckerboard,
+    MaskPattern::Fields,
+    MaskPattern::Diamonds,
+    MaskPattern::Meadow,
+];
+
+/// A link's QR code (error correction M): as the standard masks it, and unmasked, to be
+/// masked otherwise when that one does not read small.
+struct QrMatrices {
+    best: QrMatrix,
+    unmasked: Canvas,
+}
+
+impl QrMatrices {
+    fn new(url: &str) -> Result<QrMatrices, RenderError> {
+        let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
+        let version = code.version();
+        let mut bits = Bits::new(version);
+        bits.push_optimal_data(url.as_bytes())?;
+        bits.push_terminator(EcLevel::M)?;
+        let (data, ec) = construct_codewords(&bits.into_bytes(), version, EcLevel::M)?;
+        let mut unmasked = Canvas::new(version, EcLevel::M);
+        unmasked.draw_all_functional_patterns();
+        unmasked.draw_data(&data, &ec);
+        let best = QrMatrix {
+            width: code.width() as u32,
+            colors: code.into_colors(),
+        };
+        Ok(QrMatrices { best, unmasked })
+    }
+
+    fn masked(&self, pattern: MaskPattern) -> QrMatrix {
+        let mut canvas = self.unmasked.clone();
+        canvas.apply_mask(pattern);
+        QrMatrix {
+            width: self.best.width,
+            colors: canvas.into_colors(),
+        }
+    }
+}
+
+fn draw_qr(
+    poster: &mut RgbImage,
+    layout: &PosterLayout,
+    code: &QrMatrix,
+) -> Result<(), RenderError> {
+    let modules = code.width;
     let module_px = layout.qr_size / (modules + 2 * QUIET_ZONE);
     if module_px < 2 {
         return Err(RenderError::QrTooSmall {
@@ -238,7 +333,7 @@ fn draw_qr(poster: &mut RgbImage, layout: &PosterLayout, url: &str) -> Result<()
     let even = |v: u32| v & !1;
     let origin_x = even(layout.qr_x + offset + QUIET_ZONE * module_px);
     let origin_y = even(layout.qr_y + offset + QUIET_ZONE * module_px);
-    for (i, color) in code.to_colors().into_iter().enumerate() {
+    for (i, &color) in code.colors.iter().enumerate() {
         if color == Color::Dark {
             let (mx, my) = (i as u32 % modules, i as u32 / modules);
             fill(

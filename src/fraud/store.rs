@@ -82,7 +82,7 @@ pub async fn neighbourhood(
         (n.inviter, n.siblings) = (read.inviter, read.invitees);
         own = Own::among(&n.siblings, now - VELOCITY_MINUTES * 60_000);
     }
-    for peer in peers(db, campaign_id, &focus, since).await? {
+    for peer in peers(db, campaign_id, &focus, since, now).await? {
         match peer.list.as_str() {
             "device" => n.device_peers.push(peer.member),
             "hint" => n.hint_peers.push(peer.member),

@@ -419,6 +419,46 @@ crate::both_backends! {
 }
 
 crate::both_backends! {
+    async fn address_and_hint_peers_are_found_across_midnight_and_only_inside_the_window(app: TestApp) {
+        // The window at its longest, a day: its people came on two UTC days (the lookup seeks
+        // each day's entries, migration 0036).
+        app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active",
+            "fraud": {"ip_burst_minutes": 1440}})).await;
+        let phone = Phone::new(address(950), profile(950), "WIFI");
+        let mut codes = Vec::new();
+        for k in 0..5u64 {
+            codes.push(phone.join(&app, None, &number(950 + k, "139")).await);
+        }
+        let db = &*app.state.db;
+        let campaign = app.state.campaigns.get(db, "tea").await.unwrap().unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let day = 86_400_000i64;
+        let midnight = now - now % day;
+        // Just inside the window, just before today's UTC midnight, now, a little ahead (a
+        // server whose clock runs fast; still today), and a minute before the window.
+        let ahead = (now + 60_000).min(midnight + day - 1);
+        let times = [now - day + 60_000, midnight - 1, now, ahead, now - day - 60_000];
+        let mut ids = Vec::new();
+        for (code, at) in codes.iter().zip(times) {
+            let id = fission::participants::store::by_code(db, &campaign.id, code).await.unwrap().unwrap().id;
+            fission::with_db!(db, write, |pool| {
+                sqlx::query("UPDATE participants SET created_at = $1 WHERE id = $2").bind(at).bind(&id).execute(pool).await.unwrap();
+            });
+            ids.push(id);
+        }
+        let focus = fission::fraud::store::member(db, &ids[2]).await.unwrap().unwrap();
+        let n = fission::fraud::store::neighbourhood(db, &campaign.id, focus, &campaign.spec.fraud, now).await.unwrap();
+        let set = |peers: &[fission::fraud::signals::Member]| -> std::collections::BTreeSet<String> {
+            peers.iter().map(|m| m.id.clone()).collect()
+        };
+        let inside: std::collections::BTreeSet<String> = ids[..4].iter().cloned().collect();
+        assert_eq!(set(&n.hint_peers), inside, "network-hint peers in the window");
+        assert_eq!(set(&n.address_peers), inside, "address peers in the window");
+        assert_eq!(set(&n.device_peers), ids.iter().cloned().collect(), "device peers at any time");
+    }
+}
+
+crate::both_backends! {
     async fn invitees_who_never_came_back_a_day_on_are_flagged_and_those_who_did_are_not(app: TestApp) {
         app.create_campaign(json!({"slug": "tea", "title": "春茶上新", "status": "active"})).await;
         // Two inviters, five friends each, every friend on a phone and network of their own.

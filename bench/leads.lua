@@ -60,8 +60,11 @@ function request()
     ref = ',"ref":"' .. refs[(thread_id * 7919 + counter) % #refs + 1] .. '"'
   end
   local body = '{"phone":"' .. phone .. '","consent":true,"channel":"bench"' .. ref .. '}'
-  -- Many people on many networks: each request comes through the proxy from its own address.
-  local ip = string.format("10.%d.%d.%d", thread_id + 1, math.floor(counter / 256) % 256, counter % 256)
+  -- Many people on many networks: each request comes through the proxy from its own address
+  -- (with RUN, one of that run's own: a kept database's earlier people would be this one's
+  -- device and address peers, and every lead flagged).
+  local ip = string.format("%d.%d.%d.%d", run and 100 + tonumber(run) or 10, thread_id + 1,
+    math.floor(counter / 256) % 256, counter % 256)
   local headers = {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip}
   if #agents > 0 then
     headers["User-Agent"] = agents[math.random(#agents)]

@@ -225,6 +225,26 @@ both_backends! {
         assert_eq!(b["group"]["id"], live["id"], "the lapsed seat went to the next person");
     }
 
+    async fn seats_lapsing_together_come_back_to_each_group_in_full(app: TestApp) {
+        app.create_campaign(json!({"slug": "tea", "title": "t", "groups": {"reservation_minutes": 10}})).await;
+        add_group(&app, "tea", "first", 3).await;
+        add_group(&app, "tea", "second", 2).await;
+        for n in 1..=5 {
+            assert!(!app.join_ok("tea", &mobile(n), None).await["group"].is_null(), "person {n} is seated");
+        }
+        let reserved = |listed: &[Value]| (listed[0]["reserved"].as_i64(), listed[1]["reserved"].as_i64());
+        assert_eq!(reserved(&groups(&app, "tea").await), (Some(3), Some(2)));
+        let later = chrono::Utc::now() + chrono::Duration::minutes(11);
+        // Two at a time: three slices, a group's seats split over two of them.
+        assert_eq!(fission::groups::routing::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 5);
+        assert_eq!(fission::groups::routing::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 0);
+        assert_eq!(reserved(&groups(&app, "tea").await), (Some(0), Some(0)), "every seat back, each once");
+        for n in 6..=10 {
+            assert!(!app.join_ok("tea", &mobile(n), None).await["group"].is_null(), "person {n} takes a seat given back");
+        }
+        assert_eq!(app.join_ok("tea", &mobile(11), None).await["group"], Value::Null, "and no more than were given back");
+    }
+
     async fn the_group_page_shows_my_group_or_what_to_do(app: TestApp) {
         app.simple_campaign("tea").await;
         let browser = crate::helpers::phone();

@@ -12,7 +12,7 @@ use crate::state::AppState;
 pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<u64> {
     let mut changed = 0;
     changed += crate::participants::qualification::settle_expired_holds(&state.db, now).await?;
-    changed += crate::groups::routing::expire_reservations(&state.db, now).await?;
+    changed += crate::groups::expiry::expire_reservations(&state.db, now).await?;
     changed += crate::fraud::service::recheck_due(&state.db, now).await?;
     changed += crate::rewards::engine::reward_qualified(&state.db, now).await?;
     changed += crate::rewards::engine::revoke_cancelled(&state.db, now).await?;

@@ -6,6 +6,7 @@ mod apply;
 mod credit;
 mod event_handlers;
 pub mod event_store;
+pub mod expiry;
 mod handlers;
 pub mod import;
 mod import_predict;

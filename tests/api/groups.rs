@@ -218,8 +218,8 @@ both_backends! {
         assert_eq!(a["group"]["id"], live["id"]);
         assert_eq!(app.join_ok("tea", &mobile(2), None).await["group"], Value::Null);
         let later = chrono::Utc::now() + chrono::Duration::minutes(11);
-        assert_eq!(fission::groups::routing::expire_reservations(&app.state.db, later).await.unwrap(), 1);
-        assert_eq!(fission::groups::routing::expire_reservations(&app.state.db, later).await.unwrap(), 0);
+        assert_eq!(fission::groups::expiry::expire_reservations(&app.state.db, later).await.unwrap(), 1);
+        assert_eq!(fission::groups::expiry::expire_reservations(&app.state.db, later).await.unwrap(), 0);
         assert_eq!(groups(&app, "tea").await[1]["reserved"], 0);
         let b = app.join_ok("tea", &mobile(2), None).await;
         assert_eq!(b["group"]["id"], live["id"], "the lapsed seat went to the next person");
@@ -236,8 +236,8 @@ both_backends! {
         assert_eq!(reserved(&groups(&app, "tea").await), (Some(3), Some(2)));
         let later = chrono::Utc::now() + chrono::Duration::minutes(11);
         // Two at a time: three slices, a group's seats split over two of them.
-        assert_eq!(fission::groups::routing::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 5);
-        assert_eq!(fission::groups::routing::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 0);
+        assert_eq!(fission::groups::expiry::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 5);
+        assert_eq!(fission::groups::expiry::expire_in_slices(&app.state.db, later, 2).await.unwrap(), 0);
         assert_eq!(reserved(&groups(&app, "tea").await), (Some(0), Some(0)), "every seat back, each once");
         for n in 6..=10 {
             assert!(!app.join_ok("tea", &mobile(n), None).await["group"].is_null(), "person {n} takes a seat given back");

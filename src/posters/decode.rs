@@ -24,11 +24,18 @@ pub fn readings(bytes: &[u8], expected: &str) -> (bool, bool) {
         return (false, false);
     };
     let full = image.to_luma8();
-    let (w, h) = ((full.width() / 2).max(1), (full.height() / 2).max(1));
-    let reads = |gray| decode_gray(gray).as_deref() == Some(expected);
-    let half = |filter| reads(image::imageops::resize(&full, w, h, filter));
-    let small = half(FilterType::Triangle) && half(FilterType::Lanczos3);
-    (reads(full), small)
+    let small = reads_halved(&full, expected);
+    (decode_gray(full).as_deref() == Some(expected), small)
+}
+
+/// Whether `gray` halved reads as `expected`, scaled both ways (see [`readings`]).
+fn reads_halved(gray: &GrayImage, expected: &str) -> bool {
+    let (w, h) = ((gray.width() / 2).max(1), (gray.height() / 2).max(1));
+    [FilterType::Triangle, FilterType::Lanczos3]
+        .into_iter()
+        .all(|filter| {
+            decode_gray(image::imageops::resize(gray, w, h, filter)).as_deref() == Some(expected)
+        })
 }
 
 /// Whether a drawn poster's code, in the rows `top..top + height`, reads as `expected` at
@@ -42,13 +49,7 @@ pub(crate) fn reads_small(poster: &RgbImage, (top, height): (u32, u32), expected
     let top = top.saturating_sub(16) & !1;
     let bottom = (top + height + 48).min(poster.height());
     let band = image::imageops::crop_imm(poster, 0, top, poster.width(), bottom - top);
-    let gray = image::imageops::grayscale(&*band);
-    let (w, h) = ((gray.width() / 2).max(1), (gray.height() / 2).max(1));
-    [FilterType::Triangle, FilterType::Lanczos3]
-        .into_iter()
-        .all(|filter| {
-            decode_gray(image::imageops::resize(&gray, w, h, filter)).as_deref() == Some(expected)
-        })
+    reads_halved(&image::imageops::grayscale(&*band), expected)
 }
 
 fn decode_gray(gray: GrayImage) -> Option<String> {

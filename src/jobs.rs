@@ -21,6 +21,7 @@ pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> a
     changed += crate::wechat::avatars::fetch_due(state, now).await?;
     changed += crate::pages::reminders::send_due(state, now).await?;
     changed += crate::visits::prune_raw(&state.db, now, state.settings.raw_visit_days).await?;
+    changed += crate::fraud::store::prune_pace(&state.db, crate::db::time::to_ms(now)).await?;
     Ok(changed)
 }
 

@@ -23,6 +23,7 @@ macro_rules! member_select {
 mod inviter;
 mod peers;
 use inviter::{invitees, normal_pace, Own};
+pub use inviter::{prune_pace, PACE_KEPT_MINUTES};
 use peers::peers;
 
 /// A member with the facts the patterns read. Whether they came back is read only for

@@ -135,3 +135,33 @@ pub(super) async fn normal_pace(
         0.0
     })
 }
+
+/// How long the per-minute pace is kept: the rules read its last eleven minutes; a day is
+/// kept for whoever looks at it by hand.
+pub const PACE_KEPT_MINUTES: i64 = 24 * 60;
+
+/// Deletes the per-minute pace older than [`PACE_KEPT_MINUTES`] before `now_ms` (a
+/// campaign's busy month left about 43,000 rows a month otherwise). Safe beside the
+/// triggers: an inviter whose latest minute was deleted moves into the current minute as
+/// before (SQLite's decrement finds no row; PostgreSQL's writes a row of -1 at that old
+/// minute, which the next run deletes again), and no read sums minutes that old.
+pub async fn prune_pace(db: &Db, now_ms: i64) -> sqlx::Result<u64> {
+    let cutoff = first_minute(now_ms) - PACE_KEPT_MINUTES;
+    // Most ticks find nothing; asking on the read side keeps SQLite's writer free.
+    let due: Option<i64> = with_db!(db, read, |pool| {
+        sqlx::query_scalar("SELECT minute FROM referral_pace WHERE minute < $1 LIMIT 1")
+            .bind(cutoff)
+            .fetch_optional(pool)
+            .await?
+    });
+    if due.is_none() {
+        return Ok(0);
+    }
+    Ok(with_db!(db, write, |pool| {
+        sqlx::query("DELETE FROM referral_pace WHERE minute < $1")
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    }))
+}

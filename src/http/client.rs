@@ -48,6 +48,9 @@ pub fn user_agent(req: &HttpRequest) -> &str {
 }
 
 pub fn crop(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s; // no more characters than bytes
+    }
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,

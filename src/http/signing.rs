@@ -34,17 +34,31 @@ impl Signer {
 
     /// A short, keyed, irreversible token for a tuple (128 bits, hex).
     pub fn hash(&self, purpose: &str, parts: &[&str]) -> String {
+        let mut token = String::with_capacity(32);
+        self.hash_into(purpose, parts, &mut token);
+        token
+    }
+
+    /// [`Signer::hash`] written at the end of `out`.
+    pub fn hash_into(&self, purpose: &str, parts: &[&str], out: &mut String) {
         let mut hex = [0u8; 32];
         hex::encode_to_slice(&self.mac(purpose, parts)[..16], &mut hex)
             .expect("16 bytes are 32 hex digits");
-        std::str::from_utf8(&hex)
-            .expect("hex digits are ASCII")
-            .to_owned()
+        out.push_str(std::str::from_utf8(&hex).expect("hex digits are ASCII"));
     }
 
     /// `value.signature` for a cookie.
     pub fn seal(&self, purpose: &str, value: &str) -> String {
-        format!("{value}.{}", self.hash(purpose, &[value]))
+        let mut sealed = String::with_capacity(value.len() + 33);
+        self.seal_into(purpose, value, &mut sealed);
+        sealed
+    }
+
+    /// [`Signer::seal`] written at the end of `out` (a cookie header being written).
+    pub fn seal_into(&self, purpose: &str, value: &str, out: &mut String) {
+        out.push_str(value);
+        out.push('.');
+        self.hash_into(purpose, &[value], out);
     }
 
     /// The value of a sealed string if its signature holds.

@@ -2,7 +2,6 @@
 //! brought them (`fx_ref`, per campaign, for the attribution window) and which
 //! participant they became (`fx_me`, per campaign). All are sealed with the server key.
 
-use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -14,36 +13,60 @@ pub const VISITOR: &str = "fx_v";
 pub const REFERRAL: &str = "fx_ref";
 pub const ME: &str = "fx_me";
 
-/// `secure` when the public URL is https: the cookie then never travels in clear text.
-fn build(
-    name: &'static str,
-    value: String,
-    path: String,
-    max_age_days: i64,
-    secure: bool,
-) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .secure(secure)
-        .path(path)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(time::Duration::days(max_age_days))
-        .finish()
+const DAY_SECS: i64 = 86_400;
+
+/// A `Set-Cookie` value for the phone pages' cookies: `HttpOnly`, `SameSite=Lax`, `Secure`
+/// when the public URL is https (the cookie then never travels in clear text), a path and
+/// a lifetime. Written in one pass, byte for byte as the `cookie` crate writes the same
+/// cookie (a test compares them): the landing page sets two for every new visitor, and
+/// building `Cookie`s to format them was about 5% of a view's CPU on one core.
+pub struct SetCookie(String);
+
+impl SetCookie {
+    /// `value` writes the cookie's value (a sealed one, see [`Signer::seal_into`]).
+    pub fn new(
+        name: &str,
+        value: impl FnOnce(&mut String),
+        path: &str,
+        max_age_secs: i64,
+        secure: bool,
+    ) -> Self {
+        use std::fmt::Write;
+        let mut header = String::with_capacity(192);
+        header.push_str(name);
+        header.push('=');
+        value(&mut header);
+        header.push_str("; HttpOnly; SameSite=Lax");
+        if secure {
+            header.push_str("; Secure");
+        }
+        header.push_str("; Path=");
+        header.push_str(path);
+        let _ = write!(header, "; Max-Age={max_age_secs}");
+        SetCookie(header)
+    }
+
+    /// Appends the header to a response. A value no header can carry (a control character)
+    /// is left out, as `HttpResponse::add_cookie` leaves it.
+    pub fn add_to(self, response: &mut HttpResponse) {
+        use actix_web::http::header::{HeaderValue, SET_COOKIE};
+        use actix_web::web::Bytes;
+        if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(self.0)) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
 }
 
 /// The visitor id from the cookie, or a fresh one with the cookie to set.
-pub fn visitor(
-    req: &HttpRequest,
-    signer: &Signer,
-    secure: bool,
-) -> (String, Option<Cookie<'static>>) {
+pub fn visitor(req: &HttpRequest, signer: &Signer, secure: bool) -> (String, Option<SetCookie>) {
     if let Some(c) = req.cookie(VISITOR) {
         if let Some(id) = signer.open(VISITOR, c.value()) {
             return (id.to_owned(), None);
         }
     }
     let id = new_visitor_id(Utc::now().timestamp_millis());
-    let cookie = build(VISITOR, signer.seal(VISITOR, &id), "/".into(), 365, secure);
+    let sealed = |out: &mut String| signer.seal_into(VISITOR, &id, out);
+    let cookie = SetCookie::new(VISITOR, sealed, "/", 365 * DAY_SECS, secure);
     (id, Some(cookie))
 }
 
@@ -57,10 +80,13 @@ const ID_DIGITS: usize = TIME_DIGITS + 20;
 /// so new visitors arrive in key order: the visit tables' indexes grow at their right
 /// edge and a batch of a thousand new visitors dirties a few pages, not a page each.
 fn new_visitor_id(now_ms: i64) -> String {
-    let mut random = [0u8; 10];
-    rand::thread_rng().fill_bytes(&mut random);
+    let mut bytes = [0u8; 16];
     let time = (now_ms.max(0) as u64) & 0xffff_ffff_ffff;
-    format!("{time:012x}{}", hex::encode(random))
+    bytes[..6].copy_from_slice(&time.to_be_bytes()[2..]);
+    rand::thread_rng().fill_bytes(&mut bytes[6..]);
+    let mut id = [0u8; ID_DIGITS];
+    hex::encode_to_slice(bytes, &mut id).expect("16 bytes are 32 hex digits");
+    String::from_utf8(id.to_vec()).expect("hex digits are ASCII")
 }
 
 /// The first-view time in front of a visitor id, for ids made by [`new_visitor_id`]
@@ -82,11 +108,10 @@ pub fn visitor_key(
 ) -> String {
     match visitor_id {
         Some(id) => {
-            let hash = signer.hash("visitor-cookie", &[campaign_id, id]);
-            match time_prefix(id) {
-                Some(time) => format!("{time}{hash}"),
-                None => hash,
-            }
+            let mut key = String::with_capacity(TIME_DIGITS + 32);
+            key.push_str(time_prefix(id).unwrap_or(""));
+            signer.hash_into("visitor-cookie", &[campaign_id, id], &mut key);
+            key
         }
         None => signer.hash("visitor", &[campaign_id, ip, user_agent]),
     }
@@ -159,20 +184,24 @@ pub fn referral_cookie(
     r: &Referral,
     window_hours: u32,
     secure: bool,
-) -> Cookie<'static> {
+) -> SetCookie {
+    use std::fmt::Write;
     let inviter = r.inviter.as_ref().map_or("", |c| c.as_str());
-    let value = format!(
-        "{}|{}|{}",
+    let mut value = String::with_capacity(64);
+    let _ = write!(
+        value,
+        "{}|{inviter}|{}",
         r.at.timestamp_millis(),
-        inviter,
         r.channel.as_str()
     );
     let days = i64::from(window_hours.div_ceil(24).max(1));
-    build(
+    let purpose = format!("{REFERRAL}:{slug}");
+    let sealed = |out: &mut String| signer.seal_into(&purpose, &value, out);
+    SetCookie::new(
         REFERRAL,
-        signer.seal(&format!("{REFERRAL}:{slug}"), &value),
-        format!("/c/{slug}"),
-        days,
+        sealed,
+        &format!("/c/{slug}"),
+        days * DAY_SECS,
         secure,
     )
 }
@@ -184,14 +213,10 @@ pub fn me(req: &HttpRequest, signer: &Signer, slug: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub fn me_cookie(signer: &Signer, slug: &str, code: &str, secure: bool) -> Cookie<'static> {
-    build(
-        ME,
-        signer.seal(&format!("{ME}:{slug}"), code),
-        format!("/c/{slug}"),
-        365,
-        secure,
-    )
+pub fn me_cookie(signer: &Signer, slug: &str, code: &str, secure: bool) -> SetCookie {
+    let purpose = format!("{ME}:{slug}");
+    let sealed = |out: &mut String| signer.seal_into(&purpose, code, out);
+    SetCookie::new(ME, sealed, &format!("/c/{slug}"), 365 * DAY_SECS, secure)
 }
 
 /// On to `/c/{slug}/me` as the participant `code`: after joining, or after proving the
@@ -201,14 +226,62 @@ pub fn to_my_page(signer: &Signer, slug: &str, code: &str, secure: bool) -> Http
         .insert_header(("Location", format!("/c/{slug}/me")))
         .insert_header(("Cache-Control", "no-store"))
         .finish();
-    // Adding a cookie fails only on a header value that cannot be; a sealed one always can.
-    let _ = response.add_cookie(&me_cookie(signer, slug, code, secure));
+    me_cookie(signer, slug, code, secure).add_to(&mut response);
     response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_cookie_headers_read_as_the_cookie_crate_writes_them() {
+        use actix_web::cookie::{time, Cookie, SameSite};
+        for secure in [false, true] {
+            for (name, value, path, days) in [
+                (VISITOR, "0193a5b2c3d4e5f60718293a4b5c6d7e.0f1e", "/", 365),
+                (
+                    REFERRAL,
+                    "1764800000000|abcd2345|门店-A_1.5.9a8b",
+                    "/c/spring-tea",
+                    3,
+                ),
+            ] {
+                let ours = SetCookie::new(
+                    name,
+                    |out| out.push_str(value),
+                    path,
+                    days * DAY_SECS,
+                    secure,
+                );
+                let theirs = Cookie::build(name, value)
+                    .secure(secure)
+                    .path(path)
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .max_age(time::Duration::days(days))
+                    .finish();
+                assert_eq!(ours.0, theirs.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn a_sealed_value_opens_and_an_id_carries_its_time_in_hex() {
+        let signer = Signer::new(b"0123456789abcdef0123456789abcdef");
+        let id = new_visitor_id(0x0123_4567_89ab);
+        assert!(
+            id.starts_with("0123456789ab") && id.len() == ID_DIGITS,
+            "{id}"
+        );
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        let mut sealed = String::from("x");
+        signer.seal_into("p", &id, &mut sealed);
+        assert_eq!(signer.open("p", &sealed[1..]), Some(id.as_str()));
+        assert_eq!(&sealed[1..], signer.seal("p", &id));
+    }
 
     #[test]
     fn visitor_keys_sort_in_the_order_visitors_came_and_stay_apart_per_campaign() {

@@ -178,7 +178,7 @@ pub async fn show(
             Ok(page) => {
                 let mut response = page.respond(StatusCode::OK);
                 if let Some(cookie) = visitor_cookie {
-                    let _ = response.add_cookie(&cookie);
+                    cookie.add_to(&mut response);
                 }
                 response
             }
@@ -276,7 +276,7 @@ pub async fn show(
     };
     let mut response = html.respond(StatusCode::OK);
     for cookie in [visitor_cookie, referral_cookie].into_iter().flatten() {
-        let _ = response.add_cookie(&cookie);
+        cookie.add_to(&mut response);
     }
     response
 }

@@ -4,7 +4,6 @@
 //! failure (not configured, refused, WeChat down) ends on the phone-only path, never on
 //! an error page.
 
-use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use rand::RngCore;
@@ -16,7 +15,7 @@ use super::oauth::{self, Scope};
 use crate::campaigns::Campaign;
 use crate::db::time::to_ms;
 use crate::http::client;
-use crate::pages::cookies;
+use crate::pages::cookies::{self, SetCookie};
 use crate::participants::leads::Captured;
 use crate::state::AppState;
 
@@ -28,19 +27,9 @@ pub const SKIP: &str = "fx_wx_skip";
 const STATE_PURPOSE: &str = "wechat-state";
 const STATE_ID_LEN: usize = 24;
 
-fn cookie(
-    state: &AppState,
-    name: &'static str,
-    value: String,
-    max_age: time::Duration,
-) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .secure(state.settings.secure_cookies())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(max_age)
-        .finish()
+fn cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> SetCookie {
+    let secure = state.settings.secure_cookies();
+    SetCookie::new(name, |out| out.push_str(value), "/", max_age_secs, secure)
 }
 
 /// The openid of this browser's WeChat user, if authorisation gave one.
@@ -165,18 +154,7 @@ pub async fn callback(
     query: web::Query<Callback>,
 ) -> HttpResponse {
     let fallback = format!("/c/{}", slug.as_str());
-    let skip = |to: &str| {
-        back(
-            &state,
-            to,
-            vec![cookie(
-                &state,
-                SKIP,
-                "1".into(),
-                time::Duration::minutes(30),
-            )],
-        )
-    };
+    let skip = |to: &str| back(&state, to, vec![cookie(&state, SKIP, "1", 30 * 60)]);
     let (Some(config), Some(signed)) =
         (state.settings.wechat.oauth.as_ref(), query.state.as_deref())
     else {
@@ -220,7 +198,7 @@ pub async fn callback(
         }
     }
     let sealed = state.signer.seal(OPENID, &identity.openid);
-    let mut set = vec![cookie(&state, OPENID, sealed, time::Duration::days(30))];
+    let mut set = vec![cookie(&state, OPENID, &sealed, 30 * 86_400)];
     match store::participant_of(&state.db, &campaign.id, &identity.openid).await {
         Ok(Some((_, code))) => {
             let secure = state.settings.secure_cookies();
@@ -237,13 +215,13 @@ pub async fn callback(
     back(&state, &return_to, set)
 }
 
-fn back(_state: &AppState, to: &str, set: Vec<Cookie<'static>>) -> HttpResponse {
+fn back(_state: &AppState, to: &str, set: Vec<SetCookie>) -> HttpResponse {
     let mut response = HttpResponse::Found()
         .insert_header(("Location", to.to_owned()))
         .insert_header(("Cache-Control", "no-store"))
         .finish();
-    for c in &set {
-        let _ = response.add_cookie(c);
+    for c in set {
+        c.add_to(&mut response);
     }
     response
 }

@@ -371,7 +371,7 @@ async fn write_referrals(app: &TestApp, campaign_id: &str, rows: &[(&str, &str, 
 both_backends! {
     async fn the_pace_is_pruned_past_a_day_and_what_is_kept_still_equals_a_recount(app: TestApp) {
         app.create_campaign(json!({"slug": "tea", "title": "t", "status": "active"})).await;
-        let campaign = app.state.campaigns.get(&*app.state.db, "tea").await.unwrap().unwrap();
+        let campaign = app.state.campaigns.get(&app.state.db, "tea").await.unwrap().unwrap();
         let now = Utc::now();
         let ms = |ago: Duration| (now - ago).timestamp_millis();
         // Inviter a was busy two days ago and is back now; b was busy two days ago only;

@@ -130,25 +130,30 @@ const DELETE_CHUNK: i64 = 5000;
 
 /// Deletes raw visits (user agent, visitor hash) older than `cutoff_ms`; the day counters
 /// and the first sightings of visitors stay. Returns the rows deleted.
+///
+/// Visits are written in the order they were queued, so the table's start (by id) holds
+/// the oldest ones, to within a batch's linger or a retry's wait; the job deletes from
+/// there, a chunk at a time, and stops at the first chunk that is not all past retention.
+/// A visit at most seconds newer than one behind it can hold that one back for as long,
+/// and no index on the time is written by every page view for the job's sake.
 pub async fn delete_raw_before(db: &Db, cutoff_ms: i64) -> anyhow::Result<u64> {
     // The jobs run every second; most of the time nothing is due, and asking on the read
     // side keeps the single SQLite writer free for leads.
-    let due: Option<i64> = with_db!(db, read, |pool| {
-        sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM visits WHERE visited_at < $1 LIMIT 1")
-            .bind(cutoff_ms)
+    let oldest: Option<i64> = with_db!(db, read, |pool| {
+        sqlx::query_scalar("SELECT visited_at FROM visits ORDER BY id LIMIT 1")
             .fetch_optional(pool)
             .await
             .context("looking for raw visits past retention")?
     });
-    if due.is_none() {
+    if oldest.is_none_or(|at| at >= cutoff_ms) {
         return Ok(0);
     }
     let mut deleted = 0;
     loop {
         let rows = with_db!(db, write, |pool| {
             sqlx::query(
-                "DELETE FROM visits WHERE id IN \
-                 (SELECT id FROM visits WHERE visited_at < $1 ORDER BY visited_at LIMIT $2)",
+                "DELETE FROM visits WHERE id IN (SELECT id FROM visits ORDER BY id LIMIT $2) \
+                 AND visited_at < $1",
             )
             .bind(cutoff_ms)
             .bind(DELETE_CHUNK)

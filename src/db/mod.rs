@@ -289,6 +289,7 @@ pub mod direct;
 pub mod set;
 pub mod set_read;
 pub mod shared_read;
+pub mod slices;
 mod sqlite_library;
 pub mod statement;
 mod text_enum;

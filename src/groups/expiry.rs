@@ -29,27 +29,30 @@ pub async fn expire_reservations(db: &Db, now: DateTime<Utc>) -> anyhow::Result<
 /// back, so servers may all run this. Each group's seats in a slice come back in one
 /// statement, in key order.
 pub async fn expire_in_slices(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sqlx::Error> {
-    let mut released = 0;
-    loop {
-        let done: u64 = with_db!(db, write, |pool| {
-            let mut tx = pool.begin().await?;
-            let groups: Vec<String> = sqlx::query_scalar(
-                "UPDATE group_assignments SET state = 'expired' \
+    crate::db::slices::in_slices(slice, || expire_slice(db, now, slice)).await
+}
+
+/// One slice of [`expire_in_slices`]: the seats it gave back.
+async fn expire_slice(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sqlx::Error> {
+    Ok(with_db!(db, write, |pool| {
+        let mut tx = pool.begin().await?;
+        let groups: Vec<String> = sqlx::query_scalar(
+            "UPDATE group_assignments SET state = 'expired' \
                  WHERE state = 'reserved' AND reserved_until <= COALESCE((SELECT reserved_until \
                      FROM group_assignments WHERE state = 'reserved' AND reserved_until <= $1 \
                      ORDER BY reserved_until LIMIT 1 OFFSET $2 - 1), $1) \
                  RETURNING group_id",
-            )
-            .bind(to_ms(now))
-            .bind(slice)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut per_group: BTreeMap<&str, i64> = BTreeMap::new();
-            for group_id in &groups {
-                *per_group.entry(group_id.as_str()).or_default() += 1;
-            }
-            for (group_id, seats) in per_group {
-                sqlx::query(
+        )
+        .bind(to_ms(now))
+        .bind(slice)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut per_group: BTreeMap<&str, i64> = BTreeMap::new();
+        for group_id in &groups {
+            *per_group.entry(group_id.as_str()).or_default() += 1;
+        }
+        for (group_id, seats) in per_group {
+            sqlx::query(
                     "UPDATE groups SET reserved = CASE WHEN reserved > $2 THEN reserved - $2 ELSE 0 END \
                      WHERE id = $1 AND reserved > 0",
                 )
@@ -57,14 +60,8 @@ pub async fn expire_in_slices(db: &Db, now: DateTime<Utc>, slice: i64) -> Result
                 .bind(seats)
                 .execute(&mut *tx)
                 .await?;
-            }
-            tx.commit().await?;
-            groups.len() as u64
-        });
-        released += done;
-        // Between slices the writer goes back to its pool, where waiting leads come first.
-        if done < slice.max(1) as u64 {
-            return Ok(released);
         }
-    }
+        tx.commit().await?;
+        groups.len() as u64
+    }))
 }

@@ -143,27 +143,24 @@ pub async fn settle_expired_holds(db: &Db, now: DateTime<Utc>) -> Result<u64, sq
 
 /// [`settle_expired_holds`] with the slice size given (tests use small ones).
 pub async fn settle_in_slices(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sqlx::Error> {
-    let mut settled = 0;
-    loop {
-        let done = with_db!(db, write, |pool| {
-            sqlx::query(
-                "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
+    crate::db::slices::in_slices(slice, || settle_slice(db, now, slice)).await
+}
+
+/// One slice of [`settle_in_slices`]: the referrals it qualified.
+async fn settle_slice(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sqlx::Error> {
+    Ok(with_db!(db, write, |pool| {
+        sqlx::query(
+            "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
                  WHERE invitee_id IN (SELECT invitee_id FROM referrals \
                      WHERE state = 'holding' AND hold_until <= $1 ORDER BY hold_until LIMIT $2) \
                  AND state = 'holding' AND hold_until <= $1",
-            )
-            .bind(to_ms(now))
-            .bind(slice)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        settled += done;
-        // Between slices the writer goes back to its pool, where waiting leads come first.
-        if done < slice.max(1) as u64 {
-            return Ok(settled);
-        }
-    }
+        )
+        .bind(to_ms(now))
+        .bind(slice)
+        .execute(pool)
+        .await?
+        .rows_affected()
+    }))
 }
 
 #[cfg(test)]

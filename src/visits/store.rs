@@ -148,9 +148,8 @@ pub async fn delete_raw_before(db: &Db, cutoff_ms: i64) -> anyhow::Result<u64> {
     if oldest.is_none_or(|at| at >= cutoff_ms) {
         return Ok(0);
     }
-    let mut deleted = 0;
-    loop {
-        let rows = with_db!(db, write, |pool| {
+    let one_chunk = || async {
+        Ok::<_, anyhow::Error>(with_db!(db, write, |pool| {
             sqlx::query(
                 "DELETE FROM visits WHERE id IN (SELECT id FROM visits ORDER BY id LIMIT $2) \
                  AND visited_at < $1",
@@ -161,12 +160,9 @@ pub async fn delete_raw_before(db: &Db, cutoff_ms: i64) -> anyhow::Result<u64> {
             .await
             .context("deleting raw visits past retention")?
             .rows_affected()
-        });
-        deleted += rows;
-        if rows < DELETE_CHUNK as u64 {
-            return Ok(deleted);
-        }
-    }
+        }))
+    };
+    crate::db::slices::in_slices(DELETE_CHUNK, one_chunk).await
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod landing_live;
 mod leads;
 mod money;
 mod my_page;
+mod pace_pruning;
 mod participants_search;
 mod phone_theme;
 mod phone_words;

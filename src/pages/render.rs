@@ -109,21 +109,29 @@ pub fn to_join_form(slug: &str) -> HttpResponse {
 /// A phone page's response: its headers, and the HTML as a `String` or a filled
 /// [`super::stitched::Stitched`] page.
 pub fn html_response(status: StatusCode, html: impl MessageBody + 'static) -> HttpResponse {
-    use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
-    let mut response = HttpResponse::build(status);
-    for (name, value) in [
-        (CONTENT_TYPE, "text/html; charset=utf-8"),
-        (CACHE_CONTROL, "no-store"),
-        (HeaderName::from_static("x-robots-tag"), "noindex"),
-        (HeaderName::from_static("x-content-type-options"), "nosniff"),
-        (HeaderName::from_static("referrer-policy"), "same-origin"),
-    ] {
-        response.insert_header((name, HeaderValue::from_static(value)));
+    use actix_web::http::header::{
+        HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+        REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    };
+    // Constants, not parsed per response: the landing page is the hottest path there is.
+    const HEADERS: [(HeaderName, HeaderValue); 5] = [
+        (
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ),
+        (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex"),
+        ),
+        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+    ];
+    let mut response = HttpResponse::with_body(status, html).map_into_boxed_body();
+    let headers = response.headers_mut();
+    for (name, value) in HEADERS {
+        headers.insert(name, value);
     }
-    // Built once: the landing page is the hottest path there is.
-    response.insert_header((
-        HeaderName::from_static("content-security-policy"),
-        CSP.clone(),
-    ));
-    response.body(html)
+    headers.insert(CONTENT_SECURITY_POLICY, CSP.clone());
+    response
 }

@@ -38,10 +38,10 @@ async fn expire_slice(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sq
         let mut tx = pool.begin().await?;
         let groups: Vec<String> = sqlx::query_scalar(
             "UPDATE group_assignments SET state = 'expired' \
-                 WHERE state = 'reserved' AND reserved_until <= COALESCE((SELECT reserved_until \
-                     FROM group_assignments WHERE state = 'reserved' AND reserved_until <= $1 \
-                     ORDER BY reserved_until LIMIT 1 OFFSET $2 - 1), $1) \
-                 RETURNING group_id",
+             WHERE state = 'reserved' AND reserved_until <= COALESCE((SELECT reserved_until \
+                 FROM group_assignments WHERE state = 'reserved' AND reserved_until <= $1 \
+                 ORDER BY reserved_until LIMIT 1 OFFSET $2 - 1), $1) \
+             RETURNING group_id",
         )
         .bind(to_ms(now))
         .bind(slice)
@@ -53,13 +53,13 @@ async fn expire_slice(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sq
         }
         for (group_id, seats) in per_group {
             sqlx::query(
-                    "UPDATE groups SET reserved = CASE WHEN reserved > $2 THEN reserved - $2 ELSE 0 END \
-                     WHERE id = $1 AND reserved > 0",
-                )
-                .bind(group_id)
-                .bind(seats)
-                .execute(&mut *tx)
-                .await?;
+                "UPDATE groups SET reserved = CASE WHEN reserved > $2 THEN reserved - $2 ELSE 0 END \
+                 WHERE id = $1 AND reserved > 0",
+            )
+            .bind(group_id)
+            .bind(seats)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         groups.len() as u64

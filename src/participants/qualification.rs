@@ -151,9 +151,9 @@ async fn settle_slice(db: &Db, now: DateTime<Utc>, slice: i64) -> Result<u64, sq
     Ok(with_db!(db, write, |pool| {
         sqlx::query(
             "UPDATE referrals SET state = 'qualified', qualified_at = hold_until \
-                 WHERE invitee_id IN (SELECT invitee_id FROM referrals \
-                     WHERE state = 'holding' AND hold_until <= $1 ORDER BY hold_until LIMIT $2) \
-                 AND state = 'holding' AND hold_until <= $1",
+             WHERE invitee_id IN (SELECT invitee_id FROM referrals \
+                 WHERE state = 'holding' AND hold_until <= $1 ORDER BY hold_until LIMIT $2) \
+             AND state = 'holding' AND hold_until <= $1",
         )
         .bind(to_ms(now))
         .bind(slice)

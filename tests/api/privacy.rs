@@ -136,23 +136,6 @@ both_backends! {
 
     async fn raw_visits_past_retention_are_deleted_and_counts_stay(app: TestApp) {
         app.simple_campaign("tea").await;
-        // A backlog of more than one deleting statement's worth, written before today's views
-        // (retention walks the table in the order visits were written).
-        let long_ago = (chrono::Utc::now() - chrono::Duration::days(100)).timestamp_millis();
-        let written = fission::with_db!(&*app.state.db, write, |pool| {
-            sqlx::query(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12001) \
-                 INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, is_bot, user_agent, visited_at) \
-                 SELECT 'c-old', '', NULL, 'v' || CAST(i AS TEXT), FALSE, 'ua', $1 + i FROM n",
-            )
-            .bind(long_ago)
-            .execute(pool)
-            .await
-            .unwrap()
-            .rows_affected()
-        });
-        // (The server's own job loop may delete them before the calls below do.)
-        assert_eq!(written, 12_001);
         for _ in 0..2 {
             phone().get(app.url("/c/tea?ch=poster-a")).send().await.unwrap();
         }
@@ -160,11 +143,46 @@ both_backends! {
         let raw = "SELECT COUNT(*) FROM visits";
         let now = chrono::Utc::now();
         fission::jobs::run_once(&app.state, now + chrono::Duration::days(89)).await.unwrap();
-        assert_eq!(count(&app, raw).await, 2, "today's views are inside the default 90 days");
+        assert_eq!(count(&app, raw).await, 2, "inside the default 90 days");
         fission::jobs::run_once(&app.state, now + chrono::Duration::days(91)).await.unwrap();
         assert_eq!(count(&app, raw).await, 0);
         let stats = app.stats("tea").await;
         assert_eq!(stats["visits"], 2, "{stats}");
         assert_eq!(stats["unique_visitors"], 2);
+    }
+
+    async fn a_retention_backlog_larger_than_a_chunk_is_deleted_in_one_run(app: TestApp) {
+        // Stamped now and pruned as of 100 days on: the server's own job loop (at the real
+        // time) never touches them, so the figures below are this call's alone.
+        let now = chrono::Utc::now();
+        let written = fission::with_db!(&*app.state.db, write, |pool| {
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12001) \
+                 INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, is_bot, user_agent, visited_at) \
+                 SELECT 'c-old', '', NULL, 'v' || CAST(i AS TEXT), FALSE, 'ua', $1 + i FROM n",
+            )
+            .bind(now.timestamp_millis() - 20_000)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected()
+        });
+        assert_eq!(written, 12_001);
+        let later = now + chrono::Duration::days(100);
+        // Written after the backlog, inside retention as of `later`.
+        fission::with_db!(&*app.state.db, write, |pool| {
+            sqlx::query(
+                "INSERT INTO visits (campaign_id, channel, ref_code, visitor_hash, is_bot, user_agent, visited_at) \
+                 VALUES ('c-new', '', NULL, 'fresh', FALSE, 'ua', $1)",
+            )
+            .bind(later.timestamp_millis() - 1_000)
+            .execute(pool)
+            .await
+            .unwrap();
+        });
+        let deleted = fission::visits::prune_raw(&app.state.db, later, 90).await.unwrap();
+        assert_eq!(deleted, 12_001, "three chunks of at most 5,000");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM visits").await, 1);
+        assert_eq!(fission::visits::prune_raw(&app.state.db, later, 90).await.unwrap(), 0);
     }
 }
